@@ -1,0 +1,37 @@
+# The two commands of the README: `make demo` and `make test`. Both start from a bare Debian
+# bookworm machine: they install what is missing, build, and run.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+PACKAGES := cmake g++ make pkg-config librdkafka-dev rapidjson-dev libcpp-httplib-dev libgflags-dev \
+            libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build build-asan demo test bench clean
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFERRY_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j $(JOBS)
+
+demo: build
+	./build/ferry demo
+
+test: build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j 2 --timeout 600
+
+bench: build
+	./build/tests/perf/mirror_bench
+
+clean:
+	rm -rf build build-asan

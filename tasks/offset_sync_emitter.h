@@ -1,0 +1,39 @@
+// Decides when a partition needs a new offset sync: at its first acknowledged record, and whenever
+// `target offset - source offset` changes (a gap in the source from transaction markers, compaction
+// or retention, or a restart that re-copied records). Between two syncs source and target advance
+// one for one, so every source offset translates exactly.
+// Thread-safety: not thread-safe; one per task, used on the task thread.
+#pragma once
+
+#include <unordered_map>
+
+#include "tasks/offset_sync.h"
+
+namespace ferry::tasks {
+
+class OffsetSyncEmitter {
+ public:
+  explicit OffsetSyncEmitter(OffsetSyncSink& sink) : sink_(sink) {}
+
+  // Called for each acknowledged record, in offset order per partition.
+  void OnAcked(const TopicPartition& source, SourceOffset source_offset, TargetOffset target_offset);
+  // Reports progress of every partition that moved since the last call to the sink.
+  void Flush();
+
+  int64_t syncs_emitted() const { return syncs_emitted_; }
+
+ private:
+  struct PartitionState {
+    int64_t delta = 0;  // target - source of the current run
+    bool has_run = false;
+    int64_t next_source = -1;
+    int64_t next_target = -1;
+    bool dirty = false;
+  };
+
+  OffsetSyncSink& sink_;
+  std::unordered_map<TopicPartition, PartitionState> partitions_;
+  int64_t syncs_emitted_ = 0;
+};
+
+}  // namespace ferry::tasks

@@ -1,0 +1,175 @@
+// The exact offset map, fed the way a mirror task feeds it. The mock cluster writes no transaction
+// markers and never compacts, so the gaps here come from FakeRecordSource: a source log with the
+// holes markers, compaction and retention leave, "copied" to a target that numbers records
+// consecutively. Every source offset is then checked against the truth.
+#include "tasks/offset_map.h"
+
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tasks/offset_sync_emitter.h"
+
+namespace ferry::tasks {
+namespace {
+
+const TopicPartition kOrders0{"orders", 0};
+
+// Records every sync and progress call, in order.
+class RecordingSink : public OffsetSyncSink {
+ public:
+  void OnOffsetSync(const OffsetSync& sync) override { syncs.push_back(sync); }
+  void OnCopied(const TopicPartition&, SourceOffset s, TargetOffset t) override { copied.push_back({s, t}); }
+  std::vector<OffsetSync> syncs;
+  std::vector<std::pair<SourceOffset, TargetOffset>> copied;
+};
+
+// A source partition's record offsets, with gaps.
+class FakeRecordSource {
+ public:
+  // Offsets [start, end) minus those `is_gap` marks.
+  FakeRecordSource(int64_t start, int64_t end, const std::function<bool(int64_t)>& is_gap) {
+    for (int64_t o = start; o < end; ++o) {
+      if (!is_gap(o)) offsets_.push_back(o);
+    }
+  }
+  const std::vector<int64_t>& offsets() const { return offsets_; }
+
+  // Mirrors records [from_index, to_index) to a target whose next offset is `*next_target`.
+  void CopyTo(OffsetSyncEmitter& emitter, size_t from_index, size_t to_index, int64_t* next_target) const {
+    for (size_t i = from_index; i < to_index; ++i) {
+      emitter.OnAcked(kOrders0, SourceOffset(offsets_[i]), TargetOffset((*next_target)++));
+    }
+    emitter.Flush();
+  }
+
+ private:
+  std::vector<int64_t> offsets_;
+};
+
+// The truth: the target offset of the first record at or after `c`, given where each record landed.
+std::optional<TargetOffset> Truth(const std::vector<int64_t>& source, const std::vector<int64_t>& target,
+                                  int64_t copied_up_to_source, int64_t next_target, int64_t c) {
+  if (source.empty() || c < source.front() || c > copied_up_to_source) return std::nullopt;
+  for (size_t i = 0; i < source.size(); ++i) {
+    if (source[i] >= c) return TargetOffset(target[i]);
+  }
+  return TargetOffset(next_target);
+}
+
+TEST(OffsetSyncEmitterTest, SyncsAtFirstRecordAndAtEveryDeltaChange) {
+  RecordingSink sink;
+  OffsetSyncEmitter emitter(sink);
+  emitter.OnAcked(kOrders0, SourceOffset(100), TargetOffset(40));
+  emitter.OnAcked(kOrders0, SourceOffset(101), TargetOffset(41));
+  emitter.OnAcked(kOrders0, SourceOffset(104), TargetOffset(42));  // 102, 103: markers
+  emitter.OnAcked(kOrders0, SourceOffset(105), TargetOffset(43));
+  emitter.Flush();
+  ASSERT_EQ(sink.syncs.size(), 2u);
+  EXPECT_EQ(sink.syncs[0], (OffsetSync{kOrders0, SourceOffset(100), TargetOffset(40)}));
+  EXPECT_EQ(sink.syncs[1], (OffsetSync{kOrders0, SourceOffset(104), TargetOffset(42)}));
+  ASSERT_EQ(sink.copied.size(), 1u);  // progress once per flush, not per record
+  EXPECT_EQ(sink.copied[0], std::make_pair(SourceOffset(106), TargetOffset(44)));
+  EXPECT_EQ(emitter.syncs_emitted(), 2);
+}
+
+TEST(OffsetSyncEmitterTest, PartitionsAreIndependent) {
+  RecordingSink sink;
+  OffsetSyncEmitter emitter(sink);
+  const TopicPartition orders1{"orders", 1};
+  emitter.OnAcked(kOrders0, SourceOffset(0), TargetOffset(0));
+  emitter.OnAcked(orders1, SourceOffset(0), TargetOffset(5));
+  emitter.OnAcked(kOrders0, SourceOffset(1), TargetOffset(1));
+  emitter.OnAcked(orders1, SourceOffset(1), TargetOffset(6));
+  EXPECT_EQ(sink.syncs.size(), 2u);
+}
+
+TEST(OffsetMapTest, GapMapsToTheFirstRecordAfterIt) {
+  OffsetMap map;
+  map.OnOffsetSync({kOrders0, SourceOffset(100), TargetOffset(40)});  // 100..109 copied to 40..49
+  map.OnOffsetSync({kOrders0, SourceOffset(112), TargetOffset(50)});  // 110, 111 were markers
+  map.OnCopied(kOrders0, SourceOffset(120), TargetOffset(58));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(100)), TargetOffset(40));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(105)), TargetOffset(45));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(110)), TargetOffset(50));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(111)), TargetOffset(50));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(112)), TargetOffset(50));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(119)), TargetOffset(57));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(120)), TargetOffset(58));  // the next record lands here
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(121)), std::nullopt);    // not copied yet
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(99)), std::nullopt);     // before the map
+  EXPECT_EQ(map.Translate({"orders", 1}, SourceOffset(100)), std::nullopt);  // unknown partition
+}
+
+TEST(OffsetMapTest, RecopiedRecordsReplaceTheOldCopies) {
+  // A task copied 0..9 to 0..9, acknowledged, but a restart resumed from the committed position 6:
+  // records 6..9 are copied again to 10..13. A consumer at 7 must resume at the new copy.
+  OffsetMap map;
+  map.OnOffsetSync({kOrders0, SourceOffset(0), TargetOffset(0)});
+  map.OnCopied(kOrders0, SourceOffset(10), TargetOffset(10));
+  map.OnOffsetSync({kOrders0, SourceOffset(6), TargetOffset(10)});
+  map.OnCopied(kOrders0, SourceOffset(10), TargetOffset(14));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(5)), TargetOffset(5));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(6)), TargetOffset(10));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(9)), TargetOffset(13));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(10)), TargetOffset(14));
+  EXPECT_EQ(map.sync_count(kOrders0), 2u);
+}
+
+struct GapCase {
+  const char* name;
+  int64_t log_start;
+  int64_t target_base;  // records already on the target partition
+  std::function<bool(int64_t)> is_gap;
+  friend void PrintTo(const GapCase& c, std::ostream* os) { *os << c.name; }
+};
+
+class OffsetMapWithFakeRecordSourceTest : public ::testing::TestWithParam<GapCase> {};
+
+TEST_P(OffsetMapWithFakeRecordSourceTest, EveryOffsetTranslatesExactly) {
+  const GapCase& c = GetParam();
+  FakeRecordSource source(c.log_start, c.log_start + 5000, c.is_gap);
+  const auto& offsets = source.offsets();
+  OffsetMap map;
+  OffsetSyncEmitter emitter(map);
+  int64_t next_target = c.target_base;
+  std::vector<int64_t> landed;
+  // Copy in a few slices, checking the whole range after each, as a live mirror would be observed.
+  const size_t slices[] = {0, offsets.size() / 3, offsets.size() / 2, offsets.size()};
+  for (size_t s = 0; s + 1 < std::size(slices); ++s) {
+    for (size_t i = slices[s]; i < slices[s + 1]; ++i) landed.push_back(next_target + static_cast<int64_t>(i - slices[s]));
+    source.CopyTo(emitter, slices[s], slices[s + 1], &next_target);
+    const std::vector<int64_t> copied(offsets.begin(), offsets.begin() + static_cast<long>(slices[s + 1]));
+    const int64_t copied_up_to = copied.empty() ? -1 : copied.back() + 1;
+    for (int64_t o = c.log_start - 2; o < c.log_start + 5002; ++o) {
+      ASSERT_EQ(map.Translate(kOrders0, SourceOffset(o)), Truth(copied, landed, copied_up_to, next_target, o))
+          << c.name << ": source offset " << o << " after slice " << s;
+    }
+  }
+  // One sync per run: the map stays small.
+  int64_t runs = 0;
+  for (size_t i = 0; i < offsets.size(); ++i) runs += (i == 0 || offsets[i] != offsets[i - 1] + 1);
+  EXPECT_EQ(static_cast<int64_t>(map.sync_count(kOrders0)), runs);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Gaps, OffsetMapWithFakeRecordSourceTest,
+    ::testing::Values(
+        GapCase{"NoGaps", 0, 0, [](int64_t) { return false; }},
+        GapCase{"NonZeroDelta", 0, 1234, [](int64_t) { return false; }},
+        GapCase{"LogStartMoved", 70000, 0, [](int64_t) { return false; }},
+        // A commit marker after every transaction of 9 records.
+        GapCase{"TransactionMarkers", 0, 17, [](int64_t o) { return o % 10 == 9; }},
+        // Compaction removes runs of superseded records of varying lengths.
+        GapCase{"Compaction", 300, 5,
+                [](int64_t o) {
+                  const int64_t h = (o * 2654435761) % 97;
+                  return h < 30;
+                }},
+        // A long compacted stretch and an aborted transaction (markers and aborted records).
+        GapCase{"LongHoles", 10, 0, [](int64_t o) { return (o >= 1000 && o < 2500) || (o >= 4000 && o < 4003); }}),
+    [](const ::testing::TestParamInfo<GapCase>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace ferry::tasks

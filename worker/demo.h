@@ -1,0 +1,35 @@
+// `ferry demo`: a live migration in miniature. Two embedded clusters on loopback; a producer writes a
+// steady keyed stream into the source while Ferry mirrors it; then every record is verified key by
+// key and offset by offset on the target.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+
+#include "worker/common/result.h"
+
+namespace ferry::worker {
+
+struct DemoOptions {
+  int topics = 3;
+  int partitions = 4;
+  std::chrono::milliseconds produce_for{8000};
+  int records_per_second = 25000;  // total over all partitions
+  int value_bytes = 200;
+  bool progress = true;  // a live progress line (\r-updated)
+};
+
+struct DemoReport {
+  int64_t records = 0;
+  int64_t bytes = 0;
+  double seconds = 0;         // from mirror start until it caught up
+  int64_t offset_syncs = 0;
+  int64_t verified_partitions = 0;
+};
+
+// Runs the demo, writing progress and the report to `out`. An error means the demo could not run
+// or verification failed; the message says which record differed.
+Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out);
+
+}  // namespace ferry::worker

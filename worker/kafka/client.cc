@@ -1,0 +1,71 @@
+#include "worker/kafka/client.h"
+
+#include <algorithm>
+
+namespace ferry::kafka {
+
+bool IsSecret(const std::string& key) {
+  static constexpr const char* kMarkers[] = {"password", "secret", "jaas", ".key", "token"};
+  return std::any_of(std::begin(kMarkers), std::end(kMarkers),
+                     [&](const char* m) { return key.find(m) != std::string::npos; });
+}
+
+namespace {
+
+// librdkafka logs from its own threads; glog is thread-safe. Syslog levels: 0-3 error, 4 warning.
+void LogToGlog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  if (level <= 3) {
+    LOG(ERROR) << rd_kafka_name(rk) << " " << fac << ": " << buf;
+  } else if (level == 4) {
+    LOG(WARNING) << rd_kafka_name(rk) << " " << fac << ": " << buf;
+  } else if (level <= 6) {
+    LOG(INFO) << rd_kafka_name(rk) << " " << fac << ": " << buf;
+  } else {
+    VLOG(1) << rd_kafka_name(rk) << " " << fac << ": " << buf;
+  }
+}
+
+}  // namespace
+
+Result<HandlePtr> NewClient(rd_kafka_type_t type, const Properties& props,
+                            const std::function<void(rd_kafka_conf_t*)>& customize) {
+  ConfPtr conf(rd_kafka_conf_new());
+  char errstr[512];
+  for (const auto& [key, value] : props) {
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      // librdkafka's errstr can echo the rejected value: drop it for secrets.
+      return Error::InvalidConfig(key, IsSecret(key) ? "rejected by the Kafka client" : errstr);
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf.get(), &LogToGlog);
+  if (customize) customize(conf.get());
+  HandlePtr rk(rd_kafka_new(type, conf.get(), errstr, sizeof errstr));
+  if (rk == nullptr) return Error(ErrorCode::kInvalidConfig, std::string("cannot create client: ") + errstr);
+  conf.release();  // rd_kafka_new owns the conf once it has succeeded
+  return rk;
+}
+
+Result<Watermarks> QueryWatermarks(rd_kafka_t* rk, const TopicPartition& tp,
+                                   std::chrono::milliseconds timeout) {
+  Watermarks w;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      rk, tp.topic.c_str(), tp.partition, &w.low, &w.high, static_cast<int>(timeout.count()));
+  if (err) return Error::Kafka("query watermarks of " + tp.ToString(), err);
+  return w;
+}
+
+Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout) {
+  TopicPtr rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk, 0, rkt.get(), &raw, static_cast<int>(timeout.count()));
+  if (err) return Error::Kafka("metadata of " + topic, err);
+  MetadataPtr md(raw);
+  if (md->topic_cnt != 1 || md->topics[0].err) {
+    return Error::NotFound("topic '" + topic + "' does not exist");
+  }
+  return md->topics[0].partition_cnt;
+}
+
+}  // namespace ferry::kafka

@@ -1,0 +1,33 @@
+// Creating librdkafka clients from Properties, with every failure returned as a value.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "worker/common/result.h"
+#include "worker/common/types.h"
+#include "worker/kafka/handles.h"
+
+namespace ferry::kafka {
+
+// True for keys whose values must never appear in logs or errors (passwords, keys, JAAS configs).
+bool IsSecret(const std::string& key);
+
+// Creates a producer or consumer from `props`. `customize` may set callbacks and their opaque on the
+// conf before the handle is made.
+Result<HandlePtr> NewClient(rd_kafka_type_t type, const Properties& props,
+                            const std::function<void(rd_kafka_conf_t*)>& customize = {});
+
+// The low and high watermarks of a partition, asked of its leader.
+struct Watermarks {
+  int64_t low = 0;
+  int64_t high = 0;
+};
+Result<Watermarks> QueryWatermarks(rd_kafka_t* rk, const TopicPartition& tp,
+                                   std::chrono::milliseconds timeout);
+
+// The partition count of `topic` from cluster metadata, or NotFound.
+Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout);
+
+}  // namespace ferry::kafka

@@ -1,0 +1,42 @@
+// Owning pointers for librdkafka objects: every handle Ferry holds is one of these, so no code path
+// calls an rd_kafka_*_destroy by hand.
+//
+// Ownership rules of librdkafka worth remembering at the call site:
+// - rd_kafka_new() takes the conf only on success: release() the ConfPtr after it succeeds.
+// - producev() with RD_KAFKA_V_HEADERS takes the headers only on success: release() after.
+// - Destroy order for a consumer: its queues, then rd_kafka_consumer_close(), then rd_kafka_destroy().
+// - A mock cluster must be destroyed before the rd_kafka_t that hosts it.
+#pragma once
+
+#include <memory>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+namespace ferry::kafka {
+
+template <auto DestroyFn>
+struct Destroyer {
+  template <typename T>
+  void operator()(T* p) const noexcept {
+    DestroyFn(p);
+  }
+};
+
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, Destroyer<rd_kafka_conf_destroy>>;
+using HandlePtr = std::unique_ptr<rd_kafka_t, Destroyer<rd_kafka_destroy>>;
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Destroyer<rd_kafka_topic_destroy>>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Destroyer<rd_kafka_queue_destroy>>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, Destroyer<rd_kafka_message_destroy>>;
+using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, Destroyer<rd_kafka_headers_destroy>>;
+using PartitionsPtr =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, Destroyer<rd_kafka_topic_partition_list_destroy>>;
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, Destroyer<rd_kafka_error_destroy>>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, Destroyer<rd_kafka_event_destroy>>;
+using AdminOptionsPtr =
+    std::unique_ptr<rd_kafka_AdminOptions_t, Destroyer<rd_kafka_AdminOptions_destroy>>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Destroyer<rd_kafka_metadata_destroy>>;
+using MockClusterPtr =
+    std::unique_ptr<rd_kafka_mock_cluster_t, Destroyer<rd_kafka_mock_cluster_destroy>>;
+
+}  // namespace ferry::kafka

@@ -1,0 +1,73 @@
+// Plain record reading and writing, for `ferry demo`, tests and benchmarks: write records with keys,
+// headers and timestamps; read a partition back completely; compare a mirrored copy to its source.
+// The replication data path itself lives in tasks/ and does not use these.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "worker/common/result.h"
+#include "worker/common/types.h"
+#include "worker/kafka/handles.h"
+
+namespace ferry::kafka {
+
+struct Header {
+  std::string name;
+  std::optional<std::string> value;  // nullopt: a null header value
+  bool operator==(const Header&) const = default;
+};
+
+struct Record {
+  std::optional<std::string> key;    // nullopt: a null key
+  std::optional<std::string> value;  // nullopt: a tombstone
+  std::vector<Header> headers;
+  int64_t timestamp = 0;  // CreateTime, ms since the epoch
+  int64_t offset = -1;    // where the record was read from; -1 for records to write
+
+  // Same key, value, headers and timestamp; offsets are not compared.
+  bool SameContent(const Record& other) const {
+    return key == other.key && value == other.value && headers == other.headers &&
+           timestamp == other.timestamp;
+  }
+  std::string Describe() const;  // short, for error messages
+};
+
+// An idempotent, acks=all producer for test and demo traffic.
+class RecordWriter {
+ public:
+  static Result<std::unique_ptr<RecordWriter>> Create(const std::string& bootstrap_servers,
+                                                      const Properties& extra = {});
+  ~RecordWriter();
+  RecordWriter(const RecordWriter&) = delete;
+  RecordWriter& operator=(const RecordWriter&) = delete;
+
+  // Queues a record for an explicit partition; waits while the local queue is full.
+  Result<> Send(const std::string& topic, int32_t partition, const Record& record);
+  // Waits until everything sent is acknowledged; fails if any record failed.
+  Result<> Flush(std::chrono::milliseconds timeout);
+  int64_t delivered() const { return delivered_; }
+
+ private:
+  explicit RecordWriter(HandlePtr rk) : rk_(std::move(rk)) {}
+  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+
+  HandlePtr rk_;
+  int64_t delivered_ = 0;
+  std::optional<Error> first_failure_;
+};
+
+// Reads `tp` from its low watermark up to the high watermark as of the call.
+Result<std::vector<Record>> ReadPartition(const std::string& bootstrap_servers, const TopicPartition& tp,
+                                          std::chrono::milliseconds timeout);
+
+// Checks that `target` is a faithful, gap-free copy of `source`: same length, same content record by
+// record, target offsets consecutive. The error names the first differing source offset.
+Result<> VerifyMirrored(const TopicPartition& tp, const std::vector<Record>& source,
+                        const std::vector<Record>& target);
+
+}  // namespace ferry::kafka
