@@ -86,9 +86,9 @@ class MirrorTask::Loop {
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* rkmessage, void* opaque);
   void HandleDelivery(const rd_kafka_message_t* rkmessage);
   TopicState& StateOf(rd_kafka_topic_t* source_rkt);
-  // Produces one consumed record; takes ownership of `msg`. False once the task has failed.
-  bool Forward(rd_kafka_message_t* msg);
-  void HandleConsumerError(rd_kafka_message_t* msg);
+  // Produces one consumed record. On success the record is owned by its delivery report.
+  void Forward(kafka::MessagePtr msg);
+  void HandleConsumerError(kafka::MessagePtr msg);
   Result<> Reassign();  // restarts fetching every partition at its next_consume
   void MaybeWakeFetcher(Clock::time_point now);
   void Publish(bool force);
@@ -251,12 +251,12 @@ void MirrorTask::Loop::Run() {
     }
     if (n > 0) last_record_at_ = now;
     for (ssize_t i = 0; i < n; ++i) {
-      if (failed_) {
-        rd_kafka_message_destroy(batch[i]);
-      } else if (batch[i]->err) {
-        HandleConsumerError(batch[i]);
+      kafka::MessagePtr msg(batch[i]);
+      if (failed_) continue;  // never produced: copied after a restart
+      if (msg->err) {
+        HandleConsumerError(std::move(msg));
       } else {
-        Forward(batch[i]);
+        Forward(std::move(msg));
       }
     }
     rd_kafka_poll(producer_.get(), 0);  // delivery reports, served on this thread
@@ -266,17 +266,18 @@ void MirrorTask::Loop::Run() {
   Shutdown();
 }
 
-bool MirrorTask::Loop::Forward(rd_kafka_message_t* msg) {
+void MirrorTask::Loop::Forward(kafka::MessagePtr msg) {
   TopicState& ts = StateOf(msg->rkt);
   PartitionState& ps = ts.partitions[msg->partition];
   ps.next_consume = msg->offset + 1;
   rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_detach_headers(msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) hdrs = nullptr;
+  if (rd_kafka_message_detach_headers(msg.get(), &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) hdrs = nullptr;
   kafka::HeadersPtr owned_hdrs(hdrs);
   rd_kafka_timestamp_type_t ts_type;
-  int64_t timestamp = rd_kafka_message_timestamp(msg, &ts_type);
+  int64_t timestamp = rd_kafka_message_timestamp(msg.get(), &ts_type);
   if (ts_type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) timestamp = 0;
-  buffered_bytes_ += BufferedSize(msg);
+  const int64_t size = BufferedSize(msg.get());
+  buffered_bytes_ += size;
   for (;;) {
     // The value is not copied: librdkafka points at the consumed message, which lives until its
     // delivery report (it is the opaque). The key is always copied by librdkafka.
@@ -284,21 +285,21 @@ bool MirrorTask::Loop::Forward(rd_kafka_message_t* msg) {
         producer_.get(), RD_KAFKA_V_RKT(ts.target.get()), RD_KAFKA_V_PARTITION(msg->partition),
         RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_VALUE(msg->payload, msg->len),
         RD_KAFKA_V_KEY(msg->key, msg->key_len), RD_KAFKA_V_TIMESTAMP(timestamp),
-        RD_KAFKA_V_HEADERS(owned_hdrs.get()), RD_KAFKA_V_OPAQUE(msg), RD_KAFKA_V_END);
+        RD_KAFKA_V_HEADERS(owned_hdrs.get()), RD_KAFKA_V_OPAQUE(msg.get()), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       owned_hdrs.release();  // producev owns the headers once it has succeeded
-      return true;
+      msg.release();         // HandleDelivery destroys it
+      return;
     }
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // acknowledgements will make room
       rd_kafka_poll(producer_.get(), kIdleWaitMs);
       continue;
     }
-    buffered_bytes_ -= BufferedSize(msg);
+    buffered_bytes_ -= size;
     Fail(Error::Kafka("produce " + ps.tp.ToString() + "@" + std::to_string(msg->offset) + " to " +
                           rd_kafka_topic_name(ts.target.get()),
                       err));
-    rd_kafka_message_destroy(msg);
-    return false;
+    return;
   }
 }
 
@@ -331,8 +332,7 @@ void MirrorTask::Loop::HandleDelivery(const rd_kafka_message_t* rkmessage) {
   progress_since_publish_ = true;
 }
 
-void MirrorTask::Loop::HandleConsumerError(rd_kafka_message_t* raw) {
-  kafka::MessagePtr msg(raw);
+void MirrorTask::Loop::HandleConsumerError(kafka::MessagePtr msg) {
   if (msg->err != RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || msg->rkt == nullptr) {
     if (rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(consumer_.get(), nullptr, 0)) {
       Fail(Error::Kafka("source consumer", fatal));
