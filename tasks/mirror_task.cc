@@ -17,9 +17,13 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr int kBatchSize = 1000;
+// The consumer's queue limit in records (queued.min.messages), and the length at which the fetcher
+// is taken to have stopped.
+constexpr int kQueueMaxMessages = 100000;
+constexpr size_t kQueueFullMessages = kQueueMaxMessages * 9 / 10;
 constexpr int kIdleWaitMs = 10;
 // A stalled fetcher is woken after this long without records while the source is known to be ahead.
-constexpr milliseconds kStallAfter{20};
+constexpr milliseconds kStallAfter{5};
 constexpr milliseconds kPublishEvery{10};
 constexpr milliseconds kMetadataTimeout{10000};
 // Memory a queued record costs beyond its key and value (librdkafka's message and op structs).
@@ -90,7 +94,7 @@ class MirrorTask::Loop {
   void Forward(kafka::MessagePtr msg);
   void HandleConsumerError(kafka::MessagePtr msg);
   Result<> Reassign();  // restarts fetching every partition at its next_consume
-  void MaybeWakeFetcher(Clock::time_point now);
+  void MaybeWakeFetcher(Clock::time_point now, bool queue_was_full);
   void Publish(bool force);
   void Fail(Error error);
   void Shutdown();
@@ -113,6 +117,7 @@ class MirrorTask::Loop {
   int64_t bytes_ = 0;
   int64_t lost_records_ = 0;
   int64_t fetcher_wakeups_ = 0;
+  bool queue_was_full_ = false;
   Clock::time_point last_record_at_ = Clock::now();
   Clock::time_point last_wake_at_ = Clock::now();
   Clock::time_point last_publish_at_ = Clock::now();
@@ -142,7 +147,7 @@ Result<> MirrorTask::Loop::Open() {
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "false"},
       {"auto.offset.reset", "error"},  // a fetch below the log start is reported, never skipped
-      {"queued.min.messages", "100000"},
+      {"queued.min.messages", std::to_string(kQueueMaxMessages)},
       {"queued.max.messages.kbytes", std::to_string(std::max<int64_t>(1024, config_.max_buffered_bytes / 2048))},
   };
   for (const auto& [k, v] : config_.source_consumer) consumer_props[k] = v;
@@ -239,7 +244,13 @@ void MirrorTask::Loop::Run() {
       Publish(false);
       continue;
     }
+    // A queue near its limit means the fetcher has probably stopped (see MaybeWakeFetcher).
+    if (rd_kafka_queue_length(consumer_queue_.get()) >= kQueueFullMessages) queue_was_full_ = true;
     ssize_t n = rd_kafka_consume_batch_queue(consumer_queue_.get(), 0, batch.data(), batch.size());
+    if (n == 0 && queue_was_full_) {
+      MaybeWakeFetcher(Clock::now(), true);
+      queue_was_full_ = false;
+    }
     if (n == 0) {
       rd_kafka_poll(producer_.get(), 0);
       n = rd_kafka_consume_batch_queue(consumer_queue_.get(), kIdleWaitMs, batch.data(), batch.size());
@@ -260,7 +271,7 @@ void MirrorTask::Loop::Run() {
       }
     }
     rd_kafka_poll(producer_.get(), 0);  // delivery reports, served on this thread
-    if (n == 0) MaybeWakeFetcher(now);
+    if (n == 0) MaybeWakeFetcher(now, false);
     Publish(false);
   }
   Shutdown();
@@ -372,34 +383,30 @@ void MirrorTask::Loop::HandleConsumerError(kafka::MessagePtr msg) {
   if (auto r = Reassign(); !r.ok()) Fail(r.error());
 }
 
-void MirrorTask::Loop::MaybeWakeFetcher(Clock::time_point now) {
-  // librdkafka 2.0.2 stops fetching once its queue limit is reached and only looks again after about
-  // a second. Pausing and resuming wakes it at once; with an empty queue nothing is dropped, and
-  // fetching restarts at the last consumed offset.
-  if (now - last_record_at_ < kStallAfter || now - last_wake_at_ < kStallAfter) return;
-  bool behind = false;
+void MirrorTask::Loop::MaybeWakeFetcher(Clock::time_point now, bool queue_was_full) {
+  // librdkafka 2.0.2 stops fetching a broker's partitions once its queue limit is reached and looks
+  // again only when its broker thread wakes, up to a second later. Pause/resume does not wake that
+  // thread; a seek does. With the queue empty, seeking each lagging partition to the offset after
+  // the last record consumed drops nothing and resumes fetching at once. Right after a full queue
+  // drained this runs at once; otherwise only after kStallAfter without records (the byte limit, or
+  // a fetcher that stalled for another reason).
+  if (!queue_was_full && (now - last_record_at_ < kStallAfter || now - last_wake_at_ < kStallAfter)) return;
+  kafka::PartitionsPtr lagging(rd_kafka_topic_partition_list_new(8));
   for (auto& [topic, ts] : topics_) {
     for (auto& [p, ps] : ts.partitions) {
       int64_t lo = -1, hi = -1;
       if (ps.next_consume >= 0 &&
           rd_kafka_get_watermark_offsets(consumer_.get(), topic.c_str(), p, &lo, &hi) == 0 &&
           hi > ps.next_consume) {
-        behind = true;
+        rd_kafka_topic_partition_list_add(lagging.get(), topic.c_str(), p)->offset = ps.next_consume;
       }
     }
   }
-  if (!behind) return;
+  if (lagging->cnt == 0) return;
   last_wake_at_ = now;
-  rd_kafka_topic_partition_list_t* raw = nullptr;
-  if (rd_kafka_resp_err_t err = rd_kafka_assignment(consumer_.get(), &raw)) {
-    Fail(Error::Kafka("read the source assignment", err));
-    return;
-  }
-  kafka::PartitionsPtr parts(raw);
-  rd_kafka_resp_err_t err = rd_kafka_pause_partitions(consumer_.get(), parts.get());
-  if (!err) err = rd_kafka_resume_partitions(consumer_.get(), parts.get());
-  if (err) {
-    Fail(Error::Kafka("wake the source fetcher", err));
+  kafka::ErrorPtr error(rd_kafka_seek_partitions(consumer_.get(), lagging.get(), 0 /* async */));
+  if (error != nullptr) {
+    Fail(Error::Kafka("wake the source fetcher", error.get()));
     return;
   }
   ++fetcher_wakeups_;
@@ -464,6 +471,8 @@ void MirrorTask::Loop::Shutdown() {
     for (int i = 0; i < 100 && rd_kafka_outq_len(producer_.get()) > 0; ++i) rd_kafka_poll(producer_.get(), 100);
   }
   Publish(true);
+  LOG(INFO) << config_.name << " stopped: " << records_ << " records copied, " << emitter_.syncs_emitted()
+            << " offset syncs, " << fetcher_wakeups_ << " fetcher wakeups";
   CHECK_EQ(buffered_bytes_, 0) << "records still held after the producer drained";
   by_rkt_.clear();
   for (auto& [topic, ts] : topics_) ts.target.reset();
