@@ -2,7 +2,7 @@
 # bookworm machine: they install what is missing, build, and run.
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
-PACKAGES := cmake g++ make pkg-config librdkafka-dev rapidjson-dev libcpp-httplib-dev libgflags-dev \
+PACKAGES := cmake g++ make pkg-config curl librdkafka-dev rapidjson-dev libcpp-httplib-dev libgflags-dev \
             libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,12 +1,21 @@
-// The ferry command. Today: `ferry demo`. Connect's commands (`distributed`, `standalone`,
-// `mirror-maker`) come with the Connect runtime.
+// The ferry command: Connect's `distributed` and `standalone` workers, and `demo`.
+//   ferry distributed worker.properties
+//   ferry standalone worker.properties connector1.properties [connector2.properties ...]
+//   ferry demo [--demo_seconds=N ...]
+#include <signal.h>
+
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include "rest/server.h"
 #include "worker/demo.h"
+#include "worker/properties.h"
+#include "worker/runtime.h"
+#include "worker/worker_config.h"
 
 DEFINE_int32(demo_seconds, 8, "ferry demo: how long the producer writes");
 DEFINE_int32(demo_rate, 25000, "ferry demo: records per second the producer writes");
@@ -15,10 +24,89 @@ DEFINE_int32(demo_partitions, 4, "ferry demo: partitions per topic");
 
 namespace {
 
+using ferry::Error;
+using ferry::Result;
+namespace worker = ferry::worker;
+
 constexpr const char* kUsage =
-    "usage: ferry <command> [flags]\n"
+    "usage: ferry <command> [args] [flags]\n"
     "commands:\n"
-    "  demo    mirror a live stream between two embedded clusters and verify every record\n";
+    "  distributed worker.properties                 run a worker of a Connect cluster\n"
+    "  standalone worker.properties connector.properties...  run a standalone worker\n"
+    "  demo                                          mirror a live stream between two embedded clusters\n"
+    "                                                and verify every record\n";
+
+int Demo() {
+  worker::DemoOptions options;
+  options.produce_for = std::chrono::seconds(FLAGS_demo_seconds);
+  options.records_per_second = FLAGS_demo_rate;
+  options.topics = FLAGS_demo_topics;
+  options.partitions = FLAGS_demo_partitions;
+  auto report = worker::RunDemo(options, std::cout);
+  if (!report.ok()) {
+    std::cout << "\nferry demo FAILED: " << report.error().ToString() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+// Runs a worker until SIGTERM or SIGINT. Signals are blocked in every thread and taken here.
+int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std::vector<std::string>& connector_files) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto fail = [](const Error& error) {
+    LOG(ERROR) << "ferry cannot start: " << error.ToString();
+    std::cerr << "ferry: " << error.ToString() << "\n";
+    return 1;
+  };
+  auto props = worker::LoadPropertiesFile(worker_file);
+  if (!props.ok()) return fail(props.error());
+  auto config = worker::WorkerConfig::Parse(*props, mode);
+  if (!config.ok()) return fail(config.error());
+  std::vector<ferry::Properties> connectors;
+  for (const std::string& file : connector_files) {
+    auto c = worker::LoadPropertiesFile(file);
+    if (!c.ok()) return fail(c.error());
+    if (!c->count("name")) return fail(Error::InvalidConfig("name", "missing in " + file));
+    connectors.push_back(std::move(*c));
+  }
+
+  auto runtime = worker::WorkerRuntime::Create(*config);
+  if (!runtime.ok()) return fail(runtime.error());
+  const worker::Listener& listener = config->listeners.front();
+  ferry::rest::RestConfig rest_config;
+  rest_config.host = listener.host.empty() ? "0.0.0.0" : listener.host;
+  rest_config.port = listener.port;
+  ferry::rest::Server server((*runtime)->herder(), rest_config);
+  auto port = server.Start();
+  if (!port.ok()) return fail(port.error());
+  config->SetBoundPort(*port);
+  if (auto started = (*runtime)->Start(*config); !started.ok()) {
+    server.Stop();
+    return fail(started.error());
+  }
+  for (const ferry::Properties& c : connectors) {
+    auto put = (*runtime)->herder().PutConnectorConfig(c.at("name"), c, std::nullopt, true);
+    if (!put.ok()) {
+      server.Stop();
+      (*runtime)->Stop();
+      return fail(put.error());
+    }
+  }
+  LOG(INFO) << "ferry worker " << config->WorkerId() << " is up; REST API on " << rest_config.host << ":" << *port;
+  std::cout << "ferry: REST API listening on port " << *port << std::endl;
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  LOG(INFO) << "signal " << signal << ": stopping";
+  server.Stop();
+  (*runtime)->Stop();
+  return 0;
+}
 
 }  // namespace
 
@@ -27,24 +115,16 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
-  if (argc < 2) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
     std::cerr << kUsage;
     return 2;
   }
-  const std::string command = argv[1];
-  if (command == "demo") {
-    ferry::worker::DemoOptions options;
-    options.produce_for = std::chrono::seconds(FLAGS_demo_seconds);
-    options.records_per_second = FLAGS_demo_rate;
-    options.topics = FLAGS_demo_topics;
-    options.partitions = FLAGS_demo_partitions;
-    auto report = ferry::worker::RunDemo(options, std::cout);
-    if (!report.ok()) {
-      std::cout << "\nferry demo FAILED: " << report.error().ToString() << "\n";
-      return 1;
-    }
-    return 0;
+  if (args[0] == "demo") return Demo();
+  if (args[0] == "distributed" && args.size() == 2) return RunWorker(worker::WorkerMode::kDistributed, args[1], {});
+  if (args[0] == "standalone" && args.size() >= 2) {
+    return RunWorker(worker::WorkerMode::kStandalone, args[1], {args.begin() + 2, args.end()});
   }
-  std::cerr << "unknown command '" << command << "'\n" << kUsage;
+  std::cerr << "ferry: unknown command or wrong arguments: '" << args[0] << "'\n" << kUsage;
   return 2;
 }

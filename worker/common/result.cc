@@ -7,6 +7,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInvalidConfig: return "InvalidConfig";
     case ErrorCode::kNotFound: return "NotFound";
     case ErrorCode::kConflict: return "Conflict";
+    case ErrorCode::kForbidden: return "Forbidden";
     case ErrorCode::kNotLeader: return "NotLeader";
     case ErrorCode::kTimeout: return "Timeout";
     case ErrorCode::kKafka: return "Kafka";

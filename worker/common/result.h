@@ -18,6 +18,7 @@ enum class ErrorCode {
   kInvalidConfig,  // a user-supplied setting is missing or wrong
   kNotFound,       // a named thing (topic, partition, connector) does not exist
   kConflict,       // the request contradicts current state
+  kForbidden,      // the configuration does not allow this operation
   kNotLeader,      // only the group leader may do this
   kTimeout,        // a deadline passed
   kKafka,          // a broker or client error (see kafka_err)
@@ -42,6 +43,8 @@ class [[nodiscard]] Error {
   static Error Timeout(std::string message) { return Error(ErrorCode::kTimeout, std::move(message), true); }
   static Error Corrupt(std::string message) { return Error(ErrorCode::kCorrupt, std::move(message)); }
   static Error Internal(std::string message) { return Error(ErrorCode::kInternal, std::move(message)); }
+  static Error Conflict(std::string message) { return Error(ErrorCode::kConflict, std::move(message)); }
+  static Error BadRequest(std::string message) { return Error(ErrorCode::kInvalidConfig, std::move(message)); }
   // A librdkafka error; `context` says what Ferry was doing.
   static Error Kafka(const std::string& context, rd_kafka_resp_err_t err);
   // From an rd_kafka_error_t, keeping its retriable flag. Does not take ownership.

@@ -24,6 +24,27 @@ inline std::ostream& operator<<(std::ostream& os, const TopicPartition& tp) {
   return os << tp.ToString();
 }
 
+// A task of a connector: `{"connector":"name","task":0}` in JSON, "name-0" as a key.
+struct ConnectorTaskId {
+  std::string connector;
+  int32_t task = 0;
+
+  std::string ToString() const { return connector + "-" + std::to_string(task); }
+  auto operator<=>(const ConnectorTaskId&) const = default;
+};
+
+// What a connector is asked to be, as stored in the config topic.
+enum class TargetState { kStarted, kPaused, kStopped };
+
+inline const char* TargetStateName(TargetState s) {
+  switch (s) {
+    case TargetState::kStarted: return "STARTED";
+    case TargetState::kPaused: return "PAUSED";
+    case TargetState::kStopped: return "STOPPED";
+  }
+  return "STARTED";
+}
+
 // An offset in a source or in a target partition. Distinct types, so that a source offset can never
 // be passed where a target offset is meant.
 template <typename Tag>

@@ -1,0 +1,59 @@
+#include "connectors/mirror_client_config.h"
+
+#include <algorithm>
+#include <array>
+
+namespace ferry::connectors {
+namespace {
+
+bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool IsConnectionKey(const std::string& key) {
+  return key == "bootstrap.servers" || key == "security.protocol" || StartsWith(key, "ssl.") ||
+         StartsWith(key, "sasl.");
+}
+
+// Java client settings with no librdkafka meaning; passing them on would fail client creation.
+bool IsJavaOnly(const std::string& key) {
+  static constexpr std::array<const char*, 12> kJavaOnly = {
+      "key.serializer",   "value.serializer",    "key.deserializer",     "value.deserializer",
+      "interceptor.classes", "partitioner.class", "metric.reporters",    "metrics.recording.level",
+      "metrics.num.samples", "metrics.sample.window.ms", "client.dns.lookup", "auto.include.jmx.reporter"};
+  return std::find(kJavaOnly.begin(), kJavaOnly.end(), key) != kJavaOnly.end();
+}
+
+const char* RoleName(ClientRole role) {
+  switch (role) {
+    case ClientRole::kConsumer: return "consumer";
+    case ClientRole::kProducer: return "producer";
+    case ClientRole::kAdmin: return "admin";
+  }
+  return "consumer";
+}
+
+void CopyPrefixed(const Properties& config, const std::string& prefix, bool connection_only, Properties& out) {
+  for (auto it = config.lower_bound(prefix); it != config.end() && StartsWith(it->first, prefix); ++it) {
+    const std::string key = it->first.substr(prefix.size());
+    if (key.empty() || IsJavaOnly(key)) continue;
+    if (connection_only && !IsConnectionKey(key)) continue;
+    out[key] = it->second;
+  }
+}
+
+}  // namespace
+
+Properties ClientProps(const Properties& config, Cluster cluster, ClientRole role) {
+  const std::string side = cluster == Cluster::kSource ? "source." : "target.";
+  const std::string role_prefix = std::string(RoleName(role)) + ".";
+  Properties props;
+  CopyPrefixed(config, side + "cluster.", /*connection_only=*/true, props);
+  CopyPrefixed(config, role_prefix, false, props);
+  CopyPrefixed(config, side + role_prefix, false, props);
+  return props;
+}
+
+bool HasBootstrap(const Properties& config, Cluster cluster, ClientRole role) {
+  return ClientProps(config, cluster, role).count("bootstrap.servers") > 0;
+}
+
+}  // namespace ferry::connectors

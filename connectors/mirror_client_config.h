@@ -1,0 +1,23 @@
+// How MM2 derives a connector's Kafka client settings from its config (mm2.md §2.1), later wins:
+// `source.cluster.<k>` (connection keys only: bootstrap.servers, security.protocol, ssl.*, sasl.*),
+// then `<role>.<k>` (role: consumer, producer, admin), then `source.<role>.<k>`; likewise for
+// `target.`. Keys that only Java clients understand (serializer classes, interceptors, ...) are
+// dropped, since Ferry's clients are librdkafka.
+#pragma once
+
+#include <string>
+
+#include "worker/common/types.h"
+
+namespace ferry::connectors {
+
+enum class Cluster { kSource, kTarget };
+enum class ClientRole { kConsumer, kProducer, kAdmin };
+
+Properties ClientProps(const Properties& config, Cluster cluster, ClientRole role);
+
+// True if `config` names a bootstrap server list for `cluster` (`source.cluster.bootstrap.servers`,
+// or `source.<role>.bootstrap.servers` / `<role>.bootstrap.servers`).
+bool HasBootstrap(const Properties& config, Cluster cluster, ClientRole role);
+
+}  // namespace ferry::connectors

@@ -1,0 +1,211 @@
+#include "connectors/mirror_config.h"
+
+#include "connectors/replication_policy.h"
+
+namespace ferry::connectors {
+namespace {
+
+// Shorthands that keep each definition on one line.
+ConfigKey Key(const char* name, ConfigType type, std::optional<std::string> default_value, Importance importance,
+              const char* doc, Validator validator = {}) {
+  ConfigKey key;
+  key.name = name;
+  key.type = type;
+  key.default_value = std::move(default_value);
+  key.importance = importance;
+  key.documentation = doc;
+  key.validator = std::move(validator);
+  return key;
+}
+
+ConfigKey NullDefault(const char* name, ConfigType type, Importance importance, const char* doc) {
+  ConfigKey key = Key(name, type, std::nullopt, importance, doc);
+  key.null_default = true;
+  return key;
+}
+
+using T = ConfigType;
+using I = Importance;
+
+void DefineMirrorCommon(ConfigDef& def) {
+  def.Define(Key("enabled", T::kBoolean, "true", I::kLow, "Whether to replicate source->target."))
+      .Define(Key(kSourceClusterAlias, T::kString, std::nullopt, I::kHigh, "Alias of source cluster"))
+      .Define(Key("target.cluster.alias", T::kString, "target", I::kHigh, "Alias of target cluster. Used in metrics reporting."))
+      .Define(Key(kReplicationPolicyClass, T::kClass, kDefaultReplicationPolicyClass, I::kLow,
+                  "Class which defines the remote topic naming convention."))
+      .Define(Key(kReplicationPolicySeparator, T::kString, ".", I::kLow,
+                  "Separator used in remote topic naming convention."))
+      .Define(Key(kInternalTopicSeparatorEnabled, T::kBoolean, "true", I::kLow,
+                  "Whether to use replication.policy.separator to control the names of topics used for "
+                  "checkpoints and offset syncs. By default, custom separators are used in these topic names; "
+                  "however, if upgrading MirrorMaker 2 from older versions that did not support this config, "
+                  "it may be necessary to set this to 'false' in order to continue using the previous names."))
+      .Define(Key("admin.timeout.ms", T::kLong, "60000", I::kLow,
+                  "Timeout for administrative tasks, e.g. detecting new topics."))
+      .Define(Key("forwarding.admin.class", T::kClass, "org.apache.kafka.clients.admin.ForwardingAdmin", I::kLow,
+                  "Class which extends ForwardingAdmin to define custom cluster resource management (topics, "
+                  "configs, etc). Ferry uses its own admin client and ignores other values."))
+      .Define(Key("metric.reporters", T::kList, "", I::kLow, "A list of classes to use as metrics reporters."))
+      .Define(Key("auto.include.jmx.reporter", T::kBoolean, "true", I::kLow,
+                  "Deprecated. Whether to automatically include JmxReporter even if it's not listed in metric.reporters."))
+      .Define(Key("security.protocol", T::kString, "PLAINTEXT", I::kMedium,
+                  "Protocol used to communicate with brokers."));
+}
+
+void DefineReplicationFactor(ConfigDef& def, const char* name, const char* default_value, const char* doc) {
+  def.Define(Key(name, T::kShort, default_value, I::kLow, doc));
+}
+
+}  // namespace
+
+const ConfigDef& ConnectorCommonConfigDef() {
+  static const ConfigDef def = [] {
+    ConfigDef d;
+    d.Define(Key("name", T::kString, std::nullopt, I::kHigh,
+                 "Globally unique name to use for this connector.", NonEmptyString()))
+        .Define(Key("connector.class", T::kString, std::nullopt, I::kHigh,
+                    "Name or alias of the class for this connector. Must be a subclass of "
+                    "org.apache.kafka.connect.connector.Connector."))
+        .Define(Key("tasks.max", T::kInt, "1", I::kHigh, "Maximum number of tasks to use for this connector.",
+                    AtLeast(1)))
+        .Define(Key("tasks.max.enforce", T::kBoolean, "true", I::kLow,
+                    "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector."))
+        .Define(NullDefault("key.converter", T::kClass, I::kLow,
+                            "Converter class used to convert between Kafka Connect format and the serialized form. "
+                            "Ferry copies bytes unchanged (ByteArrayConverter)."))
+        .Define(NullDefault("value.converter", T::kClass, I::kLow,
+                            "Converter class for values. Ferry copies bytes unchanged (ByteArrayConverter)."))
+        .Define(NullDefault("header.converter", T::kClass, I::kLow,
+                            "Converter class for headers. Ferry copies bytes unchanged."))
+        .Define(Key("config.action.reload", T::kString, "restart", I::kLow,
+                    "The action that Connect should take on the connector when changes in external configuration "
+                    "providers result in a change in the connector's configuration properties.",
+                    OneOf({"none", "restart"}, true)))
+        .Define(Key("transforms", T::kList, "", I::kLow,
+                    "Aliases for the transformations to be applied to records. Ferry supports none."))
+        .Define(Key("predicates", T::kList, "", I::kLow, "Aliases for the predicates used by transformations."))
+        .Define(Key("errors.retry.timeout", T::kLong, "0", I::kMedium,
+                    "The maximum duration in milliseconds that a failed operation will be reattempted."))
+        .Define(Key("errors.retry.delay.max.ms", T::kLong, "60000", I::kMedium,
+                    "The maximum duration in milliseconds between consecutive retry attempts."))
+        .Define(Key("errors.tolerance", T::kString, "none", I::kMedium,
+                    "Behavior for tolerating errors during connector operation.", OneOf({"none", "all"}, true)))
+        .Define(Key("errors.log.enable", T::kBoolean, "false", I::kMedium,
+                    "If true, write each error and the details of the failed operation to the log."))
+        .Define(Key("errors.log.include.messages", T::kBoolean, "false", I::kMedium,
+                    "Whether to include in the log the Connect record that resulted in a failure."))
+        .Define(Key("topic.creation.groups", T::kList, "", I::kLow,
+                    "Groups of configurations for topics created by source connectors."))
+        .Define(Key("exactly.once.support", T::kString, "requested", I::kMedium,
+                    "Permitted values are requested, required.", OneOf({"requested", "required"}, true)))
+        .Define(Key("transaction.boundary", T::kString, "poll", I::kMedium,
+                    "Permitted values are: poll, interval, connector.", OneOf({"poll", "interval", "connector"}, true)))
+        .Define(NullDefault("offsets.storage.topic", T::kString, I::kLow,
+                            "The name of a separate offsets topic to use for this connector."));
+    return d;
+  }();
+  return def;
+}
+
+const ConfigDef& MirrorSourceConfigDef() {
+  static const ConfigDef def = [] {
+    ConfigDef d;
+    DefineMirrorCommon(d);
+    d.Define(Key("topics", T::kList, ".*", I::kHigh, "Topics to replicate. Supports comma-separated topic names and regexes.",
+                 ValidRegexList()))
+        .Define(Key("topics.exclude", T::kList, ".*[\\-\\.]internal, .*\\.replica, __.*", I::kHigh,
+                    "Excluded topics. Supports comma-separated topic names and regexes.", ValidRegexList()))
+        .Define(Key("topic.filter.class", T::kClass, "org.apache.kafka.connect.mirror.DefaultTopicFilter", I::kLow,
+                    "TopicFilter to use. Selects topics to replicate."))
+        .Define(Key("config.properties.exclude", T::kList,
+                    "follower\\.replication\\.throttled\\.replicas, leader\\.replication\\.throttled\\.replicas, "
+                    "message\\.timestamp\\.difference\\.max\\.ms, message\\.timestamp\\.type, "
+                    "unclean\\.leader\\.election\\.enable, min\\.insync\\.replicas",
+                    I::kHigh, "Topic config properties that should not be replicated. Supports comma-separated "
+                              "property names and regexes.", ValidRegexList()))
+        .Define(Key("config.property.filter.class", T::kClass,
+                    "org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter", I::kLow,
+                    "ConfigPropertyFilter to use. Selects topic config properties to replicate."))
+        .Define(Key("consumer.poll.timeout.ms", T::kLong, "1000", I::kLow, "Timeout when polling source cluster."))
+        .Define(Key("refresh.topics.enabled", T::kBoolean, "true", I::kLow,
+                    "Whether to periodically check for new topics and partitions."))
+        .Define(Key("refresh.topics.interval.seconds", T::kLong, "600", I::kLow,
+                    "Frequency of topic refresh."))
+        .Define(Key("sync.topic.configs.enabled", T::kBoolean, "true", I::kLow,
+                    "Whether to periodically configure remote topics to match their corresponding upstream topics."))
+        .Define(Key("sync.topic.configs.interval.seconds", T::kLong, "600", I::kLow, "Frequency of topic config sync."))
+        .Define(Key("use.incremental.alter.configs", T::kString, "requested", I::kLow,
+                    "Deprecated. Which API to use for syncing topic configs.",
+                    OneOf({"requested", "required", "never"}, true)))
+        .Define(Key("sync.topic.acls.enabled", T::kBoolean, "true", I::kLow,
+                    "Whether to periodically configure remote topic ACLs to match their corresponding upstream topics."))
+        .Define(Key("sync.topic.acls.interval.seconds", T::kLong, "600", I::kLow, "Frequency of topic ACL sync."))
+        .Define(Key("replication.factor", T::kInt, "2", I::kLow, "Replication factor for newly created remote topics."))
+        .Define(Key("offset-syncs.topic.replication.factor", T::kShort, "3", I::kLow,
+                    "Replication factor for offset-syncs topic."))
+        .Define(Key("offset-syncs.topic.location", T::kString, "source", I::kLow,
+                    "The location (source/target) of the offset-syncs topic.", OneOf({"source", "target"}, true)))
+        .Define(Key("offset.lag.max", T::kLong, "100", I::kLow,
+                    "How out-of-sync a remote partition can be before it is resynced."))
+        .Define(Key("emit.offset-syncs.enabled", T::kBoolean, "true", I::kLow,
+                    "Whether to store the new offset of the replicated records in offset-syncs topic or not."))
+        .Define(Key("add.source.alias.to.metrics", T::kBoolean, "false", I::kLow,
+                    "Deprecated. Whether to tag metrics with the source cluster alias."))
+        .Define(Key("ferry.skip.lost.records", T::kBoolean, "false", I::kMedium,
+                    "Ferry only. When the source deleted records before they were copied, skip them (logged and "
+                    "counted) instead of failing the task."));
+    return d;
+  }();
+  return def;
+}
+
+const ConfigDef& MirrorCheckpointConfigDef() {
+  static const ConfigDef def = [] {
+    ConfigDef d;
+    DefineMirrorCommon(d);
+    d.Define(Key("groups", T::kList, ".*", I::kHigh, "Consumer groups to replicate. Supports comma-separated group IDs and regexes.",
+                 ValidRegexList()))
+        .Define(Key("groups.exclude", T::kList, "console-consumer-.*, connect-.*, __.*", I::kHigh,
+                    "Exclude groups. Supports comma-separated group IDs and regexes.", ValidRegexList()))
+        .Define(Key("group.filter.class", T::kClass, "org.apache.kafka.connect.mirror.DefaultGroupFilter", I::kLow,
+                    "GroupFilter to use. Selects consumer groups to replicate."))
+        .Define(Key("topics", T::kList, ".*", I::kHigh, "Topics whose groups' offsets are checkpointed.", ValidRegexList()))
+        .Define(Key("topics.exclude", T::kList, ".*[\\-\\.]internal, .*\\.replica, __.*", I::kHigh,
+                    "Excluded topics.", ValidRegexList()))
+        .Define(Key("topic.filter.class", T::kClass, "org.apache.kafka.connect.mirror.DefaultTopicFilter", I::kLow,
+                    "TopicFilter to use. Selects topics to replicate."))
+        .Define(Key("consumer.poll.timeout.ms", T::kLong, "1000", I::kLow, "Timeout when polling source cluster."))
+        .Define(Key("refresh.groups.enabled", T::kBoolean, "true", I::kLow,
+                    "Whether to periodically check for new consumer groups."))
+        .Define(Key("refresh.groups.interval.seconds", T::kLong, "600", I::kLow, "Frequency of group refresh."))
+        .Define(Key("emit.checkpoints.enabled", T::kBoolean, "true", I::kLow,
+                    "Whether to replicate consumer offsets to target cluster."))
+        .Define(Key("emit.checkpoints.interval.seconds", T::kLong, "60", I::kLow,
+                    "Frequency of checkpoints."))
+        .Define(Key("sync.group.offsets.enabled", T::kBoolean, "false", I::kLow,
+                    "Whether to periodically write the translated offsets to __consumer_offsets topic in target "
+                    "cluster, as long as no active consumers in that group are connected to the target cluster"))
+        .Define(Key("sync.group.offsets.interval.seconds", T::kLong, "60", I::kLow,
+                    "Frequency of consumer group offset sync."))
+        .Define(Key("offset-syncs.topic.location", T::kString, "source", I::kLow,
+                    "The location (source/target) of the offset-syncs topic.", OneOf({"source", "target"}, true)));
+    DefineReplicationFactor(d, "checkpoints.topic.replication.factor", "3", "Replication factor for checkpoints topic.");
+    return d;
+  }();
+  return def;
+}
+
+const ConfigDef& MirrorHeartbeatConfigDef() {
+  static const ConfigDef def = [] {
+    ConfigDef d;
+    DefineMirrorCommon(d);
+    d.Define(Key("emit.heartbeats.enabled", T::kBoolean, "true", I::kLow,
+                 "Whether to emit heartbeats to target cluster."))
+        .Define(Key("emit.heartbeats.interval.seconds", T::kLong, "1", I::kLow, "Frequency of heartbeats."));
+    DefineReplicationFactor(d, "heartbeats.topic.replication.factor", "3", "Replication factor for heartbeats topic.");
+    return d;
+  }();
+  return def;
+}
+
+}  // namespace ferry::connectors

@@ -1,0 +1,32 @@
+// The routes of Kafka Connect's RootResource, ConnectorsResource and ConnectorPluginsResource (every
+// endpoint of ../shared/reference/connect-rest.md §1 but the internal POST /connectors/{name}/tasks
+// and PUT /connectors/{name}/fence), each a thin wrapper that checks the request, calls the Herder and
+// renders its answer with Connect's status codes. docs/rest.md lists them with examples.
+//
+// What is rejected before the Herder is called (so nothing is written):
+//  - a connector name in the path or in a create request that is empty after trimming, contains '/'
+//    or "..", or contains control characters (400; see CheckConnectorName);
+//  - a task id that is not a 32-bit integer (404, as JAX-RS answers an unparsable path parameter);
+//  - malformed JSON, a body of the wrong shape, settings that are objects or arrays (400);
+//  - POST/PUT config whose "name" differs from the connector's name, that has no "connector.class",
+//    or that has null values (400 with Connect's messages);
+//  - PATCH offsets without offsets (400), validate with a connector.class that does not match the
+//    plugin in the path (400).
+// Thread-safety: the routes may run concurrently (the Herder is thread-safe).
+#pragma once
+
+#include <string_view>
+
+#include "rest/server.h"
+#include "worker/common/result.h"
+#include "worker/herder.h"
+
+namespace ferry::rest {
+
+void AddConnectorRoutes(Router& router, worker::Herder& herder);
+
+// A connector name taken from a request path: Error::BadRequest if it is empty after trimming,
+// contains '/' or "..", or contains an ISO control character (U+0000-U+001F, U+007F-U+009F).
+Result<> CheckConnectorName(std::string_view name);
+
+}  // namespace ferry::rest

@@ -1,0 +1,124 @@
+// Server: Ferry's REST API (Kafka Connect's, see docs/rest.md) over HTTP/1.1, on its own listener
+// thread and a pool of request threads (cpp-httplib). A thin layer: every request is routed to a
+// handler that parses it, calls the Herder and renders the answer; errors become HTTP only in
+// rest/errors.h.
+//
+// Router: the table of routes, shared by connector_routes.h and logger_routes.h. It works on the raw
+// request target, so that an encoded '/' ("%2F") stays inside its path segment and can be rejected
+// instead of silently changing the route. Unknown paths answer 404 {"error_code":404,"message":"HTTP
+// 404 Not Found"}, a known path with another method 405, a body that is not JSON on a route that
+// reads one 415, exactly as Connect's JAX-RS stack does.
+//
+// Thread-safety: Start() and Stop() from one owning thread; routes run on the request threads and
+// must be safe to run concurrently (the Herder is). A Router is immutable once the server started.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "worker/common/result.h"
+#include "worker/herder.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace ferry::rest {
+
+class LoggerLevels;
+
+struct RestConfig {
+  std::string host = "127.0.0.1";   // Connect's default listener binds every interface; Ferry's does not
+  int port = 8083;                  // 0: an ephemeral port, returned by Start()
+  size_t max_body_bytes = 1 << 20;  // a larger request body is answered 413
+  // How long reading a request or writing an answer may take. (An idle keep-alive connection is
+  // closed after 5 s.) How long a Herder call may take is the Herder's own deadline (kTimeout, 500).
+  std::chrono::milliseconds request_timeout{30'000};
+};
+
+// One HTTP answer. An empty body is sent without a Content-Type (202, 204).
+struct Reply {
+  int status = 200;
+  std::string body;  // JSON text, or empty
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Reply Json(int status, std::string body) { return Reply{status, std::move(body), {}}; }
+  static Reply Empty(int status) { return Reply{status, {}, {}}; }
+  static Reply FromError(const Error& error);  // ToHttp(error)
+};
+
+// A request as a route sees it.
+struct RouteRequest {
+  std::string method;                             // HEAD arrives as GET
+  std::vector<std::string> params;                // the `{...}` segments of the pattern, percent-decoded, in order
+  std::multimap<std::string, std::string> query;  // percent-decoded, '+' as space
+  std::string body;
+
+  bool HasQuery(const std::string& key) const { return query.contains(key); }
+  std::vector<std::string> QueryValues(const std::string& key) const;
+  std::optional<std::string> QueryValue(const std::string& key) const;  // the first one
+  // JAX-RS's Boolean query parameter: "true" in any case is true, anything else false.
+  bool QueryFlag(const std::string& key) const;
+};
+
+using RouteHandler = std::function<Reply(const RouteRequest&)>;
+
+class Router {
+ public:
+  enum class Body { kNone, kJson };
+
+  // `pattern` is a path like "/connectors/{connector}/tasks/{task}/status": literal segments match
+  // exactly, each `{...}` matches one (decoded) segment. With Body::kJson a Content-Type other than
+  // application/json is answered 415 (no Content-Type is accepted).
+  void Add(std::string method, std::string_view pattern, RouteHandler handler, Body body = Body::kNone);
+
+  // Routes one request. `target` is the raw request target ("/connectors/a%2Fb?expand=status").
+  // Never throws; a handler that throws is answered 500.
+  Reply Dispatch(std::string_view method, std::string_view target, std::string_view content_type,
+                 std::string body) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{" prefix marks a parameter
+    RouteHandler handler;
+    Body body;
+  };
+  std::vector<Route> routes_;
+};
+
+class Server {
+ public:
+  Server(worker::Herder& herder, RestConfig config);
+  ~Server();  // Stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds config.host:config.port and starts serving; returns the bound port. Only once.
+  Result<int> Start();
+  // Stops accepting, lets in-flight requests finish (each bounded by the Herder's deadline and the
+  // request timeout), joins the threads. Idempotent.
+  void Stop();
+
+ private:
+  // Waits (bounded) until the listener thread accepts connections.
+  bool WaitUntilRunning() const;
+
+  worker::Herder& herder_;
+  const RestConfig config_;
+  std::unique_ptr<LoggerLevels> loggers_;
+  Router router_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread listener_;
+};
+
+}  // namespace ferry::rest

@@ -1,0 +1,95 @@
+#include "tasks/mirror_source_task.h"
+
+#include <set>
+
+#include "connectors/mirror_client_config.h"
+#include "connectors/mirror_task_keys.h"
+#include "connectors/replication_policy.h"
+#include "worker/common/json.h"
+
+namespace ferry::tasks {
+
+std::string MirrorSourcePartitionJson(const std::string& alias, const TopicPartition& tp) {
+  // Member order as MM2 writes it (Java HashMap order of its keys): cluster, partition, topic.
+  return "{\"cluster\":" + json::Quote(alias) + ",\"partition\":" + std::to_string(tp.partition) +
+         ",\"topic\":" + json::Quote(tp.topic) + "}";
+}
+
+namespace {
+
+// MM2 stores the offset of the last copied record: {"offset":N}. Returns the next offset to copy.
+Result<int64_t> NextOffsetFromStored(const std::string& offset_json, const TopicPartition& tp) {
+  auto doc = json::Parse(offset_json, "stored offset of " + tp.ToString());
+  if (!doc.ok()) return doc.error();
+  if (!doc->IsObject() || !doc->HasMember("offset") || !(*doc)["offset"].IsInt64()) {
+    return Error::Corrupt("stored offset of " + tp.ToString() + " is not {\"offset\":<number>}: " + offset_json);
+  }
+  return (*doc)["offset"].GetInt64() + 1;
+}
+
+}  // namespace
+
+Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context) {
+  auto get = [&](const char* key) -> std::string {
+    auto it = config.find(key);
+    return it == config.end() ? "" : it->second;
+  };
+  source_alias_ = get(connectors::kSourceClusterAlias);
+  if (source_alias_.empty()) return Error::InvalidConfig(connectors::kSourceClusterAlias, "missing");
+  auto partitions = connectors::ParseTopicPartitions(get(connectors::kTaskAssignedPartitions));
+  if (!partitions.ok()) return partitions.error();
+  auto policy = connectors::MakeReplicationPolicy(config);
+  if (!policy.ok()) return policy.error();
+
+  MirrorTaskConfig mirror;
+  mirror.name = "mirror-" + source_alias_ + "-task-" + get(connectors::kTaskIndex);
+  mirror.source_alias = source_alias_;
+  mirror.policy = *policy;
+  mirror.source_consumer = connectors::ClientProps(config, connectors::Cluster::kSource, connectors::ClientRole::kConsumer);
+  mirror.target_producer = connectors::ClientProps(config, connectors::Cluster::kTarget, connectors::ClientRole::kProducer);
+  if (!mirror.target_producer.count("bootstrap.servers")) {
+    // As in Connect: the worker's own producer writes to the worker's cluster.
+    Properties merged = context.WorkerProducerProps();
+    for (const auto& [k, v] : mirror.target_producer) merged[k] = v;
+    mirror.target_producer = std::move(merged);
+  }
+  mirror.skip_lost_records = get(connectors::kSkipLostRecords) == "true";
+  std::set<std::string> remote_topics;
+  for (const TopicPartition& tp : *partitions) {
+    int64_t start = kFromLogStart;
+    if (auto stored = context.ReadOffset(MirrorSourcePartitionJson(source_alias_, tp))) {
+      auto next = NextOffsetFromStored(*stored, tp);
+      if (!next.ok()) return next.error();
+      start = *next;
+    }
+    mirror.start_offsets[tp] = start;
+    remote_topics.insert(mirror.policy->FormatRemoteTopic(source_alias_, tp.topic));
+  }
+  active_topics_.assign(remote_topics.begin(), remote_topics.end());
+  auto task = MirrorTask::Start(std::move(mirror), nullptr);
+  if (!task.ok()) return task.error();
+  task_ = std::move(*task);
+  return Ok();
+}
+
+void MirrorSourceTask::Stop() {
+  if (task_) task_->Stop();
+}
+
+std::vector<SourceOffsetRecord> MirrorSourceTask::Offsets() const {
+  std::vector<SourceOffsetRecord> out;
+  if (!task_) return out;
+  for (const auto& [tp, next] : task_->CommittedOffsets()) {
+    if (next <= 0) continue;  // nothing copied and nothing stored before
+    out.push_back({MirrorSourcePartitionJson(source_alias_, tp), "{\"offset\":" + std::to_string(next - 1) + "}"});
+  }
+  return out;
+}
+
+std::vector<std::string> MirrorSourceTask::ActiveTopics() const { return active_topics_; }
+
+std::optional<Error> MirrorSourceTask::failure() const {
+  return task_ ? task_->failure() : std::nullopt;
+}
+
+}  // namespace ferry::tasks

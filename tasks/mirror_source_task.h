@@ -1,0 +1,34 @@
+// MirrorSourceTask: Connect's task for MirrorSourceConnector. Runs a MirrorTask over the partitions
+// in `task.assigned.partitions`, resuming each at the offset stored in MM2's format (source partition
+// {"cluster":A,"partition":P,"topic":T}, offset {"offset":<last copied>}), so it continues where MM2
+// (or an earlier Ferry) stopped.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tasks/mirror_task.h"
+#include "tasks/task.h"
+
+namespace ferry::tasks {
+
+// MM2's source partition JSON for a topic-partition of cluster `alias`.
+std::string MirrorSourcePartitionJson(const std::string& alias, const TopicPartition& tp);
+
+class MirrorSourceTask : public Task {
+ public:
+  Result<> Start(const Properties& config, TaskContext& context) override;
+  void Stop() override;
+  std::vector<SourceOffsetRecord> Offsets() const override;
+  std::vector<std::string> ActiveTopics() const override;
+  std::optional<Error> failure() const override;
+
+ private:
+  std::string source_alias_;
+  std::vector<std::string> active_topics_;
+  std::unique_ptr<MirrorTask> task_;
+};
+
+}  // namespace ferry::tasks

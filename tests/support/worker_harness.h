@@ -1,0 +1,69 @@
+// Test support for the Connect runtime: a Ferry worker running in this process (the same WorkerRuntime
+// and REST server `ferry distributed` uses, on an ephemeral loopback port), a `ferry` child process
+// for tests that must kill -9 a worker, and a small JSON-over-HTTP client.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "rest/server.h"
+#include "worker/common/types.h"
+#include "worker/runtime.h"
+#include "worker/worker_config.h"
+
+namespace ferry::testing {
+
+struct HttpReply {
+  int status = 0;  // 0: no answer
+  std::string body;
+  rapidjson::Document Json() const;  // CHECK-fails on a body that is not JSON
+};
+
+// Sends one request to 127.0.0.1:`port`; `body` is JSON text (may be empty).
+HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body = "");
+
+// Worker properties for a distributed worker on `bootstrap` with topics of `prefix`; the topics are
+// created on `cluster` first (the mock cluster has no CreateTopics).
+Properties DistributedWorkerProps(const std::string& bootstrap, const std::string& prefix);
+
+class InProcessWorker {
+ public:
+  static std::unique_ptr<InProcessWorker> Start(const Properties& props);
+  ~InProcessWorker();
+
+  int port() const { return port_; }
+  worker::ConnectHerder& herder() { return runtime_->herder(); }
+  void Stop();
+
+ private:
+  std::unique_ptr<worker::WorkerRuntime> runtime_;
+  std::unique_ptr<rest::Server> server_;
+  int port_ = 0;
+};
+
+// `ferry distributed <file>` (or standalone) as a child process; its REST port is read from its output.
+class WorkerProcess {
+ public:
+  static std::unique_ptr<WorkerProcess> Start(const std::vector<std::string>& args, const std::string& log_path);
+  ~WorkerProcess();  // SIGKILLs and reaps if still running
+
+  int port() const { return port_; }
+  void Kill9();
+  // SIGTERM, then waits (bounded); returns the exit status (-1 if it had to be killed).
+  int Terminate(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Writes `props` as a .properties file; returns its path.
+std::string WritePropertiesFile(const std::string& path, const Properties& props);
+
+}  // namespace ferry::testing

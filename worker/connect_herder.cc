@@ -1,0 +1,660 @@
+#include "worker/connect_herder.h"
+
+#include <glog/logging.h>
+
+#include "connectors/mirror_config.h"
+#include "connectors/mirror_offsets.h"
+#include "connectors/registry.h"
+
+namespace ferry::worker {
+namespace {
+
+constexpr std::chrono::milliseconds kFailureCheckEvery{500};
+
+Error ConnectorNotFound(const std::string& name) { return Error::NotFound("Connector " + name + " not found"); }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int MaxTasks(const Properties& config) {
+  auto it = config.find("tasks.max");
+  if (it == config.end()) return 1;
+  try {
+    return std::max(1, std::stoi(it->second));
+  } catch (const std::exception&) {  // validated before it was stored; stay safe on foreign records
+    return 1;
+  }
+}
+
+}  // namespace
+
+class ConnectHerder::Context : public connectors::ConnectorContext {
+ public:
+  Context(ConnectHerder& herder, std::string name) : herder_(herder), name_(std::move(name)) {}
+  void RequestTaskReconfiguration() override {
+    herder_.Enqueue([this] {
+      herder_.reconfigure_.insert(name_);
+      herder_.Reconcile(name_);
+    });
+  }
+  void RaiseError(const Error& error) override {
+    herder_.Enqueue([this, error] { herder_.PutConnectorStatus(name_, "FAILED", error.message()); });
+  }
+
+ private:
+  ConnectHerder& herder_;
+  std::string name_;
+};
+
+ConnectHerder::ConnectHerder(HerderConfig config, ConfigStore& configs, OffsetStore& offsets, StatusStore& statuses)
+    : config_(std::move(config)),
+      configs_(configs),
+      offsets_(offsets),
+      statuses_(statuses),
+      worker_(offsets, config_.worker_producer_props, config_.offset_flush_interval, config_.offset_flush_timeout) {}
+
+ConnectHerder::~ConnectHerder() { Stop(); }
+
+Result<> ConnectHerder::Start(const std::string& worker_id) {
+  config_.worker_id = worker_id;
+  configs_.SetListener([this](const ConfigEvent& event) {
+    // On the config log's thread: hand the decision to the herder thread.
+    const std::string name = event.connector;
+    Enqueue([this, name] { Reconcile(name); });
+  });
+  FERRY_RETURN_IF_ERROR(configs_.Start(config_.store_timeout));
+  FERRY_RETURN_IF_ERROR(offsets_.Start(config_.store_timeout));
+  FERRY_RETURN_IF_ERROR(statuses_.Start(config_.store_timeout));
+  thread_ = std::thread([this] { Run(); });
+  // Everything the config topic asks for, as after a restart (or a kill -9).
+  for (const auto& [name, state] : configs_.Snapshot().connectors) {
+    const std::string n = name;
+    Enqueue([this, n] { Reconcile(n); });
+  }
+  LOG(INFO) << "herder started as worker " << config_.worker_id;
+  return Ok();
+}
+
+void ConnectHerder::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || !thread_.joinable()) {
+      stopping_ = true;
+      return;
+    }
+  }
+  // Stop the work on the herder thread, then the thread itself.
+  std::promise<void> done;
+  Enqueue([this, &done] {
+    for (const ConnectorTaskId& id : worker_.Tasks()) {
+      worker_.StopTask(id);
+      PutTaskStatus(id, "UNASSIGNED");
+    }
+    for (const std::string& name : worker_.Connectors()) {
+      worker_.StopConnector(name);
+      PutConnectorStatus(name, "UNASSIGNED");
+    }
+    if (auto r = statuses_.Flush(config_.store_timeout); !r.ok()) {
+      LOG(WARNING) << "statuses not flushed at shutdown: " << r.error().message();
+    }
+    done.set_value();
+  });
+  done.get_future().wait();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  configs_.Stop();
+  offsets_.Stop();
+  statuses_.Stop();
+}
+
+void ConnectHerder::Enqueue(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(fn));
+  }
+  wake_.notify_all();
+}
+
+template <typename T>
+Result<T> ConnectHerder::Call(std::function<Result<T>()> fn) {
+  auto promise = std::make_shared<std::promise<Result<T>>>();
+  auto future = promise->get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Error(ErrorCode::kConflict, "the worker is shutting down");
+  }
+  Enqueue([promise, fn = std::move(fn)] { promise->set_value(fn()); });
+  if (future.wait_for(config_.request_timeout) != std::future_status::ready) {
+    return Error::Timeout("Request timed out. The worker is busy; the request may still complete.");
+  }
+  return future.get();
+}
+
+Result<> ConnectHerder::CallVoid(std::function<Result<>()> fn) {
+  auto r = Call<std::monostate>([fn = std::move(fn)]() -> Result<std::monostate> {
+    FERRY_RETURN_IF_ERROR(fn());
+    return std::monostate{};
+  });
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
+void ConnectHerder::Run() {
+  auto next_check = std::chrono::steady_clock::now() + kFailureCheckEvery;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_until(lock, next_check, [this] { return stopping_ || !queue_.empty(); });
+    while (!queue_.empty()) {
+      auto fn = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+    if (std::chrono::steady_clock::now() >= next_check) {
+      lock.unlock();
+      CheckFailures();
+      lock.lock();
+      next_check = std::chrono::steady_clock::now() + kFailureCheckEvery;
+    }
+  }
+}
+
+// --- Statuses ---------------------------------------------------------------------------------
+
+void ConnectHerder::PutConnectorStatus(const std::string& name, const std::string& state,
+                                       std::optional<std::string> trace) {
+  if (auto r = statuses_.PutConnector(name, {state, std::move(trace), config_.worker_id, 0}); !r.ok()) {
+    LOG(WARNING) << "status of connector " << name << " not written: " << r.error().message();
+  }
+}
+
+void ConnectHerder::PutTaskStatus(const ConnectorTaskId& id, const std::string& state,
+                                  std::optional<std::string> trace) {
+  if (auto r = statuses_.PutTask(id, {state, std::move(trace), config_.worker_id, 0}); !r.ok()) {
+    LOG(WARNING) << "status of task " << id.ToString() << " not written: " << r.error().message();
+  }
+}
+
+// --- Deciding what runs (herder thread) ---------------------------------------------------------
+
+void ConnectHerder::Reconcile(const std::string& name) {
+  const ClusterConfigState snapshot = configs_.Snapshot();
+  auto found = snapshot.connectors.find(name);
+  if (found == snapshot.connectors.end()) {  // deleted
+    if (running_.count(name)) {
+      StopTasks(name, 0);
+      worker_.StopConnector(name);
+      running_.erase(name);
+    }
+    for (const auto& [id, status] : statuses_.GetTasks(name)) reported_failed_.erase({name, id});
+    if (auto r = statuses_.DeleteConnector(name); !r.ok()) LOG(WARNING) << r.error().message();
+    reconfigure_.erase(name);
+    return;
+  }
+  ConnectorConfigState state = found->second;
+  Running& run = running_[name];
+
+  if (state.target_state == TargetState::kStopped) {
+    StopTasks(name, 0);
+    if (run.started) worker_.StopConnector(name);
+    run.started = false;
+    for (const auto& [id, status] : statuses_.GetTasks(name)) {
+      if (auto r = statuses_.DeleteTask({name, id}); !r.ok()) LOG(WARNING) << r.error().message();
+    }
+    PutConnectorStatus(name, "STOPPED");
+    return;
+  }
+
+  bool regenerate = reconfigure_.erase(name) > 0 || state.inconsistent;
+  if (!run.started || run.config != state.config) {
+    if (run.started) worker_.StopConnector(name);
+    run.started = false;
+    run.config = state.config;
+    if (!run.context) run.context = std::make_unique<Context>(*this, name);
+    if (auto r = worker_.StartConnector(name, state.config, *run.context); !r.ok()) {
+      LOG(ERROR) << "connector " << name << " failed to start: " << r.error().message();
+      PutConnectorStatus(name, "FAILED", r.error().ToString());
+      return;
+    }
+    run.started = true;
+    regenerate = true;
+  }
+  PutConnectorStatus(name, state.target_state == TargetState::kPaused ? "PAUSED" : "RUNNING");
+
+  if (regenerate) {
+    auto generated = worker_.TaskConfigs(name, MaxTasks(state.config));
+    if (!generated.ok()) {
+      PutConnectorStatus(name, "FAILED", generated.error().ToString());
+      return;
+    }
+    if (*generated != state.task_configs || state.inconsistent) {
+      if (auto r = configs_.PutTaskConfigs(name, *generated); !r.ok()) {
+        LOG(ERROR) << "task configs of " << name << " not written: " << r.error().message();
+        PutConnectorStatus(name, "FAILED", r.error().ToString());
+        return;
+      }
+      const ClusterConfigState updated = configs_.Snapshot();
+      auto it = updated.connectors.find(name);
+      if (it == updated.connectors.end()) return;  // deleted meanwhile
+      state = it->second;
+    }
+  }
+
+  const int32_t task_count = static_cast<int32_t>(state.task_configs.size());
+  StopTasks(name, task_count);  // tasks beyond the new count
+  for (int32_t i = 0; i < task_count; ++i) {
+    const ConnectorTaskId id{name, i};
+    const Properties& task_config = state.task_configs[static_cast<size_t>(i)];
+    if (state.target_state == TargetState::kPaused) {
+      if (run.tasks.count(i)) {
+        worker_.StopTask(id);
+        run.tasks.erase(i);
+      }
+      PutTaskStatus(id, "PAUSED");
+      continue;
+    }
+    auto it = run.tasks.find(i);
+    if (it != run.tasks.end() && it->second == task_config) continue;  // running as it should
+    RestartTaskNow(id, task_config);
+  }
+}
+
+void ConnectHerder::StopTasks(const std::string& name, int32_t from_id) {
+  auto run = running_.find(name);
+  if (run == running_.end()) return;
+  for (auto it = run->second.tasks.lower_bound(from_id); it != run->second.tasks.end();) {
+    const ConnectorTaskId id{name, it->first};
+    worker_.StopTask(id);
+    reported_failed_.erase(id);
+    if (auto r = statuses_.DeleteTask(id); !r.ok()) LOG(WARNING) << r.error().message();
+    it = run->second.tasks.erase(it);
+  }
+}
+
+void ConnectHerder::RestartTaskNow(const ConnectorTaskId& id, const Properties& config) {
+  Running& run = running_[id.connector];
+  if (run.tasks.count(id.task)) worker_.StopTask(id);
+  run.tasks.erase(id.task);
+  reported_failed_.erase(id);
+  StartTask(id, config);
+}
+
+void ConnectHerder::StartTask(const ConnectorTaskId& id, const Properties& config) {
+  Running& run = running_[id.connector];
+  if (auto r = worker_.StartTask(id, config); !r.ok()) {
+    LOG(ERROR) << "task " << id.ToString() << " failed to start: " << r.error().message();
+    reported_failed_.insert(id);
+    PutTaskStatus(id, "FAILED", r.error().ToString());
+    return;
+  }
+  run.tasks[id.task] = config;
+  PutTaskStatus(id, "RUNNING");
+  if (config_.topic_tracking) {
+    const std::set<std::string> known = statuses_.Topics(id.connector);
+    for (const std::string& topic : worker_.ActiveTopics(id)) {
+      if (known.count(topic)) continue;
+      if (auto r = statuses_.PutTopic(id.connector, topic, id.task, NowMs()); !r.ok()) {
+        LOG(WARNING) << r.error().message();
+      }
+    }
+  }
+}
+
+void ConnectHerder::RestartInstance(const std::string& name) {
+  auto run = running_.find(name);
+  if (run != running_.end() && run->second.started) {
+    worker_.StopConnector(name);
+    run->second.started = false;
+  }
+  Reconcile(name);
+}
+
+void ConnectHerder::CheckFailures() {
+  for (const ConnectorTaskId& id : worker_.Tasks()) {
+    if (reported_failed_.count(id)) continue;
+    if (auto failure = worker_.TaskFailure(id)) {
+      // As in Connect, a failed task stays failed until it is restarted.
+      reported_failed_.insert(id);
+      PutTaskStatus(id, "FAILED", failure->ToString());
+    }
+  }
+}
+
+// --- Reading state ----------------------------------------------------------------------------
+
+Result<ConnectorConfigState> ConnectHerder::Existing(const std::string& name) const {
+  const ClusterConfigState snapshot = configs_.Snapshot();
+  auto it = snapshot.connectors.find(name);
+  if (it == snapshot.connectors.end()) return ConnectorNotFound(name);
+  return it->second;
+}
+
+ConnectorInfo ConnectHerder::InfoOf(const std::string& name, const ConnectorConfigState& state) const {
+  ConnectorInfo info{name, state.config, {}, "source"};
+  for (int32_t i = 0; i < static_cast<int32_t>(state.task_configs.size()); ++i) info.tasks.push_back({name, i});
+  return info;
+}
+
+ConnectorStateInfo ConnectHerder::StateOf(const std::string& name, const ConnectorConfigState& state) const {
+  ConnectorStateInfo info;
+  info.name = name;
+  info.type = "source";
+  if (auto status = statuses_.GetConnector(name)) {
+    info.connector = {status->state, status->worker_id, status->trace};
+  } else {
+    info.connector = {"UNASSIGNED", config_.worker_id, std::nullopt};
+  }
+  const auto tasks = statuses_.GetTasks(name);
+  for (int32_t i = 0; i < static_cast<int32_t>(state.task_configs.size()); ++i) {
+    auto it = tasks.find(i);
+    TaskStateInfo t{i, {"UNASSIGNED", config_.worker_id, std::nullopt}};
+    if (it != tasks.end()) t.state = {it->second.state, it->second.worker_id, it->second.trace};
+    info.tasks.push_back(std::move(t));
+  }
+  return info;
+}
+
+ServerInfo ConnectHerder::Info() { return {connectors::kFerryVersion, config_.commit, config_.kafka_cluster_id}; }
+
+Result<std::vector<std::string>> ConnectHerder::Connectors() {
+  std::vector<std::string> names;
+  for (const auto& [name, state] : configs_.Snapshot().connectors) names.push_back(name);
+  return names;
+}
+
+Result<ConnectorInfo> ConnectHerder::GetConnector(const std::string& name) {
+  auto state = Existing(name);
+  if (!state.ok()) return state.error();
+  return InfoOf(name, *state);
+}
+
+Result<Properties> ConnectHerder::GetConnectorConfig(const std::string& name) {
+  auto state = Existing(name);
+  if (!state.ok()) return state.error();
+  return state->config;
+}
+
+Result<ConnectorStateInfo> ConnectHerder::GetConnectorStatus(const std::string& name) {
+  auto state = Existing(name);
+  if (!state.ok()) return Error::NotFound("No status found for connector " + name);
+  return StateOf(name, *state);
+}
+
+Result<std::vector<TaskInfo>> ConnectHerder::GetTaskConfigs(const std::string& name) {
+  auto state = Existing(name);
+  if (!state.ok()) return state.error();
+  std::vector<TaskInfo> tasks;
+  for (int32_t i = 0; i < static_cast<int32_t>(state->task_configs.size()); ++i) {
+    tasks.push_back({{name, i}, state->task_configs[static_cast<size_t>(i)]});
+  }
+  return tasks;
+}
+
+Result<TaskStateInfo> ConnectHerder::GetTaskStatus(const ConnectorTaskId& id) {
+  auto state = Existing(id.connector);
+  const auto status = statuses_.GetTask(id);
+  if (!state.ok() || id.task < 0 || id.task >= static_cast<int32_t>(state->task_configs.size()) || !status) {
+    return Error::NotFound("No status found for task " + id.ToString());
+  }
+  return TaskStateInfo{id.task, {status->state, status->worker_id, status->trace}};
+}
+
+// --- Changing state ---------------------------------------------------------------------------
+
+Result<connectors::ConfigInfos> ConnectHerder::Validate(const Properties& config) const {
+  auto cls = config.find("connector.class");
+  if (cls == config.end() || cls->second.empty()) {
+    std::string shown;
+    for (const auto& [k, v] : config) shown += (shown.empty() ? "" : ", ") + k + "=" + v;
+    return Error::BadRequest("Connector config {" + shown + "} contains no connector type");
+  }
+  const connectors::PluginDesc* plugin = connectors::Registry::Builtin().Find(cls->second);
+  if (plugin == nullptr) {
+    std::string available;
+    for (const auto& p : connectors::Registry::Builtin().plugins()) {
+      available += (available.empty() ? "" : ", ") + p.class_name;
+    }
+    // Connect answers this with 500 (a ConnectException), not 400.
+    return Error::Internal("Failed to find any class that implements Connector and which name matches " +
+                           cls->second + ", available connectors are: " + available);
+  }
+  auto connector = plugin->create();
+  connectors::ConfigDef def = connector->Definition();
+  def.Merge(connectors::ConnectorCommonConfigDef());
+  return connectors::BuildConfigInfos(plugin->class_name, def, config, connector->ValidateAcrossKeys(config));
+}
+
+Result<CreatedConnector> ConnectHerder::PutConnectorConfig(const std::string& name, const Properties& config,
+                                                           std::optional<TargetState> initial_state,
+                                                           bool allow_replace) {
+  return Call<CreatedConnector>([=, this]() -> Result<CreatedConnector> {
+    auto infos = Validate(config);
+    if (!infos.ok()) return infos.error();
+    if (infos->error_count > 0) {
+      std::string message = "Connector configuration is invalid and contains the following " +
+                            std::to_string(infos->error_count) + " error(s):";
+      for (const auto& c : infos->configs) {
+        if (!c.value) continue;
+        for (const std::string& e : c.value->errors) message += "\n" + e;
+      }
+      message += "\nYou can also find the above list of errors at the endpoint "
+                 "`/connector-plugins/{connectorType}/config/validate`";
+      return Error::BadRequest(message);
+    }
+    auto before = Existing(name);
+    const bool exists = before.ok();
+    if (exists && !allow_replace) return Error::Conflict("Connector " + name + " already exists");
+    FERRY_RETURN_IF_ERROR(configs_.PutConnectorConfig(name, config, exists ? std::nullopt : initial_state));
+    Reconcile(name);  // the config event will find nothing left to do
+    // As Connect answers: the new config with the tasks the connector had before the write.
+    ConnectorInfo info{name, config, {}, "source"};
+    if (exists) info.tasks = InfoOf(name, *before).tasks;
+    return CreatedConnector{std::move(info), !exists};
+  });
+}
+
+Result<ConnectorInfo> ConnectHerder::PatchConnectorConfig(
+    const std::string& name, const std::map<std::string, std::optional<std::string>>& patch) {
+  auto state = Existing(name);
+  if (!state.ok()) return state.error();
+  Properties config = state->config;
+  for (const auto& [key, value] : patch) {
+    if (value) {
+      config[key] = *value;
+    } else {
+      config.erase(key);
+    }
+  }
+  if (config.count("name") && config["name"] != name) {
+    return Error::BadRequest("Connector name configuration (" + config["name"] + ") doesn't match connector name in the URL (" + name + ")");
+  }
+  config["name"] = name;
+  auto put = PutConnectorConfig(name, config, std::nullopt, true);
+  if (!put.ok()) return put.error();
+  return put->info;
+}
+
+Result<> ConnectHerder::RestartTask(const ConnectorTaskId& id) {
+  return CallVoid([=, this]() -> Result<> {
+    auto state = Existing(id.connector);
+    if (!state.ok()) return Error::NotFound("Unknown connector: " + id.connector);
+    if (id.task < 0 || id.task >= static_cast<int32_t>(state->task_configs.size())) {
+      return Error::NotFound("Unknown task: " + id.ToString());
+    }
+    if (state->target_state == TargetState::kStarted) {
+      RestartTaskNow(id, state->task_configs[static_cast<size_t>(id.task)]);
+    }
+    return Ok();
+  });
+}
+
+Result<std::optional<ConnectorStateInfo>> ConnectHerder::RestartConnector(const std::string& name, bool include_tasks,
+                                                                          bool only_failed) {
+  return Call<std::optional<ConnectorStateInfo>>(
+      [=, this]() -> Result<std::optional<ConnectorStateInfo>> {
+        auto state = Existing(name);
+        if (!state.ok()) return Error::NotFound("Unknown connector: " + name);
+        if (!include_tasks && !only_failed) {
+          RestartInstance(name);
+          return std::optional<ConnectorStateInfo>();
+        }
+        // Connect's restart plan: which instances restart, shown as RESTARTING in the answer.
+        ConnectorStateInfo plan = StateOf(name, *state);
+        const bool restart_connector = !only_failed || plan.connector.state == "FAILED";
+        std::vector<int32_t> restart_tasks;
+        if (include_tasks) {
+          for (TaskStateInfo& t : plan.tasks) {
+            if (!only_failed || t.state.state == "FAILED") restart_tasks.push_back(t.id);
+          }
+        }
+        if (restart_connector) plan.connector.state = "RESTARTING";
+        for (TaskStateInfo& t : plan.tasks) {
+          if (std::find(restart_tasks.begin(), restart_tasks.end(), t.id) != restart_tasks.end()) {
+            t.state.state = "RESTARTING";
+            t.state.trace.reset();
+          }
+        }
+        if (restart_connector) {
+          PutConnectorStatus(name, "RESTARTING");
+          RestartInstance(name);
+        }
+        for (int32_t id : restart_tasks) {
+          PutTaskStatus({name, id}, "RESTARTING");
+          if (state->target_state == TargetState::kStarted) {
+            RestartTaskNow({name, id}, state->task_configs[static_cast<size_t>(id)]);
+          }
+        }
+        return std::optional<ConnectorStateInfo>(std::move(plan));
+      });
+}
+
+Result<> ConnectHerder::PauseConnector(const std::string& name) {
+  return CallVoid([=, this]() -> Result<> {
+    if (auto state = Existing(name); !state.ok()) return Error::NotFound("Unknown connector " + name);
+    FERRY_RETURN_IF_ERROR(configs_.PutTargetState(name, TargetState::kPaused));
+    Reconcile(name);
+    return Ok();
+  });
+}
+
+Result<> ConnectHerder::ResumeConnector(const std::string& name) {
+  return CallVoid([=, this]() -> Result<> {
+    if (auto state = Existing(name); !state.ok()) return Error::NotFound("Unknown connector " + name);
+    FERRY_RETURN_IF_ERROR(configs_.PutTargetState(name, TargetState::kStarted));
+    Reconcile(name);
+    return Ok();
+  });
+}
+
+Result<> ConnectHerder::StopConnector(const std::string& name) {
+  return CallVoid([=, this]() -> Result<> {
+    if (auto state = Existing(name); !state.ok()) return Error::NotFound("Unknown connector " + name);
+    // As Connect: an empty task set first, then the STOPPED target state.
+    FERRY_RETURN_IF_ERROR(configs_.PutTaskConfigs(name, {}));
+    FERRY_RETURN_IF_ERROR(configs_.PutTargetState(name, TargetState::kStopped));
+    Reconcile(name);
+    return Ok();
+  });
+}
+
+Result<> ConnectHerder::DeleteConnector(const std::string& name) {
+  return CallVoid([=, this]() -> Result<> {
+    if (auto state = Existing(name); !state.ok()) return state.error();
+    FERRY_RETURN_IF_ERROR(configs_.RemoveConnectorConfig(name));
+    Reconcile(name);
+    return Ok();
+  });
+}
+
+Result<std::vector<std::string>> ConnectHerder::GetActiveTopics(const std::string& name) {
+  if (!config_.topic_tracking) return Error(ErrorCode::kForbidden, "Topic tracking is disabled.");
+  const std::set<std::string> topics = statuses_.Topics(name);
+  return std::vector<std::string>(topics.begin(), topics.end());
+}
+
+Result<> ConnectHerder::ResetActiveTopics(const std::string& name) {
+  if (!config_.topic_tracking) return Error(ErrorCode::kForbidden, "Topic tracking is disabled.");
+  if (!config_.topic_tracking_allow_reset) return Error(ErrorCode::kForbidden, "Topic tracking reset is disabled.");
+  if (auto state = Existing(name); !state.ok()) return state.error();
+  for (const std::string& topic : statuses_.Topics(name)) FERRY_RETURN_IF_ERROR(statuses_.DeleteTopic(name, topic));
+  return statuses_.Flush(config_.store_timeout);
+}
+
+Result<std::vector<ConnectorOffset>> ConnectHerder::GetOffsets(const std::string& name) {
+  if (auto state = Existing(name); !state.ok()) return state.error();
+  std::vector<ConnectorOffset> out;
+  for (const auto& [partition, offset] : offsets_.Offsets(name)) out.push_back({partition, offset});
+  return out;
+}
+
+Result<std::string> ConnectHerder::AlterOffsets(const std::string& name, const std::vector<ConnectorOffset>& offsets) {
+  return Call<std::string>([=, this]() -> Result<std::string> {
+    auto state = Existing(name);
+    if (!state.ok()) return state.error();
+    if (state->target_state != TargetState::kStopped || !state->task_configs.empty()) {
+      return Error::BadRequest("Connectors must be in the STOPPED state before their offsets can be modified. "
+                               "This can be done for the specified connector by issuing a 'PUT' request to the "
+                               "'/connectors/" + name + "/stop' endpoint");
+    }
+    if (offsets.empty()) return Error::BadRequest("Partitions / offsets need to be provided for an alter offsets request");
+    std::vector<std::pair<std::string, std::optional<std::string>>> normalized;
+    for (const ConnectorOffset& o : offsets) {
+      auto n = connectors::NormalizeOffset(state->config.at("connector.class"), o.partition_json, o.offset_json);
+      if (!n.ok()) return n.error();
+      normalized.emplace_back(n->partition_json, n->offset_json);
+    }
+    FERRY_RETURN_IF_ERROR(offsets_.Put(name, normalized, config_.store_timeout));
+    return std::string("The offsets for this connector have been altered successfully");
+  });
+}
+
+Result<std::string> ConnectHerder::ResetOffsets(const std::string& name) {
+  return Call<std::string>([=, this]() -> Result<std::string> {
+    auto state = Existing(name);
+    if (!state.ok()) return state.error();
+    if (state->target_state != TargetState::kStopped || !state->task_configs.empty()) {
+      return Error::BadRequest("Connectors must be in the STOPPED state before their offsets can be modified. "
+                               "This can be done for the specified connector by issuing a 'PUT' request to the "
+                               "'/connectors/" + name + "/stop' endpoint");
+    }
+    std::vector<std::pair<std::string, std::optional<std::string>>> tombstones;
+    for (const auto& [partition, offset] : offsets_.Offsets(name)) tombstones.emplace_back(partition, std::nullopt);
+    if (!tombstones.empty()) FERRY_RETURN_IF_ERROR(offsets_.Put(name, tombstones, config_.store_timeout));
+    return std::string("The offsets for this connector have been reset successfully");
+  });
+}
+
+std::vector<PluginInfo> ConnectHerder::Plugins() {
+  std::vector<PluginInfo> out;
+  for (const auto& p : connectors::Registry::Builtin().plugins()) out.push_back({p.class_name, p.type, p.version});
+  return out;
+}
+
+Result<std::vector<connectors::ConfigKey>> ConnectHerder::PluginConfig(const std::string& plugin) {
+  const connectors::PluginDesc* desc = connectors::Registry::Builtin().Find(plugin);
+  if (desc == nullptr) return Error::NotFound("Unknown plugin " + plugin + ".");
+  connectors::ConfigDef def = desc->create()->Definition();
+  def.Merge(connectors::ConnectorCommonConfigDef());
+  return def.keys();
+}
+
+Result<connectors::ConfigInfos> ConnectHerder::ValidateConfig(const std::string& plugin, const Properties& config) {
+  const connectors::PluginDesc* desc = connectors::Registry::Builtin().Find(plugin);
+  auto cls = config.find("connector.class");
+  if (cls != config.end()) {
+    const connectors::PluginDesc* included = connectors::Registry::Builtin().Find(cls->second);
+    if (desc == nullptr || included != desc) {
+      return Error::BadRequest("Included connector type " + cls->second + " does not match request type " + plugin);
+    }
+  }
+  return Validate(config);
+}
+
+}  // namespace ferry::worker

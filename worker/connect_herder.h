@@ -1,0 +1,130 @@
+// ConnectHerder: the Herder of a Ferry worker. It keeps Connect's state in the three stores, decides
+// what must run and has the Worker run it. One thread (the herder thread) owns every decision: REST
+// calls, config-topic events, connector requests and failure checks are queued to it and run one at
+// a time, so no decision races another. Today a worker is a cluster of one: it runs every connector
+// and task itself; group membership and assignment slot in at Reconcile() (docs/architecture.md).
+// Thread-safety: all public methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "worker/config_store.h"
+#include "worker/herder.h"
+#include "worker/offset_store.h"
+#include "worker/status_store.h"
+#include "worker/worker.h"
+
+namespace ferry::worker {
+
+struct HerderConfig {
+  std::string worker_id;  // advertised host:port, written into statuses
+  std::string kafka_cluster_id;
+  std::string commit = "unknown";
+  bool topic_tracking = true;
+  bool topic_tracking_allow_reset = true;
+  Properties worker_producer_props;  // for tasks that write to the worker's own cluster
+  std::chrono::milliseconds offset_flush_interval{60000};
+  std::chrono::milliseconds offset_flush_timeout{5000};
+  std::chrono::milliseconds request_timeout{90000};
+  std::chrono::milliseconds store_timeout{30000};
+};
+
+class ConnectHerder : public Herder {
+ public:
+  ConnectHerder(HerderConfig config, ConfigStore& configs, OffsetStore& offsets, StatusStore& statuses);
+  ~ConnectHerder() override;
+  ConnectHerder(const ConnectHerder&) = delete;
+  ConnectHerder& operator=(const ConnectHerder&) = delete;
+
+  // Reads the three stores to their end, starts the herder thread and everything the config asks for.
+  // `worker_id` (advertised host:port) is known only once the REST server has bound its port.
+  Result<> Start(const std::string& worker_id);
+  // Stops every task (storing offsets) and connector, marks them UNASSIGNED, stops the thread.
+  void Stop();
+
+  ServerInfo Info() override;
+  Result<std::vector<std::string>> Connectors() override;
+  Result<CreatedConnector> PutConnectorConfig(const std::string& name, const Properties& config,
+                                              std::optional<TargetState> initial_state, bool allow_replace) override;
+  Result<ConnectorInfo> PatchConnectorConfig(const std::string& name,
+                                             const std::map<std::string, std::optional<std::string>>& patch) override;
+  Result<ConnectorInfo> GetConnector(const std::string& name) override;
+  Result<Properties> GetConnectorConfig(const std::string& name) override;
+  Result<ConnectorStateInfo> GetConnectorStatus(const std::string& name) override;
+  Result<std::vector<TaskInfo>> GetTaskConfigs(const std::string& name) override;
+  Result<TaskStateInfo> GetTaskStatus(const ConnectorTaskId& id) override;
+  Result<> RestartTask(const ConnectorTaskId& id) override;
+  Result<std::optional<ConnectorStateInfo>> RestartConnector(const std::string& name, bool include_tasks,
+                                                             bool only_failed) override;
+  Result<> PauseConnector(const std::string& name) override;
+  Result<> ResumeConnector(const std::string& name) override;
+  Result<> StopConnector(const std::string& name) override;
+  Result<> DeleteConnector(const std::string& name) override;
+  Result<std::vector<std::string>> GetActiveTopics(const std::string& name) override;
+  Result<> ResetActiveTopics(const std::string& name) override;
+  Result<std::vector<ConnectorOffset>> GetOffsets(const std::string& name) override;
+  Result<std::string> AlterOffsets(const std::string& name, const std::vector<ConnectorOffset>& offsets) override;
+  Result<std::string> ResetOffsets(const std::string& name) override;
+  std::vector<PluginInfo> Plugins() override;
+  Result<std::vector<connectors::ConfigKey>> PluginConfig(const std::string& plugin) override;
+  Result<connectors::ConfigInfos> ValidateConfig(const std::string& plugin, const Properties& config) override;
+
+ private:
+  class Context;  // a running connector's ConnectorContext
+  struct Running {
+    Properties config;                            // the config the instance was started with
+    std::unique_ptr<Context> context;
+    bool started = false;                         // the instance runs in the Worker
+    std::map<int32_t, Properties> tasks;          // task id -> config it runs with
+  };
+
+  // Runs `fn` on the herder thread and waits for it, at most request_timeout.
+  template <typename T>
+  Result<T> Call(std::function<Result<T>()> fn);
+  Result<> CallVoid(std::function<Result<>()> fn);
+  void Enqueue(std::function<void()> fn);
+  void Run();
+
+  // Herder-thread only.
+  void Reconcile(const std::string& name);
+  void RestartInstance(const std::string& name);
+  void RestartTaskNow(const ConnectorTaskId& id, const Properties& config);
+  void StartTask(const ConnectorTaskId& id, const Properties& config);
+  void StopTasks(const std::string& name, int32_t from_id);
+  void CheckFailures();
+  void PutConnectorStatus(const std::string& name, const std::string& state, std::optional<std::string> trace = {});
+  void PutTaskStatus(const ConnectorTaskId& id, const std::string& state, std::optional<std::string> trace = {});
+  Result<ConnectorConfigState> Existing(const std::string& name) const;
+  Result<connectors::ConfigInfos> Validate(const Properties& config) const;
+  ConnectorInfo InfoOf(const std::string& name, const ConnectorConfigState& state) const;
+  ConnectorStateInfo StateOf(const std::string& name, const ConnectorConfigState& state) const;
+
+  HerderConfig config_;  // worker_id set by Start()
+  ConfigStore& configs_;
+  OffsetStore& offsets_;
+  StatusStore& statuses_;
+  Worker worker_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::thread thread_;
+
+  // Herder-thread state.
+  std::map<std::string, Running> running_;
+  std::set<std::string> reconfigure_;          // connectors that asked for new task configs
+  std::set<ConnectorTaskId> reported_failed_;  // task failures already published
+};
+
+}  // namespace ferry::worker

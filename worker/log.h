@@ -1,0 +1,45 @@
+// Log: a key/value topic read from the start and then tailed, with writes whose effect can be awaited.
+// The Connect config, offset and status stores sit on it. KafkaLog implements it on a compacted Kafka
+// topic, FileLog on an append-only local file (standalone offsets), MemoryLog (tests/fakes) in memory.
+// Thread-safety: all methods may be called from any thread; record callbacks run one at a time on
+// the log's own thread, in offset order per partition.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "worker/common/result.h"
+
+namespace ferry::worker {
+
+struct LogRecord {
+  std::optional<std::string> key;
+  std::optional<std::string> value;  // nullopt: a tombstone
+  int32_t partition = 0;
+  int64_t offset = -1;
+};
+
+class Log {
+ public:
+  using RecordCallback = std::function<void(const LogRecord&)>;
+
+  virtual ~Log() = default;
+
+  // Reads every record from the start to the end as of this call through `on_record`, then keeps
+  // tailing in the background. Fails if the end is not reached within `timeout`.
+  virtual Result<> Start(RecordCallback on_record, std::chrono::milliseconds timeout) = 0;
+  // Queues a record; its outcome is reported by the next Flush().
+  virtual Result<> Send(const std::optional<std::string>& key, const std::optional<std::string>& value) = 0;
+  // Waits until every record sent so far is durably written; the first failure since the last
+  // Flush, if any.
+  virtual Result<> Flush(std::chrono::milliseconds timeout) = 0;
+  // Waits until the callback has seen every record written before this call (by anyone).
+  virtual Result<> ReadToEnd(std::chrono::milliseconds timeout) = 0;
+  // Stops tailing; idempotent. No callback runs after it returns.
+  virtual void Stop() = 0;
+};
+
+}  // namespace ferry::worker

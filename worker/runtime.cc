@@ -1,0 +1,103 @@
+#include "worker/runtime.h"
+
+#include <glog/logging.h>
+
+#include "worker/file_log.h"
+#include "worker/kafka/client.h"
+#include "worker/kafka/topics.h"
+#include "worker/kafka_log.h"
+#include "worker/memory_log.h"
+
+namespace ferry::worker {
+namespace {
+
+constexpr std::chrono::milliseconds kAdminTimeout{30000};
+
+KafkaLogOptions LogOptions(const WorkerConfig& config, const std::string& topic, const std::string& role,
+                           const std::string& partitioner) {
+  KafkaLogOptions options;
+  options.topic = topic;
+  const std::string base = config.group_id + "-" + (config.client_id.empty() ? "" : config.client_id + "-");
+  options.producer = config.ProducerProps();
+  options.producer["client.id"] = base + role;
+  options.consumer = config.ConsumerProps();
+  options.consumer["client.id"] = base + role;
+  options.partitioner = partitioner;
+  return options;
+}
+
+kafka::TopicSpec Spec(const std::string& topic, int partitions, int replication_factor, Properties settings,
+                      bool exact, const char* property) {
+  settings["cleanup.policy"] = "compact";
+  return {topic, partitions, replication_factor, std::move(settings), exact, property};
+}
+
+// The Kafka cluster id for GET /, best effort: an empty id is shown when the cluster does not tell.
+std::string ClusterId(const Properties& admin_props) {
+  auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, admin_props);
+  if (!rk.ok()) return "";
+  char* id = rd_kafka_clusterid(rk->get(), 5000);
+  if (id == nullptr) return "";
+  std::string out(id);
+  rd_kafka_mem_free(rk->get(), id);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig& config) {
+  std::unique_ptr<WorkerRuntime> rt(new WorkerRuntime());
+  rt->distributed_ = config.mode == WorkerMode::kDistributed;
+  if (rt->distributed_) {
+    rt->config_log_ = std::make_unique<KafkaLog>(LogOptions(config, config.config_topic, "configs", ""));
+    // Keyed by bytes and partitioned like Java's producer, so Connect's and Ferry's records meet.
+    rt->offset_log_ = std::make_unique<KafkaLog>(LogOptions(config, config.offset_topic, "offsets", "murmur2_random"));
+    rt->status_log_ = std::make_unique<KafkaLog>(LogOptions(config, config.status_topic, "statuses", "murmur2_random"));
+  } else {
+    rt->config_log_ = std::make_unique<MemoryLog>();
+    rt->offset_log_ = std::make_unique<FileLog>(config.offset_file);
+    rt->status_log_ = std::make_unique<MemoryLog>();
+  }
+  rt->configs_ = std::make_unique<ConfigStore>(*rt->config_log_);
+  rt->offsets_ = std::make_unique<OffsetStore>(*rt->offset_log_);
+  rt->statuses_ = std::make_unique<StatusStore>(*rt->status_log_);
+  HerderConfig hc;
+  hc.topic_tracking = config.topic_tracking_enable;
+  hc.topic_tracking_allow_reset = config.topic_tracking_allow_reset;
+  hc.worker_producer_props = config.ProducerProps();
+  hc.offset_flush_interval = std::chrono::milliseconds(config.offset_flush_interval_ms);
+  hc.offset_flush_timeout = std::chrono::milliseconds(config.offset_flush_timeout_ms);
+  hc.kafka_cluster_id = ClusterId(config.AdminProps());
+#ifdef FERRY_COMMIT
+  hc.commit = FERRY_COMMIT;
+#endif
+  rt->herder_ = std::make_unique<ConnectHerder>(std::move(hc), *rt->configs_, *rt->offsets_, *rt->statuses_);
+  return rt;
+}
+
+WorkerRuntime::~WorkerRuntime() { Stop(); }
+
+Result<> WorkerRuntime::Start(const WorkerConfig& config) {
+  if (distributed_) {
+    const Properties admin = config.AdminProps();
+    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(
+        admin, Spec(config.config_topic, 1, config.config_replication_factor, config.config_topic_settings, true,
+                    WorkerConfig::kConfigTopic),
+        kAdminTimeout));
+    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(
+        admin, Spec(config.offset_topic, config.offset_partitions, config.offset_replication_factor,
+                    config.offset_topic_settings, false, WorkerConfig::kOffsetTopic),
+        kAdminTimeout));
+    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(
+        admin, Spec(config.status_topic, config.status_partitions, config.status_replication_factor,
+                    config.status_topic_settings, false, WorkerConfig::kStatusTopic),
+        kAdminTimeout));
+  }
+  return herder_->Start(config.WorkerId());
+}
+
+void WorkerRuntime::Stop() {
+  if (herder_) herder_->Stop();
+}
+
+}  // namespace ferry::worker

@@ -1,0 +1,175 @@
+#include "worker/worker.h"
+
+#include <algorithm>
+
+#include <glog/logging.h>
+
+#include "connectors/registry.h"
+#include "tasks/task_factory.h"
+
+namespace ferry::worker {
+
+class Worker::Context : public tasks::TaskContext {
+ public:
+  Context(Worker& worker, std::string connector) : worker_(worker), connector_(std::move(connector)) {}
+  std::optional<std::string> ReadOffset(const std::string& partition_json) override {
+    return worker_.offsets_.Get(connector_, partition_json);
+  }
+  const Properties& WorkerProducerProps() override { return worker_.worker_producer_props_; }
+
+ private:
+  Worker& worker_;
+  std::string connector_;
+};
+
+Worker::Worker(OffsetStore& offsets, Properties worker_producer_props, std::chrono::milliseconds offset_flush_interval,
+               std::chrono::milliseconds offset_flush_timeout)
+    : offsets_(offsets),
+      worker_producer_props_(std::move(worker_producer_props)),
+      flush_interval_(offset_flush_interval),
+      flush_timeout_(offset_flush_timeout) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
+Worker::~Worker() {
+  StopAll();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
+Result<> Worker::StartConnector(const std::string& name, const Properties& config,
+                                connectors::ConnectorContext& context) {
+  auto cls = config.find("connector.class");
+  if (cls == config.end()) return Error::BadRequest("connector " + name + " has no connector.class");
+  const connectors::PluginDesc* plugin = connectors::Registry::Builtin().Find(cls->second);
+  if (plugin == nullptr) return Error::NotFound("no connector class '" + cls->second + "' in Ferry");
+  std::unique_ptr<connectors::Connector> connector = plugin->create();
+  FERRY_RETURN_IF_ERROR(connector->Start(config, context));
+  std::lock_guard lock(mu_);
+  CHECK(!connectors_.count(name)) << "connector " << name << " started twice";
+  connectors_[name] = std::move(connector);
+  return Ok();
+}
+
+void Worker::StopConnector(const std::string& name) {
+  std::unique_ptr<connectors::Connector> connector;
+  {
+    std::lock_guard lock(mu_);
+    auto it = connectors_.find(name);
+    if (it == connectors_.end()) return;
+    connector = std::move(it->second);
+    connectors_.erase(it);
+  }
+  connector->Stop();
+}
+
+bool Worker::IsRunning(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  return connectors_.count(name) > 0;
+}
+
+std::set<std::string> Worker::Connectors() const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> names;
+  for (const auto& [name, c] : connectors_) names.insert(name);
+  return names;
+}
+
+Result<std::vector<Properties>> Worker::TaskConfigs(const std::string& name, int max_tasks) {
+  connectors::Connector* connector = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto it = connectors_.find(name);
+    if (it == connectors_.end()) return Error::NotFound("connector " + name + " is not running here");
+    connector = it->second.get();  // only the herder thread stops connectors, so this stays valid
+  }
+  return connector->TaskConfigs(max_tasks);
+}
+
+Result<> Worker::StartTask(const ConnectorTaskId& id, const Properties& config) {
+  auto cls = config.find(connectors::kTaskClass);
+  if (cls == config.end()) return Error::BadRequest("task " + id.ToString() + " has no task.class");
+  auto task = tasks::CreateTask(cls->second);
+  if (!task.ok()) return task.error();
+  // Read the offsets topic to its end first, so the task sees every offset stored so far.
+  FERRY_RETURN_IF_ERROR(offsets_.Refresh(flush_timeout_));
+  auto running = std::make_unique<RunningTask>();
+  running->context = std::make_unique<Context>(*this, id.connector);
+  running->task = std::move(*task);
+  FERRY_RETURN_IF_ERROR(running->task->Start(config, *running->context));
+  std::lock_guard lock(mu_);
+  CHECK(!tasks_.count(id)) << "task " << id.ToString() << " started twice";
+  tasks_[id] = std::move(running);
+  return Ok();
+}
+
+void Worker::StopTask(const ConnectorTaskId& id) {
+  std::unique_ptr<RunningTask> running;
+  {
+    std::lock_guard lock(mu_);
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) return;
+    running = std::move(it->second);
+    tasks_.erase(it);
+  }
+  running->task->Stop();
+  Commit(id, *running);
+}
+
+std::set<ConnectorTaskId> Worker::Tasks() const {
+  std::lock_guard lock(mu_);
+  std::set<ConnectorTaskId> ids;
+  for (const auto& [id, t] : tasks_) ids.insert(id);
+  return ids;
+}
+
+std::optional<Error> Worker::TaskFailure(const ConnectorTaskId& id) const {
+  std::lock_guard lock(mu_);
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? std::nullopt : it->second->task->failure();
+}
+
+std::vector<std::string> Worker::ActiveTopics(const ConnectorTaskId& id) const {
+  std::lock_guard lock(mu_);
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? std::vector<std::string>{} : it->second->task->ActiveTopics();
+}
+
+void Worker::Commit(const ConnectorTaskId& id, RunningTask& running) {
+  std::vector<tasks::SourceOffsetRecord> now = running.task->Offsets();
+  std::vector<std::pair<std::string, std::optional<std::string>>> changed;
+  for (const auto& record : now) {
+    const bool same = std::find(running.committed.begin(), running.committed.end(), record) != running.committed.end();
+    if (!same) changed.emplace_back(record.partition_json, record.offset_json);
+  }
+  if (changed.empty()) return;
+  if (auto r = offsets_.Put(id.connector, changed, flush_timeout_); !r.ok()) {
+    // The positions stay in the task; the next commit tries again.
+    LOG(WARNING) << "storing offsets of task " << id.ToString() << " failed, will retry: " << r.error().message();
+    return;
+  }
+  running.committed = std::move(now);
+}
+
+void Worker::CommitOffsets() {
+  std::lock_guard lock(mu_);  // tasks cannot stop meanwhile; Put waits at most flush_timeout_
+  for (auto& [id, running] : tasks_) Commit(id, *running);
+}
+
+void Worker::CommitLoop() {
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, flush_interval_, [this] { return stopping_; })) {
+    for (auto& [id, running] : tasks_) Commit(id, *running);
+  }
+}
+
+void Worker::StopAll() {
+  for (const ConnectorTaskId& id : Tasks()) StopTask(id);
+  for (const std::string& name : Connectors()) StopConnector(name);
+}
+
+}  // namespace ferry::worker

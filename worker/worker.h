@@ -1,0 +1,79 @@
+// Worker runs what the herder decides: connector instances and tasks of this process. It creates them
+// from their class names, starts and stops them, and every offset.flush.interval.ms stores each
+// running task's source offsets in the OffsetStore (and once more when a task stops), so a restart
+// resumes where the previous one committed.
+// Thread-safety: all methods may be called from any thread; the herder calls them from its own.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "tasks/task.h"
+#include "worker/common/result.h"
+#include "worker/common/types.h"
+#include "worker/offset_store.h"
+
+namespace ferry::worker {
+
+class Worker {
+ public:
+  Worker(OffsetStore& offsets, Properties worker_producer_props, std::chrono::milliseconds offset_flush_interval,
+         std::chrono::milliseconds offset_flush_timeout);
+  ~Worker();  // stops every task and connector
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Connector instances. `context` must outlive the instance.
+  Result<> StartConnector(const std::string& name, const Properties& config, connectors::ConnectorContext& context);
+  void StopConnector(const std::string& name);
+  bool IsRunning(const std::string& name) const;
+  Result<std::vector<Properties>> TaskConfigs(const std::string& name, int max_tasks);
+  std::set<std::string> Connectors() const;
+
+  // Tasks: created from the config's `task.class`.
+  Result<> StartTask(const ConnectorTaskId& id, const Properties& config);
+  // Stops the task and stores its final offsets.
+  void StopTask(const ConnectorTaskId& id);
+  std::set<ConnectorTaskId> Tasks() const;
+  // The failure of a running task, once it has failed.
+  std::optional<Error> TaskFailure(const ConnectorTaskId& id) const;
+  std::vector<std::string> ActiveTopics(const ConnectorTaskId& id) const;
+
+  // Stores every running task's offsets now.
+  void CommitOffsets();
+  void StopAll();
+
+ private:
+  class Context;  // a task's TaskContext
+  struct RunningTask {
+    std::unique_ptr<Context> context;
+    std::unique_ptr<tasks::Task> task;
+    std::vector<tasks::SourceOffsetRecord> committed;  // last offsets stored
+  };
+
+  void CommitLoop();
+  void Commit(const ConnectorTaskId& id, RunningTask& task);
+
+  OffsetStore& offsets_;
+  const Properties worker_producer_props_;
+  const std::chrono::milliseconds flush_interval_;
+  const std::chrono::milliseconds flush_timeout_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;                                                           // mu_
+  std::map<std::string, std::unique_ptr<connectors::Connector>> connectors_;        // mu_
+  std::map<ConnectorTaskId, std::unique_ptr<RunningTask>> tasks_;                   // mu_
+  std::thread committer_;
+};
+
+}  // namespace ferry::worker
