@@ -146,7 +146,7 @@ std::optional<ConnectorTaskId> ParseTaskKey(std::string_view key) {
 
 }  // namespace
 
-ConfigStore::ConfigStore(Log& log, std::chrono::milliseconds write_timeout)
+ConfigStore::ConfigStore(kafka::Log& log, std::chrono::milliseconds write_timeout)
     : log_(log), write_timeout_(write_timeout) {}
 
 void ConfigStore::SetListener(std::function<void(const ConfigEvent&)> listener) {
@@ -155,7 +155,7 @@ void ConfigStore::SetListener(std::function<void(const ConfigEvent&)> listener) 
 }
 
 Result<> ConfigStore::Start(std::chrono::milliseconds timeout) {
-  FERRY_RETURN_IF_ERROR(log_.Start([this](const LogRecord& record) { OnRecord(record); }, timeout));
+  FERRY_RETURN_IF_ERROR(log_.Start([this](const kafka::LogRecord& record) { OnRecord(record); }, timeout));
   started_ = true;
   return Ok();
 }
@@ -214,7 +214,7 @@ Result<> ConfigStore::PutRestartRequest(const RestartRequest& request) {
                Clock::now() + write_timeout_);
 }
 
-void ConfigStore::OnRecord(const LogRecord& record) {
+void ConfigStore::OnRecord(const kafka::LogRecord& record) {
   std::vector<ConfigEvent> events;
   {
     std::lock_guard lock(mu_);
@@ -245,7 +245,7 @@ void ConfigStore::OnRecord(const LogRecord& record) {
   for (const ConfigEvent& event : events) listener_(event);
 }
 
-void ConfigStore::ApplyTargetState(const std::string& connector, const LogRecord& record,
+void ConfigStore::ApplyTargetState(const std::string& connector, const kafka::LogRecord& record,
                                    std::vector<ConfigEvent>& events) {
   auto config = state_.connectors.find(connector);
   if (!record.value) {
@@ -279,7 +279,7 @@ void ConfigStore::ApplyTargetState(const std::string& connector, const LogRecord
   events.push_back({ConfigEvent::Kind::kTargetState, connector, {}});
 }
 
-void ConfigStore::ApplyConnectorConfig(const std::string& connector, const LogRecord& record,
+void ConfigStore::ApplyConnectorConfig(const std::string& connector, const kafka::LogRecord& record,
                                        std::vector<ConfigEvent>& events) {
   if (!record.value) {
     state_.connectors.erase(connector);
@@ -299,7 +299,7 @@ void ConfigStore::ApplyConnectorConfig(const std::string& connector, const LogRe
   events.push_back({ConfigEvent::Kind::kConnectorConfig, connector, {}});
 }
 
-void ConfigStore::ApplyTaskConfig(const std::string& key, const LogRecord& record) {
+void ConfigStore::ApplyTaskConfig(const std::string& key, const kafka::LogRecord& record) {
   auto id = ParseTaskKey(key);
   if (!id) {
     LOG(ERROR) << "Ignoring config record '" << key << "': not a task key (task-<connector>-<number>)";
@@ -314,7 +314,7 @@ void ConfigStore::ApplyTaskConfig(const std::string& key, const LogRecord& recor
   deferred_[id->connector][id->task] = std::move(*props);  // applied by the next commit
 }
 
-void ConfigStore::ApplyCommit(const std::string& connector, const LogRecord& record,
+void ConfigStore::ApplyCommit(const std::string& connector, const kafka::LogRecord& record,
                               std::vector<ConfigEvent>& events) {
   const std::string key = std::string(kCommitPrefix) + connector;
   if (!record.value) {
@@ -359,7 +359,7 @@ void ConfigStore::ApplyCommit(const std::string& connector, const LogRecord& rec
   events.push_back({ConfigEvent::Kind::kTaskConfigs, connector, {}});
 }
 
-void ConfigStore::ApplyRestartRequest(const std::string& connector, const LogRecord& record,
+void ConfigStore::ApplyRestartRequest(const std::string& connector, const kafka::LogRecord& record,
                                       std::vector<ConfigEvent>& events) {
   const std::string key = std::string(kRestartPrefix) + connector;
   if (!record.value) {

@@ -18,7 +18,7 @@
 
 #include "worker/common/result.h"
 #include "worker/common/types.h"
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 
 namespace ferry::worker {
 
@@ -54,7 +54,7 @@ class ConfigStore {
   // How long a Put*/Remove* may take to write and read back, as Connect's 30 s.
   static constexpr std::chrono::milliseconds kWriteTimeout{30000};
 
-  explicit ConfigStore(Log& log, std::chrono::milliseconds write_timeout = kWriteTimeout);
+  explicit ConfigStore(kafka::Log& log, std::chrono::milliseconds write_timeout = kWriteTimeout);
   ConfigStore(const ConfigStore&) = delete;
   ConfigStore& operator=(const ConfigStore&) = delete;
 
@@ -81,18 +81,18 @@ class ConfigStore {
   Result<> PutRestartRequest(const RestartRequest& request);
 
  private:
-  void OnRecord(const LogRecord& record);
+  void OnRecord(const kafka::LogRecord& record);
   // Each applies one record kind to the state under mu_, adding what changed to `events`.
-  void ApplyTargetState(const std::string& connector, const LogRecord& record, std::vector<ConfigEvent>& events);
-  void ApplyConnectorConfig(const std::string& connector, const LogRecord& record, std::vector<ConfigEvent>& events);
-  void ApplyTaskConfig(const std::string& key, const LogRecord& record);
-  void ApplyCommit(const std::string& connector, const LogRecord& record, std::vector<ConfigEvent>& events);
-  void ApplyRestartRequest(const std::string& connector, const LogRecord& record, std::vector<ConfigEvent>& events);
+  void ApplyTargetState(const std::string& connector, const kafka::LogRecord& record, std::vector<ConfigEvent>& events);
+  void ApplyConnectorConfig(const std::string& connector, const kafka::LogRecord& record, std::vector<ConfigEvent>& events);
+  void ApplyTaskConfig(const std::string& key, const kafka::LogRecord& record);
+  void ApplyCommit(const std::string& connector, const kafka::LogRecord& record, std::vector<ConfigEvent>& events);
+  void ApplyRestartRequest(const std::string& connector, const kafka::LogRecord& record, std::vector<ConfigEvent>& events);
   // Sends `records` in order, flushes, reads to the end, all before `deadline`.
   Result<> Write(const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
                  std::chrono::steady_clock::time_point deadline);
 
-  Log& log_;
+  kafka::Log& log_;
   const std::chrono::milliseconds write_timeout_;
   std::function<void(const ConfigEvent&)> listener_;
   std::atomic<bool> started_{false};  // the first read to the end is done: events may flow

@@ -222,7 +222,7 @@ Result<> FileLog::Start(RecordCallback on_record, std::chrono::milliseconds) {
                                            : ""));
   }
 
-  std::vector<LogRecord> records;
+  std::vector<kafka::LogRecord> records;
   size_t pos = kMagicSize;
   while (pos < data.size()) {
     const size_t left = data.size() - pos;
@@ -249,7 +249,7 @@ Result<> FileLog::Start(RecordCallback on_record, std::chrono::milliseconds) {
     }
     const char* body = data.data() + pos + 8;
     size_t body_pos = 0;
-    LogRecord record;
+    kafka::LogRecord record;
     if (!GetBytes(body, body_len, body_pos, record.key) || !GetBytes(body, body_len, body_pos, record.value) ||
         body_pos != body_len) {
       return Error::Corrupt(path_ + ": the record at byte " + std::to_string(pos) + " does not parse");
@@ -266,9 +266,9 @@ Result<> FileLog::Start(RecordCallback on_record, std::chrono::milliseconds) {
   for (size_t i = 0; i < records.size(); ++i) {
     if (records[i].key) latest[*records[i].key] = i;
   }
-  std::vector<LogRecord> live;
+  std::vector<kafka::LogRecord> live;
   for (size_t i = 0; i < records.size(); ++i) {
-    const LogRecord& r = records[i];
+    const kafka::LogRecord& r = records[i];
     if (!r.key || (latest[*r.key] == i && r.value)) live.push_back(r);
   }
   constexpr size_t kCompactMinRecords = 1000;
@@ -282,20 +282,20 @@ Result<> FileLog::Start(RecordCallback on_record, std::chrono::milliseconds) {
   }
 
   on_record_ = std::move(on_record);
-  for (const LogRecord& r : records) on_record_(r);
+  for (const kafka::LogRecord& r : records) on_record_(r);
   next_offset_ = static_cast<int64_t>(records.size());
   return Ok();
 }
 
 // Replaces the file by one holding only `live`: written to a temporary file, locked before anyone can
 // find it under `path_`, fsynced, then renamed over `path_`. On failure nothing changed.
-Result<> FileLog::Compact(const std::vector<LogRecord>& live, size_t total_records) {
+Result<> FileLog::Compact(const std::vector<kafka::LogRecord>& live, size_t total_records) {
   const std::string tmp_path = path_ + ".compacting";
   ScopedFd tmp(::open(tmp_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
   if (tmp.get() < 0) return Error::Internal(Errno("open " + tmp_path));
   if (::flock(tmp.get(), LOCK_EX | LOCK_NB) != 0) return Error::Internal(Errno("lock " + tmp_path));
   std::string data(kMagic, kMagicSize);
-  for (const LogRecord& r : live) data += EncodeRecord(r.key, r.value);
+  for (const kafka::LogRecord& r : live) data += EncodeRecord(r.key, r.value);
   Result<> written = WriteAll(tmp.get(), data, tmp_path);
   if (written.ok() && (::fsync(tmp.get()) != 0 || ::rename(tmp_path.c_str(), path_.c_str()) != 0)) {
     written = Error::Internal(Errno("replace " + path_ + " by its compacted copy"));
@@ -324,7 +324,7 @@ Result<> FileLog::Send(const std::optional<std::string>& key, const std::optiona
     return written.error();
   }
   size_ += static_cast<int64_t>(encoded.size());
-  LogRecord record{key, value, 0, next_offset_++};
+  kafka::LogRecord record{key, value, 0, next_offset_++};
   on_record_(record);
   return Ok();
 }

@@ -25,11 +25,11 @@
 #include <vector>
 
 #include "worker/common/result.h"
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 
 namespace ferry::worker {
 
-class FileLog : public Log {
+class FileLog : public kafka::Log {
  public:
   explicit FileLog(std::string path);
   ~FileLog() override;  // Stop()s
@@ -53,7 +53,7 @@ class FileLog : public Log {
   static constexpr size_t kMagicSize = sizeof(kMagic) - 1;
 
  private:
-  Result<> Compact(const std::vector<LogRecord>& live, size_t total_records);
+  Result<> Compact(const std::vector<kafka::LogRecord>& live, size_t total_records);
 
   const std::string path_;
   std::mutex mu_;  // serializes every method, and with it the callback

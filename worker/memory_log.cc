@@ -38,7 +38,7 @@ void MemoryLog::Stop() {
 void MemoryLog::Deliver() {
   std::lock_guard deliver(deliver_mu_);
   for (;;) {
-    LogRecord record;
+    kafka::LogRecord record;
     RecordCallback callback;
     {
       std::lock_guard lock(mu_);

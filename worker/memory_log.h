@@ -7,11 +7,11 @@
 #include <mutex>
 #include <vector>
 
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 
 namespace ferry::worker {
 
-class MemoryLog : public Log {
+class MemoryLog : public kafka::Log {
  public:
   Result<> Start(RecordCallback on_record, std::chrono::milliseconds timeout) override;
   Result<> Send(const std::optional<std::string>& key, const std::optional<std::string>& value) override;
@@ -23,7 +23,7 @@ class MemoryLog : public Log {
   void Deliver();
 
   std::mutex mu_;
-  std::vector<LogRecord> records_;  // guarded by mu_
+  std::vector<kafka::LogRecord> records_;  // guarded by mu_
   RecordCallback on_record_;        // guarded by mu_
   bool stopped_ = false;            // guarded by mu_
   std::mutex deliver_mu_;           // one callback at a time

@@ -27,14 +27,14 @@ bool IsJsonObject(const std::string& json) {
 
 }  // namespace
 
-OffsetStore::OffsetStore(Log& log) : log_(log) {}
+OffsetStore::OffsetStore(kafka::Log& log) : log_(log) {}
 
 std::string OffsetStore::Key(const std::string& connector, const std::string& partition_json) {
   return "[" + JsonString(connector) + "," + partition_json + "]";
 }
 
 Result<> OffsetStore::Start(std::chrono::milliseconds timeout) {
-  return log_.Start([this](const LogRecord& record) { OnRecord(record); }, timeout);
+  return log_.Start([this](const kafka::LogRecord& record) { OnRecord(record); }, timeout);
 }
 
 void OffsetStore::Stop() { log_.Stop(); }
@@ -75,7 +75,7 @@ Result<> OffsetStore::Put(const std::string& connector,
   return log_.Flush(timeout);
 }
 
-void OffsetStore::OnRecord(const LogRecord& record) {
+void OffsetStore::OnRecord(const kafka::LogRecord& record) {
   if (!record.key) {
     LOG(WARNING) << "Ignoring an offsets record without a key (partition " << record.partition << ", offset "
                  << record.offset << ")";

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "worker/common/result.h"
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 
 namespace ferry::worker {
 
@@ -24,7 +24,7 @@ class OffsetStore {
   // The producer partitioner an offsets KafkaLog must use (KafkaLogOptions::partitioner): Java's.
   static constexpr const char* kPartitioner = "murmur2_random";
 
-  explicit OffsetStore(Log& log);
+  explicit OffsetStore(kafka::Log& log);
   OffsetStore(const OffsetStore&) = delete;
   OffsetStore& operator=(const OffsetStore&) = delete;
 
@@ -51,9 +51,9 @@ class OffsetStore {
   static std::string Key(const std::string& connector, const std::string& partition_json);
 
  private:
-  void OnRecord(const LogRecord& record);
+  void OnRecord(const kafka::LogRecord& record);
 
-  Log& log_;
+  kafka::Log& log_;
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>> offsets_;  // connector -> partition -> offset; mu_
 };

@@ -5,7 +5,7 @@
 #include "worker/file_log.h"
 #include "worker/kafka/client.h"
 #include "worker/kafka/topics.h"
-#include "worker/kafka_log.h"
+#include "worker/kafka/kafka_log.h"
 #include "worker/memory_log.h"
 
 namespace ferry::worker {
@@ -13,9 +13,9 @@ namespace {
 
 constexpr std::chrono::milliseconds kAdminTimeout{30000};
 
-KafkaLogOptions LogOptions(const WorkerConfig& config, const std::string& topic, const std::string& role,
+kafka::KafkaLogOptions LogOptions(const WorkerConfig& config, const std::string& topic, const std::string& role,
                            const std::string& partitioner) {
-  KafkaLogOptions options;
+  kafka::KafkaLogOptions options;
   options.topic = topic;
   const std::string base = config.group_id + "-" + (config.client_id.empty() ? "" : config.client_id + "-");
   options.producer = config.ProducerProps();
@@ -49,10 +49,10 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
   std::unique_ptr<WorkerRuntime> rt(new WorkerRuntime());
   rt->distributed_ = config.mode == WorkerMode::kDistributed;
   if (rt->distributed_) {
-    rt->config_log_ = std::make_unique<KafkaLog>(LogOptions(config, config.config_topic, "configs", ""));
+    rt->config_log_ = std::make_unique<kafka::KafkaLog>(LogOptions(config, config.config_topic, "configs", ""));
     // Keyed by bytes and partitioned like Java's producer, so Connect's and Ferry's records meet.
-    rt->offset_log_ = std::make_unique<KafkaLog>(LogOptions(config, config.offset_topic, "offsets", "murmur2_random"));
-    rt->status_log_ = std::make_unique<KafkaLog>(LogOptions(config, config.status_topic, "statuses", "murmur2_random"));
+    rt->offset_log_ = std::make_unique<kafka::KafkaLog>(LogOptions(config, config.offset_topic, "offsets", "murmur2_random"));
+    rt->status_log_ = std::make_unique<kafka::KafkaLog>(LogOptions(config, config.status_topic, "statuses", "murmur2_random"));
   } else {
     rt->config_log_ = std::make_unique<MemoryLog>();
     rt->offset_log_ = std::make_unique<FileLog>(config.offset_file);

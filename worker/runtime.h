@@ -10,7 +10,7 @@
 
 #include "worker/config_store.h"
 #include "worker/connect_herder.h"
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 #include "worker/offset_store.h"
 #include "worker/status_store.h"
 #include "worker/worker_config.h"
@@ -36,9 +36,9 @@ class WorkerRuntime {
   WorkerRuntime() = default;
 
   // Destroyed in reverse: herder first, then stores, then logs.
-  std::unique_ptr<Log> config_log_;
-  std::unique_ptr<Log> offset_log_;
-  std::unique_ptr<Log> status_log_;
+  std::unique_ptr<kafka::Log> config_log_;
+  std::unique_ptr<kafka::Log> offset_log_;
+  std::unique_ptr<kafka::Log> status_log_;
   std::unique_ptr<ConfigStore> configs_;
   std::unique_ptr<OffsetStore> offsets_;
   std::unique_ptr<StatusStore> statuses_;

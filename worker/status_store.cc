@@ -185,10 +185,10 @@ std::optional<StatusKey> ParseKey(const std::string& key) {
 
 }  // namespace
 
-StatusStore::StatusStore(Log& log) : log_(log) {}
+StatusStore::StatusStore(kafka::Log& log) : log_(log) {}
 
 Result<> StatusStore::Start(std::chrono::milliseconds timeout) {
-  return log_.Start([this](const LogRecord& record) { OnRecord(record); }, timeout);
+  return log_.Start([this](const kafka::LogRecord& record) { OnRecord(record); }, timeout);
 }
 
 void StatusStore::Stop() { log_.Stop(); }
@@ -335,7 +335,7 @@ Result<> StatusStore::Write(const std::string& key, const std::optional<std::str
   return sent;
 }
 
-void StatusStore::OnRecord(const LogRecord& record) {
+void StatusStore::OnRecord(const kafka::LogRecord& record) {
   if (!record.key) {
     LOG(WARNING) << "Ignoring a status record without a key (partition " << record.partition << ", offset "
                  << record.offset << ")";

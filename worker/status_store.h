@@ -14,7 +14,7 @@
 
 #include "worker/common/result.h"
 #include "worker/common/types.h"
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 
 namespace ferry::worker {
 
@@ -28,7 +28,7 @@ struct Status {
 
 class StatusStore {
  public:
-  explicit StatusStore(Log& log);
+  explicit StatusStore(kafka::Log& log);
   StatusStore(const StatusStore&) = delete;
   StatusStore& operator=(const StatusStore&) = delete;
 
@@ -67,7 +67,7 @@ class StatusStore {
     int32_t generation = -1;  // -1 for tombstones and topic records
   };
 
-  void OnRecord(const LogRecord& record);
+  void OnRecord(const kafka::LogRecord& record);
   // Applies a record of the status topic to the cache; under mu_. Connect's read-side rules (a late
   // UNASSIGNED does not hide a RUNNING task of the same or a newer generation) apply `from_log`.
   void ApplyLocked(const std::string& key, const std::optional<std::string>& value, bool from_log);
@@ -75,7 +75,7 @@ class StatusStore {
   // cache entry from before and forgets the pending write.
   Result<> Write(const std::string& key, const std::optional<std::string>& value, int32_t generation);
 
-  Log& log_;
+  kafka::Log& log_;
   mutable std::mutex mu_;
   std::map<std::string, std::vector<PendingWrite>> pending_;   // by key, oldest first; mu_
   std::map<std::string, Status> connectors_;                   // mu_

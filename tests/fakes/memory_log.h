@@ -25,7 +25,7 @@
 #include <glog/logging.h>
 
 #include "worker/common/result.h"
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 
 namespace ferry::testing {
 
@@ -35,11 +35,11 @@ class MemoryTopic {
   // Appends as another writer would; returns the record's offset.
   int64_t Append(std::optional<std::string> key, std::optional<std::string> value) {
     std::lock_guard lock(mu_);
-    worker::LogRecord record{std::move(key), std::move(value), 0, static_cast<int64_t>(records_.size())};
+    kafka::LogRecord record{std::move(key), std::move(value), 0, static_cast<int64_t>(records_.size())};
     records_.push_back(std::move(record));
     return records_.back().offset;
   }
-  std::vector<worker::LogRecord> records() const {
+  std::vector<kafka::LogRecord> records() const {
     std::lock_guard lock(mu_);
     return records_;
   }
@@ -48,7 +48,7 @@ class MemoryTopic {
     return records_.size();
   }
   // The record at `offset`, if the topic has it.
-  std::optional<worker::LogRecord> At(int64_t offset) const {
+  std::optional<kafka::LogRecord> At(int64_t offset) const {
     std::lock_guard lock(mu_);
     if (offset < 0 || static_cast<size_t>(offset) >= records_.size()) return std::nullopt;
     return records_[static_cast<size_t>(offset)];
@@ -56,10 +56,10 @@ class MemoryTopic {
 
  private:
   mutable std::mutex mu_;
-  std::vector<worker::LogRecord> records_;
+  std::vector<kafka::LogRecord> records_;
 };
 
-class MemoryLog : public worker::Log {
+class MemoryLog : public kafka::Log {
  public:
   MemoryLog() : topic_(std::make_shared<MemoryTopic>()) {}
   explicit MemoryLog(std::shared_ptr<MemoryTopic> topic) : topic_(std::move(topic)) {}
@@ -126,7 +126,7 @@ class MemoryLog : public worker::Log {
         if (!started_ || stopped_) return;
         callback = on_record_;
       }
-      std::optional<worker::LogRecord> record = topic_->At(delivered_);
+      std::optional<kafka::LogRecord> record = topic_->At(delivered_);
       if (!record) return;
       ++delivered_;
       callback(*record);
@@ -148,7 +148,7 @@ class MemoryLog : public worker::Log {
 
   MemoryTopic& topic() { return *topic_; }
   const std::shared_ptr<MemoryTopic>& shared_topic() const { return topic_; }
-  std::vector<worker::LogRecord> records() const { return topic_->records(); }
+  std::vector<kafka::LogRecord> records() const { return topic_->records(); }
   size_t buffered() const {
     std::lock_guard lock(mu_);
     return buffered_.size();

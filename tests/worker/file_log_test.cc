@@ -29,10 +29,10 @@ class FileLogTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Starts a log on path_ and returns what it replayed.
-  std::vector<LogRecord> Replay(Result<>* started = nullptr) {
+  std::vector<kafka::LogRecord> Replay(Result<>* started = nullptr) {
     FileLog log(path_);
-    std::vector<LogRecord> records;
-    auto result = log.Start([&](const LogRecord& r) { records.push_back(r); }, seconds(1));
+    std::vector<kafka::LogRecord> records;
+    auto result = log.Start([&](const kafka::LogRecord& r) { records.push_back(r); }, seconds(1));
     if (started != nullptr) *started = result;
     EXPECT_TRUE(started != nullptr || result.ok()) << result.error().ToString();
     return records;
@@ -64,8 +64,8 @@ TEST_F(FileLogTest, WritesAreDeliveredAtOnceAndReplayedAfterARestart) {
   };
   {
     FileLog log(path_);
-    std::vector<LogRecord> seen;
-    ASSERT_TRUE(log.Start([&](const LogRecord& r) { seen.push_back(r); }, seconds(1)).ok());
+    std::vector<kafka::LogRecord> seen;
+    ASSERT_TRUE(log.Start([&](const kafka::LogRecord& r) { seen.push_back(r); }, seconds(1)).ok());
     EXPECT_TRUE(seen.empty());
     for (const auto& [key, value] : written) {
       ASSERT_TRUE(log.Send(key, value).ok());
@@ -87,7 +87,7 @@ TEST_F(FileLogTest, WritesAreDeliveredAtOnceAndReplayedAfterARestart) {
 TEST_F(FileLogTest, ARecordCutShortByACrashIsIgnoredAndCutOff) {
   {
     FileLog log(path_);
-    ASSERT_TRUE(log.Start([](const LogRecord&) {}, seconds(1)).ok());
+    ASSERT_TRUE(log.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(log.Send("k" + std::to_string(i), "value-" + std::to_string(i)).ok());
   }
   const std::string whole = ReadFile();
@@ -100,7 +100,7 @@ TEST_F(FileLogTest, ARecordCutShortByACrashIsIgnoredAndCutOff) {
   // The torn bytes were cut off, so a new append is readable after them.
   {
     FileLog log(path_);
-    ASSERT_TRUE(log.Start([](const LogRecord&) {}, seconds(1)).ok());
+    ASSERT_TRUE(log.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
     ASSERT_TRUE(log.Send("k9", "after the crash").ok());
   }
   replayed = Replay();
@@ -112,7 +112,7 @@ TEST_F(FileLogTest, ARecordCutShortByACrashIsIgnoredAndCutOff) {
 TEST_F(FileLogTest, ATornLengthOrChecksumAtTheEndIsIgnored) {
   {
     FileLog log(path_);
-    ASSERT_TRUE(log.Start([](const LogRecord&) {}, seconds(1)).ok());
+    ASSERT_TRUE(log.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
     ASSERT_TRUE(log.Send("k", "v").ok());
   }
   const std::string good = ReadFile();
@@ -129,7 +129,7 @@ TEST_F(FileLogTest, ATornLengthOrChecksumAtTheEndIsIgnored) {
 TEST_F(FileLogTest, DamageFollowedByMoreRecordsIsAnError) {
   {
     FileLog log(path_);
-    ASSERT_TRUE(log.Start([](const LogRecord&) {}, seconds(1)).ok());
+    ASSERT_TRUE(log.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
     ASSERT_TRUE(log.Send("first", "1111").ok());
     ASSERT_TRUE(log.Send("second", "2222").ok());
   }
@@ -165,20 +165,20 @@ TEST_F(FileLogTest, ATornHeaderIsRewritten) {
 
 TEST_F(FileLogTest, OnlyOneProcessMayUseTheFile) {
   FileLog first(path_);
-  ASSERT_TRUE(first.Start([](const LogRecord&) {}, seconds(1)).ok());
+  ASSERT_TRUE(first.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
   FileLog second(path_);
-  auto started = second.Start([](const LogRecord&) {}, seconds(1));
+  auto started = second.Start([](const kafka::LogRecord&) {}, seconds(1));
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.error().code(), ErrorCode::kConflict);
   first.Stop();
   FileLog third(path_);
-  EXPECT_TRUE(third.Start([](const LogRecord&) {}, seconds(1)).ok());
+  EXPECT_TRUE(third.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
 }
 
 TEST_F(FileLogTest, StartCompactsAFileOfMostlySupersededRecords) {
   {
     FileLog log(path_);
-    ASSERT_TRUE(log.Start([](const LogRecord&) {}, seconds(1)).ok());
+    ASSERT_TRUE(log.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
     for (int i = 0; i < 2000; ++i) ASSERT_TRUE(log.Send("k" + std::to_string(i % 10), "v" + std::to_string(i)).ok());
     ASSERT_TRUE(log.Send("k3", std::nullopt).ok());  // deleted: gone after compaction
     ASSERT_TRUE(log.Send(std::nullopt, "keyless").ok());
@@ -187,7 +187,7 @@ TEST_F(FileLogTest, StartCompactsAFileOfMostlySupersededRecords) {
   auto replayed = Replay();
   ASSERT_EQ(replayed.size(), 10u);  // k0..k9 but k3, plus the keyless record
   std::map<std::string, std::string> latest;
-  for (const LogRecord& r : replayed) {
+  for (const kafka::LogRecord& r : replayed) {
     if (r.key) latest[*r.key] = *r.value;
   }
   EXPECT_EQ(latest.size(), 9u);
@@ -198,8 +198,8 @@ TEST_F(FileLogTest, StartCompactsAFileOfMostlySupersededRecords) {
   // The compacted file replays the same, and stays appendable.
   {
     FileLog log(path_);
-    std::vector<LogRecord> again;
-    ASSERT_TRUE(log.Start([&](const LogRecord& r) { again.push_back(r); }, seconds(1)).ok());
+    std::vector<kafka::LogRecord> again;
+    ASSERT_TRUE(log.Start([&](const kafka::LogRecord& r) { again.push_back(r); }, seconds(1)).ok());
     EXPECT_EQ(again.size(), 10u);
     ASSERT_TRUE(log.Send("k3", "back").ok());
   }
@@ -208,7 +208,7 @@ TEST_F(FileLogTest, StartCompactsAFileOfMostlySupersededRecords) {
 
 TEST_F(FileLogTest, NothingWorksAfterStop) {
   FileLog log(path_);
-  ASSERT_TRUE(log.Start([](const LogRecord&) {}, seconds(1)).ok());
+  ASSERT_TRUE(log.Start([](const kafka::LogRecord&) {}, seconds(1)).ok());
   log.Stop();
   log.Stop();
   EXPECT_FALSE(log.Send("k", "v").ok());
@@ -218,7 +218,7 @@ TEST_F(FileLogTest, NothingWorksAfterStop) {
 
 TEST_F(FileLogTest, AFileInAMissingDirectoryIsAnError) {
   FileLog log(dir_ + "/missing/offsets.log");
-  auto started = log.Start([](const LogRecord&) {}, seconds(1));
+  auto started = log.Start([](const kafka::LogRecord&) {}, seconds(1));
   ASSERT_FALSE(started.ok());
   EXPECT_NE(started.error().message().find("missing/offsets.log"), std::string::npos);
 }

@@ -1,6 +1,6 @@
 // KafkaLog against librdkafka's mock cluster: topics are pre-created with MockCluster::CreateTopic
 // (the mock has no CreateTopics).
-#include "worker/kafka_log.h"
+#include "worker/kafka/kafka_log.h"
 
 #include <chrono>
 #include <map>
@@ -24,13 +24,13 @@ using std::chrono::seconds;
 // Records delivered to a callback, safe to read from the test thread.
 class Collector {
  public:
-  Log::RecordCallback Callback() {
-    return [this](const LogRecord& r) {
+  kafka::Log::RecordCallback Callback() {
+    return [this](const kafka::LogRecord& r) {
       std::lock_guard lock(mu_);
       records_.push_back(r);
     };
   }
-  std::vector<LogRecord> records() const {
+  std::vector<kafka::LogRecord> records() const {
     std::lock_guard lock(mu_);
     return records_;
   }
@@ -41,7 +41,7 @@ class Collector {
 
  private:
   mutable std::mutex mu_;
-  std::vector<LogRecord> records_;
+  std::vector<kafka::LogRecord> records_;
 };
 
 // Kafka's Utils.murmur2, which Java's default partitioner applies to the key bytes.
@@ -87,8 +87,8 @@ class KafkaLogTest : public ::testing::Test {
     cluster_ = std::move(*cluster);
   }
 
-  KafkaLogOptions Options(const std::string& topic) const {
-    KafkaLogOptions options;
+  kafka::KafkaLogOptions Options(const std::string& topic) const {
+    kafka::KafkaLogOptions options;
     options.topic = topic;
     options.producer = {{"bootstrap.servers", cluster_->bootstrap_servers()}, {"linger.ms", "1"}};
     // The mock answers an empty fetch only after fetch.wait.max.ms (docs/testing.md).
@@ -104,7 +104,7 @@ class KafkaLogTest : public ::testing::Test {
 TEST_F(KafkaLogTest, StartOnAnEmptyTopicReachesTheEndAtOnce) {
   ASSERT_TRUE(cluster_->CreateTopic("connect-status", 5).ok());
   Collector seen;
-  KafkaLog log(Options("connect-status"));
+  kafka::KafkaLog log(Options("connect-status"));
   auto started = log.Start(seen.Callback(), seconds(10));
   ASSERT_TRUE(started.ok()) << started.error().ToString();
   EXPECT_EQ(log.partition_count(), 5);
@@ -116,7 +116,7 @@ TEST_F(KafkaLogTest, StartOnAnEmptyTopicReachesTheEndAtOnce) {
 TEST_F(KafkaLogTest, WritesComeBackThroughTheCallbackInOffsetOrder) {
   ASSERT_TRUE(cluster_->CreateTopic("connect-offsets", 4).ok());
   Collector seen;
-  KafkaLog log(Options("connect-offsets"));
+  kafka::KafkaLog log(Options("connect-offsets"));
   ASSERT_TRUE(log.Start(seen.Callback(), seconds(10)).ok());
 
   std::vector<std::pair<std::optional<std::string>, std::optional<std::string>>> written;
@@ -134,7 +134,7 @@ TEST_F(KafkaLogTest, WritesComeBackThroughTheCallbackInOffsetOrder) {
   ASSERT_EQ(records.size(), written.size());
   std::map<int32_t, int64_t> next_offset;
   std::map<std::string, std::vector<std::optional<std::string>>> by_key;
-  for (const LogRecord& r : records) {
+  for (const kafka::LogRecord& r : records) {
     EXPECT_EQ(r.offset, next_offset[r.partition]++) << "partition " << r.partition;
     ASSERT_TRUE(r.key.has_value());
     by_key[*r.key].push_back(r.value);
@@ -149,7 +149,7 @@ TEST_F(KafkaLogTest, WritesComeBackThroughTheCallbackInOffsetOrder) {
 TEST_F(KafkaLogTest, KeysLandInThePartitionJavasProducerChooses) {
   ASSERT_TRUE(cluster_->CreateTopic("connect-offsets", 25).ok());
   Collector seen;
-  KafkaLog log(Options("connect-offsets"));
+  kafka::KafkaLog log(Options("connect-offsets"));
   ASSERT_TRUE(log.Start(seen.Callback(), seconds(10)).ok());
   const std::vector<std::string> keys = {
       R"(["mm2-src",{"cluster":"A","partition":0,"topic":"orders"}])",
@@ -161,7 +161,7 @@ TEST_F(KafkaLogTest, KeysLandInThePartitionJavasProducerChooses) {
   ASSERT_TRUE(log.ReadToEnd(seconds(10)).ok());
   auto records = seen.records();
   ASSERT_EQ(records.size(), keys.size());
-  for (const LogRecord& r : records) EXPECT_EQ(r.partition, JavaPartition(*r.key, 25)) << *r.key;
+  for (const kafka::LogRecord& r : records) EXPECT_EQ(r.partition, JavaPartition(*r.key, 25)) << *r.key;
 }
 
 TEST_F(KafkaLogTest, ARestartedLogReadsEverythingBeforeStartReturns) {
@@ -169,13 +169,13 @@ TEST_F(KafkaLogTest, ARestartedLogReadsEverythingBeforeStartReturns) {
   Collector ignored;
   Collector seen;
   {
-    KafkaLog writer(Options("connect-configs"));
+    kafka::KafkaLog writer(Options("connect-configs"));
     ASSERT_TRUE(writer.Start(ignored.Callback(), seconds(10)).ok());
     for (int i = 0; i < 30; ++i) ASSERT_TRUE(writer.Send("k" + std::to_string(i), "v" + std::to_string(i)).ok());
     ASSERT_TRUE(writer.Flush(seconds(10)).ok());
     writer.Stop();
   }
-  KafkaLog reader(Options("connect-configs"));
+  kafka::KafkaLog reader(Options("connect-configs"));
   auto started = reader.Start(seen.Callback(), seconds(10));
   ASSERT_TRUE(started.ok()) << started.error().ToString();
   auto records = seen.records();  // no ReadToEnd: Start itself read to the end
@@ -192,8 +192,8 @@ TEST_F(KafkaLogTest, TwoLogsOnOneTopicSeeEachOthersWrites) {
   // Declared before the logs: a log thread may call into it until the log is destroyed.
   Collector seen_a;
   Collector seen_b;
-  KafkaLog a(Options("connect-status"));
-  KafkaLog b(Options("connect-status"));
+  kafka::KafkaLog a(Options("connect-status"));
+  kafka::KafkaLog b(Options("connect-status"));
   ASSERT_TRUE(a.Start(seen_a.Callback(), seconds(10)).ok());
   ASSERT_TRUE(b.Start(seen_b.Callback(), seconds(10)).ok());
 
@@ -213,7 +213,7 @@ TEST_F(KafkaLogTest, TwoLogsOnOneTopicSeeEachOthersWrites) {
 
 TEST_F(KafkaLogTest, StartFailsForAMissingTopicWithoutCreatingIt) {
   Collector seen;
-  KafkaLog log(Options("no-such-topic"));
+  kafka::KafkaLog log(Options("no-such-topic"));
   auto started = log.Start(seen.Callback(), seconds(5));
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.error().code(), ErrorCode::kNotFound);
@@ -229,7 +229,7 @@ TEST_F(KafkaLogTest, StartFailsForAMissingTopicWithoutCreatingIt) {
 TEST_F(KafkaLogTest, ADeliveryFailureIsReportedOnceByTheNextFlush) {
   ASSERT_TRUE(cluster_->CreateTopic("connect-configs", 1).ok());
   Collector seen;
-  KafkaLog log(Options("connect-configs"));
+  kafka::KafkaLog log(Options("connect-configs"));
   ASSERT_TRUE(log.Start(seen.Callback(), seconds(10)).ok());
   // A permanent error for this Produce request (ApiKey 0 = Produce).
   rd_kafka_mock_push_request_errors(cluster_->raw(), 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
@@ -249,7 +249,7 @@ TEST_F(KafkaLogTest, ADeliveryFailureIsReportedOnceByTheNextFlush) {
 TEST_F(KafkaLogTest, ReadToEndGivesUpAtItsDeadlineWhenBrokersAreDown) {
   ASSERT_TRUE(cluster_->CreateTopic("connect-status", 3).ok());
   Collector seen;
-  KafkaLog log(Options("connect-status"));
+  kafka::KafkaLog log(Options("connect-status"));
   ASSERT_TRUE(log.Start(seen.Callback(), seconds(10)).ok());
   for (int b = 1; b <= 3; ++b) ASSERT_TRUE(cluster_->SetBrokerDown(b).ok());
   const auto begin = std::chrono::steady_clock::now();
@@ -264,8 +264,8 @@ TEST_F(KafkaLogTest, StopIsIdempotentAndNoCallbackRunsAfterIt) {
   ASSERT_TRUE(cluster_->CreateTopic("connect-status", 2).ok());
   Collector ignored;
   Collector seen;
-  KafkaLog writer(Options("connect-status"));
-  KafkaLog log(Options("connect-status"));
+  kafka::KafkaLog writer(Options("connect-status"));
+  kafka::KafkaLog log(Options("connect-status"));
   ASSERT_TRUE(writer.Start(ignored.Callback(), seconds(10)).ok());
   ASSERT_TRUE(log.Start(seen.Callback(), seconds(10)).ok());
   const auto begin = std::chrono::steady_clock::now();

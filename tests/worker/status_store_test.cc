@@ -30,7 +30,7 @@ class StatusStoreTest : public ::testing::Test {
   }
   std::vector<std::string> Written() const {
     std::vector<std::string> lines;
-    for (const LogRecord& r : log_.records()) {
+    for (const kafka::LogRecord& r : log_.records()) {
       lines.push_back(r.key.value_or("<null>") + " => " + r.value.value_or("<tombstone>"));
     }
     return lines;

@@ -19,9 +19,9 @@
 #include "worker/common/result.h"
 #include "worker/common/types.h"
 #include "worker/kafka/handles.h"
-#include "worker/log.h"
+#include "worker/kafka/log.h"
 
-namespace ferry::worker {
+namespace ferry::kafka {
 
 struct KafkaLogOptions {
   std::string topic;
@@ -77,9 +77,9 @@ class KafkaLog : public Log {
   // the exclusive one. Destruction order: the consumer queue, rd_kafka_consumer_close, the consumer.
   std::mutex stop_mu_;  // serializes Start's setup and Stop, so Stop returns only when all is down
   mutable std::shared_mutex handles_mu_;
-  kafka::HandlePtr producer_;
-  kafka::HandlePtr consumer_;
-  kafka::QueuePtr consumer_queue_;
+  HandlePtr producer_;
+  HandlePtr consumer_;
+  QueuePtr consumer_queue_;
 
   std::mutex delivery_mu_;
   std::optional<Error> first_send_error_;  // delivery_mu_
@@ -93,4 +93,4 @@ class KafkaLog : public Log {
   std::jthread thread_;  // last: stopped first
 };
 
-}  // namespace ferry::worker
+}  // namespace ferry::kafka

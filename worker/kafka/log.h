@@ -13,7 +13,7 @@
 
 #include "worker/common/result.h"
 
-namespace ferry::worker {
+namespace ferry::kafka {
 
 struct LogRecord {
   std::optional<std::string> key;
@@ -42,4 +42,4 @@ class Log {
   virtual void Stop() = 0;
 };
 
-}  // namespace ferry::worker
+}  // namespace ferry::kafka

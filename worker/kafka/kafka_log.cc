@@ -1,11 +1,11 @@
-#include "worker/kafka_log.h"
+#include "worker/kafka/kafka_log.h"
 
 #include <algorithm>
 
 #include "worker/kafka/client.h"
 #include "worker/kafka/topics.h"
 
-namespace ferry::worker {
+namespace ferry::kafka {
 
 namespace {
 
@@ -52,7 +52,7 @@ Result<> KafkaLog::Start(RecordCallback on_record, std::chrono::milliseconds tim
     Properties producer_props = options_.producer;
     producer_props["acks"] = "all";
     if (!options_.partitioner.empty()) producer_props["partitioner"] = options_.partitioner;
-    auto producer = kafka::NewClient(RD_KAFKA_PRODUCER, producer_props, [this](rd_kafka_conf_t* conf) {
+    auto producer = NewClient(RD_KAFKA_PRODUCER, producer_props, [this](rd_kafka_conf_t* conf) {
       rd_kafka_conf_set_dr_msg_cb(conf, &KafkaLog::OnDelivery);
       rd_kafka_conf_set_opaque(conf, this);
     });
@@ -63,10 +63,10 @@ Result<> KafkaLog::Start(RecordCallback on_record, std::chrono::milliseconds tim
     consumer_props["enable.partition.eof"] = "true";  // how the thread learns where a partition ends
     consumer_props["enable.auto.commit"] = "false";
     consumer_props["enable.auto.offset.store"] = "false";
-    auto consumer = kafka::NewClient(RD_KAFKA_CONSUMER, consumer_props);
+    auto consumer = NewClient(RD_KAFKA_CONSUMER, consumer_props);
     if (!consumer.ok()) return consumer.error();
 
-    auto partitions = kafka::FindTopicPartitions(consumer->get(), options_.topic, Remaining(deadline));
+    auto partitions = FindTopicPartitions(consumer->get(), options_.topic, Remaining(deadline));
     if (!partitions.ok()) return partitions.error();
     if (!partitions->has_value() || **partitions <= 0) {
       return Error::NotFound("topic '" + options_.topic + "' does not exist; it must be created first");
@@ -76,15 +76,15 @@ Result<> KafkaLog::Start(RecordCallback on_record, std::chrono::milliseconds tim
     // Warm the producer's metadata for the topic (it exists: no auto-creation), so that the first
     // Send is not held back until the producer's own first metadata refresh, about a second later.
     {
-      kafka::TopicPtr rkt(rd_kafka_topic_new(producer->get(), options_.topic.c_str(), nullptr));
+      TopicPtr rkt(rd_kafka_topic_new(producer->get(), options_.topic.c_str(), nullptr));
       const rd_kafka_metadata_t* raw = nullptr;
       if (rd_kafka_metadata(producer->get(), 0, rkt.get(), &raw, ToTimeoutMs(Remaining(deadline))) ==
           RD_KAFKA_RESP_ERR_NO_ERROR) {
-        kafka::MetadataPtr metadata(raw);  // only its side effect matters; a failure shows up at Send
+        MetadataPtr metadata(raw);  // only its side effect matters; a failure shows up at Send
       }
     }
 
-    kafka::PartitionsPtr assignment(rd_kafka_topic_partition_list_new(count));
+    PartitionsPtr assignment(rd_kafka_topic_partition_list_new(count));
     for (int32_t p = 0; p < count; ++p) {
       rd_kafka_topic_partition_list_add(assignment.get(), options_.topic.c_str(), p)->offset =
           RD_KAFKA_OFFSET_BEGINNING;
@@ -92,7 +92,7 @@ Result<> KafkaLog::Start(RecordCallback on_record, std::chrono::milliseconds tim
     if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer->get(), assignment.get())) {
       return Error::Kafka("assign the partitions of '" + options_.topic + "'", err);
     }
-    kafka::QueuePtr queue(rd_kafka_queue_get_consumer(consumer->get()));
+    QueuePtr queue(rd_kafka_queue_get_consumer(consumer->get()));
     CHECK(queue != nullptr) << "a consumer with a group.id has a consumer queue";
 
     {
@@ -123,7 +123,7 @@ void KafkaLog::Run(std::stop_token stop) {
   // consumer_queue_ lives until Stop() has joined this thread.
   rd_kafka_queue_t* queue = consumer_queue_.get();
   while (!stop.stop_requested()) {
-    kafka::MessagePtr rkmessage(rd_kafka_consume_queue(queue, kPollMs));
+    MessagePtr rkmessage(rd_kafka_consume_queue(queue, kPollMs));
     if (rkmessage == nullptr) continue;
     const int32_t partition = rkmessage->partition;
     if (rkmessage->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -167,7 +167,7 @@ Result<std::vector<int64_t>> KafkaLog::QueryEnds(std::chrono::milliseconds timeo
   const int count = partition_count();
   // One ListOffsets per leader for all partitions: a "timestamp" of -1 (RD_KAFKA_OFFSET_END) asks
   // for the end offset, exactly as rd_kafka_query_watermark_offsets does for a single partition.
-  kafka::PartitionsPtr list(rd_kafka_topic_partition_list_new(count));
+  PartitionsPtr list(rd_kafka_topic_partition_list_new(count));
   for (int32_t p = 0; p < count; ++p) {
     rd_kafka_topic_partition_list_add(list.get(), options_.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
   }
@@ -185,7 +185,7 @@ Result<std::vector<int64_t>> KafkaLog::QueryEnds(std::chrono::milliseconds timeo
     int64_t end = rktpar.offset;
     if (end < 0) {
       // No answer for this partition: ask for its watermarks on their own.
-      auto marks = kafka::QueryWatermarks(consumer_.get(), {options_.topic, rktpar.partition}, timeout);
+      auto marks = QueryWatermarks(consumer_.get(), {options_.topic, rktpar.partition}, timeout);
       if (!marks.ok()) return marks.error();
       end = marks->high;
     }
@@ -317,4 +317,4 @@ void KafkaLog::ShutDownClients() {
   }
 }
 
-}  // namespace ferry::worker
+}  // namespace ferry::kafka

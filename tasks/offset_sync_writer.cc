@@ -1,0 +1,103 @@
+#include "tasks/offset_sync_writer.h"
+
+#include <glog/logging.h>
+
+#include "tasks/mirror_records.h"
+#include "worker/kafka/client.h"
+
+namespace ferry::tasks {
+
+Result<std::unique_ptr<OffsetSyncWriter>> OffsetSyncWriter::Create(OffsetSyncWriterConfig config) {
+  std::unique_ptr<OffsetSyncWriter> writer(new OffsetSyncWriter(std::move(config)));
+  Properties props = writer->config_.producer;
+  props.emplace("acks", "all");
+  props.emplace("linger.ms", "5");
+  auto producer = kafka::NewClient(RD_KAFKA_PRODUCER, props, [&](rd_kafka_conf_t* conf) {
+    rd_kafka_conf_set_dr_msg_cb(conf, &OnDelivery);
+    rd_kafka_conf_set_opaque(conf, writer.get());
+  });
+  if (!producer.ok()) return producer.error();
+  writer->producer_ = std::move(*producer);
+  return writer;
+}
+
+OffsetSyncWriter::~OffsetSyncWriter() {
+  if (!producer_) return;
+  if (rd_kafka_flush(producer_.get(), 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    LOG(WARNING) << "offset syncs to " << config_.topic << " not all delivered before stopping";
+    rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(producer_.get(), 0);
+  }
+}
+
+void OffsetSyncWriter::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  auto* self = static_cast<OffsetSyncWriter*>(opaque);
+  std::lock_guard lock(self->mu_);
+  if (msg->err) {
+    ++self->failed_;
+    LOG(WARNING) << "an offset sync to " << self->config_.topic << " was not written: " << rd_kafka_err2str(msg->err);
+  } else {
+    ++self->written_;
+  }
+}
+
+void OffsetSyncWriter::Write(const TopicPartition& tp, int64_t source, int64_t target) {
+  const OffsetSyncRecord record{tp.topic, tp.partition, source, target};
+  const std::string key = record.EncodeKey();
+  const std::string value = record.EncodeValue();
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_.get(), RD_KAFKA_V_TOPIC(config_.topic.c_str()), RD_KAFKA_V_PARTITION(0),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+  if (err) {
+    ++failed_;
+    LOG(WARNING) << "an offset sync of " << tp << " was not queued: " << rd_kafka_err2str(err);
+    return;
+  }
+  Partition& p = partitions_[tp];
+  p.synced_source = source;
+  p.synced_target = target;
+}
+
+void OffsetSyncWriter::OnOffsetSync(const OffsetSync& sync) {
+  std::lock_guard lock(mu_);
+  Partition& p = partitions_[sync.source];
+  p.last_source = sync.source_offset.value;
+  p.last_target = sync.target_offset.value;
+  Write(sync.source, sync.source_offset.value, sync.target_offset.value);
+}
+
+void OffsetSyncWriter::OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) {
+  {
+    std::lock_guard lock(mu_);
+    Partition& p = partitions_[source];
+    p.last_source = next_source.value - 1;
+    p.last_target = next_target.value - 1;
+    if (p.synced_target < 0 || p.last_target - p.synced_target >= config_.offset_lag_max) {
+      Write(source, p.last_source, p.last_target);
+    }
+  }
+  rd_kafka_poll(producer_.get(), 0);  // delivery reports
+}
+
+void OffsetSyncWriter::Commit() {
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [tp, p] : partitions_) {
+      if (p.last_target >= 0 && p.last_target != p.synced_target) Write(tp, p.last_source, p.last_target);
+    }
+  }
+  rd_kafka_poll(producer_.get(), 0);
+}
+
+int64_t OffsetSyncWriter::written() const {
+  std::lock_guard lock(mu_);
+  return written_;
+}
+
+int64_t OffsetSyncWriter::failed() const {
+  std::lock_guard lock(mu_);
+  return failed_;
+}
+
+}  // namespace ferry::tasks

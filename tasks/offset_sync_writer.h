@@ -1,0 +1,56 @@
+// OffsetSyncWriter writes a mirror task's offset syncs to MM2's offset-syncs topic, in MM2's
+// OffsetSync format, partition 0. Ferry's rule keeps translation exact: a sync at the first record of
+// every run (whenever `target - source` changes); MM2's bound adds one whenever the last record is
+// `offset.lag.max` or more past the last sync; and at every offset commit the last copied record of
+// each partition that moved gets a sync (as MM2 3.7+ does), so a reader knows where each run ends.
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "tasks/offset_sync.h"
+#include "worker/common/result.h"
+#include "worker/kafka/handles.h"
+
+namespace ferry::tasks {
+
+struct OffsetSyncWriterConfig {
+  Properties producer;  // the cluster the topic lives on (source or target)
+  std::string topic;    // mm2-offset-syncs.<alias>.internal
+  int64_t offset_lag_max = 100;
+};
+
+class OffsetSyncWriter : public OffsetSyncSink {
+ public:
+  static Result<std::unique_ptr<OffsetSyncWriter>> Create(OffsetSyncWriterConfig config);
+  ~OffsetSyncWriter() override;  // delivers what is queued, bounded
+
+  void OnOffsetSync(const OffsetSync& sync) override;
+  void OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) override;
+  // Writes the last copied record of every partition that moved since its last sync.
+  void Commit();
+
+  int64_t written() const;  // syncs acknowledged
+  int64_t failed() const;   // syncs that could not be written (logged; translation falls back to older syncs)
+
+ private:
+  struct Partition {
+    int64_t synced_source = -1, synced_target = -1;  // last sync written
+    int64_t last_source = -1, last_target = -1;      // last copied record
+  };
+  explicit OffsetSyncWriter(OffsetSyncWriterConfig config) : config_(std::move(config)) {}
+  void Write(const TopicPartition& tp, int64_t source, int64_t target);  // REQUIRES: mu_ held
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque);
+
+  const OffsetSyncWriterConfig config_;
+  kafka::HandlePtr producer_;
+  mutable std::mutex mu_;
+  std::map<TopicPartition, Partition> partitions_;  // guarded by mu_
+  int64_t written_ = 0;                             // guarded by mu_
+  int64_t failed_ = 0;                              // guarded by mu_
+};
+
+}  // namespace ferry::tasks
