@@ -6,6 +6,7 @@
 #include "connectors/mirror_config.h"
 #include "connectors/mirror_task_keys.h"
 #include "worker/kafka/client.h"
+#include "worker/kafka/topics.h"
 
 namespace ferry::connectors {
 
@@ -52,6 +53,21 @@ Result<> MirrorSourceConnector::Start(const Properties& config, ConnectorContext
   auto source = kafka::NewClient(RD_KAFKA_PRODUCER, admin);
   if (!source.ok()) return source.error();
   source_ = std::move(*source);
+  if (parsed->GetBool("emit.offset-syncs.enabled")) {
+    // MM2 creates it (one partition, compacted) where offset-syncs.topic.location says.
+    const bool on_source = parsed->GetString("offset-syncs.topic.location") == "source";
+    Properties where = on_source ? admin : ClientProps(config, Cluster::kTarget, ClientRole::kAdmin);
+    if (!where.count("bootstrap.servers")) {
+      return Error::InvalidConfig("target.cluster.bootstrap.servers", "needed for offset-syncs.topic.location=target");
+    }
+    kafka::TopicSpec spec;
+    spec.name = policy_->OffsetSyncsTopic(on_source ? target_alias_ : parsed->GetString(kSourceClusterAlias));
+    spec.partitions = 1;
+    spec.replication_factor = static_cast<int>(parsed->GetLong("offset-syncs.topic.replication.factor"));
+    spec.configs = {{"cleanup.policy", "compact"}};
+    spec.property = "offset-syncs.topic.location";
+    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(where, spec, admin_timeout_));
+  }
   auto partitions = FindPartitions();
   if (!partitions.ok()) return partitions.error();
   {

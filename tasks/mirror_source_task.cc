@@ -66,14 +66,49 @@ Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context)
     remote_topics.insert(mirror.policy->FormatRemoteTopic(source_alias_, tp.topic));
   }
   active_topics_.assign(remote_topics.begin(), remote_topics.end());
-  auto task = MirrorTask::Start(std::move(mirror), nullptr);
+  FERRY_RETURN_IF_ERROR(StartOffsetSyncs(config, **policy, context));
+  auto task = MirrorTask::Start(std::move(mirror), offset_syncs_.get());
   if (!task.ok()) return task.error();
   task_ = std::move(*task);
   return Ok();
 }
 
+Result<> MirrorSourceTask::StartOffsetSyncs(const Properties& config, const connectors::ReplicationPolicy& policy,
+                                            TaskContext& context) {
+  auto get = [&](const char* key, const char* fallback) {
+    auto it = config.find(key);
+    return it == config.end() ? std::string(fallback) : it->second;
+  };
+  if (get("emit.offset-syncs.enabled", "true") == "false") return Ok();
+  OffsetSyncWriterConfig sync;
+  const bool on_source = get("offset-syncs.topic.location", "source") == "source";
+  // MM2 names the topic after the *other* cluster: on the source it is keyed by the target alias.
+  sync.topic = policy.OffsetSyncsTopic(on_source ? get("target.cluster.alias", "target") : source_alias_);
+  sync.producer = connectors::ClientProps(config, on_source ? connectors::Cluster::kSource : connectors::Cluster::kTarget,
+                                          connectors::ClientRole::kProducer);
+  if (!sync.producer.count("bootstrap.servers") && !on_source) {
+    Properties merged = context.WorkerProducerProps();
+    for (const auto& [k, v] : sync.producer) merged[k] = v;
+    sync.producer = std::move(merged);
+  }
+  try {
+    sync.offset_lag_max = std::stoll(get("offset.lag.max", "100"));
+  } catch (const std::exception&) {  // user input: never escapes
+    return Error::InvalidConfig("offset.lag.max", "not a number");
+  }
+  auto writer = OffsetSyncWriter::Create(std::move(sync));
+  if (!writer.ok()) return writer.error();
+  offset_syncs_ = std::move(*writer);
+  return Ok();
+}
+
 void MirrorSourceTask::Stop() {
   if (task_) task_->Stop();
+  if (offset_syncs_) offset_syncs_->Commit();  // the last copied record of every partition
+}
+
+void MirrorSourceTask::Commit() {
+  if (offset_syncs_) offset_syncs_->Commit();
 }
 
 std::vector<SourceOffsetRecord> MirrorSourceTask::Offsets() const {

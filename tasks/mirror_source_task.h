@@ -1,7 +1,7 @@
 // MirrorSourceTask: Connect's task for MirrorSourceConnector. Runs a MirrorTask over the partitions
 // in `task.assigned.partitions`, resuming each at the offset stored in MM2's format (source partition
 // {"cluster":A,"partition":P,"topic":T}, offset {"offset":<last copied>}), so it continues where MM2
-// (or an earlier Ferry) stopped.
+// (or an earlier Ferry) stopped. Writes offset syncs to MM2's offset-syncs topic (OffsetSyncWriter).
 #pragma once
 
 #include <memory>
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "tasks/mirror_task.h"
+#include "tasks/offset_sync_writer.h"
+#include "connectors/replication_policy.h"
 #include "tasks/task.h"
 
 namespace ferry::tasks {
@@ -21,14 +23,19 @@ class MirrorSourceTask : public Task {
  public:
   Result<> Start(const Properties& config, TaskContext& context) override;
   void Stop() override;
+  void Commit() override;
   std::vector<SourceOffsetRecord> Offsets() const override;
   std::vector<std::string> ActiveTopics() const override;
   std::optional<Error> failure() const override;
 
  private:
+  Result<> StartOffsetSyncs(const Properties& config, const connectors::ReplicationPolicy& policy,
+                            TaskContext& context);
+
   std::string source_alias_;
   std::vector<std::string> active_topics_;
-  std::unique_ptr<MirrorTask> task_;
+  std::unique_ptr<OffsetSyncWriter> offset_syncs_;  // null when emit.offset-syncs.enabled=false
+  std::unique_ptr<MirrorTask> task_;                 // declared last: stopped before the writer goes
 };
 
 }  // namespace ferry::tasks

@@ -40,6 +40,8 @@ class Task {
   virtual Result<> Start(const Properties& config, TaskContext& context) = 0;
   // Bounded; after it returns, Offsets() reports the final positions.
   virtual void Stop() = 0;
+  // Called by the worker at every offset commit, just before Offsets() (MM2's commit()).
+  virtual void Commit() {}
   // Positions that are safe to store: everything before them has been written to the target.
   virtual std::vector<SourceOffsetRecord> Offsets() const = 0;
   // The topics this task writes to (KIP-558 active topics).

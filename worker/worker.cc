@@ -140,6 +140,7 @@ std::vector<std::string> Worker::ActiveTopics(const ConnectorTaskId& id) const {
 }
 
 void Worker::Commit(const ConnectorTaskId& id, RunningTask& running) {
+  running.task->Commit();
   std::vector<tasks::SourceOffsetRecord> now = running.task->Offsets();
   std::vector<std::pair<std::string, std::optional<std::string>>> changed;
   for (const auto& record : now) {

@@ -53,6 +53,7 @@ TEST_F(RestDocTest, EveryCurlExampleOfTheDocsAnswers2xx) {
   ASSERT_TRUE(target().CreateTopic("d-status", 3).ok());
   ASSERT_TRUE(source().CreateTopic("orders", 2).ok());
   ASSERT_TRUE(target().CreateTopic("A.orders", 2).ok());
+  ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1).ok());
   auto worker = InProcessWorker::Start(DistributedWorkerProps(target().bootstrap_servers(), "d"));
   ASSERT_NE(worker, nullptr);
 

@@ -1,0 +1,46 @@
+// OffsetSyncStore reads MM2's offset-syncs topic from its start, keeps tailing it, and rebuilds the
+// exact offset map from it: a sync whose offset delta differs from its partition's current run starts
+// a new run; one with the same delta only marks how far the run has been copied. So after a restart
+// (of the mirror or of the reader) every source offset up to the last synced record translates exactly.
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "tasks/offset_map.h"
+#include "worker/kafka/kafka_log.h"
+
+namespace ferry::tasks {
+
+class OffsetSyncStore {
+ public:
+  // `options.topic` is the offset-syncs topic; the clients point at the cluster that holds it.
+  explicit OffsetSyncStore(kafka::KafkaLogOptions options);
+  OffsetSyncStore(const OffsetSyncStore&) = delete;
+  OffsetSyncStore& operator=(const OffsetSyncStore&) = delete;
+
+  Result<> Start(std::chrono::milliseconds timeout);  // reads to the end
+  Result<> ReadToEnd(std::chrono::milliseconds timeout);
+  void Stop();
+
+  std::optional<TargetOffset> Translate(const TopicPartition& source, SourceOffset committed) const {
+    return map_.Translate(source, committed);
+  }
+  int64_t syncs_read() const;
+  int64_t corrupt_records() const;  // skipped, logged
+
+ private:
+  void OnRecord(const kafka::LogRecord& record);
+
+  kafka::KafkaLog log_;
+  OffsetMap map_;
+  mutable std::mutex mu_;
+  std::map<TopicPartition, std::pair<int64_t, int64_t>> last_;  // partition -> last (source, target); mu_
+  int64_t syncs_read_ = 0;                                      // mu_
+  int64_t corrupt_ = 0;                                         // mu_
+};
+
+}  // namespace ferry::tasks
