@@ -1,10 +1,18 @@
-// MirrorCheckpointConnector (MM2's name and config). Its config is defined and validated here so that
-// an MM2 deployment's connectors are accepted; its tasks (consumer-group checkpoints) are not part of
-// Ferry yet, and Start() says so with a kUnsupported error, which marks the connector FAILED with that
-// reason instead of pretending to run. See docs/mm2-compatibility.md.
+// MirrorCheckpointConnector (MM2's name and config): finds the source consumer groups to checkpoint
+// (`groups` / `groups.exclude`, refreshed every `refresh.groups.interval.seconds`) and splits them in
+// contiguous chunks over at most `tasks.max` MirrorCheckpointTasks, as MM2 does. Where the source
+// cannot list groups (ListGroups denied, or the test mock), the literal names in `groups` are used.
 #pragma once
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include "connectors/connector.h"
+#include "connectors/filters.h"
+#include "worker/kafka/admin.h"
 
 namespace ferry::connectors {
 
@@ -13,11 +21,33 @@ inline constexpr const char* kMirrorCheckpointConnectorClass =
 
 class MirrorCheckpointConnector : public Connector {
  public:
+  ~MirrorCheckpointConnector() override;
+
   const ConfigDef& Definition() const override;
   std::map<std::string, std::vector<std::string>> ValidateAcrossKeys(const Properties& config) const override;
   Result<> Start(const Properties& config, ConnectorContext& context) override;
-  Result<std::vector<Properties>> TaskConfigs(int) override { return std::vector<Properties>{}; }
-  void Stop() override {}
+  Result<std::vector<Properties>> TaskConfigs(int max_tasks) override;
+  void Stop() override;
+
+  // MM2's ConnectorUtils.groupPartitions: `n` contiguous chunks, the first `size % n` one longer.
+  static std::vector<std::vector<std::string>> Chunks(const std::vector<std::string>& items, size_t n);
+
+ private:
+  Result<std::vector<std::string>> FindGroups();
+  void RefreshLoop(std::chrono::seconds interval);
+
+  Properties config_;
+  ConnectorContext* context_ = nullptr;
+  bool active_ = false;  // enabled and emitting checkpoints
+  std::vector<std::string> literal_groups_;
+  std::optional<RegexFilter> filter_;
+  std::unique_ptr<kafka::Admin> source_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;            // mu_
+  std::vector<std::string> groups_;  // mu_
+  std::thread refresher_;
 };
 
 }  // namespace ferry::connectors

@@ -31,8 +31,15 @@ const char* RoleName(ClientRole role) {
   return "consumer";
 }
 
+// MM2 connector keys that merely start like a client prefix (`admin.timeout.ms` is not the admin
+// client's `timeout.ms`).
+bool IsConnectorKey(const std::string& full_key) {
+  return full_key == "admin.timeout.ms" || full_key == "consumer.poll.timeout.ms";
+}
+
 void CopyPrefixed(const Properties& config, const std::string& prefix, bool connection_only, Properties& out) {
   for (auto it = config.lower_bound(prefix); it != config.end() && StartsWith(it->first, prefix); ++it) {
+    if (IsConnectorKey(it->first)) continue;
     const std::string key = it->first.substr(prefix.size());
     if (key.empty() || IsJavaOnly(key)) continue;
     if (connection_only && !IsConnectionKey(key)) continue;

@@ -4,11 +4,24 @@
 
 #include "connectors/mirror_client_config.h"
 #include "connectors/mirror_config.h"
+#include "connectors/acl_sync.h"
 #include "connectors/mirror_task_keys.h"
-#include "worker/kafka/client.h"
 #include "worker/kafka/topics.h"
 
 namespace ferry::connectors {
+
+namespace {
+
+// A sync pass that changed something is worth an INFO line; one with errors a WARNING.
+void LogReport(const SyncReport& report) {
+  if (!report.errors.empty()) {
+    LOG(WARNING) << "MirrorSourceConnector: " << report.ToString();
+  } else if (report.changed()) {
+    LOG(INFO) << "MirrorSourceConnector: " << report.ToString();
+  }
+}
+
+}  // namespace
 
 MirrorSourceConnector::~MirrorSourceConnector() { Stop(); }
 
@@ -42,32 +55,49 @@ Result<> MirrorSourceConnector::Start(const Properties& config, ConnectorContext
   auto filter = RegexFilter::Make(parsed->GetList("topics"), "topics", parsed->GetList("topics.exclude"), "topics.exclude");
   if (!filter.ok()) return filter.error();
   filter_ = std::move(*filter);
+  auto config_filter = ConfigPropertyFilter::FromConfig(config);
+  if (!config_filter.ok()) return config_filter.error();
   if (!enabled_) return Ok();
 
-  Properties admin = ClientProps(config, Cluster::kSource, ClientRole::kAdmin);
-  if (!admin.count("bootstrap.servers")) {
+  const std::string source_alias = parsed->GetString(kSourceClusterAlias);
+  const std::string client_base = source_alias + "->" + target_alias_ + "|" + config.at("name") + "|";
+  Properties source_admin = ClientProps(config, Cluster::kSource, ClientRole::kAdmin);
+  Properties target_admin = ClientProps(config, Cluster::kTarget, ClientRole::kAdmin);
+  if (!source_admin.count("bootstrap.servers")) {
     return Error::InvalidConfig("source.cluster.bootstrap.servers", "missing: the source cluster must be named");
   }
-  admin["client.id"] = parsed->GetString(kSourceClusterAlias) + "->" + target_alias_ + "|" +
-                       config.at("name") + "|replication-source-admin";
-  auto source = kafka::NewClient(RD_KAFKA_PRODUCER, admin);
+  if (!target_admin.count("bootstrap.servers")) {
+    return Error::InvalidConfig("target.cluster.bootstrap.servers", "missing: remote topics are made on the target");
+  }
+  source_admin["client.id"] = client_base + "replication-source-admin";
+  target_admin["client.id"] = client_base + "replication-target-admin";
+  auto source = kafka::RdKafkaAdmin::Create(source_admin, admin_timeout_);
   if (!source.ok()) return source.error();
   source_ = std::move(*source);
+  auto target = kafka::RdKafkaAdmin::Create(target_admin, admin_timeout_);
+  if (!target.ok()) return target.error();
+  target_ = std::move(*target);
+
   if (parsed->GetBool("emit.offset-syncs.enabled")) {
     // MM2 creates it (one partition, compacted) where offset-syncs.topic.location says.
     const bool on_source = parsed->GetString("offset-syncs.topic.location") == "source";
-    Properties where = on_source ? admin : ClientProps(config, Cluster::kTarget, ClientRole::kAdmin);
-    if (!where.count("bootstrap.servers")) {
-      return Error::InvalidConfig("target.cluster.bootstrap.servers", "needed for offset-syncs.topic.location=target");
-    }
     kafka::TopicSpec spec;
-    spec.name = policy_->OffsetSyncsTopic(on_source ? target_alias_ : parsed->GetString(kSourceClusterAlias));
+    spec.name = policy_->OffsetSyncsTopic(on_source ? target_alias_ : source_alias);
     spec.partitions = 1;
     spec.replication_factor = static_cast<int>(parsed->GetLong("offset-syncs.topic.replication.factor"));
     spec.configs = {{"cleanup.policy", "compact"}};
     spec.property = "offset-syncs.topic.location";
-    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(where, spec, admin_timeout_));
+    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(on_source ? source_admin : target_admin, spec, admin_timeout_));
   }
+
+  sync_options_ = TopicSyncOptions{MirrorTopics{source_alias, policy_, [this](const std::string& t) { return ShouldReplicate(t); }},
+                                   parsed->GetInt("replication.factor"), std::move(*config_filter)};
+  // Remote topics exist before any task produces to them.
+  auto synced = SyncRemoteTopics(*source_, *target_, *sync_options_);
+  if (!synced.ok()) return synced.error();
+  if (!synced->errors.empty()) return synced->errors.front();
+  LogReport(*synced);
+
   auto partitions = FindPartitions();
   if (!partitions.ok()) return partitions.error();
   {
@@ -75,48 +105,111 @@ Result<> MirrorSourceConnector::Start(const Properties& config, ConnectorContext
     partitions_ = std::move(*partitions);
     stopping_ = false;
   }
-  if (parsed->GetBool("refresh.topics.enabled")) {
-    const auto interval = std::chrono::seconds(std::max<int64_t>(1, parsed->GetLong("refresh.topics.interval.seconds")));
-    refresher_ = std::thread([this, interval] { RefreshLoop(interval); });
-  }
+  auto every = [&](const char* enabled, const char* interval) -> std::optional<std::chrono::seconds> {
+    if (!parsed->GetBool(enabled)) return std::nullopt;
+    return std::chrono::seconds(std::max<int64_t>(1, parsed->GetLong(interval)));
+  };
+  refresh_every_ = every("refresh.topics.enabled", "refresh.topics.interval.seconds");
+  configs_every_ = every("sync.topic.configs.enabled", "sync.topic.configs.interval.seconds");
+  acls_every_ = every("sync.topic.acls.enabled", "sync.topic.acls.interval.seconds");
+  if (refresh_every_ || configs_every_ || acls_every_) scheduler_ = std::thread([this] { Schedule(); });
   return Ok();
 }
 
+bool MirrorSourceConnector::ShouldReplicate(const std::string& topic) const {
+  return (filter_->Matches(topic) || policy_->IsHeartbeatsTopic(topic)) && !policy_->IsInternalTopic(topic) &&
+         !IsCycle(*policy_, target_alias_, topic);
+}
+
 Result<std::vector<TopicPartition>> MirrorSourceConnector::FindPartitions() {
-  // All topics: a request for named topics would auto-create them on some brokers.
-  const rd_kafka_metadata_t* raw = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(source_.get(), 1, nullptr, &raw, static_cast<int>(admin_timeout_.count()));
-  if (err) return Error::Kafka("list source topics", err);
-  kafka::MetadataPtr md(raw);
+  auto topics = source_->ListTopics();
+  if (!topics.ok()) return topics.error();
   std::vector<TopicPartition> found;
-  for (int t = 0; t < md->topic_cnt; ++t) {
-    const rd_kafka_metadata_topic_t& topic = md->topics[t];
-    if (topic.err) continue;
-    const std::string name = topic.topic;
-    const bool selected = filter_->Matches(name) || policy_->IsHeartbeatsTopic(name);
-    if (!selected || policy_->IsInternalTopic(name) || IsCycle(*policy_, target_alias_, name)) continue;
-    for (int p = 0; p < topic.partition_cnt; ++p) found.push_back({name, topic.partitions[p].id});
+  for (const auto& [name, count] : *topics) {
+    if (!ShouldReplicate(name)) continue;
+    for (int p = 0; p < count; ++p) found.push_back({name, p});
   }
   std::sort(found.begin(), found.end());
   return found;
 }
 
-void MirrorSourceConnector::RefreshLoop(std::chrono::seconds interval) {
+void MirrorSourceConnector::Schedule() {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  // As MM2: config and ACL syncs run at once, the topic refresh first after one interval.
+  std::optional<Clock::time_point> next_refresh, next_configs, next_acls;
+  if (refresh_every_) next_refresh = start + *refresh_every_;
+  if (configs_every_) next_configs = start;
+  if (acls_every_) next_acls = start;
   std::unique_lock lock(mu_);
-  while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+  while (!stopping_) {
+    Clock::time_point due = Clock::time_point::max();
+    for (const auto& next : {next_refresh, next_configs, next_acls}) {
+      if (next) due = std::min(due, *next);
+    }
+    if (wake_.wait_until(lock, due, [this] { return stopping_; })) break;
+    const auto now = Clock::now();
     lock.unlock();
-    auto found = FindPartitions();
+    if (next_refresh && now >= *next_refresh) {
+      RefreshTopics();
+      next_refresh = now + *refresh_every_;
+    }
+    if (next_configs && now >= *next_configs) {
+      SyncConfigs();
+      next_configs = now + *configs_every_;
+    }
+    if (next_acls && now >= *next_acls) {
+      SyncAcls();
+      next_acls = now + *acls_every_;
+    }
     lock.lock();
-    if (!found.ok()) {
-      LOG(WARNING) << "MirrorSourceConnector: topic refresh failed, will retry: " << found.error().message();
-      continue;
+  }
+}
+
+void MirrorSourceConnector::RefreshTopics() {
+  auto synced = SyncRemoteTopics(*source_, *target_, *sync_options_);
+  if (!synced.ok()) {
+    LOG(WARNING) << "MirrorSourceConnector: remote topic sync failed, will retry: " << synced.error().message();
+  } else {
+    LogReport(*synced);
+  }
+  auto found = FindPartitions();
+  if (!found.ok()) {
+    LOG(WARNING) << "MirrorSourceConnector: topic refresh failed, will retry: " << found.error().message();
+    return;
+  }
+  std::lock_guard lock(mu_);
+  if (*found != partitions_) {
+    LOG(INFO) << "MirrorSourceConnector: source partitions changed (" << partitions_.size() << " -> "
+              << found->size() << "); requesting new task configs";
+    partitions_ = std::move(*found);
+    context_->RequestTaskReconfiguration();
+  }
+}
+
+void MirrorSourceConnector::SyncConfigs() {
+  auto synced = SyncTopicConfigs(*source_, *target_, *sync_options_);
+  if (!synced.ok()) {
+    LOG(WARNING) << "MirrorSourceConnector: topic config sync failed, will retry: " << synced.error().message();
+  } else {
+    LogReport(*synced);
+  }
+}
+
+void MirrorSourceConnector::SyncAcls() {
+  auto synced = SyncTopicAcls(*source_, *target_, sync_options_->topics);
+  if (!synced.ok()) {
+    if (synced.error().code() == ErrorCode::kUnsupported) {
+      if (!acls_unsupported_logged_) {
+        LOG(INFO) << "MirrorSourceConnector: the source has no authorizer, so there are no ACLs to sync ("
+                  << synced.error().message() << "); set sync.topic.acls.enabled=false to stop trying";
+        acls_unsupported_logged_ = true;
+      }
+      return;
     }
-    if (*found != partitions_) {
-      LOG(INFO) << "MirrorSourceConnector: source partitions changed (" << partitions_.size() << " -> "
-                << found->size() << "); requesting new task configs";
-      partitions_ = std::move(*found);
-      context_->RequestTaskReconfiguration();
-    }
+    LOG(WARNING) << "MirrorSourceConnector: topic ACL sync failed, will retry: " << synced.error().message();
+  } else {
+    LogReport(*synced);
   }
 }
 
@@ -147,8 +240,9 @@ void MirrorSourceConnector::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (refresher_.joinable()) refresher_.join();
+  if (scheduler_.joinable()) scheduler_.join();
   source_.reset();
+  target_.reset();
 }
 
 }  // namespace ferry::connectors

@@ -1,7 +1,10 @@
 // MirrorSourceConnector (MM2's name and config): finds the source topics to mirror (`topics` /
-// `topics.exclude`, never internal topics or topics that came from the target: cycle detection), and
-// deals their partitions round-robin over at most `tasks.max` MirrorSourceTasks. Every
-// `refresh.topics.interval.seconds` it looks again and asks for new task configs when the set changed.
+// `topics.exclude`, never internal topics or topics that came from the target: cycle detection),
+// creates their remote topics on the target (partition counts, filtered configs) and grows them, and
+// deals their partitions round-robin over at most `tasks.max` MirrorSourceTasks. One scheduler thread
+// then, as MM2's: every `refresh.topics.interval.seconds` looks again (new task configs when the set
+// changed), every `sync.topic.configs.interval.seconds` syncs topic configs, every
+// `sync.topic.acls.interval.seconds` syncs topic ACLs.
 #pragma once
 
 #include <condition_variable>
@@ -11,9 +14,11 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "connectors/config_property_filter.h"
 #include "connectors/filters.h"
 #include "connectors/replication_policy.h"
-#include "worker/kafka/handles.h"
+#include "connectors/topic_config_sync.h"
+#include "worker/kafka/admin.h"
 
 namespace ferry::connectors {
 
@@ -33,7 +38,11 @@ class MirrorSourceConnector : public Connector {
 
  private:
   Result<std::vector<TopicPartition>> FindPartitions();
-  void RefreshLoop(std::chrono::seconds interval);
+  bool ShouldReplicate(const std::string& topic) const;
+  void Schedule();  // the scheduler thread
+  void RefreshTopics();
+  void SyncConfigs();
+  void SyncAcls();
 
   Properties config_;
   ConnectorContext* context_ = nullptr;
@@ -42,13 +51,17 @@ class MirrorSourceConnector : public Connector {
   std::shared_ptr<const ReplicationPolicy> policy_;
   std::optional<RegexFilter> filter_;
   std::chrono::milliseconds admin_timeout_{60000};
-  kafka::HandlePtr source_;  // for metadata only
+  std::unique_ptr<kafka::Admin> source_;
+  std::unique_ptr<kafka::Admin> target_;
+  std::optional<TopicSyncOptions> sync_options_;
+  std::optional<std::chrono::seconds> refresh_every_, configs_every_, acls_every_;  // nullopt: off
+  bool acls_unsupported_logged_ = false;
 
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;                   // guarded by mu_
   std::vector<TopicPartition> partitions_;  // guarded by mu_
-  std::thread refresher_;
+  std::thread scheduler_;
 };
 
 }  // namespace ferry::connectors

@@ -15,6 +15,7 @@ inline constexpr const char* kMirrorHeartbeatTaskClass = "org.apache.kafka.conne
 inline constexpr const char* kMirrorCheckpointTaskClass = "org.apache.kafka.connect.mirror.MirrorCheckpointTask";
 inline constexpr const char* kTaskAssignedPartitions = "task.assigned.partitions";
 inline constexpr const char* kTaskIndex = "task.index";
+inline constexpr const char* kTaskAssignedGroups = "task.assigned.groups";
 // Ferry's own: skip (log, count) records the source deleted before they were copied, instead of failing.
 inline constexpr const char* kSkipLostRecords = "ferry.skip.lost.records";
 

@@ -94,6 +94,8 @@ TEST(MirrorClientConfigTest, DerivesClientSettingsWithMM2sPrecedence) {
                              {"source.cluster.client.id", "ignored: not a connection key"},
                              {"consumer.fetch.wait.max.ms", "100"},
                              {"consumer.key.deserializer", "java only"},
+                             {"consumer.poll.timeout.ms", "1000"},  // MM2's key, not the consumer's
+                             {"admin.timeout.ms", "5000"},
                              {"source.consumer.fetch.wait.max.ms", "50"},
                              {"target.cluster.bootstrap.servers", "t:9092"},
                              {"target.producer.linger.ms", "7"}};
@@ -101,6 +103,8 @@ TEST(MirrorClientConfigTest, DerivesClientSettingsWithMM2sPrecedence) {
             (Properties{{"bootstrap.servers", "s:9092"}, {"security.protocol", "SSL"}, {"fetch.wait.max.ms", "50"}}));
   EXPECT_EQ(ClientProps(config, Cluster::kTarget, ClientRole::kProducer),
             (Properties{{"bootstrap.servers", "t:9092"}, {"linger.ms", "7"}}));
+  EXPECT_EQ(ClientProps(config, Cluster::kSource, ClientRole::kAdmin),
+            (Properties{{"bootstrap.servers", "s:9092"}, {"security.protocol", "SSL"}}));
   EXPECT_FALSE(HasBootstrap({}, Cluster::kTarget, ClientRole::kProducer));
 }
 

@@ -10,6 +10,7 @@
 #include "tests/support/worker_harness.h"
 #include "tasks/mirror_records.h"
 #include "tasks/offset_sync_store.h"
+#include "worker/kafka/admin.h"
 #include "worker/common/json.h"
 
 namespace ferry::testing {
@@ -40,7 +41,9 @@ class ConnectWorkerTest : public TwoClustersTest {
            "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
            "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ","
            "\"topics\":\"orders\",\"tasks.max\":\"" + std::to_string(tasks_max) + "\","
-           "\"source.consumer.fetch.wait.max.ms\":\"50\",\"refresh.topics.enabled\":\"false\"}";
+           "\"source.consumer.fetch.wait.max.ms\":\"50\",\"refresh.topics.enabled\":\"false\","
+           // The mock has no config or ACL admin API: those syncs run against FakeAdmin in unit tests.
+           "\"sync.topic.configs.enabled\":\"false\",\"sync.topic.acls.enabled\":\"false\"}";
   }
 
   // Waits until the connector has `state` and every one of `tasks` tasks has `task_state`.
@@ -201,7 +204,9 @@ TEST_F(ConnectWorkerTest, StandaloneWorkerRunsConnectorFilesAndResumesFromItsOff
                                    {"target.cluster.bootstrap.servers", target().bootstrap_servers()},
                                    {"topics", "orders"},
                                    {"tasks.max", "4"},
-                                   {"source.consumer.fetch.wait.max.ms", "50"}});
+                                   {"source.consumer.fetch.wait.max.ms", "50"},
+                                   {"sync.topic.configs.enabled", "false"},
+                                   {"sync.topic.acls.enabled", "false"}});
   for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 500));
   auto first = WorkerProcess::Start({"standalone", worker_file, connector_file}, dir + "/standalone1.log");
   ASSERT_GT(first->port(), 0);
@@ -246,17 +251,55 @@ TEST_F(ConnectWorkerTest, HeartbeatConnectorWritesMM2HeartbeatsToTheTarget) {
   }
 }
 
-TEST_F(ConnectWorkerTest, CheckpointConnectorIsAcceptedButReportsThatItDoesNotRunYet) {
+TEST_F(ConnectWorkerTest, CheckpointConnectorEmitsExactCheckpointsForAGroupThatConsumedPartOfTheData) {
+  ASSERT_TRUE(target().CreateTopic("A.checkpoints.internal", 1).ok());
+  Produce(target(), "A.orders", 0, MakeRecords(900000, 50));  // a non-zero offset delta on partition 0
+  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 1000, 300));
+  // Group "app" consumed part of the data on the source and committed.
+  auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", source().bootstrap_servers()}}, seconds(10));
+  ASSERT_TRUE(admin.ok());
+  const std::map<int, int64_t> committed = {{0, 120}, {1, 1}, {2, 300}};
+  kafka::GroupOffsets offsets;
+  for (const auto& [p, o] : committed) offsets[{"orders", p}] = {o, "app-meta"};
+  ASSERT_TRUE((*admin)->AlterConsumerGroupOffsets("app", offsets).ok());
+
   auto worker = InProcessWorker::Start(worker_props_);
   ASSERT_NE(worker, nullptr);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", ConnectorConfig(2)).status, 201);
   const std::string config =
-      "{\"connector.class\":\"org.apache.kafka.connect.mirror.MirrorCheckpointConnector\","
-      "\"source.cluster.alias\":\"A\",\"target.cluster.alias\":\"B\"}";
+      "{\"connector.class\":\"MirrorCheckpointConnector\",\"source.cluster.alias\":\"A\","
+      "\"target.cluster.alias\":\"B\",\"groups\":\"app\",\"emit.checkpoints.interval.seconds\":\"1\","
+      "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
+      "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + "}";
   ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/checkpoints-a/config", config).status, 201);
-  ASSERT_TRUE(WaitForStatus(worker->port(), "checkpoints-a", "FAILED", 0, ""));
-  auto status = Http(worker->port(), "GET", "/connectors/checkpoints-a/status").Json();
-  EXPECT_NE(std::string(status["connector"]["trace"].GetString()).find("does not emit consumer-group checkpoints yet"),
-            std::string::npos);
+  ASSERT_TRUE(WaitForStatus(worker->port(), "checkpoints-a", "RUNNING", 1, "RUNNING"));
+  ASSERT_TRUE(WaitForTarget(0, 350));
+
+  // The latest checkpoint per partition, as MM2's RemoteClusterUtils.translateOffsets reads them.
+  std::map<int, tasks::Checkpoint> latest;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& record : Read(target(), {"A.checkpoints.internal", 0})) {
+          auto c = tasks::Checkpoint::Decode(*record.key, *record.value);
+          if (c.ok()) latest[c->partition] = *c;
+        }
+        return latest.size() == committed.size() && latest[0].upstream_offset == 120 && latest[2].upstream_offset == 300;
+      },
+      seconds(30)));
+  for (const auto& [p, c] : latest) {
+    EXPECT_EQ(c.group, "app");
+    EXPECT_EQ(c.topic, "A.orders");
+    EXPECT_EQ(c.metadata, "app-meta");
+    EXPECT_EQ(c.upstream_offset, committed.at(p));
+    // Exact: the target offset of the source record the group would read next.
+    const auto src = Read(source(), {"orders", p});
+    const auto tgt = Read(target(), {"A.orders", p});
+    const size_t base = p == 0 ? 50 : 0;
+    const int64_t expected = c.upstream_offset < static_cast<int64_t>(src.size())
+                                 ? tgt[base + static_cast<size_t>(c.upstream_offset)].offset
+                                 : tgt.back().offset + 1;
+    EXPECT_EQ(c.downstream_offset, expected) << "partition " << p;
+  }
 }
 
 TEST_F(ConnectWorkerTest, OffsetSyncsTopicRebuildsTheExactOffsetMapAfterRestarts) {

@@ -1,0 +1,177 @@
+#include "tasks/mirror_checkpoint_task.h"
+
+#include <glog/logging.h>
+
+#include "connectors/mirror_client_config.h"
+#include "connectors/mirror_config.h"
+#include "connectors/mirror_task_keys.h"
+#include "worker/common/json.h"
+#include "worker/kafka/client.h"
+
+namespace ferry::tasks {
+namespace {
+
+constexpr std::chrono::milliseconds kAdminTimeout{30000};
+
+Properties WithWorkerDefaults(Properties props, TaskContext& context) {
+  if (props.count("bootstrap.servers")) return props;
+  Properties merged = context.WorkerProducerProps();
+  for (const auto& [k, v] : props) merged[k] = v;
+  return merged;
+}
+
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+MirrorCheckpointTask::~MirrorCheckpointTask() { Stop(); }
+
+Result<> MirrorCheckpointTask::Start(const Properties& config, TaskContext& context) {
+  auto parsed = connectors::MirrorCheckpointConfigDef().Parse(config);
+  if (!parsed.ok()) return parsed.error();
+  const std::string source_alias = parsed->GetString(connectors::kSourceClusterAlias);
+  const std::string target_alias = parsed->GetString("target.cluster.alias");
+  auto assigned = config.find(connectors::kTaskAssignedGroups);
+  groups_ = SplitList(assigned == config.end() ? "" : assigned->second);
+  emit_interval_ = std::chrono::seconds(std::max<int64_t>(1, parsed->GetLong("emit.checkpoints.interval.seconds")));
+  sync_group_offsets_ = parsed->GetBool("sync.group.offsets.enabled");
+  sync_interval_ = std::chrono::seconds(std::max<int64_t>(1, parsed->GetLong("sync.group.offsets.interval.seconds")));
+  auto policy = connectors::MakeReplicationPolicy(config);
+  if (!policy.ok()) return policy.error();
+  auto filter = connectors::RegexFilter::Make(parsed->GetList("topics"), "topics", parsed->GetList("topics.exclude"),
+                                              "topics.exclude");
+  if (!filter.ok()) return filter.error();
+  checkpoints_topic_ = (*policy)->CheckpointsTopic(source_alias);
+
+  using connectors::ClientProps;
+  using connectors::ClientRole;
+  using connectors::Cluster;
+  const Properties source_admin = ClientProps(config, Cluster::kSource, ClientRole::kAdmin);
+  const Properties target_admin = WithWorkerDefaults(ClientProps(config, Cluster::kTarget, ClientRole::kAdmin), context);
+  auto sa = kafka::RdKafkaAdmin::Create(source_admin, kAdminTimeout);
+  if (!sa.ok()) return sa.error();
+  source_admin_ = std::move(*sa);
+  auto ta = kafka::RdKafkaAdmin::Create(target_admin, kAdminTimeout);
+  if (!ta.ok()) return ta.error();
+  target_admin_ = std::move(*ta);
+
+  const bool syncs_on_source = parsed->GetString("offset-syncs.topic.location") == "source";
+  kafka::KafkaLogOptions log;
+  log.topic = (*policy)->OffsetSyncsTopic(syncs_on_source ? target_alias : source_alias);
+  log.consumer = syncs_on_source ? ClientProps(config, Cluster::kSource, ClientRole::kConsumer)
+                                 : WithWorkerDefaults(ClientProps(config, Cluster::kTarget, ClientRole::kConsumer), context);
+  log.producer = log.consumer;  // the store only reads
+  syncs_ = std::make_unique<OffsetSyncStore>(std::move(log));
+  FERRY_RETURN_IF_ERROR(syncs_->Start(kAdminTimeout));
+
+  OffsetSyncStore* store = syncs_.get();
+  checkpointer_ = std::make_unique<GroupCheckpointer>(
+      *source_admin_, *target_admin_,
+      [store](const TopicPartition& tp, SourceOffset offset) { return store->Translate(tp, offset); }, *policy,
+      source_alias, target_alias, std::move(*filter));
+
+  Properties producer = WithWorkerDefaults(ClientProps(config, Cluster::kTarget, ClientRole::kProducer), context);
+  producer["client.id"] = source_alias + "->" + target_alias + "|checkpoints-producer";
+  auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, producer);
+  if (!rk.ok()) return rk.error();
+  producer_ = std::move(*rk);
+  thread_ = std::thread([this] { Run(); });
+  return Ok();
+}
+
+void MirrorCheckpointTask::Run() {
+  auto next_emit = std::chrono::steady_clock::now() + emit_interval_;
+  auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    wake_.wait_until(lock, std::min(next_emit, next_sync), [this] { return stop_; });
+    if (stop_) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_emit) continue;
+    const bool sync = sync_group_offsets_ && now >= next_sync;
+    lock.unlock();
+    EmitOnce(sync);
+    lock.lock();
+    next_emit = now + emit_interval_;
+    if (sync) next_sync = now + sync_interval_;
+  }
+  lock.unlock();
+  if (rd_kafka_flush(producer_.get(), 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(producer_.get(), 0);
+  }
+}
+
+void MirrorCheckpointTask::EmitOnce(bool sync_groups) {
+  if (auto r = syncs_->ReadToEnd(kAdminTimeout); !r.ok()) {
+    LOG(WARNING) << "checkpoints: offset syncs not read to the end, translating with what is known: " << r.error().message();
+  }
+  for (const std::string& group : groups_) {
+    auto changed = checkpointer_->ChangedCheckpoints(group);
+    if (!changed.ok()) {
+      // Transient (a broker away, a timeout): the next round tries again.
+      LOG(WARNING) << "checkpoints of group " << group << " skipped this round: " << changed.error().message();
+      continue;
+    }
+    for (const Checkpoint& c : *changed) {
+      const std::string key = c.EncodeKey();
+      const std::string value = c.EncodeValue();
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_TOPIC(checkpoints_topic_.c_str()), RD_KAFKA_V_PARTITION(0),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+      if (err) {
+        LOG(WARNING) << "checkpoint of " << group << " " << c.topic << "-" << c.partition << " not queued: " << rd_kafka_err2str(err);
+        continue;
+      }
+      ++written_;
+      std::lock_guard lock(mu_);
+      emitted_.insert({group, TopicPartition{c.topic, c.partition}});
+    }
+    if (sync_groups) {
+      auto all = checkpointer_->Checkpoints(group);
+      if (!all.ok()) continue;
+      auto report = checkpointer_->SyncGroupOffsets(group, *all);
+      if (!report.ok()) {
+        LOG(WARNING) << "offsets of group " << group << " not synced to the target: " << report.error().message();
+      } else if (report->skipped_active) {
+        VLOG(1) << "group " << group << " is active on the target; its offsets are left alone";
+      }
+    }
+  }
+  rd_kafka_flush(producer_.get(), 10000);
+}
+
+void MirrorCheckpointTask::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (syncs_) syncs_->Stop();
+}
+
+std::vector<SourceOffsetRecord> MirrorCheckpointTask::Offsets() const {
+  // MM2's checkpoint source partitions, with their constant offset.
+  std::lock_guard lock(mu_);
+  std::vector<SourceOffsetRecord> out;
+  for (const auto& [group, tp] : emitted_) {
+    out.push_back({"{\"partition\":" + std::to_string(tp.partition) + ",\"topic\":" + json::Quote(tp.topic) +
+                       ",\"group\":" + json::Quote(group) + "}",
+                   "{\"offset\":0}"});
+  }
+  return out;
+}
+
+}  // namespace ferry::tasks

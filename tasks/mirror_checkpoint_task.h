@@ -1,0 +1,59 @@
+// MirrorCheckpointTask: Connect's task for MirrorCheckpointConnector. It tails MM2's offset-syncs topic
+// (OffsetSyncStore: the exact map), and every `emit.checkpoints.interval.seconds` writes, for each
+// assigned group, MM2 Checkpoint records of the group's translated offsets to
+// `<source>.checkpoints.internal` on the target; with `sync.group.offsets.enabled` it also commits
+// them to the group on the target while the group is inactive there (GroupCheckpointer).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tasks/group_checkpointer.h"
+#include "tasks/offset_sync_store.h"
+#include "tasks/task.h"
+#include "worker/kafka/handles.h"
+
+namespace ferry::tasks {
+
+class MirrorCheckpointTask : public Task {
+ public:
+  ~MirrorCheckpointTask() override;
+
+  Result<> Start(const Properties& config, TaskContext& context) override;
+  void Stop() override;
+  std::vector<SourceOffsetRecord> Offsets() const override;
+  std::vector<std::string> ActiveTopics() const override { return {checkpoints_topic_}; }
+  // Errors of a round (a broker away, a timeout) are logged and retried the next round, as MM2 does.
+  std::optional<Error> failure() const override { return std::nullopt; }
+
+  int64_t checkpoints_written() const { return written_.load(); }
+
+ private:
+  void Run();
+  void EmitOnce(bool sync_groups);
+
+  std::vector<std::string> groups_;
+  std::string checkpoints_topic_;
+  std::chrono::milliseconds emit_interval_{60000};
+  bool sync_group_offsets_ = false;
+  std::chrono::milliseconds sync_interval_{60000};
+
+  std::unique_ptr<kafka::Admin> source_admin_;
+  std::unique_ptr<kafka::Admin> target_admin_;
+  std::unique_ptr<OffsetSyncStore> syncs_;
+  std::unique_ptr<GroupCheckpointer> checkpointer_;
+  kafka::HandlePtr producer_;
+  std::thread thread_;
+  std::atomic<int64_t> written_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;                                     // mu_
+  std::set<std::pair<std::string, TopicPartition>> emitted_;  // (group, remote tp); mu_
+};
+
+}  // namespace ferry::tasks
