@@ -1,7 +1,10 @@
 #include "connectors/mirror_heartbeat_connector.h"
 
 #include "connectors/mirror_config.h"
+#include "connectors/mirror_client_config.h"
 #include "connectors/mirror_task_keys.h"
+#include "connectors/replication_policy.h"
+#include "worker/kafka/topics.h"
 
 namespace ferry::connectors {
 
@@ -12,6 +15,20 @@ Result<> MirrorHeartbeatConnector::Start(const Properties& config, ConnectorCont
   if (!parsed.ok()) return parsed.error();
   config_ = config;
   emit_ = parsed->GetBool("emit.heartbeats.enabled");
+  const Properties target = ClientProps(config, Cluster::kTarget, ClientRole::kAdmin);
+  if (emit_ && target.count("bootstrap.servers")) {
+    // MM2 creates `heartbeats` on the target: one partition, compacted. Without target.cluster.*
+    // settings the task writes to the worker's cluster, where the topic must exist already.
+    auto policy = MakeReplicationPolicy(config);
+    if (!policy.ok()) return policy.error();
+    kafka::TopicSpec spec;
+    spec.name = (*policy)->HeartbeatsTopic();
+    spec.partitions = 1;
+    spec.replication_factor = static_cast<int>(parsed->GetLong("heartbeats.topic.replication.factor"));
+    spec.configs = {{"cleanup.policy", "compact"}};
+    spec.property = "heartbeats.topic.replication.factor";
+    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(target, spec, std::chrono::milliseconds(parsed->GetLong("admin.timeout.ms"))));
+  }
   return Ok();
 }
 

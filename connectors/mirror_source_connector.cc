@@ -1,6 +1,7 @@
 #include "connectors/mirror_source_connector.h"
 
 #include <algorithm>
+#include <set>
 
 #include "connectors/mirror_client_config.h"
 #include "connectors/mirror_config.h"
@@ -213,18 +214,50 @@ void MirrorSourceConnector::SyncAcls() {
   }
 }
 
+std::vector<std::vector<TopicPartition>> MirrorSourceConnector::Split(
+    const std::vector<std::vector<TopicPartition>>& previous, const std::vector<TopicPartition>& partitions, size_t n) {
+  std::vector<std::vector<TopicPartition>> split(n);
+  if (n == 0) return split;
+  if (previous.size() != n) {
+    for (size_t i = 0; i < partitions.size(); ++i) split[i % n].push_back(partitions[i]);
+    return split;
+  }
+  const std::set<TopicPartition> live(partitions.begin(), partitions.end());
+  std::set<TopicPartition> placed;
+  for (size_t t = 0; t < n; ++t) {
+    for (const TopicPartition& tp : previous[t]) {
+      if (live.count(tp) && placed.insert(tp).second) split[t].push_back(tp);
+    }
+  }
+  auto smallest = [&] {
+    return std::min_element(split.begin(), split.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  };
+  auto largest = [&] {
+    return std::max_element(split.begin(), split.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  };
+  for (const TopicPartition& tp : partitions) {
+    if (!placed.count(tp)) smallest()->push_back(tp);
+  }
+  while (largest()->size() > smallest()->size() + 1) {
+    auto from = largest();
+    auto to = smallest();
+    to->push_back(from->back());
+    from->pop_back();
+  }
+  for (auto& task : split) std::sort(task.begin(), task.end());
+  return split;
+}
+
 Result<std::vector<Properties>> MirrorSourceConnector::TaskConfigs(int max_tasks) {
   std::vector<Properties> configs;
   if (!enabled_ || max_tasks < 1) return configs;
-  std::vector<TopicPartition> partitions;
+  std::vector<std::vector<TopicPartition>> split;
   {
     std::lock_guard lock(mu_);
-    partitions = partitions_;
+    split_ = Split(split_, partitions_, std::min(static_cast<size_t>(max_tasks), partitions_.size()));
+    split = split_;
   }
-  const size_t n = std::min(static_cast<size_t>(max_tasks), partitions.size());
-  std::vector<std::vector<TopicPartition>> split(n);
-  for (size_t i = 0; i < partitions.size(); ++i) split[i % n].push_back(partitions[i]);
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < split.size(); ++i) {
     Properties task = config_;
     task[kTaskClass] = kMirrorSourceTaskClass;
     task[kTaskAssignedPartitions] = FormatTopicPartitions(split[i]);

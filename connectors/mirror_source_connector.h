@@ -33,6 +33,12 @@ class MirrorSourceConnector : public Connector {
   Result<std::vector<Properties>> TaskConfigs(int max_tasks) override;
   void Stop() override;
 
+  // Deals `partitions` over `n` tasks: round-robin the first time; afterwards sticky, so a task whose
+  // partitions did not change keeps its config (and keeps running): vanished partitions are dropped,
+  // new ones go to the smallest tasks, and only as many move as balance (sizes within one) needs.
+  static std::vector<std::vector<TopicPartition>> Split(const std::vector<std::vector<TopicPartition>>& previous,
+                                                        const std::vector<TopicPartition>& partitions, size_t n);
+
   // True if `topic` came from the cluster `target_alias` (mirroring it there again would loop).
   static bool IsCycle(const ReplicationPolicy& policy, const std::string& target_alias, const std::string& topic);
 
@@ -61,6 +67,7 @@ class MirrorSourceConnector : public Connector {
   std::condition_variable wake_;
   bool stopping_ = false;                   // guarded by mu_
   std::vector<TopicPartition> partitions_;  // guarded by mu_
+  std::vector<std::vector<TopicPartition>> split_;  // the last task split handed out; mu_
   std::thread scheduler_;
 };
 

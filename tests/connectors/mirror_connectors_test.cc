@@ -77,6 +77,51 @@ TEST(MirrorSourceConnectorTest, CycleDetectionFollowsEveryHop) {
   EXPECT_FALSE(MirrorSourceConnector::IsCycle(identity, "B", "orders")) << "MM2 has no cycle detection with identity";
 }
 
+TEST(MirrorSourceConnectorTest, FirstSplitIsRoundRobinLaterSplitsKeepUnchangedTasks) {
+  const std::vector<TopicPartition> six = {{"a", 0}, {"a", 1}, {"a", 2}, {"b", 0}, {"b", 1}, {"b", 2}};
+  auto first = MirrorSourceConnector::Split({}, six, 3);
+  EXPECT_EQ(first, (std::vector<std::vector<TopicPartition>>{{{"a", 0}, {"b", 0}}, {{"a", 1}, {"b", 1}}, {{"a", 2}, {"b", 2}}}));
+
+  // Topic c appears with 3 partitions: every task gets one more, none loses any.
+  std::vector<TopicPartition> nine = six;
+  for (int p = 0; p < 3; ++p) nine.push_back({"c", p});
+  std::sort(nine.begin(), nine.end());
+  auto grown = MirrorSourceConnector::Split(first, nine, 3);
+  for (size_t t = 0; t < 3; ++t) {
+    EXPECT_EQ(grown[t].size(), 3u);
+    for (const TopicPartition& tp : first[t]) EXPECT_NE(std::find(grown[t].begin(), grown[t].end(), tp), grown[t].end());
+  }
+
+  // Topic a goes away: tasks keep what they had of b and c; sizes stay within one.
+  std::vector<TopicPartition> without_a;
+  for (const auto& tp : nine) if (tp.topic != "a") without_a.push_back(tp);
+  auto shrunk = MirrorSourceConnector::Split(grown, without_a, 3);
+  size_t total = 0;
+  for (size_t t = 0; t < 3; ++t) {
+    total += shrunk[t].size();
+    EXPECT_EQ(shrunk[t].size(), 2u);
+  }
+  EXPECT_EQ(total, 6u);
+
+  // One new partition on an otherwise unchanged set: only one task's assignment changes.
+  std::vector<TopicPartition> plus_one = nine;
+  plus_one.push_back({"d", 0});
+  auto plus = MirrorSourceConnector::Split(grown, plus_one, 3);
+  int changed = 0;
+  for (size_t t = 0; t < 3; ++t) changed += plus[t] != grown[t];
+  EXPECT_EQ(changed, 1);
+  // A different task count starts over with round-robin.
+  EXPECT_EQ(MirrorSourceConnector::Split(grown, nine, 2).size(), 2u);
+}
+
+TEST(MirrorCheckpointConnectorTest, GroupsAreSplitInContiguousChunksAsMM2) {
+  const std::vector<std::string> groups = {"a", "b", "c", "d", "e"};
+  EXPECT_EQ(MirrorCheckpointConnector::Chunks(groups, 2),
+            (std::vector<std::vector<std::string>>{{"a", "b", "c"}, {"d", "e"}}));
+  EXPECT_EQ(MirrorCheckpointConnector::Chunks(groups, 5).size(), 5u);
+  EXPECT_TRUE(MirrorCheckpointConnector::Chunks(groups, 0).empty());
+}
+
 TEST(MirrorTaskKeysTest, PartitionListsRoundTripAndSplitAtTheLastDash) {
   auto parsed = ParseTopicPartitions("my-topic-3,orders-0,a-b-c-12");
   ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();

@@ -251,8 +251,11 @@ TEST_F(ConnectWorkerTest, HeartbeatConnectorWritesMM2HeartbeatsToTheTarget) {
   }
 }
 
-TEST_F(ConnectWorkerTest, CheckpointConnectorEmitsExactCheckpointsForAGroupThatConsumedPartOfTheData) {
+TEST_F(ConnectWorkerTest, AllThreeMM2ConnectorsMirrorDataHeartbeatsAndExactCheckpoints) {
   ASSERT_TRUE(target().CreateTopic("A.checkpoints.internal", 1).ok());
+  ASSERT_TRUE(target().CreateTopic("heartbeats", 1).ok());
+  ASSERT_TRUE(source().CreateTopic("heartbeats", 1).ok());   // written by an upstream flow C->A
+  ASSERT_TRUE(target().CreateTopic("A.heartbeats", 1).ok()); // its mirror: lag visible end to end
   Produce(target(), "A.orders", 0, MakeRecords(900000, 50));  // a non-zero offset delta on partition 0
   for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 1000, 300));
   // Group "app" consumed part of the data on the source and committed.
@@ -273,7 +276,23 @@ TEST_F(ConnectWorkerTest, CheckpointConnectorEmitsExactCheckpointsForAGroupThatC
       "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + "}";
   ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/checkpoints-a/config", config).status, 201);
   ASSERT_TRUE(WaitForStatus(worker->port(), "checkpoints-a", "RUNNING", 1, "RUNNING"));
+  auto heartbeat = [&](const std::string& from, const std::string& to, const std::string& bootstrap) {
+    return "{\"connector.class\":\"MirrorHeartbeatConnector\",\"source.cluster.alias\":\"" + from +
+           "\",\"target.cluster.alias\":\"" + to + "\",\"target.cluster.bootstrap.servers\":" + json::Quote(bootstrap) + "}";
+  };
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/heartbeats-ab/config", heartbeat("A", "B", target().bootstrap_servers())).status, 201);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/heartbeats-ca/config", heartbeat("C", "A", source().bootstrap_servers())).status, 201);
   ASSERT_TRUE(WaitForTarget(0, 350));
+
+  // Heartbeats of this flow on the target, and the upstream flow's heartbeats mirrored as A.heartbeats.
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), {"heartbeats", 0}).size() >= 2; }, seconds(30)));
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.heartbeats", 0}).size() >= 2; }, seconds(30)));
+  for (const auto& record : Read(target(), {"A.heartbeats", 0})) {
+    auto beat = tasks::Heartbeat::Decode(*record.key, *record.value);
+    ASSERT_TRUE(beat.ok());
+    EXPECT_EQ(beat->source_alias, "C");
+    EXPECT_EQ(beat->target_alias, "A");
+  }
 
   // The latest checkpoint per partition, as MM2's RemoteClusterUtils.translateOffsets reads them.
   std::map<int, tasks::Checkpoint> latest;
