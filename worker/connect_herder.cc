@@ -535,19 +535,14 @@ Result<std::optional<ConnectorStateInfo>> ConnectHerder::RestartConnector(const 
       });
 }
 
-Result<> ConnectHerder::PauseConnector(const std::string& name) {
-  return CallVoid([=, this]() -> Result<> {
-    if (auto state = Existing(name); !state.ok()) return Error::NotFound("Unknown connector " + name);
-    FERRY_RETURN_IF_ERROR(configs_.PutTargetState(name, TargetState::kPaused));
-    Reconcile(name);
-    return Ok();
-  });
-}
+Result<> ConnectHerder::PauseConnector(const std::string& name) { return SetTargetState(name, TargetState::kPaused); }
 
-Result<> ConnectHerder::ResumeConnector(const std::string& name) {
+Result<> ConnectHerder::ResumeConnector(const std::string& name) { return SetTargetState(name, TargetState::kStarted); }
+
+Result<> ConnectHerder::SetTargetState(const std::string& name, TargetState state) {
   return CallVoid([=, this]() -> Result<> {
-    if (auto state = Existing(name); !state.ok()) return Error::NotFound("Unknown connector " + name);
-    FERRY_RETURN_IF_ERROR(configs_.PutTargetState(name, TargetState::kStarted));
+    if (auto existing = Existing(name); !existing.ok()) return Error::NotFound("Unknown connector " + name);
+    FERRY_RETURN_IF_ERROR(configs_.PutTargetState(name, state));
     Reconcile(name);
     return Ok();
   });

@@ -93,6 +93,7 @@ class ConnectHerder : public Herder {
   Result<T> Call(std::function<Result<T>()> fn);
   Result<> CallVoid(std::function<Result<>()> fn);
   void Enqueue(std::function<void()> fn);
+  Result<> SetTargetState(const std::string& name, TargetState state);  // pause, resume
   void Run();
 
   // Herder-thread only.

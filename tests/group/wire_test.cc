@@ -4,37 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/hex.h"
+
 namespace ferry::group {
 namespace {
 
-// "00 0b ff" -> the bytes; spaces ignored. Quoted ASCII ("'ferry'") is taken verbatim.
-std::string Bytes(std::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size();) {
-    if (hex[i] == ' ') {
-      ++i;
-    } else if (hex[i] == '\'') {
-      const size_t end = hex.find('\'', i + 1);
-      out.append(hex.substr(i + 1, end - i - 1));
-      i = end + 1;
-    } else {
-      out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-      i += 2;
-    }
-  }
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
+using ferry::testing::Bytes;
+using ferry::testing::Hex;
 
 TEST(WireTest, IntegersAreBigEndianTwosComplement) {
   Writer w;

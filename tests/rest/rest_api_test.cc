@@ -13,6 +13,8 @@
 #include <glog/logging.h>
 #include <glog/vlog_is_on.h>
 #include <gtest/gtest.h>
+
+#include "tests/support/raw_http.h"
 #include <httplib.h>
 
 #include "rest/connector_routes.h"
@@ -22,6 +24,8 @@
 
 namespace ferry::rest {
 namespace {
+
+using ferry::testing::RawHttp;
 
 using testing::FakeHerder;
 
@@ -35,35 +39,6 @@ struct Answer {
     return it == headers.end() ? "" : it->second;
   }
 };
-
-// Sends `request` as raw bytes and returns the raw answer (status line, headers, body), read up to
-// its Content-Length: for what httplib's client cannot send or shows decoded.
-std::string RawHttp(int port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  std::string answer;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-    char buf[4096];
-    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) {
-      answer.append(buf, static_cast<size_t>(n));
-      const size_t end = answer.find("\r\n\r\n");
-      const size_t length = answer.find("Content-Length: ");
-      if (end != std::string::npos && length != std::string::npos && length < end &&
-          answer.size() >= end + 4 + std::stoul(answer.substr(length + 16))) {
-        break;
-      }
-    }
-  }
-  close(fd);
-  return answer;
-}
 
 // The config of docs/rest.md's mirror-a, as sent (tasks.max as a JSON number).
 constexpr char kCreateMirrorA[] =
