@@ -63,9 +63,14 @@ Result<> MirrorCheckpointConnector::Start(const Properties& config, ConnectorCon
   auto filter = RegexFilter::Make(parsed->GetList("groups"), "groups", parsed->GetList("groups.exclude"), "groups.exclude");
   if (!filter.ok()) return filter.error();
   filter_ = std::move(*filter);
+  all_literal_ = true;
   for (const std::string& g : parsed->GetList("groups")) {
-    // A name with no regex syntax stands for itself when groups cannot be listed.
-    if (g.find_first_of("\\^$.|?*+()[]{}") == std::string::npos && filter_->Matches(g)) literal_groups_.push_back(g);
+    // A name with no regex syntax stands for itself: no listing is needed to find it.
+    if (g.find_first_of("\\^$.|?*+()[]{}") != std::string::npos) {
+      all_literal_ = false;
+    } else if (filter_->Matches(g)) {
+      literal_groups_.push_back(g);
+    }
   }
   const std::chrono::milliseconds timeout(parsed->GetLong("admin.timeout.ms"));
   Properties admin = ClientProps(config, Cluster::kSource, ClientRole::kAdmin);
@@ -105,6 +110,8 @@ Result<> MirrorCheckpointConnector::Start(const Properties& config, ConnectorCon
 }
 
 Result<std::vector<std::string>> MirrorCheckpointConnector::FindGroups() {
+  // Groups named literally need no ListGroups (nor its ACL); a group without offsets yields nothing.
+  if (all_literal_) return literal_groups_;
   auto listed = source_->ListConsumerGroups();
   if (!listed.ok()) {
     if (listed.error().code() != ErrorCode::kUnsupported && listed.error().code() != ErrorCode::kKafka) {

@@ -1,7 +1,8 @@
 // MirrorCheckpointConnector (MM2's name and config): finds the source consumer groups to checkpoint
 // (`groups` / `groups.exclude`, refreshed every `refresh.groups.interval.seconds`) and splits them in
-// contiguous chunks over at most `tasks.max` MirrorCheckpointTasks, as MM2 does. Where the source
-// cannot list groups (ListGroups denied, or the test mock), the literal names in `groups` are used.
+// contiguous chunks over at most `tasks.max` MirrorCheckpointTasks, as MM2 does. When `groups` holds
+// only plain names they are used as they are, without listing; where the source cannot list groups
+// (ListGroups denied), the plain names among the patterns are used.
 #pragma once
 
 #include <condition_variable>
@@ -40,6 +41,7 @@ class MirrorCheckpointConnector : public Connector {
   ConnectorContext* context_ = nullptr;
   bool active_ = false;  // enabled and emitting checkpoints
   std::vector<std::string> literal_groups_;
+  bool all_literal_ = false;  // `groups` names groups, with no patterns
   std::optional<RegexFilter> filter_;
   std::unique_ptr<kafka::Admin> source_;
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "tasks/offset_sync.h"
 
@@ -25,11 +26,34 @@ class OffsetMap : public OffsetSyncSink {
   // nullopt before the first sync or beyond what has been copied.
   std::optional<TargetOffset> Translate(const TopicPartition& source, SourceOffset committed) const;
 
+  // The other direction, for a group moving back from the target to the source: `committed` is the
+  // next target record the group would read; the answer is the source offset of the first mirrored
+  // record at or after it, so the group neither skips a record nor (when `committed` points at a copy)
+  // reads one twice. Exactly at the copied-up-to target point it is the copied-up-to source point.
+  // nullopt before the first run (records that were on the target before the mirror started), beyond
+  // the copied-up-to point, and for an unknown partition. A target record the map does not claim as
+  // a copy (a stretch copied twice after a restart, or a record another producer wrote) maps to the
+  // source offset of the next copy. For every copy t: Translate(*TranslateBack(t)) == t.
+  std::optional<SourceOffset> TranslateBack(const TopicPartition& source, TargetOffset committed) const;
+
+  // What has been copied of `source`: the first run's start and the copied-up-to point (exclusive)
+  // on both sides. nullopt while nothing of `source` has been copied.
+  struct Coverage {
+    SourceOffset first_source;  // the first copied record (source offset) ...
+    TargetOffset first_target;  // ... and where it landed
+    SourceOffset next_source;   // every source record before this one has been copied ...
+    TargetOffset next_target;   // ... and the next copy lands here
+  };
+  std::optional<Coverage> Covered(const TopicPartition& source) const;
+
   size_t sync_count(const TopicPartition& source) const;
 
  private:
   struct PartitionMap {
     std::map<int64_t, int64_t> runs;  // source offset of a run's first record -> its target offset
+    // The same runs keyed by target offset (target -> source), for TranslateBack. Runs are added in
+    // the order their first records were acknowledged, so targets rise with sources.
+    std::map<int64_t, int64_t> runs_by_target;
     int64_t next_source = -1;         // copied up to (exclusive)
     int64_t next_target = -1;
   };

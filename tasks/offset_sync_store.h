@@ -29,6 +29,8 @@ class OffsetSyncStore {
   std::optional<TargetOffset> Translate(const TopicPartition& source, SourceOffset committed) const {
     return map_.Translate(source, committed);
   }
+  // The map as read so far (translation both ways, what has been copied).
+  const OffsetMap& map() const { return map_; }
   int64_t syncs_read() const;
   int64_t corrupt_records() const;  // skipped, logged
 
