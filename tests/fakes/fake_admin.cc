@@ -130,7 +130,8 @@ int FakeAdmin::Calls(Op op) const {
 
 int FakeAdmin::Writes() const {
   return Calls(Op::kCreateTopics) + Calls(Op::kCreatePartitions) + Calls(Op::kAlterTopicConfigs) +
-         Calls(Op::kCreateAcls) + Calls(Op::kAlterConsumerGroupOffsets);
+         Calls(Op::kCreateAcls) + Calls(Op::kAlterConsumerGroupOffsets) +
+         Calls(Op::kDeleteConsumerGroupOffsets);
 }
 
 void FakeAdmin::FailNextCall(Op op, Error error) {
@@ -409,6 +410,18 @@ Result<> FakeAdmin::AlterConsumerGroupOffsets(const std::string& group, const ka
     CHECK_GE(om.offset, 0) << context << ": offset of " << tp;
     g.offsets[tp] = om;
   }
+  return Ok();
+}
+
+Result<> FakeAdmin::DeleteConsumerGroupOffsets(const std::string& group, const std::vector<TopicPartition>& partitions) {
+  std::lock_guard lock(mu_);
+  if (auto error = BeginCall(Op::kDeleteConsumerGroupOffsets)) return *error;
+  const std::string context = "delete offsets of group " + Quoted(group);
+  if (auto error = FailureFor(Op::kDeleteConsumerGroupOffsets, group)) return *error;
+  auto it = groups_.find(group);
+  if (it == groups_.end()) return AdminError(context, RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND);
+  if (it->second.members > 0) return AdminError(context, RD_KAFKA_RESP_ERR_GROUP_SUBSCRIBED_TO_TOPIC);
+  for (const TopicPartition& tp : partitions) it->second.offsets.erase(tp);
   return Ok();
 }
 

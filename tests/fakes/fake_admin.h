@@ -11,8 +11,9 @@
 //  - ACLs: a set; CreateAcls of an existing binding succeeds; without an authorizer DescribeAcls and
 //    CreateAcls answer SECURITY_DISABLED (kUnsupported);
 //  - groups: offsets per partition with metadata; AlterConsumerGroupOffsets is refused for a group
-//    with members (UNKNOWN_MEMBER_ID), as Kafka refuses commits from outside a live group; an unknown
-//    group is described as Dead with no members.
+//    with members (UNKNOWN_MEMBER_ID), as Kafka refuses commits from outside a live group, and so is
+//    DeleteConsumerGroupOffsets (GROUP_SUBSCRIBED_TO_TOPIC); an unknown group is described as Dead
+//    with no members.
 // Unknown topics answer UNKNOWN_TOPIC_OR_PART. Errors are made with kafka::AdminError, so they carry
 // the same codes as RdKafkaAdmin's.
 //
@@ -47,6 +48,7 @@ class FakeAdmin : public kafka::Admin {
     kListConsumerGroups,
     kListConsumerGroupOffsets,
     kAlterConsumerGroupOffsets,
+    kDeleteConsumerGroupOffsets,
     kDescribeConsumerGroupState,
   };
 
@@ -76,7 +78,8 @@ class FakeAdmin : public kafka::Admin {
   std::vector<kafka::AclBinding> Acls() const;
   kafka::GroupOffsets Committed(const std::string& group) const;
   int Calls(Op op) const;
-  int Writes() const;  // CreateTopics, CreatePartitions, AlterTopicConfigs, CreateAcls, AlterConsumerGroupOffsets
+  // CreateTopics, CreatePartitions, AlterTopicConfigs, CreateAcls, Alter/DeleteConsumerGroupOffsets
+  int Writes() const;
 
   // --- Failure injection ---
   void FailNextCall(Op op, Error error);
@@ -96,6 +99,7 @@ class FakeAdmin : public kafka::Admin {
   Result<kafka::GroupOffsets> ListConsumerGroupOffsets(const std::string& group,
                                                        const std::vector<TopicPartition>& partitions) override;
   Result<> AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) override;
+  Result<> DeleteConsumerGroupOffsets(const std::string& group, const std::vector<TopicPartition>& partitions) override;
   Result<kafka::GroupDescription> DescribeConsumerGroupState(const std::string& group) override;
 
  private:

@@ -19,6 +19,8 @@ using ListGroupOffsetsPtr = std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
                                             Destroyer<rd_kafka_ListConsumerGroupOffsets_destroy>>;
 using AlterGroupOffsetsPtr = std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
                                              Destroyer<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
+using DeleteGroupOffsetsPtr = std::unique_ptr<rd_kafka_DeleteConsumerGroupOffsets_t,
+                                              Destroyer<rd_kafka_DeleteConsumerGroupOffsets_destroy>>;
 
 constexpr int kMaxTimeoutMs = 24 * 3600 * 1000;
 
@@ -534,6 +536,34 @@ Result<> RdKafkaAdmin::AlterConsumerGroupOffsets(const std::string& group, const
   size_t count = 0;
   const rd_kafka_group_result_t** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
       rd_kafka_event_AlterConsumerGroupOffsets_result(event->get()), &count);
+  if (count == 0) return Error::Internal(what + ": no answer for the group");
+  for (size_t g = 0; g < count; ++g) {
+    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[g])) return FromRdError(what, error);
+    const rd_kafka_topic_partition_list_t* answered = rd_kafka_group_result_partitions(groups[g]);
+    for (int i = 0; answered != nullptr && i < answered->cnt; ++i) {
+      if (auto error = PartitionError(what, answered->elems[i])) return *error;
+    }
+  }
+  return Ok();
+}
+
+Result<> RdKafkaAdmin::DeleteConsumerGroupOffsets(const std::string& group,
+                                                  const std::vector<TopicPartition>& partitions) {
+  if (partitions.empty()) return Ok();
+  const std::string what = "delete offsets of group " + Quoted(group);
+  PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const TopicPartition& tp : partitions) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  DeleteGroupOffsetsPtr request(rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), list.get()));  // copies
+  auto options = Options(RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
+  if (!options.ok()) return options.error();
+  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
+  rd_kafka_DeleteConsumerGroupOffsets_t* requests[] = {request.get()};
+  rd_kafka_DeleteConsumerGroupOffsets(rk_.get(), requests, 1, options->get(), queue.get());
+  auto event = Await(queue.get(), what);
+  if (!event.ok()) return event.error();
+  size_t count = 0;
+  const rd_kafka_group_result_t** groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+      rd_kafka_event_DeleteConsumerGroupOffsets_result(event->get()), &count);
   if (count == 0) return Error::Internal(what + ": no answer for the group");
   for (size_t g = 0; g < count; ++g) {
     if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[g])) return FromRdError(what, error);

@@ -8,6 +8,7 @@
 //
 // What librdkafka 2.0.2's mock cluster answers (../shared/reference/mock-cluster.md):
 //   ListTopics, ListConsumerGroupOffsets (named partitions), AlterConsumerGroupOffsets: work.
+//   DeleteConsumerGroupOffsets: the mock closes the connection (no OffsetDelete): an error.
 //   CreateTopics, CreatePartitions, DescribeTopicConfigs, AlterTopicConfigs, DescribeAcls, CreateAcls:
 //     time out ("waiting for controller"); RdKafkaAdmin returns a kTimeout Error after its timeout.
 //   ListConsumerGroups: kUnsupported (and librdkafka 2.0.2 leaks one 176-byte allocation per process
@@ -216,6 +217,13 @@ class Admin {
   // any partition fails the call, naming the partition; others may have been committed.
   virtual Result<> AlterConsumerGroupOffsets(const std::string& group, const GroupOffsets& offsets) = 0;
 
+  // Removes the committed offsets of `partitions` from `group` (OffsetDelete, Kafka 2.4+), as if the
+  // group had never committed there. Kafka refuses it for a partition of a topic a live member is
+  // subscribed to (GROUP_SUBSCRIBED_TO_TOPIC). An error for any partition fails the call, naming it.
+  // The 2.0.2 mock has no OffsetDelete (it closes the connection): a timeout or transport error.
+  virtual Result<> DeleteConsumerGroupOffsets(const std::string& group,
+                                              const std::vector<TopicPartition>& partitions) = 0;
+
   // State and member count of `group` (DescribeConsumerGroups).
   // WARNING: librdkafka 2.0.2 ABORTS THE PROCESS when the broker cannot describe groups, which is
   // the case of its mock cluster. Never call this against the mock; tests use FakeAdmin.
@@ -242,6 +250,7 @@ class RdKafkaAdmin : public Admin {
   Result<GroupOffsets> ListConsumerGroupOffsets(const std::string& group,
                                                 const std::vector<TopicPartition>& partitions) override;
   Result<> AlterConsumerGroupOffsets(const std::string& group, const GroupOffsets& offsets) override;
+  Result<> DeleteConsumerGroupOffsets(const std::string& group, const std::vector<TopicPartition>& partitions) override;
   Result<GroupDescription> DescribeConsumerGroupState(const std::string& group) override;
 
  private:

@@ -1,0 +1,362 @@
+// The cutover decisions against fakes: FakeAdmin for group state and offsets (the 2.0.2 mock cannot
+// describe groups: its DescribeGroups aborts the client), FakeProbe for record positions and
+// timestamp look-ups (the mock cannot look offsets up by time, nor write the gaps that transaction
+// markers and compaction leave), MemoryLog under the journal. The same code runs end to end on two
+// mock clusters in tests/e2e/cutover_test.cc.
+#include "worker/cutover/group_cutover.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/fakes/fake_admin.h"
+#include "worker/memory_log.h"
+
+namespace ferry::cutover {
+namespace {
+
+using ferry::testing::FakeAdmin;
+using kafka::GroupState;
+using std::chrono::milliseconds;
+
+const TopicPartition kOrders0{"orders", 0};
+const TopicPartition kOrders1{"orders", 1};
+const TopicPartition kRemote0{"A.orders", 0};
+const TopicPartition kRemote1{"A.orders", 1};
+
+// A cluster's partitions as lists of record offsets with timestamps; gaps are offsets with no record.
+class FakeProbe : public PartitionProbe {
+ public:
+  void SetRecords(const TopicPartition& tp, int64_t low, int64_t high, const std::map<int64_t, int64_t>& records) {
+    partitions_[tp] = {low, high, records};
+  }
+  // Offsets [from, to) all hold records, timestamp = 1000 * offset.
+  void SetDense(const TopicPartition& tp, int64_t from, int64_t to) {
+    std::map<int64_t, int64_t> records;
+    for (int64_t o = from; o < to; ++o) records[o] = 1000 * o;
+    SetRecords(tp, from, to, records);
+  }
+  void SetTimeIndex(const TopicPartition& tp, std::map<int64_t, int64_t> time_to_offset) {
+    time_index_[tp] = std::move(time_to_offset);
+  }
+
+  Result<kafka::Watermarks> Watermarks(const TopicPartition& tp) override {
+    auto it = partitions_.find(tp);
+    if (it == partitions_.end()) return Error::NotFound(tp.ToString() + " unknown to FakeProbe");
+    return kafka::Watermarks{it->second.low, it->second.high};
+  }
+  Result<std::optional<RecordPosition>> FirstRecordAtOrAfter(const TopicPartition& tp, int64_t offset) override {
+    auto it = partitions_.find(tp);
+    if (it == partitions_.end()) return Error::NotFound(tp.ToString() + " unknown to FakeProbe");
+    for (auto r = it->second.records.lower_bound(std::max(offset, it->second.low)); r != it->second.records.end(); ++r) {
+      if (r->first >= it->second.high) break;
+      return std::optional<RecordPosition>(RecordPosition{r->first, r->second});
+    }
+    return std::optional<RecordPosition>();
+  }
+  Result<std::optional<int64_t>> OffsetForTimestamp(const TopicPartition& tp, int64_t timestamp) override {
+    auto it = time_index_.find(tp);
+    if (it == time_index_.end()) return std::optional<int64_t>();
+    auto at = it->second.lower_bound(timestamp);
+    if (at == it->second.end()) return std::optional<int64_t>();
+    return std::optional<int64_t>(at->second);
+  }
+
+ private:
+  struct Partition {
+    int64_t low = 0, high = 0;
+    std::map<int64_t, int64_t> records;  // offset -> timestamp
+  };
+  std::map<TopicPartition, Partition> partitions_;
+  std::map<TopicPartition, std::map<int64_t, int64_t>> time_index_;
+};
+
+// Commits only the first partition of a request, then fails: a broker failing half-way.
+class HalfCommittingAdmin : public FakeAdmin {
+ public:
+  Result<> AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) override {
+    if (!fail_next_) return FakeAdmin::AlterConsumerGroupOffsets(group, offsets);
+    fail_next_ = false;
+    kafka::GroupOffsets first;
+    first.insert(*offsets.begin());
+    FERRY_RETURN_IF_ERROR(FakeAdmin::AlterConsumerGroupOffsets(group, first));
+    return Error(ErrorCode::kKafka, "alter offsets of group 'app': coordinator went away", true);
+  }
+  bool fail_next_ = true;
+};
+
+class GroupCutoverWithFakeAdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    source_.AddTopic("orders", 2);
+    source_.AddTopic("unmirrored", 1);
+    target_.AddTopic("A.orders", 2);
+    target_.AddTopic("unmirrored", 1);
+    // orders-0: source 0..999 copied to target 50..1049 (50 records were there before the mirror).
+    map_.OnOffsetSync({kOrders0, SourceOffset(0), TargetOffset(50)});
+    map_.OnCopied(kOrders0, SourceOffset(1000), TargetOffset(1050));
+    // orders-1: the log start moved to 100 before the mirror started; 100..499 copied to 0..399.
+    map_.OnOffsetSync({kOrders1, SourceOffset(100), TargetOffset(0)});
+    map_.OnCopied(kOrders1, SourceOffset(500), TargetOffset(400));
+    source_probe_.SetDense(kOrders0, 0, 1000);
+    source_probe_.SetDense(kOrders1, 100, 500);
+    target_probe_.SetDense(kRemote0, 0, 1050);
+    target_probe_.SetDense(kRemote1, 0, 400);
+    ASSERT_TRUE(journal_.Start(milliseconds(1000)).ok());
+  }
+
+  GroupCutover Make(kafka::Admin* target = nullptr, const tasks::OffsetMap* map = nullptr) {
+    Flow flow{"mirror-a", "A", "B", std::make_shared<connectors::DefaultReplicationPolicy>(),
+              [](const std::string& topic) { return topic == "orders"; }};
+    return GroupCutover(std::move(flow),
+                        FlowClusters{source_, target ? *target : target_, source_probe_, target_probe_},
+                        map ? *map : map_,
+                        [this]() -> Result<> {
+                          if (on_refresh_) on_refresh_();
+                          return Ok();
+                        },
+                        journal_);
+  }
+
+  void Commit(FakeAdmin& admin, const TopicPartition& tp, int64_t offset) {
+    admin.SetCommitted("app", tp, {offset, "meta"});
+  }
+
+  FakeAdmin source_, target_;
+  FakeProbe source_probe_, target_probe_;
+  tasks::OffsetMap map_;
+  std::function<void()> on_refresh_;
+  worker::MemoryLog log_;
+  CutoverJournal journal_{log_};
+};
+
+TEST_F(GroupCutoverWithFakeAdminTest, CutoverCommitsExactTranslationsInOneRequestAndJournalsIt) {
+  Commit(source_, kOrders0, 120);
+  Commit(source_, kOrders1, 500);  // at the end: resumes at the next copy
+  GroupCutover cutover = Make();
+  auto plan = cutover.Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_TRUE(plan->ready()) << ToJson(*plan);
+  EXPECT_EQ(target_.Writes(), 0) << "a plan writes nothing";
+
+  auto report = cutover.Move("app", Direction::kCutover);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(report->outcome, MoveReport::Outcome::kMoved) << ToJson(*report);
+  const kafka::GroupOffsets expected = {{kRemote0, {170, "meta"}}, {kRemote1, {400, "meta"}}};
+  EXPECT_EQ(target_.Committed("app"), expected);
+  EXPECT_EQ(target_.Calls(FakeAdmin::Op::kAlterConsumerGroupOffsets), 1) << "one commit for the whole group";
+  EXPECT_EQ(source_.Writes(), 0) << "the source group is left as it was";
+
+  auto last = journal_.Latest("app", milliseconds(1000));
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->state, JournalEntry::State::kDone);
+  ASSERT_EQ((*last)->partitions.size(), 2u);
+  EXPECT_EQ((*last)->partitions[0], (CommittedPartition{kOrders0, 120, kRemote0, 170, std::nullopt}));
+  auto status = cutover.Status("app");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->position, "target");
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, ActiveMembersOnEitherClusterBlockTheMoveAndNothingIsWritten) {
+  Commit(source_, kOrders0, 120);
+  source_.SetGroup("app", GroupState::kStable, 2);
+  target_.SetGroup("app", GroupState::kStable, 1);
+  GroupCutover cutover = Make();
+  auto report = cutover.Move("app", Direction::kCutover);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->outcome, MoveReport::Outcome::kRefused);
+  ASSERT_EQ(report->plan.blockers.size(), 2u) << ToJson(*report);
+  EXPECT_NE(report->plan.blockers[0].find("2 active member(s) on cluster A"), std::string::npos);
+  EXPECT_NE(report->plan.blockers[1].find("1 active member(s) on cluster B"), std::string::npos);
+  EXPECT_EQ(target_.Writes(), 0);
+  EXPECT_FALSE(journal_.Latest("app", milliseconds(1000))->has_value()) << "a refusal journals nothing";
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, AGroupStateThatCannotBeReadBlocksTheMove) {
+  Commit(source_, kOrders0, 120);
+  target_.FailNextCall(FakeAdmin::Op::kDescribeConsumerGroupState, Error(ErrorCode::kUnsupported, "no DescribeGroups"));
+  auto plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 1u);
+  EXPECT_NE(plan->blockers[0].find("cannot tell whether group 'app' has active members on cluster B"), std::string::npos);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, UnknownGroupIsNotFound) {
+  Commit(source_, {"unmirrored", 0}, 5);  // offsets on a topic this mirror does not copy do not count
+  auto plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(plan.error().message().find("group 'app' has no committed offsets on cluster A"), std::string::npos);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, MirrorBehindBlocksUntilItCatchesUpWithinTheWait) {
+  source_probe_.SetDense(kOrders0, 0, 1200);  // 200 more records on the source, not copied yet
+  Commit(source_, kOrders0, 1100);
+  GroupCutover cutover = Make();
+  auto refused = cutover.Move("app", Direction::kCutover);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->outcome, MoveReport::Outcome::kRefused);
+  ASSERT_EQ(refused->plan.blockers.size(), 1u);
+  EXPECT_EQ(refused->plan.blockers[0],
+            "orders-0: not replicated yet: the mirror has copied up to offset 1000, the group committed 1100");
+  EXPECT_TRUE(refused->plan.waiting_only());
+
+  // The mirror copies on while the move waits (each refresh copies 50 more records).
+  on_refresh_ = [this] {
+    const int64_t next = map_.Covered(kOrders0)->next_source.value;
+    if (next < 1200) map_.OnCopied(kOrders0, SourceOffset(next + 50), TargetOffset(next + 50 + 50));
+  };
+  MoveOptions options;
+  options.wait = milliseconds(10000);
+  auto moved = cutover.Move("app", Direction::kCutover, options);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->outcome, MoveReport::Outcome::kMoved) << ToJson(*moved);
+  EXPECT_EQ(target_.Committed("app").at(kRemote0).offset, 1150);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, OnlyGapsPastTheCopiedPointTranslateExactlyWithFakeRecordSource) {
+  // Offsets 1000..1002 are transaction markers: the group's consumer committed 1003, the mirror has
+  // copied everything there is. (The mock writes no markers: the gaps come from FakeProbe.)
+  source_probe_.SetRecords(kOrders0, 0, 1003, {{5, 5000}});
+  Commit(source_, kOrders0, 1003);
+  auto plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->ready()) << ToJson(*plan);
+  EXPECT_EQ(plan->partitions[0].translated, 1050);
+  EXPECT_EQ(plan->partitions[0].translation, Translation::kExact);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, AnOffsetBelowAMovedLogStartResumesAtTheFirstCopy) {
+  source_probe_.SetDense(kOrders1, 100, 500);
+  Commit(source_, kOrders1, 40);  // the group was far behind; 40..99 were deleted before being copied
+  auto plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->ready()) << ToJson(*plan);
+  EXPECT_EQ(plan->partitions[0].translated, 0);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, RecordsNeverMirroredBlockTheMove) {
+  source_probe_.SetDense(kOrders1, 60, 500);  // 60..99 exist on the source but the mirror began at 100
+  Commit(source_, kOrders1, 70);
+  auto plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 1u);
+  EXPECT_EQ(plan->blockers[0], "orders-1: records from offset 70 on were never mirrored (the mirror's first copy is offset 100)");
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, AGroupThatAlreadyReadFurtherOnTheTargetIsNotMovedBack) {
+  Commit(source_, kOrders0, 120);
+  Commit(target_, kRemote0, 300);
+  auto plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 1u);
+  EXPECT_EQ(plan->blockers[0], "orders-0: the group already committed A.orders-0@300, past 170: it has read there; "
+                               "moving it would read 130 record(s) twice");
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, WithoutAnyMapEntryTheTimestampFallbackIsApproximateAndMustBeAllowed) {
+  const tasks::OffsetMap empty;  // the offset-syncs topic knows nothing (e.g. copied by another tool)
+  Commit(source_, kOrders0, 120);  // source record 120 has timestamp 120000
+  target_probe_.SetTimeIndex(kRemote0, {{119500, 169}, {120000, 170}});
+  GroupCutover cutover = Make(nullptr, &empty);
+  auto refused = cutover.Move("app", Direction::kCutover);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->outcome, MoveReport::Outcome::kRefused);
+  EXPECT_EQ(refused->plan.partitions[0].translation, Translation::kApproximate);
+  EXPECT_EQ(refused->plan.blockers[0], "orders-0: the translation is approximate (by timestamp): allow it explicitly");
+  MoveOptions options;
+  options.allow_approximate = true;
+  auto moved = cutover.Move("app", Direction::kCutover, options);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->outcome, MoveReport::Outcome::kMoved);
+  EXPECT_EQ(target_.Committed("app").at(kRemote0).offset, 170);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, ACommitThatFailsHalfWayIsUndoneAndJournalledAsFailed) {
+  HalfCommittingAdmin target;
+  target.AddTopic("A.orders", 2);
+  Commit(source_, kOrders0, 120);
+  Commit(source_, kOrders1, 300);
+  target.SetCommitted("app", kRemote1, {10, "old"});  // the group had an offset on one partition only
+  GroupCutover cutover = Make(&target);
+  auto report = cutover.Move("app", Direction::kCutover);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->outcome, MoveReport::Outcome::kFailed) << ToJson(*report);
+  // Exactly as before: A.orders-0 had no offset (the half-written one is removed), A.orders-1 had 10.
+  const kafka::GroupOffsets before = {{kRemote1, {10, ""}}};
+  EXPECT_EQ(target.Committed("app"), before);
+  auto last = journal_.Latest("app", milliseconds(1000));
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->state, JournalEntry::State::kFailed);
+  EXPECT_TRUE((*last)->restored);
+  EXPECT_NE((*last)->error.find("coordinator went away"), std::string::npos);
+  EXPECT_EQ(cutover.Status("app")->position, "source");
+
+  // Once the broker behaves, the same move goes through.
+  auto again = cutover.Move("app", Direction::kCutover);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, MoveReport::Outcome::kMoved);
+  EXPECT_EQ(target.Committed("app").at(kRemote1).offset, 200);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, AMoveThatCannotBeJournalledChangesNothing) {
+  Commit(source_, kOrders0, 120);
+  log_.Stop();  // the journal's log is gone
+  auto report = Make().Move("app", Direction::kCutover);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->outcome, MoveReport::Outcome::kFailed);
+  EXPECT_EQ(target_.Writes(), 0);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, RollbackTranslatesTheTargetProgressBack) {
+  Commit(source_, kOrders0, 120);
+  GroupCutover cutover = Make();
+  ASSERT_EQ(cutover.Move("app", Direction::kCutover)->outcome, MoveReport::Outcome::kMoved);
+  Commit(target_, kRemote0, 470);  // the group read on the target: 170..469 = source 120..419
+  auto report = cutover.Move("app", Direction::kRollback);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->outcome, MoveReport::Outcome::kMoved) << ToJson(*report);
+  EXPECT_EQ(source_.Committed("app").at(kOrders0).offset, 420);
+  EXPECT_EQ(cutover.Status("app")->position, "source");
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, RollbackRefusesWhenTheSourceGroupReadFurtherOrTheTargetPositionIsNoCopy) {
+  Commit(target_, kRemote0, 470);
+  Commit(source_, kOrders0, 500);  // someone consumed on the source meanwhile
+  Commit(target_, kRemote1, 450);  // past the copied range of orders-1 (0..399)
+  auto plan = Make().Plan("app", Direction::kRollback);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 2u) << ToJson(*plan);
+  EXPECT_EQ(plan->blockers[0], "A.orders-0: the group already committed orders-0@500, past 420: it has read there; "
+                               "moving it back would read 80 record(s) twice");
+  EXPECT_NE(plan->blockers[1].find("A.orders-1: the offset map covers A.orders up to offset 400, the group committed 450"),
+            std::string::npos);
+  EXPECT_FALSE(plan->waiting_only());
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, StatusSaysUnknownAfterAMoveInterruptedMidway) {
+  Commit(source_, kOrders0, 120);
+  JournalEntry entry{"app", Direction::kCutover, JournalEntry::State::kCommitting, 1, "mirror-a",
+                     {{kOrders0, 120, kRemote0, 170, std::nullopt}}, "", false};
+  ASSERT_TRUE(journal_.Append(entry, milliseconds(1000)).ok());
+  auto status = Make().Status("app");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->position, "unknown");
+  ASSERT_EQ(status->partitions.size(), 1u);
+  EXPECT_EQ(status->partitions[0].source_committed, 120);
+  EXPECT_EQ(status->partitions[0].target_committed, std::nullopt);
+}
+
+TEST(CutoverJournalTest, EntriesRoundTripThroughJsonAndBadOnesAreRejected) {
+  JournalEntry entry{"app", Direction::kRollback, JournalEntry::State::kFailed, 1765000000000, "mirror-a",
+                     {{kRemote0, 470, kOrders0, 420, 120}, {kRemote1, 5, kOrders1, 105, std::nullopt}},
+                     "read back orders-0 at none instead of 420", true};
+  auto back = JournalEntry::FromJson(entry.ToJson());
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(*back, entry);
+  EXPECT_EQ(JournalEntry::FromJson("{\"group\":\"app\"}").error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(JournalEntry::FromJson("not json").error().code(), ErrorCode::kCorrupt);
+}
+
+}  // namespace
+}  // namespace ferry::cutover

@@ -1,0 +1,436 @@
+#include "worker/cutover/group_cutover.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <glog/logging.h>
+
+namespace ferry::cutover {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Quoted(const std::string& s) { return "'" + s + "'"; }
+std::string At(const TopicPartition& tp, int64_t offset) { return tp.ToString() + "@" + std::to_string(offset); }
+
+}  // namespace
+
+const char* TranslationName(Translation translation) {
+  switch (translation) {
+    case Translation::kExact: return "exact";
+    case Translation::kApproximate: return "approximate";
+    case Translation::kNone: return "none";
+  }
+  return "none";
+}
+
+const char* OutcomeName(MoveReport::Outcome outcome) {
+  switch (outcome) {
+    case MoveReport::Outcome::kRefused: return "refused";
+    case MoveReport::Outcome::kMoved: return "moved";
+    case MoveReport::Outcome::kFailed: return "failed";
+  }
+  return "refused";
+}
+
+bool GroupPlan::waiting_only() const {
+  if (blockers.empty()) return false;
+  size_t waiting = 0;
+  for (const PartitionPlan& p : partitions) {
+    if (!p.blockers.empty() && !p.waiting) return false;
+    waiting += p.blockers.size();
+  }
+  return waiting == blockers.size();
+}
+
+GroupCutover::GroupCutover(Flow flow, FlowClusters clusters, const tasks::OffsetMap& map,
+                           std::function<Result<>()> refresh_map, CutoverJournal& journal,
+                           std::chrono::milliseconds journal_timeout)
+    : flow_(std::move(flow)),
+      clusters_(clusters),
+      map_(map),
+      refresh_map_(std::move(refresh_map)),
+      journal_(journal),
+      journal_timeout_(journal_timeout) {}
+
+Result<std::vector<GroupCutover::Pair>> GroupCutover::MirroredPartitions() {
+  auto topics = clusters_.source_admin.ListTopics();
+  if (!topics.ok()) return topics.error();
+  std::vector<Pair> pairs;
+  for (const auto& [topic, count] : *topics) {
+    if (!flow_.replicates(topic)) continue;
+    const std::string remote = flow_.policy->FormatRemoteTopic(flow_.source_alias, topic);
+    for (int p = 0; p < count; ++p) pairs.push_back({{topic, p}, {remote, p}});
+  }
+  return pairs;
+}
+
+Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction direction, const MoveOptions& options) {
+  if (refresh_map_) FERRY_RETURN_IF_ERROR(refresh_map_());
+  const bool forward = direction == Direction::kCutover;
+  kafka::Admin& from_admin = forward ? clusters_.source_admin : clusters_.target_admin;
+  kafka::Admin& to_admin = forward ? clusters_.target_admin : clusters_.source_admin;
+  GroupPlan plan;
+  plan.group = group;
+  plan.connector = flow_.connector;
+  plan.direction = direction;
+  plan.from_cluster = forward ? flow_.source_alias : flow_.target_alias;
+  plan.to_cluster = forward ? flow_.target_alias : flow_.source_alias;
+
+  auto pairs = MirroredPartitions();
+  if (!pairs.ok()) return pairs.error();
+  std::vector<TopicPartition> from_partitions, to_partitions;
+  for (const Pair& pair : *pairs) {
+    from_partitions.push_back(forward ? pair.source : pair.target);
+    to_partitions.push_back(forward ? pair.target : pair.source);
+  }
+  auto committed = from_admin.ListConsumerGroupOffsets(group, from_partitions);
+  if (!committed.ok()) return committed.error();
+  auto current = to_admin.ListConsumerGroupOffsets(group, to_partitions);
+  if (!current.ok()) return current.error();
+  auto to_topics = to_admin.ListTopics();
+  if (!to_topics.ok()) return to_topics.error();
+
+  for (size_t i = 0; i < from_partitions.size(); ++i) {
+    auto it = committed->find(from_partitions[i]);
+    if (it == committed->end() || it->second.offset < 0) continue;
+    PartitionPlan p;
+    p.from = from_partitions[i];
+    p.to = to_partitions[i];
+    p.committed = it->second.offset;
+    p.metadata = it->second.metadata;
+    if (auto c = current->find(p.to); c != current->end() && c->second.offset >= 0) p.current = c->second.offset;
+    auto topic = to_topics->find(p.to.topic);
+    if (topic == to_topics->end() || topic->second <= p.to.partition) {
+      p.blockers.push_back(p.to.ToString() + " does not exist on cluster " + plan.to_cluster);
+    } else if (forward) {
+      TranslateForward(p, options);
+    } else {
+      TranslateBack(p, options);
+    }
+    plan.partitions.push_back(std::move(p));
+  }
+  if (plan.partitions.empty()) {
+    return Error::NotFound("group " + Quoted(group) + " has no committed offsets on cluster " + plan.from_cluster +
+                           " for the topics mirror " + Quoted(flow_.connector) + " copies");
+  }
+
+  // No live consumer may hold the group on either side while its offsets move.
+  auto describe = [&](kafka::Admin& admin, const std::string& cluster, std::optional<kafka::GroupDescription>& out) {
+    auto d = admin.DescribeConsumerGroupState(group);
+    if (!d.ok()) {
+      plan.blockers.push_back("cannot tell whether group " + Quoted(group) + " has active members on cluster " +
+                              cluster + ": " + d.error().message());
+      return;
+    }
+    out = *d;
+    if (d->members > 0) {
+      plan.blockers.push_back("group " + Quoted(group) + " has " + std::to_string(d->members) +
+                              " active member(s) on cluster " + cluster + " (" + kafka::GroupStateName(d->state) +
+                              "): stop its consumers first");
+    }
+  };
+  describe(from_admin, plan.from_cluster, plan.from_group);
+  describe(to_admin, plan.to_cluster, plan.to_group);
+  for (const PartitionPlan& p : plan.partitions) {
+    for (const std::string& b : p.blockers) plan.blockers.push_back(p.from.ToString() + ": " + b);
+  }
+  return plan;
+}
+
+void GroupCutover::TranslateForward(PartitionPlan& p, const MoveOptions& options) {
+  const TopicPartition& source = p.from;
+  const int64_t c = p.committed;
+  const auto covered = map_.Covered(source);
+  if (covered) p.replicated_to = covered->next_source.value;
+  auto watermarks = clusters_.source.Watermarks(source);
+  if (!watermarks.ok()) {
+    p.blockers.push_back("cannot read the source partition: " + watermarks.error().message());
+    return;
+  }
+  p.source_end = watermarks->high;
+  auto exact = [&](int64_t target, std::string note) {
+    p.translated = target;
+    p.translation = Translation::kExact;
+    p.note = std::move(note);
+  };
+  // The first source record at or after `offset`, for the cases the map alone cannot settle.
+  auto first_record = [&](int64_t offset) -> std::optional<std::optional<RecordPosition>> {
+    auto r = clusters_.source.FirstRecordAtOrAfter(source, offset);
+    if (!r.ok()) {
+      p.blockers.push_back("cannot read the source partition at " + std::to_string(offset) + ": " + r.error().message());
+      return std::nullopt;
+    }
+    return *r;
+  };
+
+  if (auto t = map_.Translate(source, SourceOffset(c))) {
+    exact(t->value, "");
+  } else if (covered && c > covered->next_source.value) {
+    // Past what the map says was copied: exact only if nothing but gaps lie in between.
+    auto next = first_record(covered->next_source.value);
+    if (!next) return;
+    if (!*next || (*next)->offset >= c) {
+      exact(covered->next_target.value, "only gaps between " + std::to_string(covered->next_source.value) +
+                                            " and the committed offset");
+    } else {
+      p.waiting = true;
+      p.blockers.push_back("not replicated yet: the mirror has copied up to offset " +
+                           std::to_string(covered->next_source.value) + ", the group committed " + std::to_string(c));
+    }
+  } else if (covered) {
+    // Before the first copied record: exact if no source record lies between (deleted, or gaps).
+    auto next = first_record(c);
+    if (!next) return;
+    if (!*next || (*next)->offset >= covered->first_source.value) {
+      exact(covered->first_target.value, "records before " + std::to_string(covered->first_source.value) +
+                                             " are gone from the source; the group resumes at the first copy");
+    } else {
+      p.blockers.push_back("records from offset " + std::to_string((*next)->offset) +
+                           " on were never mirrored (the mirror's first copy is offset " +
+                           std::to_string(covered->first_source.value) + ")");
+    }
+  } else {
+    // The map knows nothing of this partition.
+    auto next = first_record(c);
+    if (!next) return;
+    if (!*next) {
+      if (watermarks->low == watermarks->high) {
+        // An empty partition: the mirror's first copy will land at the target's end.
+        auto end = clusters_.target.Watermarks(p.to);
+        if (!end.ok()) {
+          p.blockers.push_back("cannot read the target partition: " + end.error().message());
+          return;
+        }
+        exact(end->high, "the source partition is empty: the group resumes at the target's end");
+      } else {
+        p.waiting = true;
+        p.blockers.push_back("not replicated yet: the offset map has no entry for this partition");
+      }
+      return;
+    }
+    auto t = clusters_.target.OffsetForTimestamp(p.to, (*next)->timestamp);
+    if (!t.ok() || !*t) {
+      p.blockers.push_back("no translation: the offset map has no entry for this partition and the target has no "
+                           "record at or after timestamp " + std::to_string((*next)->timestamp) +
+                           (t.ok() ? "" : " (" + t.error().message() + ")"));
+      return;
+    }
+    p.translated = **t;
+    p.translation = Translation::kApproximate;
+    p.note = "by timestamp " + std::to_string((*next)->timestamp) + " of source offset " + std::to_string((*next)->offset);
+  }
+  if (p.translation == Translation::kApproximate && !options.allow_approximate) {
+    p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
+  }
+  if (p.translated && p.current && *p.current > *p.translated) {
+    p.blockers.push_back("the group already committed " + At(p.to, *p.current) + ", past " +
+                         std::to_string(*p.translated) + ": it has read there; moving it would read " +
+                         std::to_string(*p.current - *p.translated) + " record(s) twice");
+  }
+}
+
+void GroupCutover::TranslateBack(PartitionPlan& p, const MoveOptions& options) {
+  // `from` is the target partition, `to` the source partition.
+  const TopicPartition& source = p.to;
+  const int64_t u = p.committed;
+  const auto covered = map_.Covered(source);
+  if (covered) p.replicated_to = covered->next_source.value;
+  auto watermarks = clusters_.source.Watermarks(source);
+  if (!watermarks.ok()) {
+    p.blockers.push_back("cannot read the source partition: " + watermarks.error().message());
+    return;
+  }
+  p.source_end = watermarks->high;
+  if (auto s = map_.TranslateBack(source, TargetOffset(u))) {
+    p.translated = s->value;
+    p.translation = Translation::kExact;
+  } else if (covered && u < covered->first_target.value) {
+    p.translated = covered->first_source.value;
+    p.translation = Translation::kExact;
+    p.note = "the group has read no mirrored record yet";
+  } else if (covered) {
+    p.waiting = true;
+    p.blockers.push_back("the offset map covers " + p.from.topic + " up to offset " +
+                         std::to_string(covered->next_target.value) + ", the group committed " + std::to_string(u) +
+                         ": waiting for the mirror's next offset sync (or these records were written to the "
+                         "target directly and have no source)");
+  } else {
+    auto next = clusters_.target.FirstRecordAtOrAfter(p.from, u);
+    if (!next.ok()) {
+      p.blockers.push_back("cannot read the target partition: " + next.error().message());
+      return;
+    }
+    std::optional<int64_t> s;
+    std::string why;
+    if (*next) {
+      auto found = clusters_.source.OffsetForTimestamp(source, (**next).timestamp);
+      if (found.ok()) s = *found;
+      else why = " (" + found.error().message() + ")";
+    }
+    if (!s) {
+      p.blockers.push_back("no translation: the offset map has no entry for this partition" +
+                           std::string(*next ? " and the source has no record that late" : "") + why);
+      return;
+    }
+    p.translated = *s;
+    p.translation = Translation::kApproximate;
+    p.note = "by timestamp " + std::to_string((**next).timestamp) + " of target offset " + std::to_string((**next).offset);
+  }
+  if (p.translation == Translation::kApproximate && !options.allow_approximate) {
+    p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
+  }
+  if (p.translated && p.current && *p.current > *p.translated) {
+    p.blockers.push_back("the group already committed " + At(p.to, *p.current) + ", past " +
+                         std::to_string(*p.translated) + ": it has read there; moving it back would read " +
+                         std::to_string(*p.current - *p.translated) + " record(s) twice");
+  }
+}
+
+Result<MoveReport> GroupCutover::Move(const std::string& group, Direction direction, const MoveOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + options.wait;
+  for (;;) {
+    auto plan = Plan(group, direction, options);
+    if (!plan.ok()) return plan.error();
+    if (plan->ready()) return Commit(std::move(*plan));
+    const auto now = std::chrono::steady_clock::now();
+    if (!plan->waiting_only() || now >= deadline) return MoveReport{MoveReport::Outcome::kRefused, std::move(*plan), {}, {}};
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(500), deadline - now));
+  }
+}
+
+MoveReport GroupCutover::Commit(GroupPlan plan) {
+  const bool forward = plan.direction == Direction::kCutover;
+  kafka::Admin& to_admin = forward ? clusters_.target_admin : clusters_.source_admin;
+  MoveReport report;
+  report.plan = std::move(plan);
+  const GroupPlan& p = report.plan;
+  JournalEntry entry;
+  entry.group = p.group;
+  entry.direction = p.direction;
+  entry.state = JournalEntry::State::kCommitting;
+  entry.time_ms = NowMs();
+  entry.connector = p.connector;
+  kafka::GroupOffsets writes;
+  std::vector<TopicPartition> to_partitions;
+  for (const PartitionPlan& part : p.partitions) {
+    CHECK(part.translated) << "a ready plan translates every partition: " << part.from;
+    entry.partitions.push_back({part.from, part.committed, part.to, *part.translated, part.current});
+    writes[part.to] = {*part.translated, part.metadata};
+    to_partitions.push_back(part.to);
+  }
+  report.outcome = MoveReport::Outcome::kFailed;
+  if (auto r = journal_.Append(entry, journal_timeout_); !r.ok()) {
+    // Nothing has changed yet: refuse rather than move unrecorded.
+    entry.state = JournalEntry::State::kFailed;
+    entry.error = "the move could not be journalled, nothing was changed: " + r.error().message();
+    entry.restored = true;
+    report.entry = entry;
+    LOG(WARNING) << DirectionName(p.direction) << " of group " << Quoted(p.group) << ": " << entry.error;
+    return report;
+  }
+
+  // One OffsetCommit for the whole group, then read it back: the commit is only done once seen.
+  std::string failure;
+  if (auto r = to_admin.AlterConsumerGroupOffsets(p.group, writes); !r.ok()) failure = r.error().message();
+  auto seen = to_admin.ListConsumerGroupOffsets(p.group, to_partitions);
+  if (!seen.ok()) {
+    if (failure.empty()) failure = "reading the committed offsets back failed: " + seen.error().message();
+  } else if (failure.empty()) {
+    for (const auto& [tp, om] : writes) {
+      auto it = seen->find(tp);
+      if (it == seen->end() || it->second.offset != om.offset) {
+        failure = "read back " + tp.ToString() + " at " + (it == seen->end() ? "none" : std::to_string(it->second.offset)) +
+                  " instead of " + std::to_string(om.offset);
+        break;
+      }
+    }
+  }
+  if (failure.empty()) {
+    entry.state = JournalEntry::State::kDone;
+    report.outcome = MoveReport::Outcome::kMoved;
+    LOG(INFO) << DirectionName(p.direction) << " of group " << Quoted(p.group) << " to cluster " << p.to_cluster
+              << ": " << writes.size() << " partition(s) committed";
+  } else {
+    // Put back what was there, so the group stays whole on the side it came from.
+    kafka::GroupOffsets previous;
+    std::vector<TopicPartition> had_none;
+    for (const PartitionPlan& part : p.partitions) {
+      if (part.current) previous[part.to] = {*part.current, ""};
+      else had_none.push_back(part.to);
+    }
+    auto restored = to_admin.AlterConsumerGroupOffsets(p.group, previous);
+    auto deleted = to_admin.DeleteConsumerGroupOffsets(p.group, had_none);
+    entry.state = JournalEntry::State::kFailed;
+    entry.error = failure;
+    entry.restored = restored.ok() && deleted.ok();
+    if (!restored.ok()) entry.error += "; restoring the previous offsets failed: " + restored.error().message();
+    if (!deleted.ok()) entry.error += "; removing the offsets written where the group had none failed: " + deleted.error().message();
+    LOG(ERROR) << DirectionName(p.direction) << " of group " << Quoted(p.group) << " failed"
+               << (entry.restored ? " and was undone: " : " and could NOT be fully undone: ") << entry.error;
+  }
+  entry.time_ms = NowMs();
+  if (auto r = journal_.Append(entry, journal_timeout_); !r.ok()) {
+    report.journal_error = r.error().message();
+    LOG(ERROR) << "the end of the " << DirectionName(p.direction) << " of group " << Quoted(p.group)
+               << " (" << StateName(entry.state) << ") was not journalled: " << report.journal_error;
+  }
+  report.entry = std::move(entry);
+  return report;
+}
+
+Result<GroupStatus> GroupCutover::Status(const std::string& group) {
+  GroupStatus status;
+  status.group = group;
+  status.connector = flow_.connector;
+  auto last = journal_.Latest(group, journal_timeout_);
+  if (!last.ok()) return last.error();
+  status.last = *last;
+  if (!status.last) {
+    status.position = "source";
+  } else if (status.last->state == JournalEntry::State::kDone ||
+             (status.last->state == JournalEntry::State::kFailed && status.last->restored)) {
+    const bool on_target = (status.last->direction == Direction::kCutover) == (status.last->state == JournalEntry::State::kDone);
+    status.position = on_target ? "target" : "source";
+  } else {
+    status.position = "unknown";
+  }
+  auto pairs = MirroredPartitions();
+  if (!pairs.ok()) return pairs.error();
+  std::vector<TopicPartition> sources, targets;
+  for (const Pair& pair : *pairs) {
+    sources.push_back(pair.source);
+    targets.push_back(pair.target);
+  }
+  auto on_source = clusters_.source_admin.ListConsumerGroupOffsets(group, sources);
+  if (!on_source.ok()) return on_source.error();
+  auto on_target = clusters_.target_admin.ListConsumerGroupOffsets(group, targets);
+  if (!on_target.ok()) return on_target.error();
+  for (const Pair& pair : *pairs) {
+    GroupStatus::Partition part{pair.source, pair.target, std::nullopt, std::nullopt};
+    if (auto it = on_source->find(pair.source); it != on_source->end() && it->second.offset >= 0) {
+      part.source_committed = it->second.offset;
+    }
+    if (auto it = on_target->find(pair.target); it != on_target->end() && it->second.offset >= 0) {
+      part.target_committed = it->second.offset;
+    }
+    if (part.source_committed || part.target_committed) status.partitions.push_back(std::move(part));
+  }
+  if (!status.last && status.partitions.empty()) {
+    return Error::NotFound("group " + Quoted(group) + " has no committed offsets for the topics mirror " +
+                           Quoted(flow_.connector) + " copies, on either cluster");
+  }
+  auto describe = [&](kafka::Admin& admin, const std::string& cluster, std::optional<kafka::GroupDescription>& out) {
+    auto d = admin.DescribeConsumerGroupState(group);
+    if (d.ok()) out = *d;
+    else status.warnings.push_back("the group's state on cluster " + cluster + " is unknown: " + d.error().message());
+  };
+  describe(clusters_.source_admin, flow_.source_alias, status.source_group);
+  describe(clusters_.target_admin, flow_.target_alias, status.target_group);
+  return status;
+}
+
+}  // namespace ferry::cutover

@@ -1,0 +1,154 @@
+// GroupCutover: moves a consumer group between the two clusters of one mirror flow so that it resumes
+// at exactly the record after the last one it processed: none lost, none read twice. A cutover moves
+// the group from the source to the target, a rollback moves it back.
+//
+// Translation is exact where the mirror's offset map (tasks/offset_map.h, rebuilt from the
+// offset-syncs topic) covers the group's offset: the target offset of the first source record at or
+// after it, and back. Where the map has no entry for a partition at all, the position is found by
+// timestamp (the first record at or after the group's offset, looked up on the other side) and marked
+// approximate; a move with an approximate partition needs `allow_approximate`.
+//
+// A move checks, and refuses with every reason (the plan's blockers), unless: the group has no active
+// members on either cluster; every partition translates; the mirror has copied past every committed
+// offset; the group has not already read further on the side it moves to (that would read records
+// twice). Then it commits all partitions in one OffsetCommit to the destination, reads them back,
+// and on any difference puts the previous offsets back, so a group is never left half-moved. Every move
+// is journalled before and after (journal.h).
+//
+// The clusters are reached through kafka::Admin and PartitionProbe, so the logic is tested against
+// fakes where the 2.0.2 mock cannot answer (group state, timestamp look-ups) and end to end elsewhere.
+// Thread-safety: not thread-safe; callers serialize (CutoverService does).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/replication_policy.h"
+#include "tasks/offset_map.h"
+#include "worker/cutover/journal.h"
+#include "worker/cutover/probe.h"
+#include "worker/kafka/admin.h"
+
+namespace ferry::cutover {
+
+// What a cutover needs to know of a mirror flow (from its MirrorSourceConnector config).
+struct Flow {
+  std::string connector;  // the MirrorSourceConnector's name
+  std::string source_alias;
+  std::string target_alias;
+  std::shared_ptr<const connectors::ReplicationPolicy> policy;
+  std::function<bool(const std::string&)> replicates;  // the source topics the mirror copies
+};
+
+struct FlowClusters {
+  kafka::Admin& source_admin;
+  kafka::Admin& target_admin;
+  PartitionProbe& source;
+  PartitionProbe& target;
+};
+
+enum class Translation { kExact, kApproximate, kNone };
+const char* TranslationName(Translation translation);  // "exact", "approximate", "none"
+
+// One partition of a planned move, from the side the group leaves (`from`) to the side it joins (`to`).
+struct PartitionPlan {
+  TopicPartition from;
+  TopicPartition to;
+  int64_t committed = -1;  // the group's offset on `from`
+  std::string metadata;    // committed with it; carried over
+  std::optional<int64_t> translated;  // where it resumes on `to`
+  Translation translation = Translation::kNone;
+  std::optional<int64_t> current;        // the group's own offset already on `to`
+  std::optional<int64_t> replicated_to;  // the source offset the mirror has copied up to (exclusive)
+  int64_t source_end = -1;               // the source partition's high watermark
+  std::string note;                      // how the translation was found, when not plainly
+  std::vector<std::string> blockers;
+  bool waiting = false;  // blocked only because the mirror has not copied (or synced) that far yet
+};
+
+struct GroupPlan {
+  std::string group;
+  std::string connector;
+  Direction direction = Direction::kCutover;
+  std::string from_cluster, to_cluster;  // aliases
+  std::optional<kafka::GroupDescription> from_group, to_group;  // nullopt: could not be described
+  std::vector<PartitionPlan> partitions;
+  std::vector<std::string> blockers;  // every reason the move cannot happen now, group and partitions
+  bool ready() const { return blockers.empty(); }
+  // Every blocker is the mirror not having copied far enough yet: waiting may clear them.
+  bool waiting_only() const;
+};
+
+struct MoveOptions {
+  bool allow_approximate = false;
+  // How long a move waits for the mirror to copy (and sync) past the group's offsets; 0: not at all.
+  std::chrono::milliseconds wait{0};
+};
+
+struct MoveReport {
+  enum class Outcome { kRefused, kMoved, kFailed };
+  Outcome outcome = Outcome::kRefused;
+  GroupPlan plan;
+  std::optional<JournalEntry> entry;  // what was journalled last (kMoved, kFailed)
+  std::string journal_error;          // the journal could not record the move's end (it happened)
+};
+const char* OutcomeName(MoveReport::Outcome outcome);  // "refused", "moved", "failed"
+
+struct GroupStatus {
+  struct Partition {
+    TopicPartition source, target;
+    std::optional<int64_t> source_committed, target_committed;
+  };
+  std::string group;
+  std::string connector;
+  // "source" (never moved, or rolled back), "target" (cut over), "unknown" (a move was interrupted:
+  // plan and move again), from the latest journal entry.
+  std::string position;
+  std::optional<JournalEntry> last;
+  std::optional<kafka::GroupDescription> source_group, target_group;
+  std::vector<Partition> partitions;  // the mirrored partitions the group has an offset for, on either side
+  std::vector<std::string> warnings;  // what could not be found out (e.g. a group's state)
+};
+
+class GroupCutover {
+ public:
+  // `refresh_map` brings `map` up to date (reads the offset-syncs topic to its end) before each plan.
+  GroupCutover(Flow flow, FlowClusters clusters, const tasks::OffsetMap& map, std::function<Result<>()> refresh_map,
+               CutoverJournal& journal, std::chrono::milliseconds journal_timeout = std::chrono::seconds(30));
+
+  // A dry run: what a move would commit, and why it cannot happen now. kNotFound when the group has
+  // no offsets on the side it would leave, for any partition this mirror copies.
+  Result<GroupPlan> Plan(const std::string& group, Direction direction, const MoveOptions& options = {});
+  // Plans (waiting up to `options.wait` while only the mirror's progress blocks), then moves.
+  Result<MoveReport> Move(const std::string& group, Direction direction, const MoveOptions& options = {});
+  Result<GroupStatus> Status(const std::string& group);
+
+ private:
+  struct Pair {
+    TopicPartition source, target;
+  };
+  // The source partitions this mirror copies, each with its target partition.
+  Result<std::vector<Pair>> MirroredPartitions();
+  void TranslateForward(PartitionPlan& p, const MoveOptions& options);
+  void TranslateBack(PartitionPlan& p, const MoveOptions& options);
+  // Commits `plan` to its destination, journalled; restores the previous offsets on failure.
+  MoveReport Commit(GroupPlan plan);
+
+  Flow flow_;
+  FlowClusters clusters_;
+  const tasks::OffsetMap& map_;
+  std::function<Result<>()> refresh_map_;
+  CutoverJournal& journal_;
+  std::chrono::milliseconds journal_timeout_;
+};
+
+// JSON answers of the REST API and `ferry cutover`, compact.
+std::string ToJson(const GroupPlan& plan);
+std::string ToJson(const MoveReport& report);
+std::string ToJson(const GroupStatus& status);
+
+}  // namespace ferry::cutover

@@ -1,0 +1,133 @@
+// The JSON answers of the cutover endpoints and `ferry cutover` (docs/cutover.md shows them).
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "worker/cutover/group_cutover.h"
+
+namespace ferry::cutover {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void String(Writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void Optional(Writer& w, const char* key, const std::optional<int64_t>& value) {
+  w.Key(key);
+  value ? w.Int64(*value) : w.Null();
+}
+
+void Strings(Writer& w, const char* key, const std::vector<std::string>& values) {
+  w.Key(key);
+  w.StartArray();
+  for (const std::string& v : values) w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  w.EndArray();
+}
+
+void Group(Writer& w, const char* key, const std::optional<kafka::GroupDescription>& group) {
+  w.Key(key);
+  if (!group) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  String(w, "state", kafka::GroupStateName(group->state));
+  w.Key("members"), w.Int(group->members);
+  w.EndObject();
+}
+
+void Plan(Writer& w, const GroupPlan& plan) {
+  w.StartObject();
+  String(w, "group", plan.group);
+  String(w, "connector", plan.connector);
+  String(w, "direction", DirectionName(plan.direction));
+  String(w, "from_cluster", plan.from_cluster);
+  String(w, "to_cluster", plan.to_cluster);
+  Group(w, "from_group", plan.from_group);
+  Group(w, "to_group", plan.to_group);
+  w.Key("ready"), w.Bool(plan.ready());
+  Strings(w, "blockers", plan.blockers);
+  w.Key("partitions");
+  w.StartArray();
+  for (const PartitionPlan& p : plan.partitions) {
+    w.StartObject();
+    String(w, "from_topic", p.from.topic);
+    w.Key("from_partition"), w.Int(p.from.partition);
+    w.Key("committed"), w.Int64(p.committed);
+    String(w, "to_topic", p.to.topic);
+    w.Key("to_partition"), w.Int(p.to.partition);
+    Optional(w, "translated", p.translated);
+    String(w, "translation", TranslationName(p.translation));
+    Optional(w, "current", p.current);
+    Optional(w, "replicated_to", p.replicated_to);
+    w.Key("source_end"), w.Int64(p.source_end);
+    if (!p.note.empty()) String(w, "note", p.note);
+    Strings(w, "blockers", p.blockers);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void Entry(Writer& w, const JournalEntry& e) {
+  // The journal's own JSON, embedded as an object.
+  const std::string text = e.ToJson();
+  w.RawValue(text.c_str(), text.size(), rapidjson::kObjectType);
+}
+
+}  // namespace
+
+std::string ToJson(const GroupPlan& plan) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  Plan(w, plan);
+  return buffer.GetString();
+}
+
+std::string ToJson(const MoveReport& report) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  String(w, "outcome", OutcomeName(report.outcome));
+  w.Key("plan");
+  Plan(w, report.plan);
+  w.Key("journal");
+  if (report.entry) Entry(w, *report.entry);
+  else w.Null();
+  if (!report.journal_error.empty()) String(w, "journal_error", report.journal_error);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string ToJson(const GroupStatus& status) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  String(w, "group", status.group);
+  String(w, "connector", status.connector);
+  String(w, "position", status.position);
+  w.Key("last");
+  if (status.last) Entry(w, *status.last);
+  else w.Null();
+  Group(w, "source_group", status.source_group);
+  Group(w, "target_group", status.target_group);
+  w.Key("partitions");
+  w.StartArray();
+  for (const GroupStatus::Partition& p : status.partitions) {
+    w.StartObject();
+    String(w, "source_topic", p.source.topic);
+    String(w, "target_topic", p.target.topic);
+    w.Key("partition"), w.Int(p.source.partition);
+    Optional(w, "source_committed", p.source_committed);
+    Optional(w, "target_committed", p.target_committed);
+    w.EndObject();
+  }
+  w.EndArray();
+  Strings(w, "warnings", status.warnings);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+}  // namespace ferry::cutover
