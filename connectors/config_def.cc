@@ -161,6 +161,27 @@ std::string JavaDoubleToString(double d) {
          std::to_string(exp10);
 }
 
+// The iteration order of a java.util.HashSet built by adding `items` in order (Collectors.toSet()):
+// by bucket, (h ^ h >>> 16) & (capacity - 1) of String.hashCode(), then by insertion; duplicates
+// dropped. Kafka's CaseInsensitiveValidString prints its values in this order. Strings are taken as
+// ASCII, as the values of such validators are.
+std::vector<std::string> JavaHashSetOrder(const std::vector<std::string>& items) {
+  std::vector<std::string> unique;
+  for (const std::string& s : items) {
+    if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(s);
+  }
+  uint32_t capacity = 16;
+  while (unique.size() > capacity * 3 / 4) capacity *= 2;
+  auto bucket = [capacity](const std::string& s) {
+    uint32_t h = 0;
+    for (char c : s) h = 31 * h + static_cast<unsigned char>(c);
+    return (h ^ (h >> 16)) & (capacity - 1);
+  };
+  std::stable_sort(unique.begin(), unique.end(),
+                   [&](const std::string& a, const std::string& b) { return bucket(a) < bucket(b); });
+  return unique;
+}
+
 // Kafka's ConfigException(name, value, message) text.
 std::string InvalidValueMessage(std::string_view value, const std::string& name, const std::string& reason) {
   return "Invalid value " + std::string(value) + " for configuration " + name + ": " + reason;
@@ -448,6 +469,7 @@ Validator OneOf(std::vector<std::string> allowed, bool case_insensitive) {
   std::vector<std::string> shown = allowed;
   if (case_insensitive) {
     for (std::string& s : shown) s = ToUpper(s);
+    shown = JavaHashSetOrder(shown);
   }
   const std::string reason = case_insensitive ? "String must be one of (case insensitive): " + Join(shown, ", ")
                                               : "String must be one of: " + Join(shown, ", ");
@@ -492,6 +514,39 @@ Validator ValidRegexList() {
     }
     return std::nullopt;
   };
+}
+
+Validator KnownClass(std::vector<std::string> classes) {
+  std::vector<std::string> names = classes;
+  for (const std::string& c : classes) {
+    const size_t dot = c.rfind('.');
+    if (dot != std::string::npos) names.push_back(c.substr(dot + 1));
+  }
+  return [names = std::move(names)](const ConfigValue& v) -> std::optional<std::string> {
+    const auto* s = std::get_if<std::string>(&v);
+    CHECK(s != nullptr) << "KnownClass() on a value that is not a string";
+    if (std::find(names.begin(), names.end(), *s) == names.end()) return "Class " + *s + " could not be found.";
+    return std::nullopt;
+  };
+}
+
+Properties TranslateDeprecatedConfigs(const Properties& props,
+                                      const std::vector<std::pair<std::string, std::string>>& aliases) {
+  Properties out = props;
+  for (const auto& [key, alias] : aliases) {
+    auto it = out.find(alias);
+    if (it == out.end()) continue;
+    if (out.contains(key)) {
+      LOG(WARNING) << key << " was configured, as well as the deprecated alias " << alias << "; using the value of "
+                   << key;
+    } else {
+      LOG(WARNING) << "Configuration key " << alias << " is deprecated and may be removed in the future; please "
+                   << "update your configuration to use " << key << " instead";
+      out[key] = it->second;
+    }
+    out.erase(alias);
+  }
+  return out;
 }
 
 ConfigInfos BuildConfigInfos(const std::string& class_name, const ConfigDef& def, const Properties& props,

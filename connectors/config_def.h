@@ -10,6 +10,7 @@
 #include <optional>
 #include <variant>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "worker/common/result.h"
@@ -144,13 +145,23 @@ std::string ConfigValueToString(const ConfigValue& value, ConfigType type);
 Validator AtLeast(int64_t min);  // "Value must be at least <min>"
 // "Value must be at least <min>" / "Value must be no more than <max>"
 Validator Between(int64_t min, int64_t max);
-// "String must be one of: A, B"; case-insensitive: "String must be one of (case insensitive): A, B"
-// (upper-cased, as Kafka prints them).
+// "String must be one of: A, B"; case-insensitive: "String must be one of (case insensitive): B, A"
+// (upper-cased, in the order of Kafka's HashSet of them, as Kafka prints them).
 Validator OneOf(std::vector<std::string> allowed, bool case_insensitive = false);
 Validator NonEmptyString();                        // "String must be non-empty"
 // Every list item compiles as a regular expression (std::regex ECMAScript, Ferry's engine):
 // "Syntax error in regular expression: <item>: <why>".
 Validator ValidRegexList();
+// For a CLASS key where Ferry implements only `classes` (full Java names; each also accepted by its
+// simple name): any other class is one Ferry cannot load, reported in Kafka's words for a class not
+// on the classpath: "Class <value> could not be found."
+Validator KnownClass(std::vector<std::string> classes);
+
+// Kafka's ConfigUtils.translateDeprecatedConfigs for (key, deprecated alias) pairs: an alias given
+// without its key becomes that key; given with it, the alias is dropped and the key wins. Either way
+// the alias is gone from the result, and a warning says what was used.
+Properties TranslateDeprecatedConfigs(const Properties& props,
+                                      const std::vector<std::pair<std::string, std::string>>& aliases);
 
 // ConfigInfos for `class_name` from a definition and the submitted props: one entry per defined key
 // (definition + value), then one per submitted key without a definition (value only: the raw value,

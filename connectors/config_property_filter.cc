@@ -19,15 +19,6 @@ const ConfigDef& FilterConfigDef() {
     exclude.validator = ValidRegexList();
     d.Define(exclude);
 
-    ConfigKey blacklist;
-    blacklist.name = kConfigPropertiesBlacklist;
-    blacklist.type = ConfigType::kList;
-    blacklist.null_default = true;
-    blacklist.importance = Importance::kHigh;
-    blacklist.documentation = "Deprecated. Use config.properties.exclude instead.";
-    blacklist.validator = ValidRegexList();
-    d.Define(blacklist);
-
     ConfigKey defaults;
     defaults.name = kUseDefaultsFrom;
     defaults.type = ConfigType::kString;
@@ -43,7 +34,7 @@ const ConfigDef& FilterConfigDef() {
     filter_class.default_value = kDefaultConfigPropertyFilterClass;
     filter_class.importance = Importance::kLow;
     filter_class.documentation = "ConfigPropertyFilter to use. Selects topic config properties to replicate.";
-    filter_class.validator = OneOf({kDefaultConfigPropertyFilterClass, "DefaultConfigPropertyFilter"});
+    filter_class.validator = KnownClass({kDefaultConfigPropertyFilterClass});
     d.Define(filter_class);
     return d;
   }();
@@ -53,18 +44,12 @@ const ConfigDef& FilterConfigDef() {
 }  // namespace
 
 Result<ConfigPropertyFilter> ConfigPropertyFilter::FromConfig(const Properties& config) {
-  auto parsed = FilterConfigDef().Parse(config);
+  // As MM2's filter: the deprecated key counts only when the new one is absent.
+  auto parsed = FilterConfigDef().Parse(
+      TranslateDeprecatedConfigs(config, {{kConfigPropertiesExclude, kConfigPropertiesBlacklist}}));
   if (!parsed.ok()) return parsed.error();
-  // MM2 translates the deprecated key only when the new one is absent.
-  const bool use_blacklist = !config.count(kConfigPropertiesExclude) && parsed->Has(kConfigPropertiesBlacklist);
-  const std::vector<std::string>& exclude =
-      parsed->GetList(use_blacklist ? kConfigPropertiesBlacklist : kConfigPropertiesExclude);
-  const DefaultsFrom from =
-      parsed->GetString(kUseDefaultsFrom) == "source" ? DefaultsFrom::kSource : DefaultsFrom::kTarget;
-  auto excluded = RegexFilter::Make(exclude, use_blacklist ? kConfigPropertiesBlacklist : kConfigPropertiesExclude,
-                                    {}, kConfigPropertiesExclude);
-  if (!excluded.ok()) return excluded.error();
-  return ConfigPropertyFilter(std::move(*excluded), from);
+  return Make(parsed->GetList(kConfigPropertiesExclude),
+              parsed->GetString(kUseDefaultsFrom) == "source" ? DefaultsFrom::kSource : DefaultsFrom::kTarget);
 }
 
 Result<ConfigPropertyFilter> ConfigPropertyFilter::Make(const std::vector<std::string>& exclude,

@@ -33,9 +33,10 @@ class ConfigPropertyFilter {
  public:
   enum class DefaultsFrom { kTarget, kSource };
 
-  // From a MirrorSourceConnector config. Errors (InvalidConfig, naming the key): a bad regex, a
-  // `use.defaults.from` other than `source`/`target`, a `config.property.filter.class` other than
-  // DefaultConfigPropertyFilter (full or simple name).
+  // From a MirrorSourceConnector config (`config.properties.blacklist` translated as MM2 does).
+  // Errors (InvalidConfig, naming the key): a bad regex, a `use.defaults.from` other than
+  // `source`/`target`, a `config.property.filter.class` other than DefaultConfigPropertyFilter (full or
+  // simple name).
   static Result<ConfigPropertyFilter> FromConfig(const Properties& config);
   // The same rules from values; the regexes as in `config.properties.exclude`.
   static Result<ConfigPropertyFilter> Make(const std::vector<std::string>& exclude, DefaultsFrom defaults_from);

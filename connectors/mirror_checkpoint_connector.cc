@@ -18,21 +18,15 @@ const ConfigDef& MirrorCheckpointConnector::Definition() const { return MirrorCh
 
 std::map<std::string, std::vector<std::string>> MirrorCheckpointConnector::ValidateAcrossKeys(
     const Properties& config) const {
-  // MM2 3.9: an enabled checkpoint connector needs checkpoints and offset syncs.
-  std::map<std::string, std::vector<std::string>> errors;
-  auto is_false = [&](const char* key) {
-    auto it = config.find(key);
-    if (it == config.end()) return false;
-    std::string v = it->second;
-    std::transform(v.begin(), v.end(), v.begin(), ::tolower);
-    return v == "false";
-  };
-  if (is_false("enabled")) return errors;
-  if (is_false("emit.checkpoints.enabled")) {
+  // MM2 3.9's MirrorCheckpointConfig.validate(): an enabled checkpoint connector needs checkpoints and
+  // offset syncs.
+  KeyErrors errors;
+  if (RawValueIs(config, "enabled", "false")) return errors;
+  if (RawValueIs(config, "emit.checkpoints.enabled", "false")) {
     errors["emit.checkpoints.enabled"].push_back(
         "MirrorCheckpointConnector can't run with emit.checkpoints.enabled set to false");
   }
-  if (is_false("emit.offset-syncs.enabled")) {
+  if (RawValueIs(config, "emit.offset-syncs.enabled", "false")) {
     errors["emit.offset-syncs.enabled"].push_back("MirrorCheckpointConnector can't run without offset syncs");
   }
   return errors;
@@ -53,7 +47,9 @@ std::vector<std::vector<std::string>> MirrorCheckpointConnector::Chunks(const st
   return chunks;
 }
 
-Result<> MirrorCheckpointConnector::Start(const Properties& config, ConnectorContext& context) {
+Result<> MirrorCheckpointConnector::Start(const Properties& given, ConnectorContext& context) {
+  // The filters and the task configs see groups.blacklist / topics.blacklist as their new keys.
+  const Properties config = TranslateMirrorAliases(given);
   auto parsed = MirrorCheckpointConfigDef().Parse(config);
   if (!parsed.ok()) return parsed.error();
   config_ = config;

@@ -1,5 +1,10 @@
 #include "connectors/mirror_config.h"
 
+#include <algorithm>
+
+#include <glog/logging.h>
+
+#include "connectors/config_property_filter.h"
 #include "connectors/replication_policy.h"
 
 namespace ferry::connectors {
@@ -18,8 +23,9 @@ ConfigKey Key(const char* name, ConfigType type, std::optional<std::string> defa
   return key;
 }
 
-ConfigKey NullDefault(const char* name, ConfigType type, Importance importance, const char* doc) {
-  ConfigKey key = Key(name, type, std::nullopt, importance, doc);
+ConfigKey NullDefault(const char* name, ConfigType type, Importance importance, const char* doc,
+                      Validator validator = {}) {
+  ConfigKey key = Key(name, type, std::nullopt, importance, doc, std::move(validator));
   key.null_default = true;
   return key;
 }
@@ -27,12 +33,36 @@ ConfigKey NullDefault(const char* name, ConfigType type, Importance importance, 
 using T = ConfigType;
 using I = Importance;
 
+constexpr const char* kDefaultTopicFilterClass = "org.apache.kafka.connect.mirror.DefaultTopicFilter";
+constexpr const char* kDefaultGroupFilterClass = "org.apache.kafka.connect.mirror.DefaultGroupFilter";
+constexpr const char* kForwardingAdminClass = "org.apache.kafka.clients.admin.ForwardingAdmin";
+
+// MM2 3.x's deprecated alias of `key`: a LIST with a null default, read only when `key` is not set
+// (see TranslateMirrorAliases).
+ConfigKey DeprecatedAlias(const char* alias, const char* key) {
+  const std::string doc = std::string("Deprecated. Use ") + key + " instead.";
+  return NullDefault(alias, T::kList, I::kHigh, doc.c_str(), ValidRegexList());
+}
+
+// The topic filter's keys, which MM2's DefaultTopicFilter reads in the source and checkpoint connectors.
+void DefineTopicFilter(ConfigDef& def, const char* topics_doc) {
+  def.Define(Key("topics", T::kList, ".*", I::kHigh, topics_doc, ValidRegexList()))
+      .Define(Key(kTopicsExclude, T::kList, ".*[\\-\\.]internal, .*\\.replica, __.*", I::kHigh,
+                  "Excluded topics. Supports comma-separated topic names and regexes. Excludes take precedence "
+                  "over includes.",
+                  ValidRegexList()))
+      .Define(DeprecatedAlias(kTopicsBlacklist, kTopicsExclude))
+      .Define(Key("topic.filter.class", T::kClass, kDefaultTopicFilterClass, I::kLow,
+                  "TopicFilter to use. Selects topics to replicate.", KnownClass({kDefaultTopicFilterClass})));
+}
+
 void DefineMirrorCommon(ConfigDef& def) {
   def.Define(Key("enabled", T::kBoolean, "true", I::kLow, "Whether to replicate source->target."))
       .Define(Key(kSourceClusterAlias, T::kString, std::nullopt, I::kHigh, "Alias of source cluster"))
       .Define(Key("target.cluster.alias", T::kString, "target", I::kHigh, "Alias of target cluster. Used in metrics reporting."))
       .Define(Key(kReplicationPolicyClass, T::kClass, kDefaultReplicationPolicyClass, I::kLow,
-                  "Class which defines the remote topic naming convention."))
+                  "Class which defines the remote topic naming convention.",
+                  KnownClass({kDefaultReplicationPolicyClass, kIdentityReplicationPolicyClass})))
       .Define(Key(kReplicationPolicySeparator, T::kString, ".", I::kLow,
                   "Separator used in remote topic naming convention."))
       .Define(Key(kInternalTopicSeparatorEnabled, T::kBoolean, "true", I::kLow,
@@ -42,14 +72,29 @@ void DefineMirrorCommon(ConfigDef& def) {
                   "it may be necessary to set this to 'false' in order to continue using the previous names."))
       .Define(Key("admin.timeout.ms", T::kLong, "60000", I::kLow,
                   "Timeout for administrative tasks, e.g. detecting new topics."))
-      .Define(Key("forwarding.admin.class", T::kClass, "org.apache.kafka.clients.admin.ForwardingAdmin", I::kLow,
+      .Define(Key("forwarding.admin.class", T::kClass, kForwardingAdminClass, I::kLow,
                   "Class which extends ForwardingAdmin to define custom cluster resource management (topics, "
-                  "configs, etc). Ferry uses its own admin client and ignores other values."))
+                  "configs, etc). Ferry has only the default: its own admin client.",
+                  KnownClass({kForwardingAdminClass})))
       .Define(Key("metric.reporters", T::kList, "", I::kLow, "A list of classes to use as metrics reporters."))
       .Define(Key("auto.include.jmx.reporter", T::kBoolean, "true", I::kLow,
                   "Deprecated. Whether to automatically include JmxReporter even if it's not listed in metric.reporters."))
       .Define(Key("security.protocol", T::kString, "PLAINTEXT", I::kMedium,
-                  "Protocol used to communicate with brokers."));
+                  "Protocol used to communicate with brokers. Valid values are: PLAINTEXT, SSL, SASL_PLAINTEXT, "
+                  "SASL_SSL.",
+                  OneOf({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}, /*case_insensitive=*/true)));
+}
+
+// Connect's check on `transforms` and `predicates`.
+Validator UniqueAliases() {
+  return [](const ConfigValue& v) -> std::optional<std::string> {
+    const auto* list = std::get_if<std::vector<std::string>>(&v);
+    CHECK(list != nullptr) << "UniqueAliases() on a value that is not a list";
+    std::vector<std::string> aliases = *list;
+    std::sort(aliases.begin(), aliases.end());
+    if (std::adjacent_find(aliases.begin(), aliases.end()) != aliases.end()) return "Duplicate alias provided.";
+    return std::nullopt;
+  };
 }
 
 void DefineReplicationFactor(ConfigDef& def, const char* name, const char* default_value, const char* doc) {
@@ -80,16 +125,17 @@ const ConfigDef& ConnectorCommonConfigDef() {
         .Define(Key("config.action.reload", T::kString, "restart", I::kLow,
                     "The action that Connect should take on the connector when changes in external configuration "
                     "providers result in a change in the connector's configuration properties.",
-                    OneOf({"none", "restart"}, true)))
+                    OneOf({"none", "restart"})))
         .Define(Key("transforms", T::kList, "", I::kLow,
-                    "Aliases for the transformations to be applied to records. Ferry supports none."))
-        .Define(Key("predicates", T::kList, "", I::kLow, "Aliases for the predicates used by transformations."))
+                    "Aliases for the transformations to be applied to records. Ferry supports none.", UniqueAliases()))
+        .Define(Key("predicates", T::kList, "", I::kLow, "Aliases for the predicates used by transformations.",
+                    UniqueAliases()))
         .Define(Key("errors.retry.timeout", T::kLong, "0", I::kMedium,
                     "The maximum duration in milliseconds that a failed operation will be reattempted."))
         .Define(Key("errors.retry.delay.max.ms", T::kLong, "60000", I::kMedium,
                     "The maximum duration in milliseconds between consecutive retry attempts."))
         .Define(Key("errors.tolerance", T::kString, "none", I::kMedium,
-                    "Behavior for tolerating errors during connector operation.", OneOf({"none", "all"}, true)))
+                    "Behavior for tolerating errors during connector operation.", OneOf({"none", "all"})))
         .Define(Key("errors.log.enable", T::kBoolean, "false", I::kMedium,
                     "If true, write each error and the details of the failed operation to the log."))
         .Define(Key("errors.log.include.messages", T::kBoolean, "false", I::kMedium,
@@ -101,7 +147,7 @@ const ConfigDef& ConnectorCommonConfigDef() {
         .Define(Key("transaction.boundary", T::kString, "poll", I::kMedium,
                     "Permitted values are: poll, interval, connector.", OneOf({"poll", "interval", "connector"}, true)))
         .Define(NullDefault("offsets.storage.topic", T::kString, I::kLow,
-                            "The name of a separate offsets topic to use for this connector."));
+                            "The name of a separate offsets topic to use for this connector.", NonEmptyString()));
     return d;
   }();
   return def;
@@ -111,21 +157,15 @@ const ConfigDef& MirrorSourceConfigDef() {
   static const ConfigDef def = [] {
     ConfigDef d;
     DefineMirrorCommon(d);
-    d.Define(Key("topics", T::kList, ".*", I::kHigh, "Topics to replicate. Supports comma-separated topic names and regexes.",
+    DefineTopicFilter(d, "Topics to replicate. Supports comma-separated topic names and regexes.");
+    d.Define(Key(kConfigPropertiesExclude, T::kList, kDefaultConfigPropertiesExclude, I::kHigh,
+                 "Topic config properties that should not be replicated. Supports comma-separated property names "
+                 "and regexes.",
                  ValidRegexList()))
-        .Define(Key("topics.exclude", T::kList, ".*[\\-\\.]internal, .*\\.replica, __.*", I::kHigh,
-                    "Excluded topics. Supports comma-separated topic names and regexes.", ValidRegexList()))
-        .Define(Key("topic.filter.class", T::kClass, "org.apache.kafka.connect.mirror.DefaultTopicFilter", I::kLow,
-                    "TopicFilter to use. Selects topics to replicate."))
-        .Define(Key("config.properties.exclude", T::kList,
-                    "follower\\.replication\\.throttled\\.replicas, leader\\.replication\\.throttled\\.replicas, "
-                    "message\\.timestamp\\.difference\\.max\\.ms, message\\.timestamp\\.type, "
-                    "unclean\\.leader\\.election\\.enable, min\\.insync\\.replicas",
-                    I::kHigh, "Topic config properties that should not be replicated. Supports comma-separated "
-                              "property names and regexes.", ValidRegexList()))
-        .Define(Key("config.property.filter.class", T::kClass,
-                    "org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter", I::kLow,
-                    "ConfigPropertyFilter to use. Selects topic config properties to replicate."))
+        .Define(DeprecatedAlias(kConfigPropertiesBlacklist, kConfigPropertiesExclude))
+        .Define(Key(kConfigPropertyFilterClass, T::kClass, kDefaultConfigPropertyFilterClass, I::kLow,
+                    "ConfigPropertyFilter to use. Selects topic config properties to replicate.",
+                    KnownClass({kDefaultConfigPropertyFilterClass})))
         .Define(Key("consumer.poll.timeout.ms", T::kLong, "1000", I::kLow, "Timeout when polling source cluster."))
         .Define(Key("refresh.topics.enabled", T::kBoolean, "true", I::kLow,
                     "Whether to periodically check for new topics and partitions."))
@@ -136,7 +176,7 @@ const ConfigDef& MirrorSourceConfigDef() {
         .Define(Key("sync.topic.configs.interval.seconds", T::kLong, "600", I::kLow, "Frequency of topic config sync."))
         .Define(Key("use.incremental.alter.configs", T::kString, "requested", I::kLow,
                     "Deprecated. Which API to use for syncing topic configs.",
-                    OneOf({"requested", "required", "never"}, true)))
+                    OneOf({"requested", "required", "never"})))
         .Define(Key("sync.topic.acls.enabled", T::kBoolean, "true", I::kLow,
                     "Whether to periodically configure remote topic ACLs to match their corresponding upstream topics."))
         .Define(Key("sync.topic.acls.interval.seconds", T::kLong, "600", I::kLow, "Frequency of topic ACL sync."))
@@ -144,7 +184,7 @@ const ConfigDef& MirrorSourceConfigDef() {
         .Define(Key("offset-syncs.topic.replication.factor", T::kShort, "3", I::kLow,
                     "Replication factor for offset-syncs topic."))
         .Define(Key("offset-syncs.topic.location", T::kString, "source", I::kLow,
-                    "The location (source/target) of the offset-syncs topic.", OneOf({"source", "target"}, true)))
+                    "The location (source/target) of the offset-syncs topic.", OneOf({"source", "target"})))
         .Define(Key("offset.lag.max", T::kLong, "100", I::kLow,
                     "How out-of-sync a remote partition can be before it is resynced."))
         .Define(Key("emit.offset-syncs.enabled", T::kBoolean, "true", I::kLow,
@@ -165,16 +205,15 @@ const ConfigDef& MirrorCheckpointConfigDef() {
     DefineMirrorCommon(d);
     d.Define(Key("groups", T::kList, ".*", I::kHigh, "Consumer groups to replicate. Supports comma-separated group IDs and regexes.",
                  ValidRegexList()))
-        .Define(Key("groups.exclude", T::kList, "console-consumer-.*, connect-.*, __.*", I::kHigh,
-                    "Exclude groups. Supports comma-separated group IDs and regexes.", ValidRegexList()))
-        .Define(Key("group.filter.class", T::kClass, "org.apache.kafka.connect.mirror.DefaultGroupFilter", I::kLow,
-                    "GroupFilter to use. Selects consumer groups to replicate."))
-        .Define(Key("topics", T::kList, ".*", I::kHigh, "Topics whose groups' offsets are checkpointed.", ValidRegexList()))
-        .Define(Key("topics.exclude", T::kList, ".*[\\-\\.]internal, .*\\.replica, __.*", I::kHigh,
-                    "Excluded topics.", ValidRegexList()))
-        .Define(Key("topic.filter.class", T::kClass, "org.apache.kafka.connect.mirror.DefaultTopicFilter", I::kLow,
-                    "TopicFilter to use. Selects topics to replicate."))
-        .Define(Key("consumer.poll.timeout.ms", T::kLong, "1000", I::kLow, "Timeout when polling source cluster."))
+        .Define(Key(kGroupsExclude, T::kList, "console-consumer-.*, connect-.*, __.*", I::kHigh,
+                    "Exclude groups. Supports comma-separated group IDs and regexes. Excludes take precedence over "
+                    "includes.",
+                    ValidRegexList()))
+        .Define(DeprecatedAlias(kGroupsBlacklist, kGroupsExclude))
+        .Define(Key("group.filter.class", T::kClass, kDefaultGroupFilterClass, I::kLow,
+                    "GroupFilter to use. Selects consumer groups to replicate.", KnownClass({kDefaultGroupFilterClass})));
+    DefineTopicFilter(d, "Topics whose groups' offsets are checkpointed.");
+    d.Define(Key("consumer.poll.timeout.ms", T::kLong, "1000", I::kLow, "Timeout when polling source cluster."))
         .Define(Key("refresh.groups.enabled", T::kBoolean, "true", I::kLow,
                     "Whether to periodically check for new consumer groups."))
         .Define(Key("refresh.groups.interval.seconds", T::kLong, "600", I::kLow, "Frequency of group refresh."))
@@ -188,7 +227,7 @@ const ConfigDef& MirrorCheckpointConfigDef() {
         .Define(Key("sync.group.offsets.interval.seconds", T::kLong, "60", I::kLow,
                     "Frequency of consumer group offset sync."))
         .Define(Key("offset-syncs.topic.location", T::kString, "source", I::kLow,
-                    "The location (source/target) of the offset-syncs topic.", OneOf({"source", "target"}, true)));
+                    "The location (source/target) of the offset-syncs topic.", OneOf({"source", "target"})));
     DefineReplicationFactor(d, "checkpoints.topic.replication.factor", "3", "Replication factor for checkpoints topic.");
     return d;
   }();
@@ -206,6 +245,17 @@ const ConfigDef& MirrorHeartbeatConfigDef() {
     return d;
   }();
   return def;
+}
+
+Properties TranslateMirrorAliases(const Properties& config) {
+  return TranslateDeprecatedConfigs(config, {{kTopicsExclude, kTopicsBlacklist},
+                                             {kGroupsExclude, kGroupsBlacklist},
+                                             {kConfigPropertiesExclude, kConfigPropertiesBlacklist}});
+}
+
+bool RawValueIs(const Properties& config, const std::string& key, std::string_view value) {
+  auto it = config.find(key);
+  return it != config.end() && it->second == value;
 }
 
 }  // namespace ferry::connectors

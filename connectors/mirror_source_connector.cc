@@ -42,7 +42,38 @@ bool MirrorSourceConnector::IsCycle(const ReplicationPolicy& policy, const std::
   return false;
 }
 
-Result<> MirrorSourceConnector::Start(const Properties& config, ConnectorContext& context) {
+std::map<std::string, std::vector<std::string>> MirrorSourceConnector::ValidateAcrossKeys(
+    const Properties& config) const {
+  // MM2 3.9's MirrorSourceConnector.validate(); unlike the checkpoint connector's, it runs even when
+  // `enabled` is false.
+  KeyErrors errors;
+  if (RawValueIs(config, "exactly.once.support", "required")) {
+    // Without read_committed the consumer hands over records of aborted transactions too.
+    const Properties consumer = ClientProps(config, Cluster::kSource, ClientRole::kConsumer);
+    auto isolation = consumer.find("isolation.level");
+    if (isolation == consumer.end() || isolation->second != "read_committed") {
+      errors["exactly.once.support"].push_back(
+          "MirrorSourceConnector can only provide exactly-once guarantees when its source consumer is configured "
+          "with isolation.level set to 'read_committed'; otherwise, records from aborted and uncommitted "
+          "transactions will be replicated from the source cluster to the target cluster.");
+    }
+  }
+  if (RawValueIs(config, "emit.offset-syncs.enabled", "false")) {
+    // Settings for the offset-syncs topic or its clients contradict turning offset syncs off.
+    const bool offset_syncs_configured = std::any_of(config.begin(), config.end(), [](const auto& kv) {
+      return kv.first.starts_with("offset-syncs-") || kv.first.starts_with("offset-syncs.topic.");
+    });
+    if (offset_syncs_configured) {
+      errors["emit.offset-syncs.enabled"].push_back(
+          "MirrorSourceConnector can't setup offset-syncs feature while emit.offset-syncs.enabled set to false");
+    }
+  }
+  return errors;
+}
+
+Result<> MirrorSourceConnector::Start(const Properties& given, ConnectorContext& context) {
+  // Filters and task configs see the deprecated aliases (topics.blacklist, ...) as their new keys.
+  const Properties config = TranslateMirrorAliases(given);
   auto parsed = MirrorSourceConfigDef().Parse(config);
   if (!parsed.ok()) return parsed.error();
   config_ = config;
@@ -117,9 +148,14 @@ Result<> MirrorSourceConnector::Start(const Properties& config, ConnectorContext
   return Ok();
 }
 
+bool MirrorSourceConnector::Replicates(const ReplicationPolicy& policy, const RegexFilter& filter,
+                                       const std::string& target_alias, const std::string& topic) {
+  return (filter.Matches(topic) || policy.IsHeartbeatsTopic(topic)) && !policy.IsInternalTopic(topic) &&
+         !IsCycle(policy, target_alias, topic);
+}
+
 bool MirrorSourceConnector::ShouldReplicate(const std::string& topic) const {
-  return (filter_->Matches(topic) || policy_->IsHeartbeatsTopic(topic)) && !policy_->IsInternalTopic(topic) &&
-         !IsCycle(*policy_, target_alias_, topic);
+  return Replicates(*policy_, *filter_, target_alias_, topic);
 }
 
 Result<std::vector<TopicPartition>> MirrorSourceConnector::FindPartitions() {

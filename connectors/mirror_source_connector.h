@@ -29,6 +29,9 @@ class MirrorSourceConnector : public Connector {
   ~MirrorSourceConnector() override;
 
   const ConfigDef& Definition() const override;
+  // MM2 3.9's checks: exactly.once.support=required needs a read_committed source consumer;
+  // emit.offset-syncs.enabled=false rules out offset-syncs.topic.* and offset-syncs-* keys.
+  std::map<std::string, std::vector<std::string>> ValidateAcrossKeys(const Properties& config) const override;
   Result<> Start(const Properties& config, ConnectorContext& context) override;
   Result<std::vector<Properties>> TaskConfigs(int max_tasks) override;
   void Stop() override;
@@ -39,6 +42,10 @@ class MirrorSourceConnector : public Connector {
   static std::vector<std::vector<TopicPartition>> Split(const std::vector<std::vector<TopicPartition>>& previous,
                                                         const std::vector<TopicPartition>& partitions, size_t n);
 
+  // True if a mirror to `target_alias` copies `topic`: selected by `filter` (heartbeats topics always
+  // are), not internal, and not come from the target (mirroring it there again would loop).
+  static bool Replicates(const ReplicationPolicy& policy, const RegexFilter& filter, const std::string& target_alias,
+                         const std::string& topic);
   // True if `topic` came from the cluster `target_alias` (mirroring it there again would loop).
   static bool IsCycle(const ReplicationPolicy& policy, const std::string& target_alias, const std::string& topic);
 

@@ -36,7 +36,9 @@ std::vector<std::string> SplitList(const std::string& list) {
 
 MirrorCheckpointTask::~MirrorCheckpointTask() { Stop(); }
 
-Result<> MirrorCheckpointTask::Start(const Properties& config, TaskContext& context) {
+Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& context) {
+  // Task configs written by MM2 itself may still carry topics.blacklist: read it as topics.exclude.
+  const Properties config = connectors::TranslateMirrorAliases(given);
   auto parsed = connectors::MirrorCheckpointConfigDef().Parse(config);
   if (!parsed.ok()) return parsed.error();
   const std::string source_alias = parsed->GetString(connectors::kSourceClusterAlias);

@@ -229,7 +229,7 @@ TEST(ConfigDefTest, ValidatorsUseKafkasMessages) {
        "Invalid value ssl for configuration k: String must be one of: PLAINTEXT, SSL"},
       {"one of, case-insensitive ok", ConfigType::kString, OneOf({"none", "rebootstrap"}, true), "NoNe", ""},
       {"one of, case-insensitive bad", ConfigType::kString, OneOf({"none", "rebootstrap"}, true), "x",
-       "Invalid value x for configuration k: String must be one of (case insensitive): NONE, REBOOTSTRAP"},
+       "Invalid value x for configuration k: String must be one of (case insensitive): REBOOTSTRAP, NONE"},
       {"one of on a list, ok", ConfigType::kList, OneOf({"a", "b"}), "a, b, a", ""},
       {"one of on a list, bad item", ConfigType::kList, OneOf({"a", "b"}), "a, c",
        "Invalid value [a, c] for configuration k: String must be one of: a, b"},

@@ -1,0 +1,96 @@
+// OffsetSyncWriter against a mock cluster, fed by OffsetSyncEmitter as a mirror task feeds it: the
+// offset-syncs topic is read back and decoded as MM2's checkpoint task would read it.
+#include "tasks/offset_sync_writer.h"
+
+#include <gtest/gtest.h>
+
+#include "tasks/mirror_records.h"
+#include "tasks/offset_sync_emitter.h"
+#include "tests/support/two_clusters.h"
+
+namespace ferry::tasks {
+namespace {
+
+using testing::WaitFor;
+
+constexpr char kTopic[] = "mm2-offset-syncs.B.internal";
+const TopicPartition kOrders0{"orders", 0};
+const TopicPartition kOrders1{"orders", 1};
+
+class OffsetSyncWriterTest : public testing::TwoClustersTest {
+ protected:
+  void SetUp() override {
+    TwoClustersTest::SetUp();
+    ASSERT_TRUE(source().CreateTopic(kTopic, 1).ok());
+    auto writer = OffsetSyncWriter::Create({{{"bootstrap.servers", source().bootstrap_servers()}}, kTopic, 10});
+    ASSERT_TRUE(writer.ok()) << writer.error().ToString();
+    writer_ = std::move(*writer);
+    emitter_ = std::make_unique<OffsetSyncEmitter>(*writer_);
+  }
+
+  // Acknowledged records source[i] -> target[i] of one partition, then the task's progress report.
+  void Copy(const TopicPartition& tp, int64_t source, int64_t target, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) emitter_->OnAcked(tp, SourceOffset(source + i), TargetOffset(target + i));
+    emitter_->Flush();
+  }
+
+  // The topic read back once it holds at least `n` syncs (all of them, when the writer is gone).
+  std::vector<OffsetSyncRecord> Syncs(size_t n) {
+    std::vector<kafka::Record> records;
+    EXPECT_TRUE(WaitFor([&] { return (records = Read(source(), {kTopic, 0})).size() >= n; }, std::chrono::seconds(30)));
+    std::vector<OffsetSyncRecord> syncs;
+    for (const kafka::Record& r : records) {
+      EXPECT_TRUE(r.key && r.value);
+      auto decoded = OffsetSyncRecord::Decode(r.key.value_or(""), r.value.value_or(""));
+      EXPECT_TRUE(decoded.ok()) << decoded.error().ToString();
+      if (decoded.ok()) syncs.push_back(*decoded);
+    }
+    return syncs;
+  }
+
+  std::unique_ptr<OffsetSyncWriter> writer_;
+  std::unique_ptr<OffsetSyncEmitter> emitter_;
+};
+
+TEST_F(OffsetSyncWriterTest, SyncsAtRunStartsAtTheLagBoundAndForTheLastRecordAtCommit) {
+  Copy(kOrders0, 100, 0, 10);  // 100..109 -> 0..9: the run's first record gets a sync
+  Copy(kOrders0, 110, 10, 1);  // 110 -> 10: 10 past the last sync reaches offset.lag.max
+  Copy(kOrders0, 111, 11, 5);  // 111..115 -> 11..15: within the bound, delta unchanged
+  Copy(kOrders0, 118, 16, 3);  // 116, 117 absent (markers): 118..120 -> 16..18, a new run
+  Copy(kOrders1, 0, 0, 1);     // another partition: its first record
+  EXPECT_EQ(Syncs(4), (std::vector<OffsetSyncRecord>{{"orders", 0, 100, 0},
+                                                     {"orders", 0, 110, 10},
+                                                     {"orders", 0, 118, 16},
+                                                     {"orders", 1, 0, 0}}));
+  // At commit, the last copied record of each partition that moved past its last sync; orders-1's
+  // only record is its sync already.
+  writer_->Commit();
+  const auto syncs = Syncs(5);
+  ASSERT_EQ(syncs.size(), 5u);
+  EXPECT_EQ(syncs.back(), (OffsetSyncRecord{"orders", 0, 120, 18}));
+  // Nothing moved since: further commits write nothing (they serve the delivery reports).
+  EXPECT_TRUE(WaitFor([&] { writer_->Commit(); return writer_->written() >= 5; }, std::chrono::seconds(30)));
+  EXPECT_EQ(writer_->written(), 5);
+  EXPECT_EQ(writer_->failed(), 0);
+  emitter_.reset();
+  writer_.reset();  // delivers whatever is still queued
+  EXPECT_EQ(Syncs(5).size(), 5u);
+}
+
+TEST_F(OffsetSyncWriterTest, TheLagBoundCountsFromTheLastSyncOfAnyKind) {
+  Copy(kOrders0, 0, 0, 1);    // sync (0, 0)
+  Copy(kOrders0, 1, 1, 8);    // last 8: below the bound of 10
+  writer_->Commit();          // sync (8, 8)
+  Copy(kOrders0, 9, 9, 9);    // last 17: 9 past the commit's sync, below the bound
+  Copy(kOrders0, 18, 18, 1);  // last 18: 10 past it
+  Copy(kOrders0, 19, 19, 25); // last 43: 25 past, one batch, one sync for its last record
+  emitter_.reset();
+  writer_.reset();  // delivers whatever is still queued
+  EXPECT_EQ(Syncs(4), (std::vector<OffsetSyncRecord>{{"orders", 0, 0, 0},
+                                                     {"orders", 0, 8, 8},
+                                                     {"orders", 0, 18, 18},
+                                                     {"orders", 0, 43, 43}}));
+}
+
+}  // namespace
+}  // namespace ferry::tasks
