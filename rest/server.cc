@@ -13,6 +13,7 @@
 #include <httplib.h>
 
 #include "rest/connector_routes.h"
+#include "rest/cutover_routes.h"
 #include "rest/errors.h"
 #include "rest/logger_routes.h"
 
@@ -201,10 +202,11 @@ Reply Router::Dispatch(std::string_view method, std::string_view target, std::st
   }
 }
 
-Server::Server(worker::Herder& herder, RestConfig config)
+Server::Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover)
     : herder_(herder), config_(std::move(config)), loggers_(std::make_unique<LoggerLevels>()) {
   AddConnectorRoutes(router_, herder_);
   AddLoggerRoutes(router_, *loggers_);
+  if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
 }
 
 Server::~Server() { Stop(); }

@@ -32,6 +32,10 @@ namespace httplib {
 class Server;
 }  // namespace httplib
 
+namespace ferry::cutover {
+class CutoverService;
+}
+
 namespace ferry::rest {
 
 class LoggerLevels;
@@ -98,7 +102,8 @@ class Router {
 
 class Server {
  public:
-  Server(worker::Herder& herder, RestConfig config);
+  // With `cutover`, the server also serves Ferry's /ferry/ routes (rest/cutover_routes.h).
+  Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover = nullptr);
   ~Server();  // Stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

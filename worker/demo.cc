@@ -2,11 +2,17 @@
 
 #include <atomic>
 #include <iomanip>
+#include <map>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "tasks/mirror_task.h"
 #include "tasks/offset_map.h"
+#include "worker/cutover/group_cutover.h"
+#include "worker/cutover/service.h"
+#include "worker/kafka/admin.h"
+#include "worker/kafka/kafka_log.h"
 #include "worker/kafka/mock_cluster.h"
 #include "worker/kafka/record_io.h"
 
@@ -17,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr const char* kSourceAlias = "onprem";
+constexpr const char* kTargetAlias = "cloud";
+constexpr const char* kGroup = "billing";
 constexpr const char* kTopicNames[] = {"orders", "payments", "clicks", "shipments", "returns", "audit"};
 
 std::string TopicName(int i) {
@@ -77,6 +85,155 @@ class LiveProducer {
   std::thread thread_;
 };
 
+
+// The real Admin, except that whether the demo's group has members comes from the demo itself: the
+// mock cluster cannot describe groups (librdkafka 2.0.2 aborts when asked), and the demo knows where
+// its consumer runs.
+class DemoGroupState : public kafka::ForwardingAdmin {
+ public:
+  DemoGroupState(kafka::AdminPtr admin, const std::atomic<bool>& consuming_here)
+      : ForwardingAdmin(std::move(admin)), consuming_here_(consuming_here) {}
+  Result<kafka::GroupDescription> DescribeConsumerGroupState(const std::string& group) override {
+    const int members = group == kGroup && consuming_here_ ? 1 : 0;
+    return kafka::GroupDescription{group, members ? kafka::GroupState::kStable : kafka::GroupState::kEmpty, members,
+                                   false};
+  }
+
+ private:
+  const std::atomic<bool>& consuming_here_;
+};
+
+// The cutover act: the consumer group `billing` reads the first topic live on the source, stops
+// half-way through the stream, is cut over through the exact offset map while the producer keeps
+// writing, and reads on from the target copy until the mirror has caught up. Everything it read, on
+// both clusters, is checked against the source: every record exactly once, in order.
+class CutoverAct {
+ public:
+  CutoverAct(const kafka::MockCluster& source, kafka::MockCluster& target, const tasks::OffsetMap& map,
+             std::shared_ptr<const connectors::ReplicationPolicy> policy, std::string topic, int partitions,
+             std::chrono::milliseconds switch_after)
+      : source_(source), target_(target), map_(map), policy_(std::move(policy)), topic_(std::move(topic)),
+        partitions_(partitions), switch_after_(switch_after) {}
+  ~CutoverAct() {
+    Finish();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Result<> Start() {
+    FERRY_RETURN_IF_ERROR(target_.CreateTopic(cutover::JournalTopic(kSourceAlias), 1));
+    thread_ = std::thread([this] { result_ = Run(); });
+    return Ok();
+  }
+  void Finish() { finish_ = true; }  // the mirror has caught up: read to the end and stop
+  Result<> Wait() {
+    if (thread_.joinable()) thread_.join();
+    return result_;
+  }
+  const std::string& summary() const { return summary_; }
+  int64_t read_on_source() const { return on_source_; }
+  int64_t read_on_target() const { return on_target_; }
+
+  // Compares what the group read with the source partitions, record by record.
+  Result<> Verify(const std::map<TopicPartition, std::vector<kafka::Record>>& source_records) const {
+    for (int p = 0; p < partitions_; ++p) {
+      const auto& src = source_records.at({topic_, p});
+      const auto& got = read_[static_cast<size_t>(p)];
+      for (size_t i = 0; i < std::max(src.size(), got.size()); ++i) {
+        if (i >= got.size() || i >= src.size() || !src[i].SameContent(got[i])) {
+          return Error::Corrupt("group '" + std::string(kGroup) + "' on " + topic_ + "-" + std::to_string(p) +
+                                ": its record #" + std::to_string(i) + " is " +
+                                (i < got.size() ? got[i].Describe() : "missing") + ", the source's is " +
+                                (i < src.size() ? src[i].Describe() : "none (read twice?)"));
+        }
+      }
+    }
+    return Ok();
+  }
+
+ private:
+  // Reads `topic` of `cluster` as the group until `done` says so; returns when it has committed.
+  Result<> Consume(const kafka::MockCluster& cluster, const std::string& topic, const std::function<bool(bool)>& done,
+                   std::atomic<int64_t>& count) {
+    std::vector<int32_t> all;
+    for (int p = 0; p < partitions_; ++p) all.push_back(p);
+    auto reader = kafka::GroupReader::Create(cluster.bootstrap_servers(), kGroup, topic, all);
+    if (!reader.ok()) return reader.error();
+    for (bool at_end = false; !done(at_end);) {
+      auto batch = (*reader)->Poll(500, milliseconds(200));
+      if (!batch.ok()) return batch.error();
+      at_end = batch->size() < 500;
+      for (auto& r : *batch) read_[static_cast<size_t>(r.partition)].push_back(std::move(r.record));
+      count += static_cast<int64_t>(batch->size());
+      FERRY_RETURN_IF_ERROR((*reader)->Commit());  // as an application commits what it processed
+    }
+    return Ok();
+  }
+
+  Result<> Run() {
+    read_.resize(static_cast<size_t>(partitions_));
+    on_source_here_ = true;
+    const auto switch_at = Clock::now() + switch_after_;
+    FERRY_RETURN_IF_ERROR(Consume(source_, topic_, [&](bool) { return Clock::now() >= switch_at; }, on_source_));
+    on_source_here_ = false;  // the application stopped on the source
+
+    // The cutover: the same code as POST /ferry/groups/billing/cutover, on the demo's live offset map.
+    auto source_admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", source_.bootstrap_servers()}}, milliseconds(10000));
+    if (!source_admin.ok()) return source_admin.error();
+    auto target_admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", target_.bootstrap_servers()}}, milliseconds(10000));
+    if (!target_admin.ok()) return target_admin.error();
+    DemoGroupState source_state(std::move(*source_admin), on_source_here_);
+    DemoGroupState target_state(std::move(*target_admin), on_target_here_);
+    auto source_probe = cutover::KafkaProbe::Create({{"bootstrap.servers", source_.bootstrap_servers()}}, milliseconds(10000));
+    if (!source_probe.ok()) return source_probe.error();
+    auto target_probe = cutover::KafkaProbe::Create({{"bootstrap.servers", target_.bootstrap_servers()}}, milliseconds(10000));
+    if (!target_probe.ok()) return target_probe.error();
+    kafka::KafkaLogOptions journal_log;
+    journal_log.topic = cutover::JournalTopic(kSourceAlias);
+    journal_log.consumer = journal_log.producer = {{"bootstrap.servers", target_.bootstrap_servers()}};
+    kafka::KafkaLog log(journal_log);
+    cutover::CutoverJournal journal(log);
+    FERRY_RETURN_IF_ERROR(journal.Start(milliseconds(30000)));
+    cutover::Flow flow{"demo-mirror", kSourceAlias, kTargetAlias, policy_,
+                       [this](const std::string& t) { return t == topic_; }};
+    cutover::GroupCutover cutover(std::move(flow), {source_state, target_state, **source_probe, **target_probe}, map_,
+                                  nullptr, journal);
+    cutover::MoveOptions options;
+    options.wait = milliseconds(30000);  // the mirror copies past the group's offsets meanwhile
+    auto report = cutover.Move(kGroup, cutover::Direction::kCutover, options);
+    if (!report.ok()) return report.error();
+    if (report->outcome != cutover::MoveReport::Outcome::kMoved) {
+      return Error::Conflict("the cutover of group '" + std::string(kGroup) + "' did not happen: " + cutover::ToJson(*report));
+    }
+    std::ostringstream os;
+    for (const cutover::PartitionPlan& p : report->plan.partitions) {
+      os << (os.tellp() > 0 ? ", " : "") << p.from.partition << ":" << p.committed << "->" << *p.translated;
+    }
+    summary_ = os.str();
+
+    on_target_here_ = true;
+    const std::string remote = policy_->FormatRemoteTopic(kSourceAlias, topic_);
+    FERRY_RETURN_IF_ERROR(Consume(target_, remote, [&](bool at_end) { return finish_ && at_end; }, on_target_));
+    on_target_here_ = false;
+    log.Stop();
+    return Ok();
+  }
+
+  const kafka::MockCluster& source_;
+  kafka::MockCluster& target_;
+  const tasks::OffsetMap& map_;
+  std::shared_ptr<const connectors::ReplicationPolicy> policy_;
+  const std::string topic_;
+  const int partitions_;
+  const std::chrono::milliseconds switch_after_;
+  std::atomic<bool> finish_{false};
+  std::atomic<bool> on_source_here_{false}, on_target_here_{false};
+  std::atomic<int64_t> on_source_{0}, on_target_{0};
+  std::vector<std::vector<kafka::Record>> read_;  // per partition, in the order the group read them
+  std::string summary_;
+  Result<> result_ = Ok();
+  std::thread thread_;
+};
+
 }  // namespace
 
 Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
@@ -111,6 +268,15 @@ Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
   config.target_producer = {{"bootstrap.servers", (*target)->bootstrap_servers()}};
   config.policy = policy;
   for (const TopicPartition& tp : partitions) config.start_offsets[tp] = tasks::kFromLogStart;
+
+  std::unique_ptr<CutoverAct> act;
+  if (options.cutover) {
+    act = std::make_unique<CutoverAct>(**source, **target, offset_map, policy, TopicName(0), options.partitions,
+                                       options.produce_for / 2);
+    FERRY_RETURN_IF_ERROR(act->Start());
+    out << "consumer group '" << kGroup << "' reads " << TopicName(0) << " on the source and is cut over to "
+        << policy->FormatRemoteTopic(kSourceAlias, TopicName(0)) << " on the target half-way through the stream\n";
+  }
 
   const auto started = Clock::now();
   LiveProducer producer(**writer, partitions, options);
@@ -148,11 +314,18 @@ Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
                           std::to_string((*writer)->delivered()) + " records before the deadline");
   }
 
+  if (act) {
+    act->Finish();
+    FERRY_RETURN_IF_ERROR(act->Wait());
+  }
+
   out << "verifying every record, key by key and offset by offset...\n";
   DemoReport report;
+  std::map<TopicPartition, std::vector<kafka::Record>> act_topic;  // the source records the group read
   for (const TopicPartition& tp : partitions) {
     auto src = kafka::ReadPartition((*source)->bootstrap_servers(), tp, milliseconds(60000));
     if (!src.ok()) return src.error();
+    if (act && tp.topic == TopicName(0)) act_topic[tp] = *src;
     const TopicPartition remote{policy->FormatRemoteTopic(kSourceAlias, tp.topic), tp.partition};
     auto tgt = kafka::ReadPartition((*target)->bootstrap_servers(), remote, milliseconds(60000));
     if (!tgt.ok()) return tgt.error();
@@ -165,6 +338,11 @@ Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
       }
     }
     ++report.verified_partitions;
+  }
+  if (act) {
+    FERRY_RETURN_IF_ERROR(act->Verify(act_topic));
+    report.group_records_on_source = act->read_on_source();
+    report.group_records_on_target = act->read_on_target();
   }
   report.records = stats.records;
   report.bytes = stats.bytes;
@@ -179,6 +357,15 @@ Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
       << "  offset syncs       " << report.offset_syncs << " (one per partition per change of offset delta)\n"
       << "  verification       PASSED: " << report.verified_partitions
       << " partitions identical record by record, offsets map exactly\n";
+  if (act) {
+    out << "  cutover act        group '" << kGroup << "' read " << report.group_records_on_source
+        << " records on the source, was cut over (partition:source->target offset " << act->summary() << ") and read "
+        << report.group_records_on_target << " on the target\n"
+        << "                     PASSED: every record of " << TopicName(0) << " read exactly once, in order: "
+        << "0 lost, 0 duplicated\n"
+        << "                     (the mock cluster cannot describe groups: the demo tells the cutover where its "
+           "consumer runs)\n";
+  }
   return report;
 }
 

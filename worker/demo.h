@@ -1,6 +1,7 @@
 // `ferry demo`: a live migration in miniature. Two embedded clusters on loopback; a producer writes a
-// steady keyed stream into the source while Ferry mirrors it; then every record is verified key by
-// key and offset by offset on the target.
+// steady keyed stream into the source while Ferry mirrors it; a consumer group reading the first topic
+// is cut over to the target mid-stream; then every record is verified key by key and offset by offset
+// on the target, and the group's reading on both clusters is checked: every record exactly once.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,7 @@ struct DemoOptions {
   int records_per_second = 25000;  // total over all partitions
   int value_bytes = 200;
   bool progress = true;  // a live progress line (\r-updated)
+  bool cutover = true;   // the cutover act: a consumer group moves to the target mid-stream
 };
 
 struct DemoReport {
@@ -26,6 +28,8 @@ struct DemoReport {
   double seconds = 0;         // from mirror start until it caught up
   int64_t offset_syncs = 0;
   int64_t verified_partitions = 0;
+  int64_t group_records_on_source = 0;  // the cutover act's group, before and after its move
+  int64_t group_records_on_target = 0;
 };
 
 // Runs the demo, writing progress and the report to `out`. An error means the demo could not run

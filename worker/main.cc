@@ -2,6 +2,7 @@
 //   ferry distributed worker.properties
 //   ferry standalone worker.properties connector1.properties [connector2.properties ...]
 //   ferry demo [--demo_seconds=N ...]
+//   ferry cutover plan|cutover|rollback|status|verify mirror.properties group-or-topic [flags]
 #include <signal.h>
 
 #include <iostream>
@@ -12,6 +13,7 @@
 #include <glog/logging.h>
 
 #include "rest/server.h"
+#include "worker/cutover/service.h"
 #include "worker/demo.h"
 #include "worker/properties.h"
 #include "worker/runtime.h"
@@ -21,6 +23,12 @@ DEFINE_int32(demo_seconds, 8, "ferry demo: how long the producer writes");
 DEFINE_int32(demo_rate, 25000, "ferry demo: records per second the producer writes");
 DEFINE_int32(demo_topics, 3, "ferry demo: topics to mirror");
 DEFINE_int32(demo_partitions, 4, "ferry demo: partitions per topic");
+DEFINE_bool(allow_approximate, false, "ferry cutover: accept translations found by timestamp");
+DEFINE_int64(wait_ms, 0, "ferry cutover: how long a move waits for the mirror to copy past the group");
+DEFINE_string(direction, "cutover", "ferry cutover plan: 'cutover' or 'rollback'");
+DEFINE_int32(partition, -1, "ferry cutover verify: one partition (-1: all)");
+DEFINE_string(worker_config, "", "ferry cutover: a worker file whose cluster is the mirror's target if the "
+              "mirror's config names none");
 
 namespace {
 
@@ -34,7 +42,10 @@ constexpr const char* kUsage =
     "  distributed worker.properties                 run a worker of a Connect cluster\n"
     "  standalone worker.properties connector.properties...  run a standalone worker\n"
     "  demo                                          mirror a live stream between two embedded clusters\n"
-    "                                                and verify every record\n";
+    "                                                and verify every record\n"
+    "  cutover ACTION mirror.properties NAME         move a consumer group between the mirror's clusters\n"
+    "                                                (ACTION: plan, cutover, rollback, status with a group\n"
+    "                                                NAME; verify with a topic NAME); see docs/cutover.md\n";
 
 int Demo() {
   worker::DemoOptions options;
@@ -48,6 +59,68 @@ int Demo() {
     return 1;
   }
   return 0;
+}
+
+// `ferry cutover ACTION mirror.properties NAME`: the same code as the worker's /ferry/ REST routes, on
+// the mirror whose MirrorSourceConnector config is in the file. Prints the JSON answer; exits 0 when
+// the action succeeded (a plan was made, a group moved, a copy verified), 1 otherwise.
+int Cutover(const std::vector<std::string>& args) {
+  namespace cutover = ferry::cutover;
+  auto fail = [](const Error& error) {
+    std::cerr << "ferry cutover: " << error.ToString() << "\n";
+    return 1;
+  };
+  const std::string& action = args[1];
+  auto mirror = worker::LoadPropertiesFile(args[2]);
+  if (!mirror.ok()) return fail(mirror.error());
+  const std::string name = mirror->count("name") ? mirror->at("name") : "mirror";
+  ferry::Properties defaults;
+  if (!FLAGS_worker_config.empty()) {
+    auto props = worker::LoadPropertiesFile(FLAGS_worker_config);
+    if (!props.ok()) return fail(props.error());
+    auto config = worker::WorkerConfig::Parse(*props, worker::WorkerMode::kStandalone);
+    if (!config.ok()) return fail(config.error());
+    defaults = config->AdminProps();
+  }
+  cutover::FlowLookup flows = [name, config = *mirror](const std::optional<std::string>&) -> Result<std::pair<std::string, ferry::Properties>> {
+    return std::make_pair(name, config);
+  };
+  cutover::CutoverService service(flows, defaults, cutover::KafkaClusterClients(std::chrono::seconds(30)));
+  cutover::MoveOptions options;
+  options.allow_approximate = FLAGS_allow_approximate;
+  options.wait = std::chrono::milliseconds(std::max<int64_t>(0, FLAGS_wait_ms));
+  const std::string& target = args[3];
+  if (action == "plan") {
+    if (FLAGS_direction != "cutover" && FLAGS_direction != "rollback") {
+      return fail(Error::BadRequest("--direction must be 'cutover' or 'rollback'"));
+    }
+    auto plan = service.Plan(std::nullopt, target, FLAGS_direction == "cutover" ? cutover::Direction::kCutover
+                                                                                : cutover::Direction::kRollback, options);
+    if (!plan.ok()) return fail(plan.error());
+    std::cout << cutover::ToJson(*plan) << std::endl;
+    return 0;
+  }
+  if (action == "cutover" || action == "rollback") {
+    auto report = service.Move(std::nullopt, target, action == "cutover" ? cutover::Direction::kCutover
+                                                                         : cutover::Direction::kRollback, options);
+    if (!report.ok()) return fail(report.error());
+    std::cout << cutover::ToJson(*report) << std::endl;
+    return report->outcome == cutover::MoveReport::Outcome::kMoved ? 0 : 1;
+  }
+  if (action == "status") {
+    auto status = service.Status(std::nullopt, target);
+    if (!status.ok()) return fail(status.error());
+    std::cout << cutover::ToJson(*status) << std::endl;
+    return 0;
+  }
+  if (action == "verify") {
+    auto report = service.Verify(std::nullopt, target, FLAGS_partition < 0 ? std::nullopt : std::optional<int32_t>(FLAGS_partition));
+    if (!report.ok()) return fail(report.error());
+    std::cout << cutover::ToJson(*report) << std::endl;
+    return report->ok() ? 0 : 1;
+  }
+  std::cerr << "ferry cutover: unknown action '" << action << "'\n" << kUsage;
+  return 2;
 }
 
 // Runs a worker until SIGTERM or SIGINT. Signals are blocked in every thread and taken here.
@@ -81,7 +154,9 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
   ferry::rest::RestConfig rest_config;
   rest_config.host = listener.host.empty() ? "0.0.0.0" : listener.host;
   rest_config.port = listener.port;
-  ferry::rest::Server server((*runtime)->herder(), rest_config);
+  ferry::cutover::CutoverService cutover(ferry::cutover::HerderFlows((*runtime)->herder()), config->AdminProps(),
+                                        ferry::cutover::KafkaClusterClients(std::chrono::seconds(30)));
+  ferry::rest::Server server((*runtime)->herder(), rest_config, &cutover);
   auto port = server.Start();
   if (!port.ok()) return fail(port.error());
   config->SetBoundPort(*port);
@@ -121,6 +196,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (args[0] == "demo") return Demo();
+  if (args[0] == "cutover" && args.size() == 4) return Cutover(args);
   if (args[0] == "distributed" && args.size() == 2) return RunWorker(worker::WorkerMode::kDistributed, args[1], {});
   if (args[0] == "standalone" && args.size() >= 2) {
     return RunWorker(worker::WorkerMode::kStandalone, args[1], {args.begin() + 2, args.end()});

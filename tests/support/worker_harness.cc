@@ -63,7 +63,8 @@ Properties DistributedWorkerProps(const std::string& bootstrap, const std::strin
           {"value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"}};
 }
 
-std::unique_ptr<InProcessWorker> InProcessWorker::Start(const Properties& props) {
+std::unique_ptr<InProcessWorker> InProcessWorker::Start(const Properties& props,
+                                                        std::optional<cutover::ClusterClients> clients) {
   auto config = worker::WorkerConfig::Parse(props, props.count("offset.storage.file.filename")
                                                        ? worker::WorkerMode::kStandalone
                                                        : worker::WorkerMode::kDistributed);
@@ -77,7 +78,10 @@ std::unique_ptr<InProcessWorker> InProcessWorker::Start(const Properties& props)
   rest::RestConfig rest_config;
   rest_config.host = "127.0.0.1";
   rest_config.port = 0;
-  w->server_ = std::make_unique<rest::Server>(w->runtime_->herder(), rest_config);
+  w->cutover_ = std::make_unique<cutover::CutoverService>(
+      cutover::HerderFlows(w->runtime_->herder()), config->AdminProps(),
+      clients ? *clients : cutover::KafkaClusterClients(std::chrono::seconds(10)), std::chrono::seconds(10));
+  w->server_ = std::make_unique<rest::Server>(w->runtime_->herder(), rest_config, w->cutover_.get());
   auto port = w->server_->Start();
   EXPECT_TRUE(port.ok()) << port.error().ToString();
   if (!port.ok()) return nullptr;
@@ -101,6 +105,51 @@ std::string WritePropertiesFile(const std::string& path, const Properties& props
   out << "# written by a Ferry test\n";
   for (const auto& [k, v] : props) out << k << "=" << v << "\n";
   return path;
+}
+
+CommandResult RunFerry(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  CommandResult result;
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) return result;
+  const pid_t pid = fork();
+  if (pid < 0) return result;
+  if (pid == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    const int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, STDERR_FILENO);
+    close(out_pipe[0]);
+    std::string binary = FERRY_BINARY;
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv{binary.data()};
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  bool exited = false;
+  while (!exited) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(out_pipe[0], buf, sizeof buf)) > 0) result.out.append(buf, static_cast<size_t>(n));
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited && std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      close(out_pipe[0]);
+      return result;
+    }
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out_pipe[0], buf, sizeof buf)) > 0) result.out.append(buf, static_cast<size_t>(n));
+  close(out_pipe[0]);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
 }
 
 std::unique_ptr<WorkerProcess> WorkerProcess::Start(const std::vector<std::string>& args, const std::string& log_path) {

@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "rest/server.h"
+#include "worker/cutover/service.h"
 #include "worker/common/types.h"
 #include "worker/runtime.h"
 #include "worker/worker_config.h"
@@ -34,7 +35,10 @@ Properties DistributedWorkerProps(const std::string& bootstrap, const std::strin
 
 class InProcessWorker {
  public:
-  static std::unique_ptr<InProcessWorker> Start(const Properties& props);
+  // The REST server serves the /ferry/ cutover routes too, reaching the clusters through `clients`
+  // (default: the real ones, whose group-state check answers "unsupported" on the mock).
+  static std::unique_ptr<InProcessWorker> Start(const Properties& props,
+                                                std::optional<cutover::ClusterClients> clients = std::nullopt);
   ~InProcessWorker();
 
   int port() const { return port_; }
@@ -43,6 +47,7 @@ class InProcessWorker {
 
  private:
   std::unique_ptr<worker::WorkerRuntime> runtime_;
+  std::unique_ptr<cutover::CutoverService> cutover_;
   std::unique_ptr<rest::Server> server_;
   int port_ = 0;
 };
@@ -62,6 +67,13 @@ class WorkerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// Runs `ferry <args>` to its end (killed after `timeout`); its exit code (-1 if killed) and stdout.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+CommandResult RunFerry(const std::vector<std::string>& args, std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // Writes `props` as a .properties file; returns its path.
 std::string WritePropertiesFile(const std::string& path, const Properties& props);

@@ -212,6 +212,8 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const MoveOptions& options
       }
       return;
     }
+    // The mirror may not have synced this partition yet: a move that waits looks again.
+    p.waiting = true;
     auto t = clusters_.target.OffsetForTimestamp(p.to, (*next)->timestamp);
     if (!t.ok() || !*t) {
       p.blockers.push_back("no translation: the offset map has no entry for this partition and the target has no "
@@ -227,6 +229,7 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const MoveOptions& options
     p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
   }
   if (p.translated && p.current && *p.current > *p.translated) {
+    p.waiting = false;  // no waiting clears this one
     p.blockers.push_back("the group already committed " + At(p.to, *p.current) + ", past " +
                          std::to_string(*p.translated) + ": it has read there; moving it would read " +
                          std::to_string(*p.current - *p.translated) + " record(s) twice");
@@ -271,6 +274,7 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const MoveOptions& options) {
       if (found.ok()) s = *found;
       else why = " (" + found.error().message() + ")";
     }
+    p.waiting = true;  // the mirror may not have synced this partition yet
     if (!s) {
       p.blockers.push_back("no translation: the offset map has no entry for this partition" +
                            std::string(*next ? " and the source has no record that late" : "") + why);
@@ -284,6 +288,7 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const MoveOptions& options) {
     p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
   }
   if (p.translated && p.current && *p.current > *p.translated) {
+    p.waiting = false;  // no waiting clears this one
     p.blockers.push_back("the group already committed " + At(p.to, *p.current) + ", past " +
                          std::to_string(*p.translated) + ": it has read there; moving it back would read " +
                          std::to_string(*p.current - *p.translated) + " record(s) twice");

@@ -3,6 +3,7 @@
 #include <rapidjson/writer.h>
 
 #include "worker/cutover/group_cutover.h"
+#include "worker/cutover/service.h"
 
 namespace ferry::cutover {
 namespace {
@@ -126,6 +127,44 @@ std::string ToJson(const GroupStatus& status) {
   }
   w.EndArray();
   Strings(w, "warnings", status.warnings);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string ToJson(const VerifyReport& report) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  String(w, "connector", report.connector);
+  w.Key("ok"), w.Bool(report.ok());
+  w.Key("partitions");
+  w.StartArray();
+  for (const PartitionVerification& p : report.partitions) {
+    w.StartObject();
+    String(w, "source_topic", p.source.topic);
+    String(w, "target_topic", p.target.topic);
+    w.Key("partition"), w.Int(p.source.partition);
+    w.Key("source_start"), w.Int64(p.source_start);
+    w.Key("source_end"), w.Int64(p.source_end);
+    w.Key("target_start"), w.Int64(p.target_start);
+    w.Key("target_end"), w.Int64(p.target_end);
+    w.Key("records"), w.Int64(p.records);
+    String(w, "source_digest", p.source_digest);
+    String(w, "target_digest", p.target_digest);
+    w.Key("ok"), w.Bool(p.ok());
+    w.Key("first_mismatch");
+    if (p.first_mismatch) {
+      w.StartObject();
+      w.Key("source_offset"), w.Int64(p.first_mismatch->source_offset);
+      w.Key("target_offset"), w.Int64(p.first_mismatch->target_offset);
+      String(w, "what", p.first_mismatch->what);
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   return buffer.GetString();
 }

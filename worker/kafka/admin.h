@@ -232,6 +232,46 @@ class Admin {
 
 using AdminPtr = std::unique_ptr<Admin>;
 
+// An Admin that passes every call to another; a base for decorators that change one or two calls.
+class ForwardingAdmin : public Admin {
+ public:
+  explicit ForwardingAdmin(AdminPtr admin) : admin_(std::move(admin)) {}
+  Result<std::map<std::string, int>> ListTopics() override { return admin_->ListTopics(); }
+  Result<TopicResults<TopicCreation>> CreateTopics(const std::vector<NewTopic>& topics) override {
+    return admin_->CreateTopics(topics);
+  }
+  Result<TopicResults<>> CreatePartitions(const std::map<std::string, int>& counts) override {
+    return admin_->CreatePartitions(counts);
+  }
+  Result<TopicResults<TopicConfigs>> DescribeTopicConfigs(const std::vector<std::string>& topics) override {
+    return admin_->DescribeTopicConfigs(topics);
+  }
+  Result<TopicResults<>> AlterTopicConfigs(const std::map<std::string, Properties>& configs) override {
+    return admin_->AlterTopicConfigs(configs);
+  }
+  Result<std::vector<AclBinding>> DescribeAcls(const AclBindingFilter& filter) override {
+    return admin_->DescribeAcls(filter);
+  }
+  Result<std::vector<Result<>>> CreateAcls(const std::vector<AclBinding>& acls) override { return admin_->CreateAcls(acls); }
+  Result<std::vector<GroupListing>> ListConsumerGroups() override { return admin_->ListConsumerGroups(); }
+  Result<GroupOffsets> ListConsumerGroupOffsets(const std::string& group,
+                                                const std::vector<TopicPartition>& partitions) override {
+    return admin_->ListConsumerGroupOffsets(group, partitions);
+  }
+  Result<> AlterConsumerGroupOffsets(const std::string& group, const GroupOffsets& offsets) override {
+    return admin_->AlterConsumerGroupOffsets(group, offsets);
+  }
+  Result<> DeleteConsumerGroupOffsets(const std::string& group, const std::vector<TopicPartition>& partitions) override {
+    return admin_->DeleteConsumerGroupOffsets(group, partitions);
+  }
+  Result<GroupDescription> DescribeConsumerGroupState(const std::string& group) override {
+    return admin_->DescribeConsumerGroupState(group);
+  }
+
+ private:
+  AdminPtr admin_;
+};
+
 // Admin over librdkafka. Every call waits at most `timeout` (request timeout, and for topic creation
 // and growth also the broker's operation timeout), plus one second for the answer to arrive.
 class RdKafkaAdmin : public Admin {

@@ -1,5 +1,6 @@
 #include "worker/kafka/record_io.h"
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -33,6 +34,59 @@ Record FromMessage(rd_kafka_message_t* msg) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<GroupReader>> GroupReader::Create(const std::string& bootstrap_servers, const std::string& group,
+                                                         const std::string& topic,
+                                                         const std::vector<int32_t>& partitions) {
+  auto rk = NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap_servers},
+                                          {"group.id", group},
+                                          {"enable.auto.commit", "false"},
+                                          {"auto.offset.reset", "earliest"},
+                                          {"enable.partition.eof", "true"},
+                                          {"fetch.wait.max.ms", "50"}});
+  if (!rk.ok()) return rk.error();
+  rd_kafka_poll_set_consumer(rk->get());
+  PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (int32_t p : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_STORED;
+  }
+  if (rd_kafka_resp_err_t err = rd_kafka_assign(rk->get(), list.get())) {
+    return Error::Kafka("assign " + topic + " to a reader of group '" + group + "'", err);
+  }
+  return std::unique_ptr<GroupReader>(new GroupReader(std::move(*rk), topic, partitions.size()));
+}
+
+GroupReader::~GroupReader() { rd_kafka_consumer_close(rk_.get()); }
+
+Result<std::vector<GroupReader::Read>> GroupReader::Poll(size_t max, std::chrono::milliseconds timeout) {
+  std::vector<Read> out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < max && std::chrono::steady_clock::now() < deadline) {
+    MessagePtr msg(rd_kafka_consumer_poll(rk_.get(), 50));
+    if (!msg) continue;
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      at_end_[msg->partition] = true;
+      if (at_end_.size() == partitions_ &&
+          std::all_of(at_end_.begin(), at_end_.end(), [](const auto& e) { return e.second; })) {
+        break;
+      }
+      continue;
+    }
+    if (msg->err) return Error::Kafka("read " + topic_ + "-" + std::to_string(msg->partition), msg->err);
+    at_end_[msg->partition] = false;
+    next_[msg->partition] = msg->offset + 1;
+    out.push_back({msg->partition, FromMessage(msg.get())});
+  }
+  return out;
+}
+
+Result<> GroupReader::Commit() {
+  if (next_.empty()) return Ok();
+  PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_.size())));
+  for (const auto& [p, offset] : next_) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = offset;
+  if (rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), list.get(), 0)) return Error::Kafka("commit " + topic_, err);
+  return Ok();
+}
 
 std::string Record::Describe() const {
   std::ostringstream os;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,37 @@ class RecordWriter {
   HandlePtr rk_;
   int64_t delivered_ = 0;
   std::optional<Error> first_failure_;
+};
+
+// An application's consumer with manual commits, for the demo and tests: each partition of `topic`
+// starts at `group`'s committed offset (or the log start) and Commit() commits the offset after the
+// last record read. It reads as the group but does not join it (the mock's rebalances take seconds).
+class GroupReader {
+ public:
+  static Result<std::unique_ptr<GroupReader>> Create(const std::string& bootstrap_servers, const std::string& group,
+                                                     const std::string& topic, const std::vector<int32_t>& partitions);
+  ~GroupReader();
+  GroupReader(const GroupReader&) = delete;
+  GroupReader& operator=(const GroupReader&) = delete;
+
+  struct Read {
+    int32_t partition = 0;
+    Record record;
+  };
+  // Reads at most `max` records, returning early once every partition is at its end; waits at most
+  // `timeout` in all.
+  Result<std::vector<Read>> Poll(size_t max, std::chrono::milliseconds timeout);
+  Result<> Commit();  // the next offset of every partition read from
+
+ private:
+  GroupReader(HandlePtr rk, std::string topic, size_t partitions)
+      : rk_(std::move(rk)), topic_(std::move(topic)), partitions_(partitions) {}
+
+  HandlePtr rk_;
+  std::string topic_;
+  size_t partitions_;
+  std::map<int32_t, int64_t> next_;  // partition -> offset after the last record read
+  std::map<int32_t, bool> at_end_;
 };
 
 // Reads `tp` from its low watermark up to the high watermark as of the call.

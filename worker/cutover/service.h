@@ -1,0 +1,89 @@
+// CutoverService: what the REST API (/ferry/...) and `ferry cutover` call. A mirror flow is named by
+// its MirrorSourceConnector; from the connector's config (MM2's keys) the service builds, once per
+// config, the flow's clients: an Admin and a PartitionProbe per cluster, an OffsetSyncStore tailing
+// the offset-syncs topic (the exact map), and the cutover journal on the target cluster
+// (`ferry-cutovers.<source alias>.internal`). Operations run one at a time per service.
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "worker/common/result.h"
+#include "worker/common/types.h"
+#include "worker/cutover/group_cutover.h"
+#include "worker/cutover/verify.h"
+
+namespace ferry::worker {
+class Herder;
+}
+
+namespace ferry::cutover {
+
+// How the service reaches a cluster; tests replace these (the 2.0.2 mock cannot describe groups).
+struct ClusterClients {
+  std::function<Result<std::unique_ptr<kafka::Admin>>(const Properties& admin_props)> make_admin;
+  std::function<Result<std::unique_ptr<PartitionProbe>>(const Properties& consumer_props)> make_probe;
+};
+// RdKafkaAdmin (behind GroupStateGuard) and KafkaProbe with `timeout`.
+ClusterClients KafkaClusterClients(std::chrono::milliseconds timeout);
+
+// The config of the mirror named `connector` (nullopt: the only MirrorSourceConnector there is), as
+// (name, config). kNotFound for an unknown name; kInvalidConfig when the name is needed but missing.
+using FlowLookup = std::function<Result<std::pair<std::string, Properties>>(const std::optional<std::string>& connector)>;
+// The MirrorSourceConnectors a herder runs.
+FlowLookup HerderFlows(worker::Herder& herder);
+
+// The name of the journal topic of a flow from `source_alias`.
+std::string JournalTopic(const std::string& source_alias);
+
+struct VerifyReport {
+  std::string connector;
+  std::vector<PartitionVerification> partitions;
+  bool ok() const;
+};
+
+std::string ToJson(const VerifyReport& report);
+
+class CutoverService {
+ public:
+  // `worker_defaults`: client settings for a cluster the connector config does not name (the worker's
+  // own cluster, as Connect does for a mirror's target). `timeout` bounds each Kafka call.
+  CutoverService(FlowLookup flows, Properties worker_defaults, ClusterClients clients,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  ~CutoverService();
+  CutoverService(const CutoverService&) = delete;
+  CutoverService& operator=(const CutoverService&) = delete;
+
+  Result<GroupPlan> Plan(const std::optional<std::string>& connector, const std::string& group, Direction direction,
+                         const MoveOptions& options);
+  Result<MoveReport> Move(const std::optional<std::string>& connector, const std::string& group, Direction direction,
+                          const MoveOptions& options);
+  Result<GroupStatus> Status(const std::optional<std::string>& connector, const std::string& group);
+  // Compares every copied record of `topic` (one partition, or all) with its copy on the target:
+  // from the later of the source log start and the first copy, up to what the map says was copied.
+  Result<VerifyReport> Verify(const std::optional<std::string>& connector, const std::string& topic,
+                              std::optional<int32_t> partition);
+
+ private:
+  struct Session;
+  // The session of a flow, built (or rebuilt, if its config changed) on demand. REQUIRES: mu_ held.
+  Result<Session*> SessionFor(const std::optional<std::string>& connector);
+  Result<std::unique_ptr<Session>> Open(const std::string& name, const Properties& config);
+
+  const FlowLookup flows_;
+  const Properties worker_defaults_;
+  const ClusterClients clients_;
+  const std::chrono::milliseconds timeout_;
+  std::mutex mu_;  // one operation at a time
+  std::map<std::string, std::unique_ptr<Session>> sessions_;  // by connector name; guarded by mu_
+};
+
+}  // namespace ferry::cutover
