@@ -6,9 +6,9 @@
 
 #include "connectors/mirror_client_config.h"
 #include "connectors/mirror_config.h"
+#include "connectors/mirror_source_connector.h"
 #include "connectors/mirror_task_keys.h"
 #include "connectors/replication_policy.h"
-#include "worker/kafka/topics.h"
 
 namespace ferry::connectors {
 
@@ -82,13 +82,10 @@ Result<> MirrorCheckpointConnector::Start(const Properties& given, ConnectorCont
   if (!policy.ok()) return policy.error();
   Properties target = ClientProps(config, Cluster::kTarget, ClientRole::kAdmin);
   if (target.count("bootstrap.servers")) {
-    kafka::TopicSpec spec;
-    spec.name = (*policy)->CheckpointsTopic(parsed->GetString(kSourceClusterAlias));
-    spec.partitions = 1;
-    spec.replication_factor = static_cast<int>(parsed->GetLong("checkpoints.topic.replication.factor"));
-    spec.configs = {{"cleanup.policy", "compact"}};
-    spec.property = "checkpoints.topic.replication.factor";
-    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(target, spec, timeout));
+    FERRY_RETURN_IF_ERROR(EnsureInternalTopic(
+        target, (*policy)->CheckpointsTopic(parsed->GetString(kSourceClusterAlias)),
+        static_cast<int>(parsed->GetLong("checkpoints.topic.replication.factor")), "checkpoints.topic.replication.factor",
+        timeout));
   }
 
   auto groups = FindGroups();

@@ -2,9 +2,9 @@
 
 #include "connectors/mirror_config.h"
 #include "connectors/mirror_client_config.h"
+#include "connectors/mirror_source_connector.h"
 #include "connectors/mirror_task_keys.h"
 #include "connectors/replication_policy.h"
-#include "worker/kafka/topics.h"
 
 namespace ferry::connectors {
 
@@ -21,13 +21,10 @@ Result<> MirrorHeartbeatConnector::Start(const Properties& config, ConnectorCont
     // settings the task writes to the worker's cluster, where the topic must exist already.
     auto policy = MakeReplicationPolicy(config);
     if (!policy.ok()) return policy.error();
-    kafka::TopicSpec spec;
-    spec.name = (*policy)->HeartbeatsTopic();
-    spec.partitions = 1;
-    spec.replication_factor = static_cast<int>(parsed->GetLong("heartbeats.topic.replication.factor"));
-    spec.configs = {{"cleanup.policy", "compact"}};
-    spec.property = "heartbeats.topic.replication.factor";
-    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(target, spec, std::chrono::milliseconds(parsed->GetLong("admin.timeout.ms"))));
+    FERRY_RETURN_IF_ERROR(EnsureInternalTopic(target, (*policy)->HeartbeatsTopic(),
+                                              static_cast<int>(parsed->GetLong("heartbeats.topic.replication.factor")),
+                                              "heartbeats.topic.replication.factor",
+                                              std::chrono::milliseconds(parsed->GetLong("admin.timeout.ms"))));
   }
   return Ok();
 }

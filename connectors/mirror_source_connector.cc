@@ -24,6 +24,37 @@ void LogReport(const SyncReport& report) {
 
 }  // namespace
 
+Result<> EnsureInternalTopic(const Properties& admin_props, const std::string& name, int replication_factor,
+                             const std::string& property, std::chrono::milliseconds timeout) {
+  kafka::TopicSpec spec;
+  spec.name = name;
+  spec.partitions = 1;
+  spec.replication_factor = replication_factor;
+  spec.configs = {{"cleanup.policy", "compact"}};
+  spec.property = property;
+  return AcceptInternalTopicOutcome(name, kafka::EnsureTopic(admin_props, spec, timeout));
+}
+
+Result<> AcceptInternalTopicOutcome(const std::string& topic, const Result<>& created) {
+  if (created.ok()) return Ok();
+  const Error& error = created.error();
+  // EnsureTopic reports a refused creation as kKafka with the broker's code; classify that code as
+  // the Admin calls do.
+  const Error classified = error.code() == ErrorCode::kKafka && error.kafka_err() != RD_KAFKA_RESP_ERR_NO_ERROR
+                               ? kafka::AdminError("CreateTopics", error.kafka_err())
+                               : error;
+  if (classified.code() == ErrorCode::kForbidden || classified.code() == ErrorCode::kUnsupported) {
+    // As MM2: an administrator may have made it, or the broker auto-creates it; if not, the task
+    // writing to it fails.
+    LOG(WARNING) << "Internal topic '" << topic << "' was not created (" << classified.message()
+                 << "); assuming it exists, as MM2 does";
+    return Ok();
+  }
+  if (error.message().find("'" + topic + "'") != std::string::npos) return error;
+  return Error(error.code(), "internal topic '" + topic + "': " + error.message(), error.retriable(),
+               error.kafka_err());
+}
+
 MirrorSourceConnector::~MirrorSourceConnector() { Stop(); }
 
 const ConfigDef& MirrorSourceConnector::Definition() const { return MirrorSourceConfigDef(); }
@@ -113,13 +144,10 @@ Result<> MirrorSourceConnector::Start(const Properties& given, ConnectorContext&
   if (parsed->GetBool("emit.offset-syncs.enabled")) {
     // MM2 creates it (one partition, compacted) where offset-syncs.topic.location says.
     const bool on_source = parsed->GetString("offset-syncs.topic.location") == "source";
-    kafka::TopicSpec spec;
-    spec.name = policy_->OffsetSyncsTopic(on_source ? target_alias_ : source_alias);
-    spec.partitions = 1;
-    spec.replication_factor = static_cast<int>(parsed->GetLong("offset-syncs.topic.replication.factor"));
-    spec.configs = {{"cleanup.policy", "compact"}};
-    spec.property = "offset-syncs.topic.location";
-    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(on_source ? source_admin : target_admin, spec, admin_timeout_));
+    FERRY_RETURN_IF_ERROR(EnsureInternalTopic(
+        on_source ? source_admin : target_admin, policy_->OffsetSyncsTopic(on_source ? target_alias_ : source_alias),
+        static_cast<int>(parsed->GetLong("offset-syncs.topic.replication.factor")), "offset-syncs.topic.location",
+        admin_timeout_));
   }
 
   sync_options_ = TopicSyncOptions{MirrorTopics{source_alias, policy_, [this](const std::string& t) { return ShouldReplicate(t); }},

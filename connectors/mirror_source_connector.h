@@ -7,6 +7,7 @@
 // `sync.topic.acls.interval.seconds` syncs topic ACLs.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,19 @@
 namespace ferry::connectors {
 
 inline constexpr const char* kMirrorSourceConnectorClass = "org.apache.kafka.connect.mirror.MirrorSourceConnector";
+
+// The internal topic `name` of one of the three MM2 connectors (offset syncs, checkpoints,
+// heartbeats), made on the cluster of `admin_props` as MM2's MirrorUtils.createCompactedTopic makes
+// it: one partition, compacted; an existing topic is left as it is. `property` is the setting named
+// in error messages. The outcome goes through AcceptInternalTopicOutcome.
+Result<> EnsureInternalTopic(const Properties& admin_props, const std::string& name, int replication_factor,
+                             const std::string& property, std::chrono::milliseconds timeout);
+
+// MM2's rule for `created`, the outcome of making the internal topic `topic`: a creation refused for
+// lack of rights (kForbidden: topic or cluster authorization) or of broker support (kUnsupported)
+// means the topic was made out of band, so it logs one WARNING and succeeds. Any other error (a
+// timeout, an invalid replication factor, ...) is returned, naming the topic.
+Result<> AcceptInternalTopicOutcome(const std::string& topic, const Result<>& created);
 
 class MirrorSourceConnector : public Connector {
  public:
