@@ -334,6 +334,24 @@ TEST_F(GroupCutoverWithFakeAdminTest, RollbackRefusesWhenTheSourceGroupReadFurth
   EXPECT_FALSE(plan->waiting_only());
 }
 
+TEST_F(GroupCutoverWithFakeAdminTest, RollbackWithoutAnyMapEntryFallsBackToTimestampsMarkedApproximate) {
+  const tasks::OffsetMap empty;
+  Commit(target_, kRemote0, 300);  // target record 300 has timestamp 300000
+  source_probe_.SetTimeIndex(kOrders0, {{300000, 250}});
+  MoveOptions options;
+  auto plan = Make(nullptr, &empty).Plan("app", Direction::kRollback, options);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->partitions.size(), 1u);
+  EXPECT_EQ(plan->partitions[0].translated, 250);
+  EXPECT_EQ(plan->partitions[0].translation, Translation::kApproximate);
+  EXPECT_EQ(plan->blockers, std::vector<std::string>{"A.orders-0: the translation is approximate (by timestamp): allow it explicitly"});
+  options.allow_approximate = true;
+  auto moved = Make(nullptr, &empty).Move("app", Direction::kRollback, options);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->outcome, MoveReport::Outcome::kMoved) << ToJson(*moved);
+  EXPECT_EQ(source_.Committed("app").at(kOrders0).offset, 250);
+}
+
 TEST_F(GroupCutoverWithFakeAdminTest, StatusSaysUnknownAfterAMoveInterruptedMidway) {
   Commit(source_, kOrders0, 120);
   JournalEntry entry{"app", Direction::kCutover, JournalEntry::State::kCommitting, 1, "mirror-a",
