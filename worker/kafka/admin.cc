@@ -9,19 +9,6 @@ namespace ferry::kafka {
 
 namespace {
 
-// handles.h covers the long-lived handles; the Admin API's request objects get their owners here.
-using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Destroyer<rd_kafka_NewTopic_destroy>>;
-using NewPartitionsPtr = std::unique_ptr<rd_kafka_NewPartitions_t, Destroyer<rd_kafka_NewPartitions_destroy>>;
-using ConfigResourcePtr =
-    std::unique_ptr<rd_kafka_ConfigResource_t, Destroyer<rd_kafka_ConfigResource_destroy>>;
-using AclBindingPtr = std::unique_ptr<rd_kafka_AclBinding_t, Destroyer<rd_kafka_AclBinding_destroy>>;
-using ListGroupOffsetsPtr = std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
-                                            Destroyer<rd_kafka_ListConsumerGroupOffsets_destroy>>;
-using AlterGroupOffsetsPtr = std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
-                                             Destroyer<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
-using DeleteGroupOffsetsPtr = std::unique_ptr<rd_kafka_DeleteConsumerGroupOffsets_t,
-                                              Destroyer<rd_kafka_DeleteConsumerGroupOffsets_destroy>>;
-
 constexpr int kMaxTimeoutMs = 24 * 3600 * 1000;
 
 int ClampMs(std::chrono::milliseconds ms) {

@@ -39,4 +39,17 @@ using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Destroyer<rd_kafk
 using MockClusterPtr =
     std::unique_ptr<rd_kafka_mock_cluster_t, Destroyer<rd_kafka_mock_cluster_destroy>>;
 
+// The Admin API's request objects (librdkafka copies them into the request; the caller frees them).
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Destroyer<rd_kafka_NewTopic_destroy>>;
+using NewPartitionsPtr = std::unique_ptr<rd_kafka_NewPartitions_t, Destroyer<rd_kafka_NewPartitions_destroy>>;
+using ConfigResourcePtr =
+    std::unique_ptr<rd_kafka_ConfigResource_t, Destroyer<rd_kafka_ConfigResource_destroy>>;
+using AclBindingPtr = std::unique_ptr<rd_kafka_AclBinding_t, Destroyer<rd_kafka_AclBinding_destroy>>;
+using ListGroupOffsetsPtr = std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
+                                            Destroyer<rd_kafka_ListConsumerGroupOffsets_destroy>>;
+using AlterGroupOffsetsPtr = std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
+                                             Destroyer<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
+using DeleteGroupOffsetsPtr = std::unique_ptr<rd_kafka_DeleteConsumerGroupOffsets_t,
+                                              Destroyer<rd_kafka_DeleteConsumerGroupOffsets_destroy>>;
+
 }  // namespace ferry::kafka

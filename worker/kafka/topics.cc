@@ -10,9 +10,6 @@ namespace ferry::kafka {
 
 namespace {
 
-// handles.h has no alias for NewTopic yet; the same Destroyer keeps it owned.
-using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Destroyer<rd_kafka_NewTopic_destroy>>;
-
 using Clock = std::chrono::steady_clock;
 
 int RemainingMs(Clock::time_point deadline) {
