@@ -10,6 +10,7 @@
 #include <glog/logging.h>
 
 #include "rest/entities.h"
+#include "rest/errors.h"
 
 namespace ferry::rest {
 namespace {
@@ -22,6 +23,7 @@ constexpr char kValidateHint[] =
     "\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`";
 constexpr char kNullValueError[] = "Null value can not be supplied as the configuration value.";
 constexpr char kHealthy[] = "Worker has completed startup and is ready to handle requests.";
+constexpr char kStarting[] = "Worker is still starting up.";
 constexpr char kUnhealthy[] = "Worker was unable to handle this request and may be unable to handle other requests.";
 
 std::string TrimJava(std::string_view s) {
@@ -311,13 +313,20 @@ Reply ValidateConfig(Herder& herder, const RouteRequest& req) {
   return Json(200, ToJson(*infos));
 }
 
+// Connect's WorkerStatus: healthy, or starting / unhealthy with what the worker is doing.
 Reply Health(Herder& herder) {
-  Result<std::vector<std::string>> probe = herder.Connectors();
-  if (probe.ok()) return Json(200, WorkerStatusToJson("healthy", kHealthy));
-  if (probe.error().code() == ErrorCode::kTimeout) {
-    return Json(500, WorkerStatusToJson("unhealthy", std::string(kUnhealthy) + " " + probe.error().message()));
+  const worker::WorkerHealth health = herder.Health();
+  const int status = HttpStatus(health.status);
+  auto with_detail = [&](const char* message) {
+    return health.detail.empty() ? std::string(message) : std::string(message) + " " + health.detail;
+  };
+  switch (health.status) {
+    case worker::WorkerHealth::Status::kHealthy: return Json(status, WorkerStatusToJson("healthy", kHealthy));
+    case worker::WorkerHealth::Status::kStarting:
+      return Json(status, WorkerStatusToJson("starting", with_detail(kStarting)));
+    case worker::WorkerHealth::Status::kUnhealthy: break;
   }
-  return Fail(probe.error());
+  return Json(status, WorkerStatusToJson("unhealthy", with_detail(kUnhealthy)));
 }
 
 }  // namespace

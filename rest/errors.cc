@@ -50,6 +50,15 @@ int HttpStatus(ErrorCode code) {
   return 500;
 }
 
+int HttpStatus(worker::WorkerHealth::Status status) {
+  switch (status) {
+    case worker::WorkerHealth::Status::kHealthy: return 200;
+    case worker::WorkerHealth::Status::kStarting: return 503;
+    case worker::WorkerHealth::Status::kUnhealthy: return 500;
+  }
+  return 500;
+}
+
 HttpError ToHttp(const Error& error) {
   const int status = HttpStatus(error.code());
   if (error.code() == ErrorCode::kTimeout &&

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "worker/common/result.h"
+#include "worker/herder.h"
 
 namespace ferry::rest {
 
@@ -24,6 +25,10 @@ struct HttpError {
 // "Request timed out.", anything else 500.
 int HttpStatus(ErrorCode code);
 HttpError ToHttp(const Error& error);
+
+// GET /health, whose body is a WorkerStatus rather than an error: 200 healthy, 503 starting, 500
+// unhealthy (Connect's RootResource.healthCheck).
+int HttpStatus(worker::WorkerHealth::Status status);
 
 // Errors of the HTTP layer, with the message Connect's JAX-RS stack gives them, e.g. 404
 // "HTTP 404 Not Found", 405 "HTTP 405 Method Not Allowed", 415 "HTTP 415 Unsupported Media Type".

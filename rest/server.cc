@@ -94,6 +94,15 @@ bool IsJsonMediaType(std::string_view content_type) {
   return true;
 }
 
+// Waits (bounded) until `http`'s listener thread accepts connections.
+bool WaitUntilRunning(const httplib::Server& http) {
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!http.is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return http.is_running();
+}
+
 Reply FromHttpError(const HttpError& error) { return Reply::Json(error.status, error.body); }
 
 bool HasBody(const httplib::Request& req) {
@@ -205,17 +214,32 @@ Reply Router::Dispatch(std::string_view method, std::string_view target, std::st
 Server::Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover)
     : herder_(herder), config_(std::move(config)), loggers_(std::make_unique<LoggerLevels>()) {
   AddConnectorRoutes(router_, herder_);
-  AddLoggerRoutes(router_, *loggers_);
+  if (!config_.admin_listeners) {
+    AddLoggerRoutes(router_, *loggers_);
+  } else if (!config_.admin_listeners->empty()) {
+    AddLoggerRoutes(admin_router_, *loggers_);
+  }  // else: admin.listeners is empty, Connect's way of switching the admin routes off
   if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
 }
 
 Server::~Server() { Stop(); }
 
-Result<int> Server::Start() {
-  CHECK(http_ == nullptr) << "rest::Server::Start() called twice";
-  http_ = std::make_unique<httplib::Server>();
-  httplib::Server& http = *http_;
+RestConfig RestConfig::ForWorker(const worker::WorkerConfig& worker) {
+  auto address = [](const worker::Listener& l) { return ListenAddress{l.host.empty() ? "0.0.0.0" : l.host, l.port}; };
+  CHECK(!worker.listeners.empty()) << "WorkerConfig without listeners";
+  RestConfig config;
+  const ListenAddress first = address(worker.listeners.front());
+  config.host = first.host;
+  config.port = first.port;
+  for (size_t i = 1; i < worker.listeners.size(); ++i) config.more_listeners.push_back(address(worker.listeners[i]));
+  if (worker.admin_listeners) {
+    config.admin_listeners.emplace();
+    for (const worker::Listener& l : *worker.admin_listeners) config.admin_listeners->push_back(address(l));
+  }
+  return config;
+}
 
+void Server::Configure(httplib::Server& http, const Router& router) const {
   const auto timeout_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.request_timeout).count();
   const time_t sec = static_cast<time_t>(timeout_us / 1'000'000);
   const time_t usec = static_cast<time_t>(timeout_us % 1'000'000);
@@ -249,8 +273,8 @@ Result<int> Server::Start() {
     VLOG(1) << "REST " << req.method << " " << req.target << " -> " << res.status;
   });
 
-  auto serve = [this](const httplib::Request& req, httplib::Response& res, std::string body) {
-    Reply reply = router_.Dispatch(req.method, req.target, req.get_header_value("Content-Type"), std::move(body));
+  auto serve = [&router](const httplib::Request& req, httplib::Response& res, std::string body) {
+    Reply reply = router.Dispatch(req.method, req.target, req.get_header_value("Content-Type"), std::move(body));
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (!reply.body.empty()) res.set_content(reply.body, "application/json");
@@ -341,41 +365,81 @@ Result<int> Server::Start() {
   };
   http.set_pre_routing_handler(std::move(other_methods));
 
-  int port = config_.port;
+}
+
+Result<> Server::Listen(Listener& listener) {
+  listener.http = std::make_unique<httplib::Server>();
+  httplib::Server& http = *listener.http;
+  Configure(http, *listener.router);
+  const std::string& host = listener.address.host;
+  const std::string what = listener.admin ? "REST admin listener" : "REST server";
+  int port = listener.address.port;
   errno = 0;
   if (port == 0) {
-    port = http.bind_to_any_port(config_.host);
-  } else if (!http.bind_to_port(config_.host, port)) {
+    port = http.bind_to_any_port(host);
+  } else if (!http.bind_to_port(host, port)) {
     port = -1;
   }
   if (port < 0) {
     const int err = errno;
-    return Error::Internal("REST server cannot listen on " + config_.host + ":" + std::to_string(config_.port) +
+    return Error::Internal(what + " cannot listen on " + host + ":" + std::to_string(listener.address.port) +
                            (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
   }
-  listener_ = std::thread([this] { http_->listen_after_bind(); });
-  if (!WaitUntilRunning()) {
-    Stop();
-    return Error::Internal("REST server on " + config_.host + ":" + std::to_string(port) + " did not start");
-  }
-  LOG(INFO) << "REST server listening on " << config_.host << ":" << port;
-  return port;
+  listener.port = port;
+  listener.thread = std::thread([&http] { http.listen_after_bind(); });
+  if (!WaitUntilRunning(http)) return Error::Internal(what + " on " + host + ":" + std::to_string(port) + " did not start");
+  LOG(INFO) << what << " listening on " << host << ":" << port
+            << (listener.admin ? " (/admin/ only)" : config_.admin_listeners ? " (without /admin/)" : "");
+  return Ok();
 }
 
-bool Server::WaitUntilRunning() const {
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (!http_->is_running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+Result<int> Server::Start() {
+  CHECK(listeners_.empty()) << "rest::Server::Start() called twice";
+  auto add = [this](ListenAddress address, bool admin) {
+    auto listener = std::make_unique<Listener>();
+    listener->address = std::move(address);
+    listener->admin = admin;
+    listener->router = admin ? &admin_router_ : &router_;
+    listeners_.push_back(std::move(listener));
+  };
+  add({config_.host, config_.port}, false);
+  for (const ListenAddress& a : config_.more_listeners) add(a, false);
+  if (config_.admin_listeners) {
+    for (const ListenAddress& a : *config_.admin_listeners) add(a, true);
   }
-  return http_->is_running();
+  for (const auto& listener : listeners_) {
+    if (Result<> listening = Listen(*listener); !listening.ok()) {
+      Stop();
+      return listening.error();
+    }
+  }
+  return listeners_.front()->port;
+}
+
+std::vector<int> Server::ports() const {
+  std::vector<int> out;
+  for (const auto& l : listeners_) {
+    if (!l->admin) out.push_back(l->port);
+  }
+  return out;
+}
+
+std::vector<int> Server::admin_ports() const {
+  std::vector<int> out;
+  for (const auto& l : listeners_) {
+    if (l->admin) out.push_back(l->port);
+  }
+  return out;
 }
 
 void Server::Stop() {
-  if (!listener_.joinable()) return;
-  // httplib's stop() does nothing until the listener runs, and must be called once.
-  if (!WaitUntilRunning()) LOG(WARNING) << "REST listener thread has not started; stopping it anyway";
-  http_->stop();
-  listener_.join();
+  for (const auto& listener : listeners_) {
+    if (!listener->thread.joinable()) continue;
+    // httplib's stop() does nothing until the listener runs, and must be called once.
+    if (!WaitUntilRunning(*listener->http)) LOG(WARNING) << "REST listener thread has not started; stopping it anyway";
+    listener->http->stop();
+    listener->thread.join();
+  }
 }
 
 }  // namespace ferry::rest

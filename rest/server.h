@@ -1,7 +1,11 @@
-// Server: Ferry's REST API (Kafka Connect's, see docs/rest.md) over HTTP/1.1, on its own listener
-// thread and a pool of request threads (cpp-httplib). A thin layer: every request is routed to a
+// Server: Ferry's REST API (Kafka Connect's, see docs/rest.md) over HTTP/1.1, each listener on its
+// own thread with a pool of request threads (cpp-httplib). A thin layer: every request is routed to a
 // handler that parses it, calls the Herder and renders the answer; errors become HTTP only in
 // rest/errors.h.
+//
+// Listeners, as Connect's RestServer: every address of `listeners` serves the whole API; the /admin/
+// routes (loggers) follow `admin.listeners`: unset, they are served with the rest; an empty list,
+// nowhere (404); addresses, only there (those listeners serve nothing else, 404).
 //
 // Router: the table of routes, shared by connector_routes.h and logger_routes.h. It works on the raw
 // request target, so that an encoded '/' ("%2F") stays inside its path segment and can be rejected
@@ -27,6 +31,7 @@
 
 #include "worker/common/result.h"
 #include "worker/herder.h"
+#include "worker/worker_config.h"
 
 namespace httplib {
 class Server;
@@ -40,13 +45,26 @@ namespace ferry::rest {
 
 class LoggerLevels;
 
+struct ListenAddress {
+  std::string host;  // "0.0.0.0": every interface
+  int port = 0;      // 0: an ephemeral port
+};
+
 struct RestConfig {
   std::string host = "127.0.0.1";   // Connect's default listener binds every interface; Ferry's does not
   int port = 8083;                  // 0: an ephemeral port, returned by Start()
+  // Further listeners serving the same routes (`listeners` with several URLs).
+  std::vector<ListenAddress> more_listeners;
+  // `admin.listeners`, for the /admin/ routes: nullopt serves them on the listeners above; empty serves
+  // them nowhere; otherwise only on these, which serve nothing else.
+  std::optional<std::vector<ListenAddress>> admin_listeners;
   size_t max_body_bytes = 1 << 20;  // a larger request body is answered 413
   // How long reading a request or writing an answer may take. (An idle keep-alive connection is
   // closed after 5 s.) How long a Herder call may take is the Herder's own deadline (kTimeout, 500).
   std::chrono::milliseconds request_timeout{30'000};
+
+  // The listeners of a worker's `listeners` and `admin.listeners` (an empty host: every interface).
+  static RestConfig ForWorker(const worker::WorkerConfig& worker);
 };
 
 // One HTTP answer. An empty body is sent without a Content-Type (202, 204).
@@ -108,22 +126,37 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds config.host:config.port and starts serving; returns the bound port. Only once.
+  // Binds config.host:config.port and every other listener and starts serving; returns the first
+  // listener's bound port. On any failure nothing is left listening. Only once.
   Result<int> Start();
   // Stops accepting, lets in-flight requests finish (each bounded by the Herder's deadline and the
   // request timeout), joins the threads. Idempotent.
   void Stop();
 
+  // The bound ports, in configuration order; valid after Start() succeeded.
+  std::vector<int> ports() const;
+  std::vector<int> admin_ports() const;
+
  private:
-  // Waits (bounded) until the listener thread accepts connections.
-  bool WaitUntilRunning() const;
+  struct Listener {
+    ListenAddress address;
+    bool admin = false;      // an admin.listeners listener
+    const Router* router = nullptr;
+    std::unique_ptr<httplib::Server> http;
+    std::thread thread;
+    int port = 0;            // bound
+  };
+
+  // Sets up `listener.http` to serve `listener.router`, binds it and starts its thread.
+  Result<> Listen(Listener& listener);
+  void Configure(httplib::Server& http, const Router& router) const;
 
   worker::Herder& herder_;
   const RestConfig config_;
   std::unique_ptr<LoggerLevels> loggers_;
   Router router_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread listener_;
+  Router admin_router_;  // the /admin/ routes alone, for admin listeners
+  std::vector<std::unique_ptr<Listener>> listeners_;
 };
 
 }  // namespace ferry::rest

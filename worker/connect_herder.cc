@@ -1,5 +1,9 @@
 #include "worker/connect_herder.h"
 
+#include <time.h>
+
+#include <ctime>
+
 #include <glog/logging.h>
 
 #include "connectors/mirror_config.h"
@@ -18,6 +22,18 @@ int64_t NowMs() {
       .count();
 }
 
+// As Java's Instant.toString() (always with milliseconds): 2024-11-25T10:00:00.123Z.
+std::string IsoInstant(std::chrono::system_clock::time_point t) {
+  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const time_t secs = static_cast<time_t>(ms / 1000);
+  tm utc{};
+  gmtime_r(&secs, &utc);
+  char date[32];
+  const size_t n = std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
+  const std::string millis = std::to_string(1000 + ms % 1000);  // "1ddd": zero-padded
+  return std::string(date, n) + "." + millis.substr(1) + "Z";
+}
+
 int MaxTasks(const Properties& config) {
   auto it = config.find("tasks.max");
   if (it == config.end()) return 1;
@@ -34,13 +50,14 @@ class ConnectHerder::Context : public connectors::ConnectorContext {
  public:
   Context(ConnectHerder& herder, std::string name) : herder_(herder), name_(std::move(name)) {}
   void RequestTaskReconfiguration() override {
-    herder_.Enqueue([this] {
+    herder_.Enqueue("reconfiguring the tasks of connector " + name_, [this] {
       herder_.reconfigure_.insert(name_);
       herder_.Reconcile(name_);
     });
   }
   void RaiseError(const Error& error) override {
-    herder_.Enqueue([this, error] { herder_.PutConnectorStatus(name_, "FAILED", error.message()); });
+    herder_.Enqueue("recording the failure of connector " + name_,
+                    [this, error] { herder_.PutConnectorStatus(name_, "FAILED", error.message()); });
   }
 
  private:
@@ -62,19 +79,80 @@ Result<> ConnectHerder::Start(const std::string& worker_id) {
   configs_.SetListener([this](const ConfigEvent& event) {
     // On the config log's thread: hand the decision to the herder thread.
     const std::string name = event.connector;
-    Enqueue([this, name] { Reconcile(name); });
+    Enqueue("applying a config change of connector " + name, [this, name] { Reconcile(name); });
   });
+  BeginStage("reading the stored connector configs");
   FERRY_RETURN_IF_ERROR(configs_.Start(config_.store_timeout));
+  BeginStage("reading the stored source offsets");
   FERRY_RETURN_IF_ERROR(offsets_.Start(config_.store_timeout));
+  BeginStage("reading the stored statuses");
   FERRY_RETURN_IF_ERROR(statuses_.Start(config_.store_timeout));
+  if (config_.group) {
+    // A member of the Connect cluster: run only what the leader assigns (nothing until then). Set
+    // before the herder thread starts, which reads it.
+    WorkerGroupConfig group = *config_.group;
+    group.url = "http://" + config_.worker_id + "/";
+    owned_ = ConnectorsAndTasks{};
+    WorkerGroup::Callbacks callbacks;
+    callbacks.cluster_work = [this] { return WorkOf(configs_.Snapshot()); };
+    callbacks.read_config_to = [this](int64_t offset) -> Result<> {
+      if (configs_.Snapshot().offset >= offset) return Ok();
+      FERRY_RETURN_IF_ERROR(configs_.Refresh(config_.store_timeout));
+      if (configs_.Snapshot().offset >= offset) return Ok();
+      return Error::Timeout("the config topic is read up to " + std::to_string(configs_.Snapshot().offset) +
+                            ", the leader assigned from " + std::to_string(offset));
+    };
+    callbacks.apply = [this](const WorkerAssignment& assignment) {
+      auto applied = CallVoid("applying the assignment of generation " + std::to_string(assignment.generation),
+                              [this, assignment]() -> Result<> {
+                                ApplyAssignment(assignment);
+                                return Ok();
+                              });
+      if (!applied.ok()) LOG(ERROR) << "assignment not applied: " << applied.error().message();
+    };
+    group_ = std::make_unique<WorkerGroup>(std::move(group), std::move(callbacks));
+  }
   thread_ = std::thread([this] { Run(); });
   // Everything the config topic asks for, as after a restart (or a kill -9).
   for (const auto& [name, state] : configs_.Snapshot().connectors) {
     const std::string n = name;
-    Enqueue([this, n] { Reconcile(n); });
+    Enqueue("starting connector " + n, [this, n] { Reconcile(n); });
   }
-  LOG(INFO) << "herder started as worker " << config_.worker_id;
+  if (group_) FERRY_RETURN_IF_ERROR(group_->Start());  // applies assignments on the herder thread
+  ready_ = true;
+  LOG(INFO) << "herder started as worker " << config_.worker_id
+            << (group_ ? " of the cluster " + config_.group->group_id : " (a cluster of one)");
   return Ok();
+}
+
+ClusterWork ConnectHerder::WorkOf(const ClusterConfigState& snapshot) {
+  ClusterWork work;
+  work.config_offset = snapshot.offset;
+  for (const auto& [name, state] : snapshot.connectors) {
+    work.task_counts[name] = static_cast<int32_t>(state.task_configs.size());
+  }
+  return work;
+}
+
+void ConnectHerder::ApplyAssignment(const WorkerAssignment& assignment) {
+  owned_ = assignment.owned;
+  generation_ = assignment.generation;
+  std::set<std::string> touched;
+  for (const auto* part : {&assignment.revoked, &assignment.assigned}) {
+    touched.insert(part->connectors.begin(), part->connectors.end());
+    for (const ConnectorTaskId& id : part->tasks) touched.insert(id.connector);
+  }
+  for (const std::string& name : touched) Reconcile(name);
+}
+
+bool ConnectHerder::Owns(const std::string& connector) const {
+  return !owned_ || owned_->connectors.count(connector) > 0;
+}
+
+bool ConnectHerder::Owns(const ConnectorTaskId& task) const { return !owned_ || owned_->tasks.count(task) > 0; }
+
+void ConnectHerder::RebalanceIfWorkChanged() {
+  if (group_) group_->NotifyWorkChanged();
 }
 
 void ConnectHerder::Stop() {
@@ -85,9 +163,12 @@ void ConnectHerder::Stop() {
       return;
     }
   }
+  // Leave the cluster first: its final assignment releases this worker's work, and the others take
+  // it over at once instead of after a session timeout.
+  if (group_) group_->Stop();
   // Stop the work on the herder thread, then the thread itself.
   std::promise<void> done;
-  Enqueue([this, &done] {
+  Enqueue("stopping every connector and task", [this, &done] {
     for (const ConnectorTaskId& id : worker_.Tasks()) {
       worker_.StopTask(id);
       PutTaskStatus(id, "UNASSIGNED");
@@ -113,31 +194,32 @@ void ConnectHerder::Stop() {
   statuses_.Stop();
 }
 
-void ConnectHerder::Enqueue(std::function<void()> fn) {
+void ConnectHerder::Enqueue(std::string what, std::function<void()> fn) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(fn));
+    queue_.push_back({std::move(what), std::move(fn)});
   }
   wake_.notify_all();
 }
 
 template <typename T>
-Result<T> ConnectHerder::Call(std::function<Result<T>()> fn) {
+Result<T> ConnectHerder::Call(std::string what, std::function<Result<T>()> fn,
+                              std::optional<std::chrono::milliseconds> timeout) {
   auto promise = std::make_shared<std::promise<Result<T>>>();
   auto future = promise->get_future();
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Error(ErrorCode::kConflict, "the worker is shutting down");
   }
-  Enqueue([promise, fn = std::move(fn)] { promise->set_value(fn()); });
-  if (future.wait_for(config_.request_timeout) != std::future_status::ready) {
+  Enqueue(std::move(what), [promise, fn = std::move(fn)] { promise->set_value(fn()); });
+  if (future.wait_for(timeout.value_or(config_.request_timeout)) != std::future_status::ready) {
     return Error::Timeout("Request timed out. The worker is busy; the request may still complete.");
   }
   return future.get();
 }
 
-Result<> ConnectHerder::CallVoid(std::function<Result<>()> fn) {
-  auto r = Call<std::monostate>([fn = std::move(fn)]() -> Result<std::monostate> {
+Result<> ConnectHerder::CallVoid(std::string what, std::function<Result<>()> fn) {
+  auto r = Call<std::monostate>(std::move(what), [fn = std::move(fn)]() -> Result<std::monostate> {
     FERRY_RETURN_IF_ERROR(fn());
     return std::monostate{};
   });
@@ -145,39 +227,68 @@ Result<> ConnectHerder::CallVoid(std::function<Result<>()> fn) {
   return Ok();
 }
 
+void ConnectHerder::BeginStage(std::string description) {
+  std::lock_guard lock(mu_);
+  stage_ = Stage{std::move(description), std::chrono::system_clock::now(), std::nullopt};
+}
+
+std::string ConnectHerder::StageSummary() {
+  std::lock_guard lock(mu_);
+  if (!stage_) return "";
+  if (stage_->completed) {
+    return "The last operation the worker completed was " + stage_->description + ", which began at " +
+           IsoInstant(stage_->started) + " and completed at " + IsoInstant(*stage_->completed) + ".";
+  }
+  return "The worker is currently " + stage_->description + ", which began at " + IsoInstant(stage_->started) + ".";
+}
+
 void ConnectHerder::Run() {
   auto next_check = std::chrono::steady_clock::now() + kFailureCheckEvery;
   std::unique_lock lock(mu_);
+  // Runs `fn` with mu_ released, as the current stage unless `what` is empty.
+  auto run = [&](std::string what, const std::function<void()>& fn) {
+    const bool staged = !what.empty();
+    if (staged) stage_ = Stage{std::move(what), std::chrono::system_clock::now(), std::nullopt};
+    lock.unlock();
+    fn();
+    lock.lock();
+    if (staged && stage_) stage_->completed = std::chrono::system_clock::now();
+  };
   while (!stopping_) {
     wake_.wait_until(lock, next_check, [this] { return stopping_ || !queue_.empty(); });
     while (!queue_.empty()) {
-      auto fn = std::move(queue_.front());
+      Job job = std::move(queue_.front());
       queue_.pop_front();
-      lock.unlock();
-      fn();
-      lock.lock();
+      run(std::move(job.what), job.fn);
     }
     if (std::chrono::steady_clock::now() >= next_check) {
-      lock.unlock();
-      CheckFailures();
-      lock.lock();
+      run("checking for failed tasks", [this] { CheckFailures(); });
       next_check = std::chrono::steady_clock::now() + kFailureCheckEvery;
     }
   }
+}
+
+WorkerHealth ConnectHerder::Health() {
+  if (!ready_) return {WorkerHealth::Status::kStarting, StageSummary()};
+  // Not a stage of its own: on a timeout the detail names the work the probe waited behind.
+  auto probe = Call<std::monostate>("", [] { return Result<std::monostate>(std::monostate{}); },
+                                    config_.health_check_timeout);
+  if (probe.ok()) return {WorkerHealth::Status::kHealthy, ""};
+  return {WorkerHealth::Status::kUnhealthy, StageSummary()};
 }
 
 // --- Statuses ---------------------------------------------------------------------------------
 
 void ConnectHerder::PutConnectorStatus(const std::string& name, const std::string& state,
                                        std::optional<std::string> trace) {
-  if (auto r = statuses_.PutConnector(name, {state, std::move(trace), config_.worker_id, 0}); !r.ok()) {
+  if (auto r = statuses_.PutConnector(name, {state, std::move(trace), config_.worker_id, generation_}); !r.ok()) {
     LOG(WARNING) << "status of connector " << name << " not written: " << r.error().message();
   }
 }
 
 void ConnectHerder::PutTaskStatus(const ConnectorTaskId& id, const std::string& state,
                                   std::optional<std::string> trace) {
-  if (auto r = statuses_.PutTask(id, {state, std::move(trace), config_.worker_id, 0}); !r.ok()) {
+  if (auto r = statuses_.PutTask(id, {state, std::move(trace), config_.worker_id, generation_}); !r.ok()) {
     LOG(WARNING) << "status of task " << id.ToString() << " not written: " << r.error().message();
   }
 }
@@ -185,6 +296,11 @@ void ConnectHerder::PutTaskStatus(const ConnectorTaskId& id, const std::string& 
 // --- Deciding what runs (herder thread) ---------------------------------------------------------
 
 void ConnectHerder::Reconcile(const std::string& name) {
+  ReconcileOwned(name);
+  RebalanceIfWorkChanged();
+}
+
+void ConnectHerder::ReconcileOwned(const std::string& name) {
   const ClusterConfigState snapshot = configs_.Snapshot();
   auto found = snapshot.connectors.find(name);
   if (found == snapshot.connectors.end()) {  // deleted
@@ -205,6 +321,7 @@ void ConnectHerder::Reconcile(const std::string& name) {
     StopTasks(name, 0);
     if (run.started) worker_.StopConnector(name);
     run.started = false;
+    if (!Owns(name)) return;
     for (const auto& [id, status] : statuses_.GetTasks(name)) {
       if (auto r = statuses_.DeleteTask({name, id}); !r.ok()) LOG(WARNING) << r.error().message();
     }
@@ -212,8 +329,25 @@ void ConnectHerder::Reconcile(const std::string& name) {
     return;
   }
 
-  bool regenerate = reconfigure_.erase(name) > 0 || state.inconsistent;
-  if (!run.started || run.config != state.config) {
+  // Tasks this worker runs but no longer owns (revoked in a rebalance) stop without a status: the
+  // worker that takes them over writes theirs.
+  for (auto it = run.tasks.begin(); it != run.tasks.end();) {
+    if (Owns(ConnectorTaskId{name, it->first})) {
+      ++it;
+      continue;
+    }
+    worker_.StopTask({name, it->first});
+    reported_failed_.erase({name, it->first});
+    it = run.tasks.erase(it);
+  }
+  if (!Owns(name)) {
+    if (run.started) worker_.StopConnector(name);
+    run.started = false;
+    reconfigure_.erase(name);
+  }
+
+  bool regenerate = Owns(name) && (reconfigure_.erase(name) > 0 || state.inconsistent);
+  if (Owns(name) && (!run.started || run.config != state.config)) {
     if (run.started) worker_.StopConnector(name);
     run.started = false;
     run.config = state.config;
@@ -226,8 +360,10 @@ void ConnectHerder::Reconcile(const std::string& name) {
     run.started = true;
     regenerate = true;
   }
-  PutConnectorStatus(name, state.target_state == TargetState::kPaused ? "PAUSED" : "RUNNING");
+  if (Owns(name)) PutConnectorStatus(name, state.target_state == TargetState::kPaused ? "PAUSED" : "RUNNING");
 
+  // The connector's worker writes its task configs. (In Connect the leader does, sent there by the
+  // connector's worker; with cooperative rebalancing one instance runs at a time, so one writer.)
   if (regenerate) {
     auto generated = worker_.TaskConfigs(name, MaxTasks(state.config));
     if (!generated.ok()) {
@@ -251,6 +387,7 @@ void ConnectHerder::Reconcile(const std::string& name) {
   StopTasks(name, task_count);  // tasks beyond the new count
   for (int32_t i = 0; i < task_count; ++i) {
     const ConnectorTaskId id{name, i};
+    if (!Owns(id)) continue;
     const Properties& task_config = state.task_configs[static_cast<size_t>(i)];
     if (state.target_state == TargetState::kPaused) {
       if (run.tasks.count(i)) {
@@ -434,7 +571,7 @@ Result<connectors::ConfigInfos> ConnectHerder::Validate(const Properties& config
 Result<CreatedConnector> ConnectHerder::PutConnectorConfig(const std::string& name, const Properties& config,
                                                            std::optional<TargetState> initial_state,
                                                            bool allow_replace) {
-  return Call<CreatedConnector>([=, this]() -> Result<CreatedConnector> {
+  return Call<CreatedConnector>("writing the config of connector " + name, [=, this]() -> Result<CreatedConnector> {
     auto infos = Validate(config);
     if (!infos.ok()) return infos.error();
     if (infos->error_count > 0) {
@@ -482,7 +619,7 @@ Result<ConnectorInfo> ConnectHerder::PatchConnectorConfig(
 }
 
 Result<> ConnectHerder::RestartTask(const ConnectorTaskId& id) {
-  return CallVoid([=, this]() -> Result<> {
+  return CallVoid("restarting task " + id.ToString(), [=, this]() -> Result<> {
     auto state = Existing(id.connector);
     if (!state.ok()) return Error::NotFound("Unknown connector: " + id.connector);
     if (id.task < 0 || id.task >= static_cast<int32_t>(state->task_configs.size())) {
@@ -498,7 +635,7 @@ Result<> ConnectHerder::RestartTask(const ConnectorTaskId& id) {
 Result<std::optional<ConnectorStateInfo>> ConnectHerder::RestartConnector(const std::string& name, bool include_tasks,
                                                                           bool only_failed) {
   return Call<std::optional<ConnectorStateInfo>>(
-      [=, this]() -> Result<std::optional<ConnectorStateInfo>> {
+      "restarting connector " + name, [=, this]() -> Result<std::optional<ConnectorStateInfo>> {
         auto state = Existing(name);
         if (!state.ok()) return Error::NotFound("Unknown connector: " + name);
         if (!include_tasks && !only_failed) {
@@ -540,7 +677,8 @@ Result<> ConnectHerder::PauseConnector(const std::string& name) { return SetTarg
 Result<> ConnectHerder::ResumeConnector(const std::string& name) { return SetTargetState(name, TargetState::kStarted); }
 
 Result<> ConnectHerder::SetTargetState(const std::string& name, TargetState state) {
-  return CallVoid([=, this]() -> Result<> {
+  const char* what = state == TargetState::kPaused ? "pausing connector " : "resuming connector ";
+  return CallVoid(what + name, [=, this]() -> Result<> {
     if (auto existing = Existing(name); !existing.ok()) return Error::NotFound("Unknown connector " + name);
     FERRY_RETURN_IF_ERROR(configs_.PutTargetState(name, state));
     Reconcile(name);
@@ -549,7 +687,7 @@ Result<> ConnectHerder::SetTargetState(const std::string& name, TargetState stat
 }
 
 Result<> ConnectHerder::StopConnector(const std::string& name) {
-  return CallVoid([=, this]() -> Result<> {
+  return CallVoid("stopping connector " + name, [=, this]() -> Result<> {
     if (auto state = Existing(name); !state.ok()) return Error::NotFound("Unknown connector " + name);
     // As Connect: an empty task set first, then the STOPPED target state.
     FERRY_RETURN_IF_ERROR(configs_.PutTaskConfigs(name, {}));
@@ -560,7 +698,7 @@ Result<> ConnectHerder::StopConnector(const std::string& name) {
 }
 
 Result<> ConnectHerder::DeleteConnector(const std::string& name) {
-  return CallVoid([=, this]() -> Result<> {
+  return CallVoid("deleting connector " + name, [=, this]() -> Result<> {
     if (auto state = Existing(name); !state.ok()) return state.error();
     FERRY_RETURN_IF_ERROR(configs_.RemoveConnectorConfig(name));
     Reconcile(name);
@@ -590,7 +728,7 @@ Result<std::vector<ConnectorOffset>> ConnectHerder::GetOffsets(const std::string
 }
 
 Result<std::string> ConnectHerder::AlterOffsets(const std::string& name, const std::vector<ConnectorOffset>& offsets) {
-  return Call<std::string>([=, this]() -> Result<std::string> {
+  return Call<std::string>("altering the offsets of connector " + name, [=, this]() -> Result<std::string> {
     auto state = Existing(name);
     if (!state.ok()) return state.error();
     if (state->target_state != TargetState::kStopped || !state->task_configs.empty()) {
@@ -611,7 +749,7 @@ Result<std::string> ConnectHerder::AlterOffsets(const std::string& name, const s
 }
 
 Result<std::string> ConnectHerder::ResetOffsets(const std::string& name) {
-  return Call<std::string>([=, this]() -> Result<std::string> {
+  return Call<std::string>("resetting the offsets of connector " + name, [=, this]() -> Result<std::string> {
     auto state = Existing(name);
     if (!state.ok()) return state.error();
     if (state->target_state != TargetState::kStopped || !state->task_configs.empty()) {

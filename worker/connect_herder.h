@@ -6,6 +6,7 @@
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -14,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +25,7 @@
 #include "worker/offset_store.h"
 #include "worker/status_store.h"
 #include "worker/worker.h"
+#include "worker/worker_group.h"
 
 namespace ferry::worker {
 
@@ -36,7 +39,11 @@ struct HerderConfig {
   std::chrono::milliseconds offset_flush_interval{60000};
   std::chrono::milliseconds offset_flush_timeout{5000};
   std::chrono::milliseconds request_timeout{90000};
+  std::chrono::milliseconds health_check_timeout{10000};  // Connect's (fixed there)
   std::chrono::milliseconds store_timeout{30000};
+  // Set: a member of the Connect cluster `group->group_id`, running what the leader assigns (its
+  // url comes from worker_id at Start). Unset: a cluster of one, running everything.
+  std::optional<WorkerGroupConfig> group;
 };
 
 class ConnectHerder : public Herder {
@@ -47,12 +54,17 @@ class ConnectHerder : public Herder {
   ConnectHerder& operator=(const ConnectHerder&) = delete;
 
   // Reads the three stores to their end, starts the herder thread and everything the config asks for.
-  // `worker_id` (advertised host:port) is known only once the REST server has bound its port.
+  // `worker_id` (advertised host:port) is known only once the REST server has bound its port. Until
+  // it returns, Health() is kStarting, so a REST server may (and in Connect does) start first.
   Result<> Start(const std::string& worker_id);
   // Stops every task (storing offsets) and connector, marks them UNASSIGNED, stops the thread.
   void Stop();
 
   ServerInfo Info() override;
+  // kStarting until Start() has read the stores and started the herder thread; then a no-op queued
+  // to the herder thread: kHealthy if it runs within health_check_timeout, else kUnhealthy, with
+  // what the herder thread is doing as the detail.
+  WorkerHealth Health() override;
   Result<std::vector<std::string>> Connectors() override;
   Result<CreatedConnector> PutConnectorConfig(const std::string& name, const Properties& config,
                                               std::optional<TargetState> initial_state, bool allow_replace) override;
@@ -88,16 +100,39 @@ class ConnectHerder : public Herder {
     std::map<int32_t, Properties> tasks;          // task id -> config it runs with
   };
 
-  // Runs `fn` on the herder thread and waits for it, at most request_timeout.
+  // What the herder is (or was last) doing, for Health(): Connect's Stage.
+  struct Stage {
+    std::string description;  // "reading the stored connector configs"
+    std::chrono::system_clock::time_point started;
+    std::optional<std::chrono::system_clock::time_point> completed;
+  };
+  // A unit of herder-thread work; `what` becomes the stage while it runs (none when empty).
+  struct Job {
+    std::string what;
+    std::function<void()> fn;
+  };
+
+  // Runs `fn` on the herder thread and waits for it, at most `timeout` (default request_timeout).
   template <typename T>
-  Result<T> Call(std::function<Result<T>()> fn);
-  Result<> CallVoid(std::function<Result<>()> fn);
-  void Enqueue(std::function<void()> fn);
+  Result<T> Call(std::string what, std::function<Result<T>()> fn,
+                 std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  Result<> CallVoid(std::string what, std::function<Result<>()> fn);
+  void Enqueue(std::string what, std::function<void()> fn);
+  void BeginStage(std::string description);  // on the calling thread, until the next stage
+  std::string StageSummary();                // Connect's Stage.summarize(); "" before any stage
   Result<> SetTargetState(const std::string& name, TargetState state);  // pause, resume
   void Run();
 
   // Herder-thread only.
+  // Makes what runs here match the config for `name` (only what this worker owns), then asks for a
+  // rebalance if the cluster's work changed.
   void Reconcile(const std::string& name);
+  void ReconcileOwned(const std::string& name);
+  void ApplyAssignment(const WorkerAssignment& assignment);
+  bool Owns(const std::string& connector) const;
+  bool Owns(const ConnectorTaskId& task) const;
+  void RebalanceIfWorkChanged();
+  static ClusterWork WorkOf(const ClusterConfigState& snapshot);
   void RestartInstance(const std::string& name);
   void RestartTaskNow(const ConnectorTaskId& id, const Properties& config);
   void StartTask(const ConnectorTaskId& id, const Properties& config);
@@ -118,11 +153,17 @@ class ConnectHerder : public Herder {
 
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  std::deque<Job> queue_;       // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  std::optional<Stage> stage_;  // guarded by mu_
+  std::atomic<bool> ready_{false};  // Start() has read the stores and started the thread
   std::thread thread_;
 
+  std::unique_ptr<WorkerGroup> group_;  // distributed mode
+
   // Herder-thread state.
+  std::optional<ConnectorsAndTasks> owned_;  // what the group assigned here; nullopt: everything
+  int32_t generation_ = 0;                    // the group generation, written into statuses
   std::map<std::string, Running> running_;
   std::set<std::string> reconfigure_;          // connectors that asked for new task configs
   std::set<ConnectorTaskId> reported_failed_;  // task failures already published

@@ -1,5 +1,6 @@
 #include "worker/demo.h"
 
+#include <algorithm>
 #include <atomic>
 #include <iomanip>
 #include <map>
@@ -173,7 +174,16 @@ class CutoverAct {
     read_.resize(static_cast<size_t>(partitions_));
     on_source_here_ = true;
     const auto switch_at = Clock::now() + switch_after_;
-    FERRY_RETURN_IF_ERROR(Consume(source_, topic_, [&](bool) { return Clock::now() >= switch_at; }, on_source_));
+    // Switch half-way, once the group has read (and committed) on every partition.
+    auto read_everywhere = [&] {
+      return std::all_of(read_.begin(), read_.end(), [](const auto& records) { return !records.empty(); });
+    };
+    FERRY_RETURN_IF_ERROR(Consume(source_, topic_,
+                                  [&](bool) {
+                                    return Clock::now() >= switch_at &&
+                                           (read_everywhere() || Clock::now() >= switch_at + milliseconds(30000));
+                                  },
+                                  on_source_));
     on_source_here_ = false;  // the application stopped on the source
 
     // The cutover: the same code as POST /ferry/groups/billing/cutover, on the demo's live offset map.

@@ -67,6 +67,20 @@ struct PluginInfo {
   std::string version;
 };
 
+// GET /health (Connect's RootResource.healthCheck): whether the herder has started and answers.
+struct WorkerHealth {
+  enum class Status {
+    kStarting,   // the stores are not read yet / the herder has not started
+    kHealthy,    // the herder thread answered a probe in time
+    kUnhealthy,  // it did not (busy, stuck or shutting down)
+  };
+  Status status = Status::kHealthy;
+  // What the worker is (or last was) doing, as Connect's Stage.summarize(), e.g. "The worker is
+  // currently reading to the end of the config topic, which began at 2024-11-25T10:00:00.123Z."; may
+  // be empty.
+  std::string detail;
+};
+
 struct CreatedConnector {
   ConnectorInfo info;
   bool created = false;  // false: an existing connector was updated
@@ -77,6 +91,8 @@ class Herder {
   virtual ~Herder() = default;
 
   virtual ServerInfo Info() = 0;
+  // Never fails: a herder that cannot answer is kUnhealthy. May take Connect's health-check timeout.
+  virtual WorkerHealth Health() = 0;
 
   virtual Result<std::vector<std::string>> Connectors() = 0;
   // POST /connectors (allow_replace false) and PUT /connectors/{name}/config (true). `config` holds

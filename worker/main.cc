@@ -150,10 +150,9 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
 
   auto runtime = worker::WorkerRuntime::Create(*config);
   if (!runtime.ok()) return fail(runtime.error());
-  const worker::Listener& listener = config->listeners.front();
-  ferry::rest::RestConfig rest_config;
-  rest_config.host = listener.host.empty() ? "0.0.0.0" : listener.host;
-  rest_config.port = listener.port;
+  // The REST server comes first, as in Connect: the worker id needs its bound port, and until the
+  // herder has read the stores GET /health answers 503 "starting".
+  const ferry::rest::RestConfig rest_config = ferry::rest::RestConfig::ForWorker(*config);
   ferry::cutover::CutoverService cutover(ferry::cutover::HerderFlows((*runtime)->herder()), config->AdminProps(),
                                         ferry::cutover::KafkaClusterClients(std::chrono::seconds(30)));
   ferry::rest::Server server((*runtime)->herder(), rest_config, &cutover);
@@ -174,6 +173,7 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
   }
   LOG(INFO) << "ferry worker " << config->WorkerId() << " is up; REST API on " << rest_config.host << ":" << *port;
   std::cout << "ferry: REST API listening on port " << *port << std::endl;
+  for (int admin_port : server.admin_ports()) std::cout << "ferry: REST admin listening on port " << admin_port << std::endl;
 
   int signal = 0;
   sigwait(&signals, &signal);

@@ -43,6 +43,40 @@ std::string ClusterId(const Properties& admin_props) {
   return out;
 }
 
+// How this worker joins its Connect cluster. The group client speaks plain TCP only for now (TLS and
+// SASL come with the security issue): a worker on a secured cluster runs as a cluster of one, as
+// before, and says so.
+Result<std::optional<WorkerGroupConfig>> GroupConfig(const WorkerConfig& config) {
+  const Properties admin = config.AdminProps();
+  auto protocol = admin.find("security.protocol");
+  if (protocol != admin.end() && protocol->second != "PLAINTEXT" && protocol->second != "plaintext") {
+    LOG(WARNING) << "security.protocol=" << protocol->second << ": the worker group client speaks plain TCP only; "
+                 << "this worker runs as a cluster of one (it does not join group " << config.group_id << ")";
+    return std::optional<WorkerGroupConfig>();
+  }
+  auto protocols = group::ParseConnectProtocol(config.connect_protocol);
+  if (!protocols.ok()) return Error::InvalidConfig(WorkerConfig::kConnectProtocol, protocols.error().message());
+  WorkerGroupConfig group;
+  const std::string servers = admin.count("bootstrap.servers") ? admin.at("bootstrap.servers") : "";
+  for (size_t start = 0; start < servers.size();) {
+    size_t comma = servers.find(',', start);
+    if (comma == std::string::npos) comma = servers.size();
+    std::string server = servers.substr(start, comma - start);
+    server.erase(0, server.find_first_not_of(' '));
+    server.erase(server.find_last_not_of(' ') + 1);
+    if (!server.empty()) group.bootstrap_servers.push_back(server);
+    start = comma + 1;
+  }
+  group.group_id = config.group_id;
+  group.protocol = *protocols;
+  group.session_timeout = std::chrono::milliseconds(config.session_timeout_ms);
+  group.heartbeat_interval = std::chrono::milliseconds(config.heartbeat_interval_ms);
+  group.rebalance_timeout = std::chrono::milliseconds(config.rebalance_timeout_ms);
+  group.scheduled_rebalance_max_delay_ms = config.scheduled_rebalance_max_delay_ms;
+  group.leader_sync_delay = std::chrono::milliseconds(config.leader_sync_delay_ms);
+  return std::optional<WorkerGroupConfig>(std::move(group));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig& config) {
@@ -68,6 +102,11 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
   hc.offset_flush_interval = std::chrono::milliseconds(config.offset_flush_interval_ms);
   hc.offset_flush_timeout = std::chrono::milliseconds(config.offset_flush_timeout_ms);
   hc.kafka_cluster_id = ClusterId(config.AdminProps());
+  if (rt->distributed_) {
+    auto group = GroupConfig(config);
+    if (!group.ok()) return group.error();
+    hc.group = std::move(*group);  // nullopt: a cluster of one
+  }
 #ifdef FERRY_COMMIT
   hc.commit = FERRY_COMMIT;
 #endif

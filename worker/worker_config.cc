@@ -113,6 +113,16 @@ std::optional<std::string> ValidateListeners(const ConfigValue& v) {
   return std::nullopt;
 }
 
+// Connect's AdminListenersValidator (null and an empty list are valid), plus Ferry's parse of each URL.
+std::optional<std::string> ValidateAdminListeners(const ConfigValue& v) {
+  for (const std::string& item : std::get<std::vector<std::string>>(v)) {
+    if (item.empty()) return "Empty URL found when parsing admin.listeners list.";
+    Result<Listener> listener = ParseListener(item);
+    if (!listener.ok()) return listener.error().message();
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> ValidateAdvertisedListener(const ConfigValue& v) {
   const std::string scheme = ToLower(std::get<std::string>(v));
   if (scheme == "http") return std::nullopt;
@@ -202,8 +212,10 @@ std::vector<KeySpec> BaseKeys() {
            OneOf({"required", "requested", "none"})),
        Use::kIgnored},
       {Key("rest.extension.classes", kList, "", kLow, "REST extensions (not used by Ferry)."), Use::kIgnored},
-      {NullDefault("admin.listeners", kList, kLow, "Listeners for admin endpoints (not used by Ferry)."),
-       Use::kIgnored},
+      {NullDefault("admin.listeners", kList, kLow,
+                   "URLs the admin endpoints (/admin/loggers) listen on; unset: on `listeners`; empty: off.",
+                   ValidateAdminListeners),
+       Use::kFerry},
   };
 }
 
@@ -283,6 +295,11 @@ std::vector<KeySpec> DistributedKeys() {
        Use::kFerry},
       {Key("scheduled.rebalance.max.delay.ms", kInt, "300000", kLow,
            "Delay before lost work is reassigned.", Between(0, INT_MAX)),
+       Use::kFerry},
+      {Key("ferry.group.leader.sync.delay.ms", kInt, "0", kLow,
+           "Ferry only: how long the group leader holds its SyncGroup back so that followers sync first. "
+           "Only the librdkafka mock cluster needs it (it completes a sync on the leader's request alone).",
+           Between(0, 10000)),
        Use::kFerry},
       {Key("inter.worker.key.ttl.ms", kInt, "3600000", kLow, "Internal request key lifetime (not used).",
            Between(0, INT_MAX)),
@@ -488,6 +505,7 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mod
     c.heartbeat_interval_ms = p.GetInt(kHeartbeatIntervalMs);
     c.rebalance_timeout_ms = p.GetInt(kRebalanceTimeoutMs);
     c.scheduled_rebalance_max_delay_ms = p.GetInt(kScheduledRebalanceMaxDelayMs);
+    c.leader_sync_delay_ms = p.GetInt(kLeaderSyncDelayMs);
     c.worker_sync_timeout_ms = p.GetInt(kWorkerSyncTimeoutMs);
     c.worker_unsync_backoff_ms = p.GetInt(kWorkerUnsyncBackoffMs);
     c.config_topic = p.GetString(kConfigTopic);
@@ -513,6 +531,22 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mod
     c.advertised_host = p.GetString(kAdvertisedHostName);
   } else {
     c.advertised_host = IsWildcardHost(advertised.host) ? LocalHostName() : advertised.host;
+  }
+  if (p.Has(kAdminListeners)) {
+    c.admin_listeners.emplace();
+    for (const std::string& item : p.GetList(kAdminListeners)) {
+      Result<Listener> listener = ParseListener(item);
+      CHECK(listener.ok()) << "admin.listeners validator let through " << item;
+      // Both would bind the same address: Connect fails to bind; say which key is wrong instead.
+      if (listener->port != 0 &&
+          std::find(c.listeners.begin(), c.listeners.end(), *listener) != c.listeners.end()) {
+        return Error(ErrorCode::kInvalidConfig, "Invalid value " + item + " for configuration " +
+                                                    std::string(kAdminListeners) +
+                                                    ": the address is also in listeners; an admin listener "
+                                                    "needs an address of its own");
+      }
+      c.admin_listeners->push_back(std::move(listener).value());
+    }
   }
   if (p.Has(kAdvertisedPort)) {
     c.advertised_port = p.GetInt(kAdvertisedPort);

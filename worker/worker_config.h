@@ -9,7 +9,7 @@
 //    exactly.once.source.support, ...): validated like Connect, then listed in `ignored_keys` and
 //    logged once at INFO ("ignored by Ferry: ...");
 //  - `producer.*`, `consumer.*`, `admin.*`: client overrides, prefix stripped (admin.listeners is a
-//    REST key, not an override);
+//    REST key, not an override; admin.listeners.https.* is ignored);
 //  - bare client keys (security.protocol, ssl.*, sasl.*, the connection/backoff keys): given to every
 //    client through `common_client`;
 //  - `config.storage.*`, `offset.storage.*`, `status.storage.*` other than topic/partitions/
@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,7 @@ struct WorkerConfig {
   static constexpr char kHeartbeatIntervalMs[] = "heartbeat.interval.ms";
   static constexpr char kRebalanceTimeoutMs[] = "rebalance.timeout.ms";
   static constexpr char kScheduledRebalanceMaxDelayMs[] = "scheduled.rebalance.max.delay.ms";
+  static constexpr char kLeaderSyncDelayMs[] = "ferry.group.leader.sync.delay.ms";
   static constexpr char kWorkerSyncTimeoutMs[] = "worker.sync.timeout.ms";
   static constexpr char kWorkerUnsyncBackoffMs[] = "worker.unsync.backoff.ms";
   static constexpr char kOffsetFlushIntervalMs[] = "offset.flush.interval.ms";
@@ -84,6 +86,7 @@ struct WorkerConfig {
   static constexpr char kAdvertisedHostName[] = "rest.advertised.host.name";
   static constexpr char kAdvertisedPort[] = "rest.advertised.port";
   static constexpr char kAdvertisedListener[] = "rest.advertised.listener";
+  static constexpr char kAdminListeners[] = "admin.listeners";
 
   WorkerMode mode = WorkerMode::kDistributed;
 
@@ -98,6 +101,7 @@ struct WorkerConfig {
   int32_t heartbeat_interval_ms = 3000;
   int32_t rebalance_timeout_ms = 60000;
   int32_t scheduled_rebalance_max_delay_ms = 300000;
+  int32_t leader_sync_delay_ms = 0;  // ferry.group.leader.sync.delay.ms (the mock cluster's sync order)
   int32_t worker_sync_timeout_ms = 3000;
   int32_t worker_unsync_backoff_ms = 300000;
 
@@ -127,7 +131,10 @@ struct WorkerConfig {
   bool topic_creation_enable = true;
 
   // REST
-  std::vector<Listener> listeners;  // at least one; all http
+  std::vector<Listener> listeners;  // at least one; all http; each serves the whole API
+  // Where /admin/loggers is served: nullopt (unset) on `listeners`; empty: nowhere (404); else only
+  // on these, with nothing else. None has the address of one of `listeners`.
+  std::optional<std::vector<Listener>> admin_listeners;
   // The address other workers use: rest.advertised.host.name, else the first listener's host, else
   // this machine's host name (also when the listener binds 0.0.0.0 or ::).
   std::string advertised_host;

@@ -1,7 +1,12 @@
 // The Connect runtime end to end: a Ferry worker (in this process, or a `ferry` child process) with
 // its config, offset and status topics on the target mock cluster, driven over real HTTP, mirroring
 // real records from the source mock cluster.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -66,6 +71,17 @@ class ConnectWorkerTest : public TwoClustersTest {
         timeout);
     EXPECT_TRUE(ok) << "last status: " << last;
     return ok;
+  }
+
+  // A connector's committed offsets as partition -> offset, from GET /connectors/{name}/offsets.
+  static std::map<int, int64_t> Offsets(int port, const std::string& name) {
+    std::map<int, int64_t> out;
+    HttpReply r = Http(port, "GET", "/connectors/" + name + "/offsets");
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return out;
+    auto doc = r.Json();
+    for (const auto& o : doc["offsets"].GetArray()) out[o["partition"]["partition"].GetInt()] = o["offset"]["offset"].GetInt64();
+    return out;
   }
 
   // Waits until the target copy of orders-p holds `count` records.
@@ -157,11 +173,22 @@ TEST_F(ConnectWorkerTest, KilledWorkerComesBackWithEveryConnectorAndLosesNoRecor
     }
   });
   ASSERT_TRUE(WaitForTarget(0, 2300));
+  // Every partition has a committed offset (flushed every 500 ms) before the kill.
+  ASSERT_TRUE(WaitFor([&] { return Offsets(first->port(), "mirror-a").size() == 4; }, seconds(30)));
+  const std::map<int, int64_t> before = Offsets(first->port(), "mirror-a");
   first->Kill9();
   writer.join();
 
   auto second = WorkerProcess::Start({"distributed", worker_file}, dir + "/worker2.log");
   ASSERT_GT(second->port(), 0);
+  // The committed offsets survived the kill: the restarted worker shows each, at or beyond it.
+  const std::map<int, int64_t> after = Offsets(second->port(), "mirror-a");
+  ASSERT_EQ(after.size(), before.size());
+  for (const auto& [partition, offset] : before) {
+    ASSERT_TRUE(after.count(partition)) << "partition " << partition << " lost its offset";
+    EXPECT_GE(after.at(partition), offset) << "partition " << partition;
+  }
+  EXPECT_TRUE(Offsets(second->port(), "paused-one").empty()) << "a connector that never ran has no offsets";
   ASSERT_TRUE(WaitForStatus(second->port(), "mirror-a", "RUNNING", 2, "RUNNING"));
   ASSERT_TRUE(WaitForStatus(second->port(), "paused-one", "PAUSED", 1, "PAUSED"));
   int64_t duplicates = 0;
@@ -184,6 +211,105 @@ TEST_F(ConnectWorkerTest, KilledWorkerComesBackWithEveryConnectorAndLosesNoRecor
   }
   std::cout << "[ report   ] records copied twice after kill -9: " << duplicates << "\n";
   EXPECT_EQ(second->Terminate(), 0);
+}
+
+// GET /health on a real worker: 503 until the herder has read the stores, then a probe through the
+// herder thread: 200 while it answers, 500 with what it is stuck on when it does not within 10 s.
+TEST_F(ConnectWorkerTest, HealthIsStartingUntilTheStoresAreReadThenProbesTheHerderThread) {
+  auto config = worker::WorkerConfig::Parse(worker_props_, worker::WorkerMode::kDistributed);
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  auto runtime = worker::WorkerRuntime::Create(*config);
+  ASSERT_TRUE(runtime.ok()) << runtime.error().ToString();
+  // As `ferry distributed` does: REST first (the worker id needs its port), then the herder.
+  rest::Server server((*runtime)->herder(), rest::RestConfig::ForWorker(*config));
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.error().ToString();
+  HttpReply health = Http(*port, "GET", "/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_EQ(health.body, R"({"status":"starting","message":"Worker is still starting up."})");
+
+  config->SetBoundPort(*port);
+  ASSERT_TRUE((*runtime)->Start(*config).ok());
+  health = Http(*port, "GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body,
+            R"({"status":"healthy","message":"Worker has completed startup and is ready to handle requests."})");
+
+  // With the worker's cluster down, writing a connector config holds the herder thread (up to its
+  // 30 s write timeout), and the probe queued behind it times out.
+  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(target().SetBrokerDown(b).ok());
+  std::thread put([&] { Http(*port, "PUT", "/connectors/stuck/config", ConnectorConfig(1)); });
+  std::string last;
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        health = Http(*port, "GET", "/health");
+        last = health.body;
+        return health.status == 500;
+      },
+      seconds(40)))
+      << last;
+  EXPECT_GE(std::chrono::steady_clock::now() - asked, seconds(10)) << "answered before Connect's 10 s timeout";
+  EXPECT_NE(last.find(R"({"status":"unhealthy","message":"Worker was unable to handle this request and may be )"
+                      R"(unable to handle other requests. The worker is currently writing the config of connector )"
+                      R"(stuck, which began at )"),
+            std::string::npos)
+      << last;
+  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(target().SetBrokerUp(b).ok());
+  put.join();
+  EXPECT_TRUE(WaitFor([&] { return Http(*port, "GET", "/health").status == 200; }, seconds(60)));
+  server.Stop();
+  (*runtime)->Stop();
+}
+
+// Connect's listeners and admin.listeners in a `ferry distributed` process: every listener serves the
+// API; an empty admin.listeners turns /admin/ off, a separate one serves /admin/ alone.
+TEST_F(ConnectWorkerTest, ListenersAndAdminListenersDecideWhatIsServedWhere) {
+  auto free_port = [] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "no free port";
+    }
+    close(fd);
+    return static_cast<int>(ntohs(addr.sin_port));
+  };
+  const std::string kNotFound = R"({"error_code":404,"message":"HTTP 404 Not Found"})";
+  const std::string dir = ::testing::TempDir() + "/ferry-listeners-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+
+  Properties props = worker_props_;
+  const int second_port = free_port();
+  props["listeners"] = "http://127.0.0.1:0, http://127.0.0.1:" + std::to_string(second_port);
+  props["admin.listeners"] = "";
+  auto worker = WorkerProcess::Start({"distributed", WritePropertiesFile(dir + "/off.properties", props)},
+                                     dir + "/off.log");
+  ASSERT_GT(worker->port(), 0);
+  for (int port : {worker->port(), second_port}) {
+    EXPECT_EQ(Http(port, "GET", "/connectors").status, 200) << port;
+    HttpReply loggers = Http(port, "GET", "/admin/loggers");
+    EXPECT_EQ(loggers.status, 404) << port;
+    EXPECT_EQ(loggers.body, kNotFound);
+  }
+  EXPECT_EQ(worker->Terminate(), 0);
+
+  const int admin_port = free_port();
+  props["listeners"] = "http://127.0.0.1:0";
+  props["admin.listeners"] = "http://127.0.0.1:" + std::to_string(admin_port);
+  worker = WorkerProcess::Start({"distributed", WritePropertiesFile(dir + "/admin.properties", props)},
+                                dir + "/admin.log");
+  ASSERT_GT(worker->port(), 0);
+  EXPECT_EQ(Http(worker->port(), "GET", "/connectors").status, 200);
+  EXPECT_EQ(Http(worker->port(), "GET", "/admin/loggers").body, kNotFound);
+  HttpReply loggers = Http(admin_port, "GET", "/admin/loggers");
+  EXPECT_EQ(loggers.status, 200);
+  EXPECT_NE(loggers.body.find(R"("root":{"level":)"), std::string::npos) << loggers.body;
+  EXPECT_EQ(Http(admin_port, "GET", "/connectors").body, kNotFound);
+  EXPECT_EQ(worker->Terminate(), 0);
 }
 
 TEST_F(ConnectWorkerTest, StandaloneWorkerRunsConnectorFilesAndResumesFromItsOffsetFile) {

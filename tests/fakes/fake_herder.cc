@@ -140,6 +140,11 @@ void FakeHerder::FailAllForTest(std::optional<Error> error) {
   fail_all_ = std::move(error);
 }
 
+void FakeHerder::SetHealthForTest(std::optional<worker::WorkerHealth> health) {
+  std::lock_guard<std::mutex> lock(mu_);
+  health_ = std::move(health);
+}
+
 void FakeHerder::SetTopicTrackingForTest(bool enabled, bool allow_reset) {
   std::lock_guard<std::mutex> lock(mu_);
   topic_tracking_ = enabled;
@@ -233,6 +238,14 @@ worker::ServerInfo FakeHerder::Info() {
   std::lock_guard<std::mutex> lock(mu_);
   Record("Info()");
   return worker::ServerInfo{"3.9.0", "fake", kClusterId};
+}
+
+worker::WorkerHealth FakeHerder::Health() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Record("Health()");
+  if (health_) return *health_;
+  if (fail_all_) return {worker::WorkerHealth::Status::kUnhealthy, fail_all_->message()};
+  return {worker::WorkerHealth::Status::kHealthy, ""};
 }
 
 Result<std::vector<std::string>> FakeHerder::Connectors() {

@@ -33,6 +33,9 @@ class FakeHerder : public worker::Herder {
   FakeHerder();
 
   worker::ServerInfo Info() override;
+  // Healthy, unless set by SetHealthForTest; unhealthy (the error's message as detail) under
+  // FailAllForTest.
+  worker::WorkerHealth Health() override;
   Result<std::vector<std::string>> Connectors() override;
   Result<worker::CreatedConnector> PutConnectorConfig(const std::string& name, const Properties& config,
                                                       std::optional<TargetState> initial_state,
@@ -73,6 +76,8 @@ class FakeHerder : public worker::Herder {
   void SetActiveTopicsForTest(const std::string& name, std::vector<std::string> topics);
   // Makes every call but Info() and Plugins() fail with `error` (nullopt: behave again).
   void FailAllForTest(std::optional<Error> error);
+  // What Health() answers (nullopt: as described there).
+  void SetHealthForTest(std::optional<worker::WorkerHealth> health);
   // Topic tracking as the worker configs topic.tracking.enable / topic.tracking.allow.reset.
   void SetTopicTrackingForTest(bool enabled, bool allow_reset);
 
@@ -115,6 +120,7 @@ class FakeHerder : public worker::Herder {
   std::map<std::string, Connector> connectors_;  // GUARDED_BY(mu_)
   mutable std::vector<std::string> calls_;       // GUARDED_BY(mu_)
   std::optional<Error> fail_all_;                // GUARDED_BY(mu_)
+  std::optional<worker::WorkerHealth> health_;   // GUARDED_BY(mu_)
   bool topic_tracking_ = true;                   // GUARDED_BY(mu_)
   bool topic_tracking_allow_reset_ = true;       // GUARDED_BY(mu_)
 };

@@ -110,6 +110,38 @@ TEST_F(RestApiTest, RootAndHealth) {
             R"(other requests. The worker is currently ensuring membership in the cluster"})");
 }
 
+// Connect's three WorkerStatus answers, with and without what the worker is doing.
+TEST_F(RestApiTest, HealthMapsEachStateToConnectsStatusAndBody) {
+  using Status = worker::WorkerHealth::Status;
+  struct Case {
+    worker::WorkerHealth health;
+    int status;
+    std::string body;
+  };
+  const std::string reading = "The worker is currently reading the stored connector configs, which began at "
+                              "2026-01-02T03:04:05.678Z.";
+  const std::vector<Case> cases = {
+      {{Status::kStarting, ""}, 503, R"({"status":"starting","message":"Worker is still starting up."})"},
+      {{Status::kStarting, reading},
+       503,
+       R"({"status":"starting","message":"Worker is still starting up. )" + reading + R"("})"},
+      {{Status::kUnhealthy, ""},
+       500,
+       R"({"status":"unhealthy","message":"Worker was unable to handle this request and may be unable to handle )"
+       R"(other requests."})"},
+      {{Status::kHealthy, "ignored"},
+       200,
+       R"({"status":"healthy","message":"Worker has completed startup and is ready to handle requests."})"},
+  };
+  for (const Case& c : cases) {
+    herder_.SetHealthForTest(c.health);
+    Answer a = Call("GET", "/health");
+    EXPECT_EQ(a.status, c.status) << c.body;
+    EXPECT_EQ(a.body, c.body);
+    EXPECT_EQ(a.Header("Content-Type"), "application/json");
+  }
+}
+
 TEST_F(RestApiTest, ConnectorLifecycle) {
   Answer a = Call("GET", "/connectors");
   EXPECT_EQ(a.status, 200);
@@ -509,6 +541,131 @@ TEST(RestServerTest, PortInUseIsAnError) {
   EXPECT_EQ(again.error().code(), ErrorCode::kInternal);
   EXPECT_NE(again.error().message().find("cannot listen on 127.0.0.1:" + std::to_string(*port)), std::string::npos)
       << again.error().message();
+}
+
+// Each of `listeners` serves the whole API; admin.listeners decides where /admin/ is served.
+class RestListenersTest : public ::testing::Test {
+ protected:
+  static Answer Get(int port, const std::string& path) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_connection_timeout(std::chrono::seconds(5));
+    httplib::Result res = client.Get(path);
+    if (!res) return {};
+    return Answer{res->status, res->body, res->headers};
+  }
+  static RestConfig Loopback() {
+    RestConfig config;
+    config.port = 0;
+    return config;
+  }
+
+  static constexpr char kNotFound[] = R"({"error_code":404,"message":"HTTP 404 Not Found"})";
+  FakeHerder herder_;
+};
+
+TEST_F(RestListenersTest, EveryListenerServesTheApi) {
+  RestConfig config = Loopback();
+  config.more_listeners = {{"127.0.0.1", 0}, {"127.0.0.1", 0}};
+  Server server(herder_, config);
+  Result<int> first = server.Start();
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  const std::vector<int> ports = server.ports();
+  ASSERT_EQ(ports.size(), 3u);
+  EXPECT_EQ(ports[0], *first);
+  EXPECT_TRUE(server.admin_ports().empty());
+  for (int port : ports) {
+    EXPECT_EQ(Get(port, "/connectors").status, 200) << port;
+    EXPECT_EQ(Get(port, "/admin/loggers").status, 200) << "admin.listeners unset: /admin/ on every listener";
+  }
+}
+
+TEST_F(RestListenersTest, EmptyAdminListenersSwitchTheAdminRoutesOff) {
+  RestConfig config = Loopback();
+  config.admin_listeners.emplace();
+  Server server(herder_, config);
+  Result<int> port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.error().ToString();
+  EXPECT_TRUE(server.admin_ports().empty());
+  EXPECT_EQ(Get(*port, "/connectors").status, 200);
+  for (const char* path : {"/admin/loggers", "/admin/loggers/root"}) {
+    Answer a = Get(*port, path);
+    EXPECT_EQ(a.status, 404) << path;
+    EXPECT_EQ(a.body, kNotFound) << path;
+  }
+}
+
+TEST_F(RestListenersTest, AdminListenerServesOnlyTheAdminRoutes) {
+  RestConfig config = Loopback();
+  config.admin_listeners = std::vector<ListenAddress>{{"127.0.0.1", 0}};
+  Server server(herder_, config);
+  Result<int> port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.error().ToString();
+  ASSERT_EQ(server.admin_ports().size(), 1u);
+  const int admin = server.admin_ports()[0];
+  EXPECT_NE(admin, *port);
+
+  EXPECT_EQ(Get(*port, "/connectors").status, 200);
+  Answer a = Get(*port, "/admin/loggers");
+  EXPECT_EQ(a.status, 404);
+  EXPECT_EQ(a.body, kNotFound);
+
+  herder_.ClearCalls();
+  a = Get(admin, "/admin/loggers/root");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_NE(a.body.find(R"("level":)"), std::string::npos) << a.body;
+  for (const char* path : {"/connectors", "/", "/health"}) {
+    a = Get(admin, path);
+    EXPECT_EQ(a.status, 404) << path;
+    EXPECT_EQ(a.body, kNotFound) << path;
+  }
+  EXPECT_TRUE(herder_.Calls().empty()) << "the admin listener reached the herder";
+}
+
+TEST_F(RestListenersTest, AListenerThatCannotBindLeavesNothingListening) {
+  Server holder(herder_, Loopback());
+  Result<int> taken = holder.Start();
+  ASSERT_TRUE(taken.ok());
+
+  RestConfig config = Loopback();
+  config.admin_listeners = std::vector<ListenAddress>{{"127.0.0.1", *taken}};
+  Server server(herder_, config);
+  Result<int> port = server.Start();
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.error().message().find("REST admin listener cannot listen on 127.0.0.1:" + std::to_string(*taken)),
+            std::string::npos)
+      << port.error().message();
+  // The main listener had bound first; it was closed again.
+  ASSERT_EQ(server.ports().size(), 1u);
+  EXPECT_EQ(Get(server.ports()[0], "/connectors").status, 0) << "still listening";
+}
+
+TEST(RestConfigTest, ForWorkerTakesEveryListenerAndTheAdminListeners) {
+  auto parse = [](Properties props) {
+    props.insert({{"group.id", "g"},
+                  {"config.storage.topic", "c"},
+                  {"offset.storage.topic", "o"},
+                  {"status.storage.topic", "s"}});
+    Result<worker::WorkerConfig> config = worker::WorkerConfig::Parse(props, worker::WorkerMode::kDistributed);
+    CHECK(config.ok()) << config.error().ToString();
+    return RestConfig::ForWorker(*config);
+  };
+  RestConfig config = parse({{"listeners", "http://:8083,http://127.0.0.1:0"}});
+  EXPECT_EQ(config.host, "0.0.0.0") << "an empty host binds every interface, as Connect";
+  EXPECT_EQ(config.port, 8083);
+  ASSERT_EQ(config.more_listeners.size(), 1u);
+  EXPECT_EQ(config.more_listeners[0].host, "127.0.0.1");
+  EXPECT_EQ(config.more_listeners[0].port, 0);
+  EXPECT_EQ(config.admin_listeners, std::nullopt);
+
+  config = parse({{"admin.listeners", ""}});
+  ASSERT_TRUE(config.admin_listeners.has_value());
+  EXPECT_TRUE(config.admin_listeners->empty());
+
+  config = parse({{"admin.listeners", "http://localhost:9093"}});
+  ASSERT_TRUE(config.admin_listeners.has_value());
+  ASSERT_EQ(config.admin_listeners->size(), 1u);
+  EXPECT_EQ((*config.admin_listeners)[0].host, "localhost");
+  EXPECT_EQ((*config.admin_listeners)[0].port, 9093);
 }
 
 // /admin/loggers changes glog's process-wide flags: each test puts them back.

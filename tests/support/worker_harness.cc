@@ -58,6 +58,13 @@ Properties DistributedWorkerProps(const std::string& bootstrap, const std::strin
           {"offset.storage.partitions", "5"},
           {"status.storage.partitions", "3"},
           {"offset.flush.interval.ms", "500"},
+          // The mock's group rebalances wait session.timeout.ms - 1 s (mock-cluster.md): keep them short,
+          // and let followers sync before the leader (the mock's sync-order trap).
+          {"session.timeout.ms", "3500"},
+          {"heartbeat.interval.ms", "500"},
+          {"rebalance.timeout.ms", "10000"},
+          {"scheduled.rebalance.max.delay.ms", "3000"},
+          {"ferry.group.leader.sync.delay.ms", "300"},
           {"listeners", "http://127.0.0.1:0"},
           {"key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"},
           {"value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"}};

@@ -274,6 +274,39 @@ TEST(WorkerConfigTest, SeveralListenersTheFirstIsAdvertised) {
   EXPECT_EQ(config->AdvertisedUrl(), "http://127.0.0.1:8090/");
 }
 
+// Connect's admin.listeners: unset keeps /admin/ on the listeners, empty switches it off, URLs move it.
+TEST(WorkerConfigTest, AdminListeners) {
+  Result<WorkerConfig> config = WorkerConfig::Parse(Minimal(), WorkerMode::kDistributed);
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->admin_listeners, std::nullopt);
+
+  config = WorkerConfig::Parse(With(Minimal(), {{"admin.listeners", ""}}), WorkerMode::kDistributed);
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  ASSERT_TRUE(config->admin_listeners.has_value());
+  EXPECT_TRUE(config->admin_listeners->empty());
+  EXPECT_FALSE(Contains(config->ignored_keys, "admin.listeners"));
+
+  config = WorkerConfig::Parse(
+      With(Minimal(), {{"listeners", "http://127.0.0.1:8083"}, {"admin.listeners", "http://127.0.0.1:8084, http://:0"}}),
+      WorkerMode::kDistributed);
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  ASSERT_TRUE(config->admin_listeners.has_value());
+  EXPECT_EQ(*config->admin_listeners, (std::vector<Listener>{{"http", "127.0.0.1", 8084}, {"http", "", 0}}));
+  EXPECT_TRUE(config->admin_overrides.empty()) << "admin.listeners is a REST key, not an admin override";
+  EXPECT_EQ(config->WorkerId(), "127.0.0.1:8083") << "the admin listener is never advertised";
+
+  EXPECT_EQ(ParseError(With(Minimal(), {{"admin.listeners", "http://:8084,"}})),
+            "Invalid value [http://:8084, ] for configuration admin.listeners: Empty URL found when parsing "
+            "admin.listeners list.");
+  EXPECT_EQ(ParseError(With(Minimal(), {{"admin.listeners", "https://:8443"}})),
+            "Invalid value [https://:8443] for configuration admin.listeners: Listener 'https://:8443' uses https, "
+            "which Ferry does not support yet; use http");
+  EXPECT_EQ(ParseError(With(Minimal(), {{"listeners", "http://127.0.0.1:8083"},
+                                        {"admin.listeners", "http://127.0.0.1:8083"}})),
+            "Invalid value http://127.0.0.1:8083 for configuration admin.listeners: the address is also in "
+            "listeners; an admin listener needs an address of its own");
+}
+
 struct ListenerCase {
   std::string url;
   std::optional<Listener> want;  // nullopt: an error
@@ -379,14 +412,14 @@ TEST(WorkerConfigTest, ConnectKeysFerryDoesNotUseAreAcceptedAndNoted) {
                        {"inter.worker.key.ttl.ms", "1000"},
                        {"exactly.once.source.support", "enabled"},
                        {"plugin.discovery", "SERVICE_LOAD"},
-                       {"admin.listeners", "http://localhost:8084"},
+                       {"admin.listeners.https.ssl.keystore.location", "/etc/ks.jks"},
                        {"request.timeout.ms", "30000"}}),
       WorkerMode::kDistributed);
   ASSERT_TRUE(config.ok()) << config.error().ToString();
   EXPECT_TRUE(config->unknown_keys.empty());
   EXPECT_EQ(config->ignored_keys.size(), 13u);
-  EXPECT_TRUE(Contains(config->ignored_keys, "admin.listeners"));
-  EXPECT_TRUE(config->admin_overrides.empty()) << "admin.listeners is a REST key, not an admin override";
+  EXPECT_TRUE(Contains(config->ignored_keys, "admin.listeners.https.ssl.keystore.location"));
+  EXPECT_TRUE(config->admin_overrides.empty()) << "admin.listeners.* is a REST key, not an admin override";
   EXPECT_EQ(log.Count(google::GLOG_INFO, "ignored by Ferry: "), 1);
   EXPECT_EQ(log.Count(google::GLOG_WARNING, "exactly.once.source.support=enabled"), 1);
 }
