@@ -12,8 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/two_clusters.h"
-#include "tests/support/worker_harness.h"
+#include "tests/support/mirror_worker_test.h"
 #include "worker/common/json.h"
 #include "worker/cutover/service.h"
 #include "worker/kafka/admin.h"
@@ -87,19 +86,12 @@ std::vector<Record> Keyed(int partition, int64_t first, int64_t count, size_t va
   return out;
 }
 
-class CutoverTest : public TwoClustersTest {
+class CutoverTest : public MirrorWorkerTest {
  protected:
   void SetUp() override {
-    TwoClustersTest::SetUp();
-    // The mock has no CreateTopics: the worker's, the mirror's and the journal's topics are made here.
-    ASSERT_TRUE(target().CreateTopic("w-configs", 1).ok());
-    ASSERT_TRUE(target().CreateTopic("w-offsets", 5).ok());
-    ASSERT_TRUE(target().CreateTopic("w-status", 3).ok());
-    ASSERT_TRUE(source().CreateTopic("orders", 2).ok());
-    ASSERT_TRUE(target().CreateTopic("A.orders", 2).ok());
-    ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1).ok());
+    SetUpMirror(2);
+    // The journal's topic too (the mock has no CreateTopics).
     ASSERT_TRUE(target().CreateTopic(cutover::JournalTopic("A"), 1).ok());
-    worker_props_ = DistributedWorkerProps(target().bootstrap_servers(), "w");
     states_ = std::make_shared<GroupStatesFromTest>();
   }
 
@@ -120,21 +112,12 @@ class CutoverTest : public TwoClustersTest {
   std::unique_ptr<InProcessWorker> StartMirroring() {
     auto worker = StartWorker();
     if (worker == nullptr) return nullptr;
-    EXPECT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig()).status, 201);
+    EXPECT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(2)).status, 201);
     for (int p = 0; p < 2; ++p) {
       WaitMirrored(p, 0);
       if (::testing::Test::HasFailure()) return nullptr;
     }
     return worker;
-  }
-
-  std::string MirrorConfig() {
-    return "{\"connector.class\":\"MirrorSourceConnector\",\"source.cluster.alias\":\"A\",\"target.cluster.alias\":\"B\","
-           "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
-           "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ","
-           "\"topics\":\"orders\",\"tasks.max\":\"2\",\"source.consumer.fetch.wait.max.ms\":\"50\","
-           "\"refresh.topics.enabled\":\"false\",\"sync.topic.configs.enabled\":\"false\","
-           "\"sync.topic.acls.enabled\":\"false\"}";
   }
 
   // Waits until A.orders-p holds every record of orders-p (plus `base` that were there before).
@@ -165,7 +148,6 @@ class CutoverTest : public TwoClustersTest {
     }
   }
 
-  Properties worker_props_;
   std::shared_ptr<GroupStatesFromTest> states_;
 };
 
@@ -184,7 +166,7 @@ TEST_F(CutoverTest, LiveCutoverResumesOnTheTargetAtExactlyTheNextRecordWithFakeG
   {
     auto worker = StartWorker();
     ASSERT_NE(worker, nullptr);
-    ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig()).status, 201);
+    ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(2)).status, 201);
     WaitMirrored(0, 30);
     WaitMirrored(1, 0);
     // The application reads part of each partition on the source and commits.

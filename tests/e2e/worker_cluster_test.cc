@@ -9,36 +9,16 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/two_clusters.h"
-#include "tests/support/worker_harness.h"
-#include "worker/common/json.h"
+#include "tests/support/mirror_worker_test.h"
 
 namespace ferry::testing {
 namespace {
 
 using std::chrono::seconds;
 
-class WorkerClusterTest : public TwoClustersTest {
+class WorkerClusterTest : public MirrorWorkerTest {
  protected:
-  void SetUp() override {
-    TwoClustersTest::SetUp();
-    ASSERT_TRUE(target().CreateTopic("w-configs", 1).ok());
-    ASSERT_TRUE(target().CreateTopic("w-offsets", 5).ok());
-    ASSERT_TRUE(target().CreateTopic("w-status", 3).ok());
-    ASSERT_TRUE(source().CreateTopic("orders", 6).ok());
-    ASSERT_TRUE(target().CreateTopic("A.orders", 6).ok());
-    ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1).ok());
-    props_ = DistributedWorkerProps(target().bootstrap_servers(), "w");  // short mock-friendly timings
-  }
-
-  std::string MirrorConfig() {
-    return "{\"connector.class\":\"MirrorSourceConnector\",\"source.cluster.alias\":\"A\",\"target.cluster.alias\":\"B\","
-           "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
-           "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ","
-           "\"topics\":\"orders\",\"tasks.max\":\"6\",\"source.consumer.fetch.wait.max.ms\":\"50\","
-           "\"refresh.topics.enabled\":\"false\",\"sync.topic.configs.enabled\":\"false\","
-           "\"sync.topic.acls.enabled\":\"false\"}";
-  }
+  void SetUp() override { SetUpMirror(6); }  // the workers' props have short, mock-friendly timings
 
   // Task count per worker id once the connector and its 6 tasks are RUNNING, or nothing.
   std::map<std::string, int> RunningTasksByWorker(int port) {
@@ -77,18 +57,17 @@ class WorkerClusterTest : public TwoClustersTest {
     }
   }
 
-  Properties props_;
 };
 
 TEST_F(WorkerClusterTest, ThreeWorkersShareTheTasksAndALeavingWorkersTasksMoveWithNoRecordLost) {
   std::vector<std::unique_ptr<InProcessWorker>> workers;
   for (int i = 0; i < 3; ++i) {
-    workers.push_back(InProcessWorker::Start(props_));
+    workers.push_back(InProcessWorker::Start(worker_props_));
     ASSERT_NE(workers.back(), nullptr);
   }
   for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 200));
   // Any worker takes the request; the config topic carries it to all.
-  ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig()).status, 201);
+  ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
   std::map<std::string, int> seen;
   ASSERT_TRUE(WaitBalanced(workers[0]->port(), 3, &seen)) << "tasks per worker: " << seen.size();
   ExpectExactCopies();
