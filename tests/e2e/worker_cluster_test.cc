@@ -4,8 +4,10 @@
 // waits 3 s and every rebalance session-1 s, so the workers use 3.5 s sessions; and because the mock
 // completes a sync on the leader's SyncGroup alone, the leader lets followers sync first
 // (ferry.group.leader.sync.delay.ms); DistributedWorkerProps sets both.
+#include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -57,7 +59,109 @@ class WorkerClusterTest : public MirrorWorkerTest {
     }
   }
 
+  // After a crash the records copied since the last offset flush are copied again: every source
+  // record must be on the target, in order, and the extra copies are only counted.
+  void ExpectNothingLost() {
+    int64_t duplicates = 0;
+    for (int p = 0; p < 6; ++p) {
+      const TopicPartition tp{"orders", p};
+      ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.orders", p}).size() >= Read(source(), tp).size(); }, seconds(60)));
+      const auto src = Read(source(), tp);
+      const auto tgt = Read(target(), {"A.orders", p});
+      size_t next = 0;  // src as a subsequence of tgt
+      for (const auto& r : tgt) {
+        if (next < src.size() && r.SameContent(src[next])) ++next;
+      }
+      EXPECT_EQ(next, src.size()) << tp << ": source record " << next << " is missing on the target";
+      duplicates += static_cast<int64_t>(tgt.size()) - static_cast<int64_t>(src.size());
+    }
+    std::cout << "[ report   ] records copied twice after the crash: " << duplicates << "\n";
+  }
+
+  // How many times each task was started: its RUNNING records in the status topic, each written by
+  // the worker that started it.
+  std::map<int, int> TaskStarts() {
+    std::map<int, int> starts;
+    for (int p = 0; p < 3; ++p) {
+      for (const auto& r : Read(target(), {"w-status", p})) {
+        if (!r.key || !r.value || r.key->rfind("status-task-mirror-a-", 0) != 0) continue;
+        if (r.value->find("\"state\":\"RUNNING\"") == std::string::npos) continue;
+        ++starts[std::stoi(r.key->substr(std::string("status-task-mirror-a-").size()))];
+      }
+    }
+    return starts;
+  }
+
+  // Task id -> worker id, from GET status.
+  std::map<int, std::string> Owners(int port) {
+    std::map<int, std::string> owners;
+    HttpReply r = Http(port, "GET", "/connectors/mirror-a/status");
+    if (r.status != 200) return owners;
+    auto doc = r.Json();
+    for (const auto& t : doc["tasks"].GetArray()) owners[t["id"].GetInt()] = t["worker_id"].GetString();
+    return owners;
+  }
 };
+
+TEST_F(WorkerClusterTest, AJoiningWorkerTakesItsShareAndTheTasksThatStayAreNotRestarted) {
+  std::vector<std::unique_ptr<InProcessWorker>> workers;
+  for (int i = 0; i < 2; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
+  for (auto& w : workers) ASSERT_NE(w, nullptr);
+  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 200));
+  ASSERT_EQ(Http(workers[0]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
+  std::map<std::string, int> seen;
+  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 2, &seen));
+  const std::map<int, std::string> before = Owners(workers[0]->port());
+  const std::map<int, int> starts_before = TaskStarts();
+
+  workers.push_back(InProcessWorker::Start(worker_props_));
+  ASSERT_NE(workers.back(), nullptr);
+  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 200, 200));
+  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 3, &seen));
+  const std::map<int, std::string> after = Owners(workers[0]->port());
+  const std::map<int, int> starts_after = TaskStarts();
+  int moved = 0;
+  for (const auto& [task, owner] : after) {
+    if (owner != before.at(task)) {
+      ++moved;
+      EXPECT_EQ(starts_after.at(task), starts_before.at(task) + 1) << "task " << task << " moved: started once more";
+    } else {
+      EXPECT_EQ(starts_after.at(task), starts_before.at(task)) << "task " << task << " stayed: it must not restart";
+    }
+  }
+  EXPECT_EQ(moved, 2) << "the new worker takes its share (6 tasks / 3 workers), nothing else moves";
+  std::cout << "[ report   ] a third worker joined: " << moved << " of 6 tasks moved, the other "
+            << 6 - moved << " kept running without a restart\n";
+  ExpectExactCopies();
+}
+
+TEST_F(WorkerClusterTest, AKilledWorkersTasksMoveAfterTheScheduledDelayAndNoRecordIsLost) {
+  const std::string dir = ::testing::TempDir() + "/ferry-cluster-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  const std::string file = WritePropertiesFile(dir + "/worker.properties", worker_props_);
+  std::vector<std::unique_ptr<WorkerProcess>> workers;
+  for (int i = 0; i < 3; ++i) {
+    workers.push_back(WorkerProcess::Start({"distributed", file}, dir + "/worker" + std::to_string(i) + ".log"));
+    ASSERT_NE(workers.back(), nullptr);
+    ASSERT_GT(workers.back()->port(), 0);
+  }
+  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 300));
+  ASSERT_EQ(Http(workers[0]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
+  std::map<std::string, int> seen;
+  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 3, &seen));
+  // Producers keep writing while a worker dies.
+  std::thread writer([&] {
+    for (int round = 0; round < 4; ++round) {
+      for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 300 + round * 100, 100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  workers[2]->Kill9();
+  writer.join();
+  // Evicted after session.timeout.ms, its work placed after scheduled.rebalance.max.delay.ms.
+  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 2, &seen));
+  ExpectNothingLost();
+}
 
 TEST_F(WorkerClusterTest, ThreeWorkersShareTheTasksAndALeavingWorkersTasksMoveWithNoRecordLost) {
   std::vector<std::unique_ptr<InProcessWorker>> workers;
