@@ -15,6 +15,7 @@
 #include "rest/connector_routes.h"
 #include "rest/cutover_routes.h"
 #include "rest/errors.h"
+#include "rest/forwarding.h"
 #include "rest/logger_routes.h"
 
 namespace ferry::rest {
@@ -114,7 +115,11 @@ bool HasBody(const httplib::Request& req) {
 
 }  // namespace
 
-Reply Reply::FromError(const Error& error) { return FromHttpError(ToHttp(error)); }
+Reply Reply::FromError(const Error& error) {
+  Reply reply = FromHttpError(ToHttp(error));
+  reply.forward_to_leader = error.code() == ErrorCode::kNotLeader;
+  return reply;
+}
 
 std::vector<std::string> RouteRequest::QueryValues(const std::string& key) const {
   std::vector<std::string> values;
@@ -273,8 +278,9 @@ void Server::Configure(httplib::Server& http, const Router& router) const {
     VLOG(1) << "REST " << req.method << " " << req.target << " -> " << res.status;
   });
 
-  auto serve = [&router](const httplib::Request& req, httplib::Response& res, std::string body) {
-    Reply reply = router.Dispatch(req.method, req.target, req.get_header_value("Content-Type"), std::move(body));
+  auto serve = [this, &router](const httplib::Request& req, httplib::Response& res, std::string body) {
+    Reply reply = router.Dispatch(req.method, req.target, req.get_header_value("Content-Type"), body);
+    if (reply.forward_to_leader) reply = ForwardToLeader(req, body, herder_.LeaderUrl());
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (!reply.body.empty()) res.set_content(reply.body, "application/json");

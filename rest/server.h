@@ -73,9 +73,12 @@ struct Reply {
   std::string body;  // JSON text, or empty
   std::vector<std::pair<std::string, std::string>> headers;
 
-  static Reply Json(int status, std::string body) { return Reply{status, std::move(body), {}}; }
-  static Reply Empty(int status) { return Reply{status, {}, {}}; }
-  static Reply FromError(const Error& error);  // ToHttp(error)
+  // The herder said only the leader may do this: the server forwards the request (forwarding.h).
+  bool forward_to_leader = false;
+
+  static Reply Json(int status, std::string body) { return Reply{status, std::move(body), {}, false}; }
+  static Reply Empty(int status) { return Reply{status, {}, {}, false}; }
+  static Reply FromError(const Error& error);  // ToHttp(error); kNotLeader also sets forward_to_leader
 };
 
 // A request as a route sees it.

@@ -14,6 +14,7 @@ namespace ferry::worker {
 namespace {
 
 constexpr std::chrono::milliseconds kFailureCheckEvery{500};
+constexpr std::chrono::milliseconds kFirstJoinWait{20000};  // a worker's first join, bounded
 
 Error ConnectorNotFound(const std::string& name) { return Error::NotFound("Connector " + name + " not found"); }
 
@@ -150,6 +151,31 @@ bool ConnectHerder::Owns(const std::string& connector) const {
 }
 
 bool ConnectHerder::Owns(const ConnectorTaskId& task) const { return !owned_ || owned_->tasks.count(task) > 0; }
+
+Result<> ConnectHerder::RequireLeader() const {
+  if (!group_) return Ok();
+  // A worker that is still forming its first group (seconds after start) lets the request wait for
+  // it, bounded, rather than refuse what it will be able to serve a moment later.
+  const auto deadline = std::chrono::steady_clock::now() + kFirstJoinWait;
+  WorkerAssignment now = group_->current();
+  while ((now.generation < 0 || now.leader_url.empty()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    now = group_->current();
+  }
+  if (now.generation < 0 || now.leader_url.empty()) {
+    return Error::Conflict(
+        "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.");
+  }
+  if (!now.is_leader) return Error(ErrorCode::kNotLeader, "This worker is not the leader (" + now.leader_url + " is)");
+  return Ok();
+}
+
+std::optional<std::string> ConnectHerder::LeaderUrl() {
+  if (!group_) return std::nullopt;
+  const WorkerAssignment now = group_->current();
+  if (now.leader_url.empty()) return std::nullopt;
+  return now.leader_url;
+}
 
 void ConnectHerder::RebalanceIfWorkChanged() {
   if (group_) group_->NotifyWorkChanged();
@@ -571,6 +597,7 @@ Result<connectors::ConfigInfos> ConnectHerder::Validate(const Properties& config
 Result<CreatedConnector> ConnectHerder::PutConnectorConfig(const std::string& name, const Properties& config,
                                                            std::optional<TargetState> initial_state,
                                                            bool allow_replace) {
+  FERRY_RETURN_IF_ERROR(RequireLeader());
   return Call<CreatedConnector>("writing the config of connector " + name, [=, this]() -> Result<CreatedConnector> {
     auto infos = Validate(config);
     if (!infos.ok()) return infos.error();
@@ -599,6 +626,7 @@ Result<CreatedConnector> ConnectHerder::PutConnectorConfig(const std::string& na
 
 Result<ConnectorInfo> ConnectHerder::PatchConnectorConfig(
     const std::string& name, const std::map<std::string, std::optional<std::string>>& patch) {
+  FERRY_RETURN_IF_ERROR(RequireLeader());
   auto state = Existing(name);
   if (!state.ok()) return state.error();
   Properties config = state->config;
@@ -687,6 +715,7 @@ Result<> ConnectHerder::SetTargetState(const std::string& name, TargetState stat
 }
 
 Result<> ConnectHerder::StopConnector(const std::string& name) {
+  FERRY_RETURN_IF_ERROR(RequireLeader());
   return CallVoid("stopping connector " + name, [=, this]() -> Result<> {
     if (auto state = Existing(name); !state.ok()) return Error::NotFound("Unknown connector " + name);
     // As Connect: an empty task set first, then the STOPPED target state.
@@ -698,6 +727,7 @@ Result<> ConnectHerder::StopConnector(const std::string& name) {
 }
 
 Result<> ConnectHerder::DeleteConnector(const std::string& name) {
+  FERRY_RETURN_IF_ERROR(RequireLeader());
   return CallVoid("deleting connector " + name, [=, this]() -> Result<> {
     if (auto state = Existing(name); !state.ok()) return state.error();
     FERRY_RETURN_IF_ERROR(configs_.RemoveConnectorConfig(name));
@@ -728,6 +758,7 @@ Result<std::vector<ConnectorOffset>> ConnectHerder::GetOffsets(const std::string
 }
 
 Result<std::string> ConnectHerder::AlterOffsets(const std::string& name, const std::vector<ConnectorOffset>& offsets) {
+  FERRY_RETURN_IF_ERROR(RequireLeader());
   return Call<std::string>("altering the offsets of connector " + name, [=, this]() -> Result<std::string> {
     auto state = Existing(name);
     if (!state.ok()) return state.error();
@@ -749,6 +780,7 @@ Result<std::string> ConnectHerder::AlterOffsets(const std::string& name, const s
 }
 
 Result<std::string> ConnectHerder::ResetOffsets(const std::string& name) {
+  FERRY_RETURN_IF_ERROR(RequireLeader());
   return Call<std::string>("resetting the offsets of connector " + name, [=, this]() -> Result<std::string> {
     auto state = Existing(name);
     if (!state.ok()) return state.error();

@@ -61,6 +61,7 @@ class ConnectHerder : public Herder {
   void Stop();
 
   ServerInfo Info() override;
+  std::optional<std::string> LeaderUrl() override;
   // kStarting until Start() has read the stores and started the herder thread; then a no-op queued
   // to the herder thread: kHealthy if it runs within health_check_timeout, else kUnhealthy, with
   // what the herder thread is doing as the detail.
@@ -132,6 +133,10 @@ class ConnectHerder : public Herder {
   bool Owns(const std::string& connector) const;
   bool Owns(const ConnectorTaskId& task) const;
   void RebalanceIfWorkChanged();
+  // Leader-only writes (Connect forwards them): kNotLeader on a follower, kConflict while no leader
+  // is known (after waiting, bounded, for a first join under way); Ok for the leader and for a
+  // cluster of one. Any thread.
+  Result<> RequireLeader() const;
   static ClusterWork WorkOf(const ClusterConfigState& snapshot);
   void RestartInstance(const std::string& name);
   void RestartTaskNow(const ConnectorTaskId& id, const Properties& config);

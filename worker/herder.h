@@ -1,7 +1,7 @@
 // Herder: the only way to change or inspect the connectors of a Ferry worker cluster. One method per
 // REST action, each returning within its deadline a value or an Error whose code decides the HTTP
 // status in one place (rest/errors.h): kNotFound 404, kConflict 409, kInvalidConfig 400,
-// kForbidden 403, kNotLeader (forward to the leader), anything else 500.
+// kForbidden 403, kNotLeader (the REST server forwards the request to LeaderUrl()), anything else 500.
 // Entities mirror Connect's REST entities field by field (../shared/reference/connect-rest.md §2).
 // Thread-safety: all methods may be called from any thread.
 #pragma once
@@ -91,6 +91,9 @@ class Herder {
   virtual ~Herder() = default;
 
   virtual ServerInfo Info() = 0;
+  // The REST URL of the cluster's leader, where leader-only requests go ("http://host:port/");
+  // nullopt while none is known or for a cluster of one.
+  virtual std::optional<std::string> LeaderUrl() { return std::nullopt; }
   // Never fails: a herder that cannot answer is kUnhealthy. May take Connect's health-check timeout.
   virtual WorkerHealth Health() = 0;
 

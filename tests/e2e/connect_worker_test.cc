@@ -236,7 +236,9 @@ TEST_F(ConnectWorkerTest, HealthIsStartingUntilTheStoresAreReadThenProbesTheHerd
             R"({"status":"healthy","message":"Worker has completed startup and is ready to handle requests."})");
 
   // With the worker's cluster down, writing a connector config holds the herder thread (up to its
-  // 30 s write timeout), and the probe queued behind it times out.
+  // 30 s write timeout), and the probe queued behind it times out. (Once the worker has joined its
+  // group: before that a write waits for the leader, not on the herder thread.)
+  ASSERT_TRUE(WaitFor([&] { return (*runtime)->herder().LeaderUrl().has_value(); }, seconds(30)));
   for (int b = 1; b <= 3; ++b) ASSERT_TRUE(target().SetBrokerDown(b).ok());
   std::thread put([&] { Http(*port, "PUT", "/connectors/stuck/config", ConnectorConfig(1)); });
   std::string last;

@@ -103,6 +103,34 @@ class WorkerClusterTest : public MirrorWorkerTest {
   }
 };
 
+TEST_F(WorkerClusterTest, WritesOnAFollowerAreForwardedToTheLeader) {
+  std::vector<std::unique_ptr<InProcessWorker>> workers;
+  for (int i = 0; i < 2; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
+  for (auto& w : workers) ASSERT_NE(w, nullptr);
+  auto url = [](InProcessWorker& w) { return "http://127.0.0.1:" + std::to_string(w.port()) + "/"; };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto a = workers[0]->herder().LeaderUrl();
+        auto b = workers[1]->herder().LeaderUrl();
+        return a && b && *a == *b;
+      },
+      seconds(60)));
+  InProcessWorker& follower = *workers[*workers[0]->herder().LeaderUrl() == url(*workers[0]) ? 1 : 0];
+  InProcessWorker& leader = *workers[*workers[0]->herder().LeaderUrl() == url(*workers[0]) ? 0 : 1];
+
+  // Created through the follower: the leader writes it, the answer comes back as the leader gave it.
+  HttpReply created = Http(follower.port(), "POST", "/connectors", "{\"name\":\"mirror-a\",\"config\":" + MirrorConfig(2) + "}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(std::string(created.Json()["name"].GetString()), "mirror-a");
+  EXPECT_EQ(Http(leader.port(), "GET", "/connectors").body, "[\"mirror-a\"]");
+  // A hop that was itself forwarded does not forward again.
+  HttpReply loop = Http(follower.port(), "DELETE", "/connectors/mirror-a?forward=false");
+  EXPECT_EQ(loop.status, 409) << loop.body;
+  EXPECT_NE(loop.body.find("conflicting operation"), std::string::npos) << loop.body;
+  EXPECT_EQ(Http(follower.port(), "DELETE", "/connectors/mirror-a").status, 204);
+  EXPECT_TRUE(WaitFor([&] { return Http(leader.port(), "GET", "/connectors").body == "[]"; }, seconds(30)));
+}
+
 TEST_F(WorkerClusterTest, AJoiningWorkerTakesItsShareAndTheTasksThatStayAreNotRestarted) {
   std::vector<std::unique_ptr<InProcessWorker>> workers;
   for (int i = 0; i < 2; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
