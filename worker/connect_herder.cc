@@ -80,6 +80,11 @@ Result<> ConnectHerder::Start(const std::string& worker_id) {
   configs_.SetListener([this](const ConfigEvent& event) {
     // On the config log's thread: hand the decision to the herder thread.
     const std::string name = event.connector;
+    if (event.kind == ConfigEvent::Kind::kRestartRequest && config_.group) {
+      const RestartRequest request = event.restart;
+      Enqueue("restarting connector " + name, [this, request] { RestartOwned(request); });
+      return;
+    }
     Enqueue("applying a config change of connector " + name, [this, name] { Reconcile(name); });
   });
   BeginStage("reading the stored connector configs");
@@ -653,6 +658,12 @@ Result<> ConnectHerder::RestartTask(const ConnectorTaskId& id) {
     if (id.task < 0 || id.task >= static_cast<int32_t>(state->task_configs.size())) {
       return Error::NotFound("Unknown task: " + id.ToString());
     }
+    if (!Owns(id)) {
+      // Connect forwards this to the task's worker; Ferry does not yet: say where to send it.
+      const auto status = statuses_.GetTask(id);
+      return Error::Conflict("Task " + id.ToString() + " runs on worker " +
+                             (status ? status->worker_id : std::string("(none yet)")) + "; send the restart there");
+    }
     if (state->target_state == TargetState::kStarted) {
       RestartTaskNow(id, state->task_configs[static_cast<size_t>(id.task)]);
     }
@@ -662,42 +673,69 @@ Result<> ConnectHerder::RestartTask(const ConnectorTaskId& id) {
 
 Result<std::optional<ConnectorStateInfo>> ConnectHerder::RestartConnector(const std::string& name, bool include_tasks,
                                                                           bool only_failed) {
+  FERRY_RETURN_IF_ERROR(RequireLeader());  // cluster mode: the leader writes the restart record
   return Call<std::optional<ConnectorStateInfo>>(
       "restarting connector " + name, [=, this]() -> Result<std::optional<ConnectorStateInfo>> {
         auto state = Existing(name);
         if (!state.ok()) return Error::NotFound("Unknown connector: " + name);
+        if (group_) {
+          // As Connect's leader: a restart-connector record, acted on by each worker for the
+          // instances it runs (RestartOwned); the answer shows the plan.
+          FERRY_RETURN_IF_ERROR(configs_.PutRestartRequest({name, include_tasks, only_failed}));
+          if (!include_tasks && !only_failed) return std::optional<ConnectorStateInfo>();
+          return std::optional<ConnectorStateInfo>(RestartPlan(name, *state, include_tasks, only_failed).state);
+        }
         if (!include_tasks && !only_failed) {
           RestartInstance(name);
           return std::optional<ConnectorStateInfo>();
         }
-        // Connect's restart plan: which instances restart, shown as RESTARTING in the answer.
-        ConnectorStateInfo plan = StateOf(name, *state);
-        const bool restart_connector = !only_failed || plan.connector.state == "FAILED";
-        std::vector<int32_t> restart_tasks;
-        if (include_tasks) {
-          for (TaskStateInfo& t : plan.tasks) {
-            if (!only_failed || t.state.state == "FAILED") restart_tasks.push_back(t.id);
-          }
-        }
-        if (restart_connector) plan.connector.state = "RESTARTING";
-        for (TaskStateInfo& t : plan.tasks) {
-          if (std::find(restart_tasks.begin(), restart_tasks.end(), t.id) != restart_tasks.end()) {
-            t.state.state = "RESTARTING";
-            t.state.trace.reset();
-          }
-        }
-        if (restart_connector) {
-          PutConnectorStatus(name, "RESTARTING");
-          RestartInstance(name);
-        }
-        for (int32_t id : restart_tasks) {
-          PutTaskStatus({name, id}, "RESTARTING");
-          if (state->target_state == TargetState::kStarted) {
-            RestartTaskNow({name, id}, state->task_configs[static_cast<size_t>(id)]);
-          }
-        }
-        return std::optional<ConnectorStateInfo>(std::move(plan));
+        const RestartPlanned plan = RestartPlan(name, *state, include_tasks, only_failed);
+        Restart(name, *state, plan);
+        return std::optional<ConnectorStateInfo>(plan.state);
       });
+}
+
+ConnectHerder::RestartPlanned ConnectHerder::RestartPlan(const std::string& name, const ConnectorConfigState& state,
+                                                         bool include_tasks, bool only_failed) const {
+  // Connect's restart plan: which instances restart, shown as RESTARTING in the answer.
+  RestartPlanned plan;
+  plan.state = StateOf(name, state);
+  plan.connector = !only_failed || plan.state.connector.state == "FAILED";
+  if (include_tasks) {
+    for (const TaskStateInfo& t : plan.state.tasks) {
+      if (!only_failed || t.state.state == "FAILED") plan.tasks.push_back(t.id);
+    }
+  }
+  if (plan.connector) plan.state.connector.state = "RESTARTING";
+  for (TaskStateInfo& t : plan.state.tasks) {
+    if (std::find(plan.tasks.begin(), plan.tasks.end(), t.id) != plan.tasks.end()) {
+      t.state.state = "RESTARTING";
+      t.state.trace.reset();
+    }
+  }
+  return plan;
+}
+
+void ConnectHerder::Restart(const std::string& name, const ConnectorConfigState& state, const RestartPlanned& plan) {
+  if (plan.connector && Owns(name)) {
+    PutConnectorStatus(name, "RESTARTING");
+    RestartInstance(name);
+  }
+  for (int32_t id : plan.tasks) {
+    if (!Owns(ConnectorTaskId{name, id})) continue;
+    PutTaskStatus({name, id}, "RESTARTING");
+    if (state.target_state == TargetState::kStarted) {
+      RestartTaskNow({name, id}, state.task_configs[static_cast<size_t>(id)]);
+    }
+  }
+}
+
+void ConnectHerder::RestartOwned(const RestartRequest& request) {
+  auto state = Existing(request.connector);
+  if (!state.ok()) return;  // deleted since
+  const RestartPlanned plan = RestartPlan(request.connector, *state, request.include_tasks, request.only_failed);
+  // A plain restart (no flags) restarts the connector instance only.
+  Restart(request.connector, *state, plan);
 }
 
 Result<> ConnectHerder::PauseConnector(const std::string& name) { return SetTargetState(name, TargetState::kPaused); }

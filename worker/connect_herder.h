@@ -139,6 +139,18 @@ class ConnectHerder : public Herder {
   Result<> RequireLeader() const;
   static ClusterWork WorkOf(const ClusterConfigState& snapshot);
   void RestartInstance(const std::string& name);
+  // Connect's restart plan for a request: which instances restart, and the answer showing them.
+  struct RestartPlanned {
+    ConnectorStateInfo state;  // RESTARTING where an instance restarts
+    bool connector = false;
+    std::vector<int32_t> tasks;
+  };
+  RestartPlanned RestartPlan(const std::string& name, const ConnectorConfigState& state, bool include_tasks,
+                             bool only_failed) const;
+  // Restarts the planned instances this worker runs.
+  void Restart(const std::string& name, const ConnectorConfigState& state, const RestartPlanned& plan);
+  // A restart-connector record from the config topic (cluster mode).
+  void RestartOwned(const RestartRequest& request);
   void RestartTaskNow(const ConnectorTaskId& id, const Properties& config);
   void StartTask(const ConnectorTaskId& id, const Properties& config);
   void StopTasks(const std::string& name, int32_t from_id);

@@ -103,7 +103,7 @@ class WorkerClusterTest : public MirrorWorkerTest {
   }
 };
 
-TEST_F(WorkerClusterTest, WritesOnAFollowerAreForwardedToTheLeader) {
+TEST_F(WorkerClusterTest, WritesAndRestartsOnAFollowerGoThroughTheLeaderAndRestartsReachEachWorker) {
   std::vector<std::unique_ptr<InProcessWorker>> workers;
   for (int i = 0; i < 2; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
   for (auto& w : workers) ASSERT_NE(w, nullptr);
@@ -119,7 +119,7 @@ TEST_F(WorkerClusterTest, WritesOnAFollowerAreForwardedToTheLeader) {
   InProcessWorker& leader = *workers[*workers[0]->herder().LeaderUrl() == url(*workers[0]) ? 0 : 1];
 
   // Created through the follower: the leader writes it, the answer comes back as the leader gave it.
-  HttpReply created = Http(follower.port(), "POST", "/connectors", "{\"name\":\"mirror-a\",\"config\":" + MirrorConfig(2) + "}");
+  HttpReply created = Http(follower.port(), "POST", "/connectors", "{\"name\":\"mirror-a\",\"config\":" + MirrorConfig(6) + "}");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(std::string(created.Json()["name"].GetString()), "mirror-a");
   EXPECT_EQ(Http(leader.port(), "GET", "/connectors").body, "[\"mirror-a\"]");
@@ -127,6 +127,26 @@ TEST_F(WorkerClusterTest, WritesOnAFollowerAreForwardedToTheLeader) {
   HttpReply loop = Http(follower.port(), "DELETE", "/connectors/mirror-a?forward=false");
   EXPECT_EQ(loop.status, 409) << loop.body;
   EXPECT_NE(loop.body.find("conflicting operation"), std::string::npos) << loop.body;
+
+  // A restart through the follower: the leader writes Connect's restart-connector record, and each
+  // worker restarts the instances it runs.
+  std::map<std::string, int> seen;
+  ASSERT_TRUE(WaitBalanced(leader.port(), 2, &seen));
+  const std::map<int, int> starts = TaskStarts();
+  HttpReply restart = Http(follower.port(), "POST", "/connectors/mirror-a/restart?includeTasks=true");
+  ASSERT_EQ(restart.status, 202) << restart.body;
+  EXPECT_NE(restart.body.find("RESTARTING"), std::string::npos) << restart.body;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const auto now = TaskStarts();
+        for (const auto& [task, n] : starts) {
+          if (!now.count(task) || now.at(task) != n + 1) return false;
+        }
+        return !RunningTasksByWorker(leader.port()).empty();
+      },
+      seconds(60)))
+      << "every task restarted once, on its own worker";
+
   EXPECT_EQ(Http(follower.port(), "DELETE", "/connectors/mirror-a").status, 204);
   EXPECT_TRUE(WaitFor([&] { return Http(leader.port(), "GET", "/connectors").body == "[]"; }, seconds(30)));
 }
