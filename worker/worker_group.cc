@@ -208,7 +208,8 @@ void WorkerGroup::Run() {
   group::GroupMember member(mc, group::ConnectionFactory(mc.client_id, clock), clock);
   self = &member;
   bool need_join = true;
-  std::optional<Clock::time_point> rejoin_at;
+  constexpr Clock::time_point kNever = Clock::time_point::max();
+  Clock::time_point rejoin_at = kNever;  // a scheduled rebalance
   const auto request_timeout = std::chrono::milliseconds(30000);
   for (;;) {
     {
@@ -225,8 +226,8 @@ void WorkerGroup::Run() {
       LOG(INFO) << "worker group: rebalancing: the connectors or their task counts changed";
       need_join = true;
     }
-    if (rejoin_at && Clock::now() >= *rejoin_at) {
-      rejoin_at.reset();
+    if (rejoin_at != kNever && Clock::now() >= rejoin_at) {
+      rejoin_at = kNever;
       need_join = true;  // a scheduled rebalance (lost work's delay, or a revocation backoff)
     }
     if (need_join) {
@@ -292,8 +293,7 @@ void WorkerGroup::Run() {
       need_join = true;
       continue;
     }
-    Clock::time_point until = poll->next_poll;
-    if (rejoin_at) until = std::min(until, *rejoin_at);
+    const Clock::time_point until = std::min(poll->next_poll, rejoin_at);
     if (!WaitUntil(until)) break;
   }
 
