@@ -106,10 +106,8 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
     auto topic = to_topics->find(p.to.topic);
     if (topic == to_topics->end() || topic->second <= p.to.partition) {
       p.blockers.push_back(p.to.ToString() + " does not exist on cluster " + plan.to_cluster);
-    } else if (forward) {
-      TranslateForward(p, options);
     } else {
-      TranslateBack(p, options);
+      Translate(p, forward, options);
     }
     plan.partitions.push_back(std::move(p));
   }
@@ -141,9 +139,8 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
   return plan;
 }
 
-void GroupCutover::TranslateForward(PartitionPlan& p, const MoveOptions& options) {
-  const TopicPartition& source = p.from;
-  const int64_t c = p.committed;
+void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& options) {
+  const TopicPartition& source = forward ? p.from : p.to;
   const auto covered = map_.Covered(source);
   if (covered) p.replicated_to = covered->next_source.value;
   auto watermarks = clusters_.source.Watermarks(source);
@@ -152,6 +149,27 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const MoveOptions& options
     return;
   }
   p.source_end = watermarks->high;
+  if (forward) {
+    TranslateForward(p, covered, *watermarks);
+  } else {
+    TranslateBack(p, covered);
+  }
+  if (p.translation == Translation::kApproximate && !options.allow_approximate) {
+    p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
+  }
+  if (p.translated && p.current && *p.current > *p.translated) {
+    p.waiting = false;  // no waiting clears this one
+    p.blockers.push_back("the group already committed " + At(p.to, *p.current) + ", past " +
+                         std::to_string(*p.translated) + ": it has read there; moving it" +
+                         (forward ? "" : " back") + " would read " + std::to_string(*p.current - *p.translated) +
+                         " record(s) twice");
+  }
+}
+
+void GroupCutover::TranslateForward(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered,
+                                    const kafka::Watermarks& watermarks) {
+  const TopicPartition& source = p.from;
+  const int64_t c = p.committed;
   auto exact = [&](int64_t target, std::string note) {
     p.translated = target;
     p.translation = Translation::kExact;
@@ -198,7 +216,7 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const MoveOptions& options
     auto next = first_record(c);
     if (!next) return;
     if (!*next) {
-      if (watermarks->low == watermarks->high) {
+      if (watermarks.low == watermarks.high) {
         // An empty partition: the mirror's first copy will land at the target's end.
         auto end = clusters_.target.Watermarks(p.to);
         if (!end.ok()) {
@@ -225,29 +243,12 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const MoveOptions& options
     p.translation = Translation::kApproximate;
     p.note = "by timestamp " + std::to_string((*next)->timestamp) + " of source offset " + std::to_string((*next)->offset);
   }
-  if (p.translation == Translation::kApproximate && !options.allow_approximate) {
-    p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
-  }
-  if (p.translated && p.current && *p.current > *p.translated) {
-    p.waiting = false;  // no waiting clears this one
-    p.blockers.push_back("the group already committed " + At(p.to, *p.current) + ", past " +
-                         std::to_string(*p.translated) + ": it has read there; moving it would read " +
-                         std::to_string(*p.current - *p.translated) + " record(s) twice");
-  }
 }
 
-void GroupCutover::TranslateBack(PartitionPlan& p, const MoveOptions& options) {
+void GroupCutover::TranslateBack(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered) {
   // `from` is the target partition, `to` the source partition.
   const TopicPartition& source = p.to;
   const int64_t u = p.committed;
-  const auto covered = map_.Covered(source);
-  if (covered) p.replicated_to = covered->next_source.value;
-  auto watermarks = clusters_.source.Watermarks(source);
-  if (!watermarks.ok()) {
-    p.blockers.push_back("cannot read the source partition: " + watermarks.error().message());
-    return;
-  }
-  p.source_end = watermarks->high;
   if (auto s = map_.TranslateBack(source, TargetOffset(u))) {
     p.translated = s->value;
     p.translation = Translation::kExact;
@@ -283,15 +284,6 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const MoveOptions& options) {
     p.translated = *s;
     p.translation = Translation::kApproximate;
     p.note = "by timestamp " + std::to_string((**next).timestamp) + " of target offset " + std::to_string((**next).offset);
-  }
-  if (p.translation == Translation::kApproximate && !options.allow_approximate) {
-    p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
-  }
-  if (p.translated && p.current && *p.current > *p.translated) {
-    p.waiting = false;  // no waiting clears this one
-    p.blockers.push_back("the group already committed " + At(p.to, *p.current) + ", past " +
-                         std::to_string(*p.translated) + ": it has read there; moving it back would read " +
-                         std::to_string(*p.current - *p.translated) + " record(s) twice");
   }
 }
 

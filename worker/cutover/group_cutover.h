@@ -133,8 +133,11 @@ class GroupCutover {
   };
   // The source partitions this mirror copies, each with its target partition.
   Result<std::vector<Pair>> MirroredPartitions();
-  void TranslateForward(PartitionPlan& p, const MoveOptions& options);
-  void TranslateBack(PartitionPlan& p, const MoveOptions& options);
+  // Translates `p` (the side it leaves -> the side it joins) and adds what blocks it.
+  void Translate(PartitionPlan& p, bool forward, const MoveOptions& options);
+  void TranslateForward(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered,
+                        const kafka::Watermarks& watermarks);
+  void TranslateBack(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered);
   // Commits `plan` to its destination, journalled; restores the previous offsets on failure.
   MoveReport Commit(GroupPlan plan);
 

@@ -29,6 +29,19 @@ std::optional<Error> PartitionError(const std::string& context, const rd_kafka_t
   return AdminError(context + " " + TopicPartition{p.topic, p.partition}.ToString(), p.err);
 }
 
+// The outcome of a group-offsets request: the first group or partition error, if any.
+Result<> CheckGroupResults(const std::string& what, const rd_kafka_group_result_t** groups, size_t count) {
+  if (count == 0) return Error::Internal(what + ": no answer for the group");
+  for (size_t g = 0; g < count; ++g) {
+    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[g])) return FromRdError(what, error);
+    const rd_kafka_topic_partition_list_t* answered = rd_kafka_group_result_partitions(groups[g]);
+    for (int i = 0; answered != nullptr && i < answered->cnt; ++i) {
+      if (auto error = PartitionError(what, answered->elems[i])) return *error;
+    }
+  }
+  return Ok();
+}
+
 GroupState ToGroupState(rd_kafka_consumer_group_state_t state) {
   if (state < RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN || state >= RD_KAFKA_CONSUMER_GROUP_STATE__CNT) {
     return GroupState::kUnknown;
@@ -523,15 +536,7 @@ Result<> RdKafkaAdmin::AlterConsumerGroupOffsets(const std::string& group, const
   size_t count = 0;
   const rd_kafka_group_result_t** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
       rd_kafka_event_AlterConsumerGroupOffsets_result(event->get()), &count);
-  if (count == 0) return Error::Internal(what + ": no answer for the group");
-  for (size_t g = 0; g < count; ++g) {
-    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[g])) return FromRdError(what, error);
-    const rd_kafka_topic_partition_list_t* answered = rd_kafka_group_result_partitions(groups[g]);
-    for (int i = 0; answered != nullptr && i < answered->cnt; ++i) {
-      if (auto error = PartitionError(what, answered->elems[i])) return *error;
-    }
-  }
-  return Ok();
+  return CheckGroupResults(what, groups, count);
 }
 
 Result<> RdKafkaAdmin::DeleteConsumerGroupOffsets(const std::string& group,
@@ -551,15 +556,7 @@ Result<> RdKafkaAdmin::DeleteConsumerGroupOffsets(const std::string& group,
   size_t count = 0;
   const rd_kafka_group_result_t** groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
       rd_kafka_event_DeleteConsumerGroupOffsets_result(event->get()), &count);
-  if (count == 0) return Error::Internal(what + ": no answer for the group");
-  for (size_t g = 0; g < count; ++g) {
-    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[g])) return FromRdError(what, error);
-    const rd_kafka_topic_partition_list_t* answered = rd_kafka_group_result_partitions(groups[g]);
-    for (int i = 0; answered != nullptr && i < answered->cnt; ++i) {
-      if (auto error = PartitionError(what, answered->elems[i])) return *error;
-    }
-  }
-  return Ok();
+  return CheckGroupResults(what, groups, count);
 }
 
 Result<GroupDescription> RdKafkaAdmin::DescribeConsumerGroupState(const std::string& group) {
