@@ -6,7 +6,7 @@ PACKAGES := cmake g++ make pkg-config curl librdkafka-dev rapidjson-dev libcpp-h
             libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build build-asan demo test bench clean
+.PHONY: deps build build-asan demo test bench bench-rebalance clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -32,6 +32,9 @@ test: build-asan
 
 bench: build
 	./build/tests/perf/mirror_bench
+
+bench-rebalance: build
+	./build/tests/perf/rebalance_bench
 
 clean:
 	rm -rf build build-asan

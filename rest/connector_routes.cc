@@ -345,97 +345,118 @@ Result<> CheckConnectorName(std::string_view name) {
   return Ok();
 }
 
-void AddConnectorRoutes(Router& router, Herder& herder) {
+void AddConnectorRoutes(Router& router, Herder& herder, const std::string& prefix) {
   using Body = Router::Body;
   Herder* h = &herder;
+  // Every route under `prefix`; a request the herder sends on to its leader goes to *this* herder's.
+  auto add = [&router, &prefix, h](std::string method, const std::string& pattern, RouteHandler handler,
+                                   Body body = Body::kNone) {
+    RouteHandler resolved = [h, handler = std::move(handler)](const RouteRequest& req) {
+      Reply reply = handler(req);
+      if (reply.forward_to_leader) reply.forward_to = h->LeaderUrl().value_or("");
+      return reply;
+    };
+    router.Add(std::move(method), pattern == "/" && !prefix.empty() ? prefix : prefix + pattern, std::move(resolved), body);
+  };
 
-  router.Add("GET", "/", [h](const RouteRequest&) { return Json(200, ToJson(h->Info())); });
-  router.Add("GET", "/health", [h](const RouteRequest&) { return Health(*h); });
+  add("GET", "/", [h](const RouteRequest&) { return Json(200, ToJson(h->Info())); });
+  add("GET", "/health", [h](const RouteRequest&) { return Health(*h); });
 
-  router.Add("GET", "/connectors", [h](const RouteRequest& req) { return ListConnectors(*h, req); });
-  router.Add(
+  add("GET", "/connectors", [h](const RouteRequest& req) { return ListConnectors(*h, req); });
+  add(
       "POST", "/connectors", [h](const RouteRequest& req) { return CreateConnector(*h, req); }, Body::kJson);
 
-  router.Add("GET", "/connectors/{connector}", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("GET", "/connectors/{connector}", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<worker::ConnectorInfo> info = h->GetConnector(name);
                return info.ok() ? Json(200, ToJson(*info)) : Fail(info.error());
              }));
-  router.Add("DELETE", "/connectors/{connector}", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("DELETE", "/connectors/{connector}", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<> done = h->DeleteConnector(name);
                return done.ok() ? Reply::Empty(204) : Fail(done.error());
              }));
 
-  router.Add("GET", "/connectors/{connector}/config", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("GET", "/connectors/{connector}/config", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<Properties> config = h->GetConnectorConfig(name);
                return config.ok() ? Json(200, ToJson(*config)) : Fail(config.error());
              }));
-  router.Add("PUT", "/connectors/{connector}/config",
+  add("PUT", "/connectors/{connector}/config",
              WithConnector(
                  [h](const RouteRequest& req, const std::string& name) { return PutConnectorConfig(*h, req, name); }),
              Body::kJson);
-  router.Add("PATCH", "/connectors/{connector}/config",
+  add("PATCH", "/connectors/{connector}/config",
              WithConnector(
                  [h](const RouteRequest& req, const std::string& name) { return PatchConnectorConfig(*h, req, name); }),
              Body::kJson);
 
-  router.Add("GET", "/connectors/{connector}/status", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("GET", "/connectors/{connector}/status", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<worker::ConnectorStateInfo> state = h->GetConnectorStatus(name);
                return state.ok() ? Json(200, ToJson(*state)) : Fail(state.error());
              }));
-  router.Add("GET", "/connectors/{connector}/tasks", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("GET", "/connectors/{connector}/tasks", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<std::vector<worker::TaskInfo>> tasks = h->GetTaskConfigs(name);
                return tasks.ok() ? Json(200, ToJson(*tasks)) : Fail(tasks.error());
              }));
   // Deprecated in Connect 3.7 and removed in 4.0; kept for tools written against 3.x.
-  router.Add("GET", "/connectors/{connector}/tasks-config",
+  add("GET", "/connectors/{connector}/tasks-config",
              WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<std::vector<worker::TaskInfo>> tasks = h->GetTaskConfigs(name);
                return tasks.ok() ? Json(200, TasksConfigToJson(*tasks)) : Fail(tasks.error());
              }));
-  router.Add("GET", "/connectors/{connector}/tasks/{task}/status",
+  add("GET", "/connectors/{connector}/tasks/{task}/status",
              WithTask([h](const RouteRequest&, const ConnectorTaskId& id) {
                Result<worker::TaskStateInfo> state = h->GetTaskStatus(id);
                return state.ok() ? Json(200, ToJson(*state)) : Fail(state.error());
              }));
-  router.Add("POST", "/connectors/{connector}/tasks/{task}/restart",
+  add("POST", "/connectors/{connector}/tasks/{task}/restart",
              WithTask([h](const RouteRequest&, const ConnectorTaskId& id) {
                Result<> done = h->RestartTask(id);
-               return done.ok() ? Reply::Empty(204) : Fail(done.error());
+               if (done.ok()) return Reply::Empty(204);
+               Reply reply = Fail(done.error());
+               if (done.error().code() == ErrorCode::kNotAssigned) reply.forward_to = h->TaskOwnerUrl(id).value_or("");
+               return reply;
              }));
+  // Internal: a worker's new task configs for the leader to write (signed; docs/rest.md).
+  add(
+      "POST", "/connectors/{connector}/tasks",
+      WithConnector([h](const RouteRequest& req, const std::string& name) {
+        Result<> done = h->PutTaskConfigs(name, req.body, req.signature);
+        return done.ok() ? Reply::Empty(204) : Fail(done.error());
+      }),
+      Router::Body::kJson);
 
-  router.Add(
+  add(
       "POST", "/connectors/{connector}/restart",
       WithConnector([h](const RouteRequest& req, const std::string& name) { return RestartConnector(*h, req, name); }));
-  router.Add("PUT", "/connectors/{connector}/pause", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("PUT", "/connectors/{connector}/pause", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<> done = h->PauseConnector(name);
                return done.ok() ? Reply::Empty(202) : Fail(done.error());
              }));
-  router.Add("PUT", "/connectors/{connector}/resume", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("PUT", "/connectors/{connector}/resume", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<> done = h->ResumeConnector(name);
                return done.ok() ? Reply::Empty(202) : Fail(done.error());
              }));
-  router.Add("PUT", "/connectors/{connector}/stop", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("PUT", "/connectors/{connector}/stop", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<> done = h->StopConnector(name);
                return done.ok() ? Reply::Empty(204) : Fail(done.error());
              }));
 
-  router.Add("GET", "/connectors/{connector}/topics", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("GET", "/connectors/{connector}/topics", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<std::vector<std::string>> topics = h->GetActiveTopics(name);
                return topics.ok() ? Json(200, ActiveTopicsToJson(name, *topics)) : Fail(topics.error());
              }));
-  router.Add("PUT", "/connectors/{connector}/topics/reset",
+  add("PUT", "/connectors/{connector}/topics/reset",
              WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<> done = h->ResetActiveTopics(name);
                return done.ok() ? Reply::Empty(202) : Fail(done.error());
              }));
 
-  router.Add("GET", "/connectors/{connector}/offsets", WithConnector([h](const RouteRequest&, const std::string& name) {
+  add("GET", "/connectors/{connector}/offsets", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<std::vector<worker::ConnectorOffset>> offsets = h->GetOffsets(name);
                if (!offsets.ok()) return Fail(offsets.error());
                Result<std::string> json = OffsetsToJson(*offsets);
                return json.ok() ? Json(200, std::move(json).value()) : Fail(json.error());
              }));
-  router.Add("PATCH", "/connectors/{connector}/offsets",
+  add("PATCH", "/connectors/{connector}/offsets",
              WithConnector([h](const RouteRequest& req, const std::string& name) {
                Result<std::vector<worker::ConnectorOffset>> offsets = ParseConnectorOffsets(req.body);
                if (!offsets.ok()) return Fail(offsets.error());
@@ -443,13 +464,13 @@ void AddConnectorRoutes(Router& router, Herder& herder) {
                return message.ok() ? Json(200, MessageToJson(*message)) : Fail(message.error());
              }),
              Body::kJson);
-  router.Add("DELETE", "/connectors/{connector}/offsets",
+  add("DELETE", "/connectors/{connector}/offsets",
              WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<std::string> message = h->ResetOffsets(name);
                return message.ok() ? Json(200, MessageToJson(*message)) : Fail(message.error());
              }));
 
-  router.Add("GET", "/connector-plugins", [h](const RouteRequest& req) {
+  add("GET", "/connector-plugins", [h](const RouteRequest& req) {
     // connectorsOnly defaults to true: sources and sinks only.
     const bool connectors_only = !req.HasQuery("connectorsOnly") || req.QueryFlag("connectorsOnly");
     std::vector<worker::PluginInfo> plugins = h->Plugins();
@@ -458,11 +479,11 @@ void AddConnectorRoutes(Router& router, Herder& herder) {
     }
     return Json(200, ToJson(plugins));
   });
-  router.Add("GET", "/connector-plugins/{plugin}/config", [h](const RouteRequest& req) {
+  add("GET", "/connector-plugins/{plugin}/config", [h](const RouteRequest& req) {
     Result<std::vector<connectors::ConfigKey>> keys = h->PluginConfig(req.params.at(0));
     return keys.ok() ? Json(200, ToJson(*keys)) : Fail(keys.error());
   });
-  router.Add(
+  add(
       "PUT", "/connector-plugins/{plugin}/config/validate",
       [h](const RouteRequest& req) { return ValidateConfig(*h, req); }, Body::kJson);
 }

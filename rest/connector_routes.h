@@ -1,6 +1,6 @@
 // The routes of Kafka Connect's RootResource, ConnectorsResource and ConnectorPluginsResource (every
-// endpoint of ../shared/reference/connect-rest.md §1 but the internal POST /connectors/{name}/tasks
-// and PUT /connectors/{name}/fence), each a thin wrapper that checks the request, calls the Herder and
+// endpoint of ../shared/reference/connect-rest.md §1, and the internal POST /connectors/{name}/tasks;
+// not PUT /connectors/{name}/fence), each a thin wrapper that checks the request, calls the Herder and
 // renders its answer with Connect's status codes. docs/rest.md lists them with examples.
 //
 // What is rejected before the Herder is called (so nothing is written):
@@ -15,6 +15,7 @@
 // Thread-safety: the routes may run concurrently (the Herder is thread-safe).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "rest/server.h"
@@ -23,7 +24,9 @@
 
 namespace ferry::rest {
 
-void AddConnectorRoutes(Router& router, worker::Herder& herder);
+// The routes for `herder`, under `prefix` ("" or e.g. "/A/B" for one flow of `ferry mirror-maker`, as
+// MM2's dedicated mode namespaces its herders).
+void AddConnectorRoutes(Router& router, worker::Herder& herder, const std::string& prefix = "");
 
 // A connector name taken from a request path: Error::BadRequest if it is empty after trimming,
 // contains '/' or "..", or contains an ISO control character (U+0000-U+001F, U+007F-U+009F).

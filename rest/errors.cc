@@ -40,6 +40,8 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kNotLeader: return 409;
+    case ErrorCode::kNotAssigned: return 409;
+    case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kTimeout:
     case ErrorCode::kKafka:
     case ErrorCode::kCorrupt:

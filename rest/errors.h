@@ -20,8 +20,8 @@ struct HttpError {
   std::string body;  // {"error_code":status,"message":"..."}
 };
 
-// kInvalidConfig 400, kForbidden 403, kNotFound 404, kConflict 409, kNotLeader 409 (what Connect
-// answers when a request cannot be forwarded to the leader), kTimeout 500 with a message starting
+// kInvalidConfig 400, kForbidden 403, kNotFound 404, kConflict 409, kNotLeader and kNotAssigned 409
+// (what Connect answers when a request cannot be forwarded to the leader or the owner), kUnavailable 503, kTimeout 500 with a message starting
 // "Request timed out.", anything else 500.
 int HttpStatus(ErrorCode code);
 HttpError ToHttp(const Error& error);

@@ -36,22 +36,25 @@ std::pair<std::string, std::string> SplitForward(const std::string& target) {
 
 }  // namespace
 
-Reply ForwardToLeader(const httplib::Request& request, const std::string& body, const std::optional<std::string>& leader_url) {
+Reply ForwardRequest(const httplib::Request& request, const std::string& body, const std::optional<std::string>& url) {
   const auto [target, forward] = SplitForward(request.target);
   if (forward == "false") {
     return Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance)");
   }
-  if (!leader_url || leader_url->empty()) {
+  if (!url || url->empty()) {
     return Conflict("Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.");
   }
-  std::string base = *leader_url;
+  std::string base = *url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   httplib::Client client(base);
   client.set_connection_timeout(10, 0);
   client.set_read_timeout(kForwardTimeoutSeconds, 0);
   client.set_write_timeout(kForwardTimeoutSeconds, 0);
   httplib::Headers headers;
-  if (request.has_header("Authorization")) headers.emplace("Authorization", request.get_header_value("Authorization"));
+  for (const std::string& name : {std::string("Authorization"), std::string(worker::kSignatureHeader),
+                                 std::string(worker::kSignatureAlgorithmHeader)}) {
+    if (request.has_header(name)) headers.emplace(name, request.get_header_value(name));
+  }
   const std::string path = target + (target.find('?') == std::string::npos ? "?" : "&") +
                            "forward=" + (forward == "true" ? "false" : "true");
   httplib::Request out;

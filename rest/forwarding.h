@@ -1,9 +1,10 @@
-// Forwarding a request the herder says only the leader may serve (kNotLeader), as Connect's
-// HerderRequestHandler does: the same method, path and body go to the leader's REST URL with a hidden
-// `forward` query parameter (a user's request has none; the first hop sends forward=true, a hop that
-// received forward=true sends forward=false, and one that received forward=false answers 409 instead
-// of forwarding again). Only the Authorization header is copied. The leader's answer is passed back
-// as it is; a transport failure is a 500 "IO Error trying to forward REST request: ...".
+// Forwarding a request the herder says only the leader may serve (kNotLeader) or only the worker
+// running a task may (kNotAssigned), as Connect's HerderRequestHandler does: the same method, path
+// and body go to that worker's REST URL with a hidden `forward` query parameter (a user's request
+// has none; the first hop sends forward=true, a hop that received forward=true sends forward=false,
+// and one that received forward=false answers 409 instead of forwarding again). Only the
+// Authorization header and the internal-request signature headers are copied. The answer is passed
+// back as it is; a transport failure is a 500 "IO Error trying to forward REST request: ...".
 // Thread-safety: a free function; each call uses its own HTTP client.
 #pragma once
 
@@ -18,6 +19,6 @@ struct Request;
 
 namespace ferry::rest {
 
-Reply ForwardToLeader(const httplib::Request& request, const std::string& body, const std::optional<std::string>& leader_url);
+Reply ForwardRequest(const httplib::Request& request, const std::string& body, const std::optional<std::string>& url);
 
 }  // namespace ferry::rest

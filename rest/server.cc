@@ -118,6 +118,7 @@ bool HasBody(const httplib::Request& req) {
 Reply Reply::FromError(const Error& error) {
   Reply reply = FromHttpError(ToHttp(error));
   reply.forward_to_leader = error.code() == ErrorCode::kNotLeader;
+  if (reply.forward_to_leader) reply.forward_to = "";  // routes that know a leader fill its URL in
   return reply;
 }
 
@@ -155,7 +156,7 @@ void Router::Add(std::string method, std::string_view pattern, RouteHandler hand
 }
 
 Reply Router::Dispatch(std::string_view method, std::string_view target, std::string_view content_type,
-                       std::string body) const {
+                       std::string body, worker::RequestSignature signature) const {
   const size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
   const std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
@@ -205,6 +206,7 @@ Reply Router::Dispatch(std::string_view method, std::string_view target, std::st
   }
   request.query = ParseQuery(query);
   request.body = std::move(body);
+  request.signature = std::move(signature);
   try {
     return match->handler(request);
   } catch (const std::exception& e) {  // Ferry throws nothing; a library might (e.g. bad_alloc)
@@ -217,14 +219,18 @@ Reply Router::Dispatch(std::string_view method, std::string_view target, std::st
 }
 
 Server::Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover)
-    : herder_(herder), config_(std::move(config)), loggers_(std::make_unique<LoggerLevels>()) {
-  AddConnectorRoutes(router_, herder_);
+    : Server({Namespace{"", &herder}}, std::move(config)) {
+  if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
+}
+
+Server::Server(std::vector<Namespace> herders, RestConfig config)
+    : config_(std::move(config)), loggers_(std::make_unique<LoggerLevels>()) {
+  for (const Namespace& n : herders) AddConnectorRoutes(router_, *n.herder, n.prefix);
   if (!config_.admin_listeners) {
     AddLoggerRoutes(router_, *loggers_);
   } else if (!config_.admin_listeners->empty()) {
     AddLoggerRoutes(admin_router_, *loggers_);
   }  // else: admin.listeners is empty, Connect's way of switching the admin routes off
-  if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
 }
 
 Server::~Server() { Stop(); }
@@ -279,8 +285,13 @@ void Server::Configure(httplib::Server& http, const Router& router) const {
   });
 
   auto serve = [this, &router](const httplib::Request& req, httplib::Response& res, std::string body) {
-    Reply reply = router.Dispatch(req.method, req.target, req.get_header_value("Content-Type"), body);
-    if (reply.forward_to_leader) reply = ForwardToLeader(req, body, herder_.LeaderUrl());
+    worker::RequestSignature signature;
+    for (auto [name, field] : {std::pair{worker::kSignatureHeader, &signature.signature},
+                               std::pair{worker::kSignatureAlgorithmHeader, &signature.algorithm}}) {
+      if (req.has_header(std::string(name))) *field = req.get_header_value(std::string(name));
+    }
+    Reply reply = router.Dispatch(req.method, req.target, req.get_header_value("Content-Type"), body, signature);
+    if (reply.forward_to) reply = ForwardRequest(req, body, *reply.forward_to);
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (!reply.body.empty()) res.set_content(reply.body, "application/json");

@@ -73,11 +73,13 @@ struct Reply {
   std::string body;  // JSON text, or empty
   std::vector<std::pair<std::string, std::string>> headers;
 
-  // The herder said only the leader may do this: the server forwards the request (forwarding.h).
+  // The herder said only the leader may do this (the route sets forward_to to the leader's URL).
   bool forward_to_leader = false;
+  // Set: the server forwards the request to this worker's URL (forwarding.h); "": none known (409).
+  std::optional<std::string> forward_to;
 
-  static Reply Json(int status, std::string body) { return Reply{status, std::move(body), {}, false}; }
-  static Reply Empty(int status) { return Reply{status, {}, {}, false}; }
+  static Reply Json(int status, std::string body) { return Reply{status, std::move(body), {}, false, {}}; }
+  static Reply Empty(int status) { return Reply{status, {}, {}, false, {}}; }
   static Reply FromError(const Error& error);  // ToHttp(error); kNotLeader also sets forward_to_leader
 };
 
@@ -87,6 +89,8 @@ struct RouteRequest {
   std::vector<std::string> params;                // the `{...}` segments of the pattern, percent-decoded, in order
   std::multimap<std::string, std::string> query;  // percent-decoded, '+' as space
   std::string body;
+  // The request's signature headers (internal requests between workers, KIP-507).
+  worker::RequestSignature signature;
 
   bool HasQuery(const std::string& key) const { return query.contains(key); }
   std::vector<std::string> QueryValues(const std::string& key) const;
@@ -109,7 +113,7 @@ class Router {
   // Routes one request. `target` is the raw request target ("/connectors/a%2Fb?expand=status").
   // Never throws; a handler that throws is answered 500.
   Reply Dispatch(std::string_view method, std::string_view target, std::string_view content_type,
-                 std::string body) const;
+                 std::string body, worker::RequestSignature signature = {}) const;
 
  private:
   struct Route {
@@ -123,8 +127,16 @@ class Router {
 
 class Server {
  public:
+  // A herder's routes under a path prefix ("" for a worker's one herder).
+  struct Namespace {
+    std::string prefix;
+    worker::Herder* herder = nullptr;
+  };
+
   // With `cutover`, the server also serves Ferry's /ferry/ routes (rest/cutover_routes.h).
   Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover = nullptr);
+  // Several herders, each under its prefix (`ferry mirror-maker`: "/A/B" for the flow A->B).
+  Server(std::vector<Namespace> herders, RestConfig config);
   ~Server();  // Stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -154,7 +166,6 @@ class Server {
   Result<> Listen(Listener& listener);
   void Configure(httplib::Server& http, const Router& router) const;
 
-  worker::Herder& herder_;
   const RestConfig config_;
   std::unique_ptr<LoggerLevels> loggers_;
   Router router_;

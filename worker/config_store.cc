@@ -209,6 +209,20 @@ Result<> ConfigStore::PutTargetState(const std::string& name, TargetState state)
   return Write({{std::string(kTargetStatePrefix) + name, TargetStateValue(state)}}, Clock::now() + write_timeout_);
 }
 
+Result<> ConfigStore::PutSessionKey(const SessionKey& key) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("key");
+  w.String(Base64Encode(key.key).c_str());
+  w.Key("algorithm");
+  w.String(key.algorithm.c_str());
+  w.Key("creation-timestamp");
+  w.Int64(key.creation_ms);
+  w.EndObject();
+  return Write({{std::string(kSessionKey), ToString(buffer)}}, Clock::now() + write_timeout_);
+}
+
 Result<> ConfigStore::PutRestartRequest(const RestartRequest& request) {
   return Write({{std::string(kRestartPrefix) + request.connector, RestartValue(request)}},
                Clock::now() + write_timeout_);
@@ -233,8 +247,10 @@ void ConfigStore::OnRecord(const kafka::LogRecord& record) {
         ApplyCommit(key.substr(kCommitPrefix.size()), record, events);
       } else if (StartsWith(key, kRestartPrefix)) {
         ApplyRestartRequest(key.substr(kRestartPrefix.size()), record, events);
-      } else if (StartsWith(key, kTaskCountPrefix) || key == kSessionKey || StartsWith(key, kLoggerPrefix)) {
-        // Exactly-once task counts, request-signing keys and cluster log levels: not used by Ferry.
+      } else if (key == kSessionKey) {
+        ApplySessionKey(record);
+      } else if (StartsWith(key, kTaskCountPrefix) || StartsWith(key, kLoggerPrefix)) {
+        // Exactly-once task counts and cluster log levels: not used by Ferry.
         VLOG(1) << "Skipping config record '" << key << "' (a feature Ferry does not use)";
       } else {
         LOG(WARNING) << "Ignoring config record with unknown key '" << key << "' at offset " << record.offset;
@@ -380,6 +396,31 @@ void ConfigStore::ApplyRestartRequest(const std::string& connector, const kafka:
     *out = it->value.GetBool();
   }
   events.push_back({ConfigEvent::Kind::kRestartRequest, connector, request});
+}
+
+void ConfigStore::ApplySessionKey(const kafka::LogRecord& record) {
+  // Never logs the key itself.
+  if (!record.value) {
+    LOG(ERROR) << "Ignoring session key record at offset " << record.offset << ": it has no value";
+    return;
+  }
+  auto doc = ParseObject(std::string(kSessionKey), *record.value);
+  if (!doc) return;
+  auto key = doc->FindMember("key");
+  auto algorithm = doc->FindMember("algorithm");
+  auto created = doc->FindMember("creation-timestamp");
+  if (key == doc->MemberEnd() || !key->value.IsString() || algorithm == doc->MemberEnd() ||
+      !algorithm->value.IsString() || created == doc->MemberEnd() || !created->value.IsInt64()) {
+    LOG(ERROR) << "Ignoring session key record at offset " << record.offset
+               << ": it needs a string 'key', a string 'algorithm' and an integer 'creation-timestamp'";
+    return;
+  }
+  auto bytes = Base64Decode(std::string_view(key->value.GetString(), key->value.GetStringLength()));
+  if (!bytes.ok() || bytes->empty()) {
+    LOG(ERROR) << "Ignoring session key record at offset " << record.offset << ": 'key' is not Base64";
+    return;
+  }
+  state_.session_key = SessionKey{std::move(*bytes), algorithm->value.GetString(), created->value.GetInt64()};
 }
 
 }  // namespace ferry::worker

@@ -19,6 +19,7 @@
 #include "worker/common/result.h"
 #include "worker/common/types.h"
 #include "worker/kafka/log.h"
+#include "worker/request_signature.h"
 
 namespace ferry::worker {
 
@@ -33,6 +34,7 @@ struct ConnectorConfigState {
 struct ClusterConfigState {
   int64_t offset = -1;  // the config topic offset read up to (last record + 1); -1: nothing read
   std::map<std::string, ConnectorConfigState> connectors;
+  std::optional<SessionKey> session_key;  // the leader's latest request-signing key (KIP-507)
 };
 
 struct RestartRequest {
@@ -79,6 +81,8 @@ class ConfigStore {
   // `{"state":<legacy>,"state.v2":<state>}`; STOPPED is written as PAUSED in the legacy field.
   Result<> PutTargetState(const std::string& name, TargetState state);
   Result<> PutRestartRequest(const RestartRequest& request);
+  // `session-key` {"key":<Base64>,"algorithm":...,"creation-timestamp":<ms>}, as Connect's leader writes it.
+  Result<> PutSessionKey(const SessionKey& key);
 
  private:
   void OnRecord(const kafka::LogRecord& record);
@@ -88,6 +92,7 @@ class ConfigStore {
   void ApplyTaskConfig(const std::string& key, const kafka::LogRecord& record);
   void ApplyCommit(const std::string& connector, const kafka::LogRecord& record, std::vector<ConfigEvent>& events);
   void ApplyRestartRequest(const std::string& connector, const kafka::LogRecord& record, std::vector<ConfigEvent>& events);
+  void ApplySessionKey(const kafka::LogRecord& record);
   // Sends `records` in order, flushes, reads to the end, all before `deadline`.
   Result<> Write(const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
                  std::chrono::steady_clock::time_point deadline);

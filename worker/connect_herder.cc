@@ -9,12 +9,15 @@
 #include "connectors/mirror_config.h"
 #include "connectors/mirror_offsets.h"
 #include "connectors/registry.h"
+#include "worker/internal_requests.h"
 
 namespace ferry::worker {
 namespace {
 
 constexpr std::chrono::milliseconds kFailureCheckEvery{500};
 constexpr std::chrono::milliseconds kFirstJoinWait{20000};  // a worker's first join, bounded
+constexpr std::chrono::milliseconds kTaskConfigRetry{250};   // Connect's backoff for a failed send
+constexpr std::chrono::milliseconds kTaskConfigSendTimeout{15000};
 
 Error ConnectorNotFound(const std::string& name) { return Error::NotFound("Connector " + name + " not found"); }
 
@@ -143,6 +146,8 @@ ClusterWork ConnectHerder::WorkOf(const ClusterConfigState& snapshot) {
 void ConnectHerder::ApplyAssignment(const WorkerAssignment& assignment) {
   owned_ = assignment.owned;
   generation_ = assignment.generation;
+  // The config has been read at least as far as the leader's when it assigned (read_config_to).
+  assigned_work_ = WorkOf(configs_.Snapshot()).task_counts;
   std::set<std::string> touched;
   for (const auto* part : {&assignment.revoked, &assignment.assigned}) {
     touched.insert(part->connectors.begin(), part->connectors.end());
@@ -184,6 +189,57 @@ std::optional<std::string> ConnectHerder::LeaderUrl() {
 
 void ConnectHerder::RebalanceIfWorkChanged() {
   if (group_) group_->NotifyWorkChanged();
+}
+
+Result<> ConnectHerder::RequireNoPendingRebalance() const {
+  if (!group_ || generation_ < 0 || WorkOf(configs_.Snapshot()).task_counts == assigned_work_) return Ok();
+  return Error::Conflict(
+      "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config "
+      "change)");
+}
+
+bool ConnectHerder::Sessioned() const { return group_ && config_.group->protocol == group::ConnectProtocol::kSessioned; }
+
+void ConnectHerder::MaintainSessionKey() {
+  if (!Sessioned() || !group_->current().is_leader) return;
+  const std::optional<SessionKey> key = configs_.Snapshot().session_key;
+  const int64_t now = NowMs();
+  if (key && now - key->creation_ms < config_.inter_worker_key_ttl.count()) return;
+  auto fresh = NewSessionKey(now, config_.inter_worker_key_algorithm);
+  if (!fresh.ok()) {
+    LOG(ERROR) << "no session key for internal requests: " << fresh.error().message();
+    return;
+  }
+  if (auto r = configs_.PutSessionKey(*fresh); !r.ok()) {
+    LOG(WARNING) << "session key not written (retried shortly): " << r.error().message();
+    return;
+  }
+  LOG(INFO) << (key ? "rotated" : "wrote") << " the session key for internal requests";
+}
+
+Result<> ConnectHerder::WriteTaskConfigs(const std::string& name, const std::vector<Properties>& task_configs) {
+  if (!group_ || group_->current().is_leader) return configs_.PutTaskConfigs(name, task_configs);
+  // As Connect: only the leader writes task configs; the worker running the connector sends them.
+  const WorkerAssignment now = group_->current();
+  if (now.leader_url.empty()) return Error::Conflict("no known leader to send the task configs of " + name + " to");
+  FERRY_RETURN_IF_ERROR(SendTaskConfigs(now.leader_url, config_.rest_namespace, name, task_configs, configs_.Snapshot().session_key,
+                                        config_.inter_worker_signature_algorithm, kTaskConfigSendTimeout));
+  LOG(INFO) << "sent " << task_configs.size() << " task config(s) of " << name << " to the leader at " << now.leader_url;
+  return Ok();
+}
+
+void ConnectHerder::RetryTaskConfigs() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = task_config_retry_.begin(); it != task_config_retry_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    const std::string name = it->first;
+    it = task_config_retry_.erase(it);
+    reconfigure_.insert(name);
+    Reconcile(name);
+  }
 }
 
 void ConnectHerder::Stop() {
@@ -293,7 +349,11 @@ void ConnectHerder::Run() {
       run(std::move(job.what), job.fn);
     }
     if (std::chrono::steady_clock::now() >= next_check) {
-      run("checking for failed tasks", [this] { CheckFailures(); });
+      run("checking for failed tasks", [this] {
+        CheckFailures();
+        MaintainSessionKey();
+        RetryTaskConfigs();
+      });
       next_check = std::chrono::steady_clock::now() + kFailureCheckEvery;
     }
   }
@@ -393,8 +453,7 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
   }
   if (Owns(name)) PutConnectorStatus(name, state.target_state == TargetState::kPaused ? "PAUSED" : "RUNNING");
 
-  // The connector's worker writes its task configs. (In Connect the leader does, sent there by the
-  // connector's worker; with cooperative rebalancing one instance runs at a time, so one writer.)
+  // New task configs go to the config topic, written by the leader alone (WriteTaskConfigs).
   if (regenerate) {
     auto generated = worker_.TaskConfigs(name, MaxTasks(state.config));
     if (!generated.ok()) {
@@ -402,10 +461,17 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
       return;
     }
     if (*generated != state.task_configs || state.inconsistent) {
-      if (auto r = configs_.PutTaskConfigs(name, *generated); !r.ok()) {
-        LOG(ERROR) << "task configs of " << name << " not written: " << r.error().message();
-        PutConnectorStatus(name, "FAILED", r.error().ToString());
-        return;
+      if (auto r = WriteTaskConfigs(name, *generated); !r.ok()) {
+        if (group_) {
+          // The leader may be moving (a rebalance) or not have a session key yet: try again soon,
+          // as Connect does; the tasks keep running with the configs they have.
+          LOG(WARNING) << "task configs of " << name << " not written (retrying): " << r.error().message();
+          task_config_retry_[name] = std::chrono::steady_clock::now() + kTaskConfigRetry;
+        } else {
+          LOG(ERROR) << "task configs of " << name << " not written: " << r.error().message();
+          PutConnectorStatus(name, "FAILED", r.error().ToString());
+          return;
+        }
       }
       const ClusterConfigState updated = configs_.Snapshot();
       auto it = updated.connectors.find(name);
@@ -604,6 +670,7 @@ Result<CreatedConnector> ConnectHerder::PutConnectorConfig(const std::string& na
                                                            bool allow_replace) {
   FERRY_RETURN_IF_ERROR(RequireLeader());
   return Call<CreatedConnector>("writing the config of connector " + name, [=, this]() -> Result<CreatedConnector> {
+    FERRY_RETURN_IF_ERROR(RequireNoPendingRebalance());
     auto infos = Validate(config);
     if (!infos.ok()) return infos.error();
     if (infos->error_count > 0) {
@@ -653,16 +720,18 @@ Result<ConnectorInfo> ConnectHerder::PatchConnectorConfig(
 
 Result<> ConnectHerder::RestartTask(const ConnectorTaskId& id) {
   return CallVoid("restarting task " + id.ToString(), [=, this]() -> Result<> {
+    FERRY_RETURN_IF_ERROR(RequireNoPendingRebalance());
     auto state = Existing(id.connector);
     if (!state.ok()) return Error::NotFound("Unknown connector: " + id.connector);
     if (id.task < 0 || id.task >= static_cast<int32_t>(state->task_configs.size())) {
       return Error::NotFound("Unknown task: " + id.ToString());
     }
     if (!Owns(id)) {
-      // Connect forwards this to the task's worker; Ferry does not yet: say where to send it.
-      const auto status = statuses_.GetTask(id);
-      return Error::Conflict("Task " + id.ToString() + " runs on worker " +
-                             (status ? status->worker_id : std::string("(none yet)")) + "; send the restart there");
+      // As Connect: the leader sends the request on to the task's worker, anyone else to the leader.
+      if (group_ && group_->current().is_leader) {
+        return Error(ErrorCode::kNotAssigned, "Cannot restart task since it is not assigned to this member");
+      }
+      return Error(ErrorCode::kNotLeader, "Cannot restart task since it is not assigned to this member");
     }
     if (state->target_state == TargetState::kStarted) {
       RestartTaskNow(id, state->task_configs[static_cast<size_t>(id.task)]);
@@ -671,11 +740,40 @@ Result<> ConnectHerder::RestartTask(const ConnectorTaskId& id) {
   });
 }
 
+std::optional<std::string> ConnectHerder::TaskOwnerUrl(const ConnectorTaskId& id) {
+  // The status topic names the worker that last started the task (its advertised host:port).
+  const auto status = statuses_.GetTask(id);
+  if (!status || status->worker_id.empty() || status->worker_id == config_.worker_id) return std::nullopt;
+  return "http://" + status->worker_id + "/";  // the request's own path carries any namespace
+}
+
+Result<> ConnectHerder::PutTaskConfigs(const std::string& name, const std::string& body,
+                                       const RequestSignature& signature) {
+  if (!group_) {
+    return Error(ErrorCode::kUnsupported,
+                 "A worker that is not a member of a cluster does not support externally setting task configurations.");
+  }
+  if (Sessioned()) {
+    FERRY_RETURN_IF_ERROR(
+        VerifyRequest(configs_.Snapshot().session_key, signature, body, config_.inter_worker_verification_algorithms));
+  }
+  auto task_configs = ParseTaskConfigsJson(body);
+  if (!task_configs.ok()) return task_configs.error();
+  FERRY_RETURN_IF_ERROR(RequireLeader());
+  return CallVoid("writing the task configs of connector " + name, [=, this]() -> Result<> {
+    auto state = Existing(name);
+    if (!state.ok()) return state.error();
+    if (*task_configs == state->task_configs && !state->inconsistent) return Ok();
+    return configs_.PutTaskConfigs(name, *task_configs);
+  });
+}
+
 Result<std::optional<ConnectorStateInfo>> ConnectHerder::RestartConnector(const std::string& name, bool include_tasks,
                                                                           bool only_failed) {
   FERRY_RETURN_IF_ERROR(RequireLeader());  // cluster mode: the leader writes the restart record
   return Call<std::optional<ConnectorStateInfo>>(
       "restarting connector " + name, [=, this]() -> Result<std::optional<ConnectorStateInfo>> {
+        FERRY_RETURN_IF_ERROR(RequireNoPendingRebalance());
         auto state = Existing(name);
         if (!state.ok()) return Error::NotFound("Unknown connector: " + name);
         if (group_) {
@@ -767,6 +865,7 @@ Result<> ConnectHerder::StopConnector(const std::string& name) {
 Result<> ConnectHerder::DeleteConnector(const std::string& name) {
   FERRY_RETURN_IF_ERROR(RequireLeader());
   return CallVoid("deleting connector " + name, [=, this]() -> Result<> {
+    FERRY_RETURN_IF_ERROR(RequireNoPendingRebalance());
     if (auto state = Existing(name); !state.ok()) return state.error();
     FERRY_RETURN_IF_ERROR(configs_.RemoveConnectorConfig(name));
     Reconcile(name);

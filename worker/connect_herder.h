@@ -1,8 +1,8 @@
 // ConnectHerder: the Herder of a Ferry worker. It keeps Connect's state in the three stores, decides
 // what must run and has the Worker run it. One thread (the herder thread) owns every decision: REST
 // calls, config-topic events, connector requests and failure checks are queued to it and run one at
-// a time, so no decision races another. Today a worker is a cluster of one: it runs every connector
-// and task itself; group membership and assignment slot in at Reconcile() (docs/architecture.md).
+// a time, so no decision races another. In a cluster (HerderConfig::group) it runs only what the
+// group's leader assigns it; alone, everything (docs/architecture.md).
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
@@ -41,6 +41,15 @@ struct HerderConfig {
   std::chrono::milliseconds request_timeout{90000};
   std::chrono::milliseconds health_check_timeout{10000};  // Connect's (fixed there)
   std::chrono::milliseconds store_timeout{30000};
+  // This herder's path prefix on its REST server: "" for a worker, "/A/B" for a flow of `ferry
+  // mirror-maker` (where the leader's URL is its node's, shared by several herders).
+  std::string rest_namespace;
+  // Inter-worker request signing (`sessioned` protocol, KIP-507): the leader's key lifetime and
+  // algorithm, the algorithm this worker signs with, and those it accepts.
+  std::chrono::milliseconds inter_worker_key_ttl{3600000};
+  std::string inter_worker_key_algorithm = "HmacSHA256";
+  std::string inter_worker_signature_algorithm = "HmacSHA256";
+  std::vector<std::string> inter_worker_verification_algorithms = {"HmacSHA256"};
   // Set: a member of the Connect cluster `group->group_id`, running what the leader assigns (its
   // url comes from worker_id at Start). Unset: a cluster of one, running everything.
   std::optional<WorkerGroupConfig> group;
@@ -77,6 +86,8 @@ class ConnectHerder : public Herder {
   Result<std::vector<TaskInfo>> GetTaskConfigs(const std::string& name) override;
   Result<TaskStateInfo> GetTaskStatus(const ConnectorTaskId& id) override;
   Result<> RestartTask(const ConnectorTaskId& id) override;
+  std::optional<std::string> TaskOwnerUrl(const ConnectorTaskId& id) override;
+  Result<> PutTaskConfigs(const std::string& name, const std::string& body, const RequestSignature& signature) override;
   Result<std::optional<ConnectorStateInfo>> RestartConnector(const std::string& name, bool include_tasks,
                                                              bool only_failed) override;
   Result<> PauseConnector(const std::string& name) override;
@@ -133,6 +144,17 @@ class ConnectHerder : public Herder {
   bool Owns(const std::string& connector) const;
   bool Owns(const ConnectorTaskId& task) const;
   void RebalanceIfWorkChanged();
+  // As Connect's checkRebalanceNeeded: the connectors or their task counts changed since the last
+  // assignment, so the cluster is about to rebalance and writes wait (409) until it has.
+  Result<> RequireNoPendingRebalance() const;
+  // Internal requests are signed under the `sessioned` protocol.
+  bool Sessioned() const;
+  // The leader writes a session key when there is none or it is older than its lifetime.
+  void MaintainSessionKey();
+  // New task configs of `name`: written by the leader (or a cluster of one), sent to it by anyone
+  // else. A failed send is retried shortly (the connector stays marked for reconfiguration).
+  Result<> WriteTaskConfigs(const std::string& name, const std::vector<Properties>& task_configs);
+  void RetryTaskConfigs();
   // Leader-only writes (Connect forwards them): kNotLeader on a follower, kConflict while no leader
   // is known (after waiting, bounded, for a first join under way); Ok for the leader and for a
   // cluster of one. Any thread.
@@ -181,6 +203,9 @@ class ConnectHerder : public Herder {
   // Herder-thread state.
   std::optional<ConnectorsAndTasks> owned_;  // what the group assigned here; nullopt: everything
   int32_t generation_ = 0;                    // the group generation, written into statuses
+  std::map<std::string, int32_t> assigned_work_;  // connectors' task counts when last assigned
+  // Connectors whose task configs could not reach the leader, and when to try again.
+  std::map<std::string, std::chrono::steady_clock::time_point> task_config_retry_;
   std::map<std::string, Running> running_;
   std::set<std::string> reconfigure_;          // connectors that asked for new task configs
   std::set<ConnectorTaskId> reported_failed_;  // task failures already published

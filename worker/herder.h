@@ -15,6 +15,7 @@
 #include "connectors/config_def.h"
 #include "worker/common/result.h"
 #include "worker/common/types.h"
+#include "worker/request_signature.h"
 
 namespace ferry::worker {
 
@@ -112,7 +113,19 @@ class Herder {
   virtual Result<std::vector<TaskInfo>> GetTaskConfigs(const std::string& name) = 0;
   virtual Result<TaskStateInfo> GetTaskStatus(const ConnectorTaskId& id) = 0;
 
+  // kNotAssigned on the leader when another worker runs the task (the REST server forwards the
+  // request to TaskOwnerUrl()), kNotLeader on a follower that does not run it.
   virtual Result<> RestartTask(const ConnectorTaskId& id) = 0;
+  // The REST URL of the worker running task `id` ("http://host:port/"); nullopt if unknown.
+  virtual std::optional<std::string> TaskOwnerUrl(const ConnectorTaskId&) { return std::nullopt; }
+  // Internal, between workers (POST /connectors/{name}/tasks): the worker running connector `name`
+  // sends its new task configs to the leader, which alone writes them. `body` is the request body
+  // (Connect's JSON array of string maps), checked against `signature` under the `sessioned`
+  // protocol before it is read.
+  virtual Result<> PutTaskConfigs(const std::string& name, const std::string& body, const RequestSignature& signature) {
+    (void)name, (void)body, (void)signature;
+    return Error(ErrorCode::kUnsupported, "this worker takes no internal requests");
+  }
   // Without flags: restarts the connector instance, returns nullopt (204). With either flag:
   // returns the state with RESTARTING where instances will restart (202).
   virtual Result<std::optional<ConnectorStateInfo>> RestartConnector(const std::string& name, bool include_tasks,

@@ -79,7 +79,8 @@ Result<std::optional<WorkerGroupConfig>> GroupConfig(const WorkerConfig& config)
 
 }  // namespace
 
-Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig& config) {
+Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig& config,
+                                                             const std::string& rest_namespace) {
   std::unique_ptr<WorkerRuntime> rt(new WorkerRuntime());
   rt->distributed_ = config.mode == WorkerMode::kDistributed;
   if (rt->distributed_) {
@@ -102,6 +103,11 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
   hc.offset_flush_interval = std::chrono::milliseconds(config.offset_flush_interval_ms);
   hc.offset_flush_timeout = std::chrono::milliseconds(config.offset_flush_timeout_ms);
   hc.kafka_cluster_id = ClusterId(config.AdminProps());
+  hc.rest_namespace = rest_namespace;
+  hc.inter_worker_key_ttl = std::chrono::milliseconds(config.inter_worker_key_ttl_ms);
+  hc.inter_worker_key_algorithm = config.inter_worker_key_algorithm;
+  hc.inter_worker_signature_algorithm = config.inter_worker_signature_algorithm;
+  hc.inter_worker_verification_algorithms = config.inter_worker_verification_algorithms;
   if (rt->distributed_) {
     auto group = GroupConfig(config);
     if (!group.ok()) return group.error();

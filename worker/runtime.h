@@ -19,8 +19,10 @@ namespace ferry::worker {
 
 class WorkerRuntime {
  public:
-  // Creates the logs, stores and herder; nothing runs yet.
-  static Result<std::unique_ptr<WorkerRuntime>> Create(const WorkerConfig& config);
+  // Creates the logs, stores and herder; nothing runs yet. `rest_namespace` is the herder's path
+  // prefix on the REST server ("" for a worker; "/A/B" for a flow of `ferry mirror-maker`).
+  static Result<std::unique_ptr<WorkerRuntime>> Create(const WorkerConfig& config,
+                                                       const std::string& rest_namespace = "");
   ~WorkerRuntime();
   WorkerRuntime(const WorkerRuntime&) = delete;
   WorkerRuntime& operator=(const WorkerRuntime&) = delete;

@@ -301,20 +301,21 @@ std::vector<KeySpec> DistributedKeys() {
            "Only the librdkafka mock cluster needs it (it completes a sync on the leader's request alone).",
            Between(0, 10000)),
        Use::kFerry},
-      {Key("inter.worker.key.ttl.ms", kInt, "3600000", kLow, "Internal request key lifetime (not used).",
+      {Key("inter.worker.key.ttl.ms", kInt, "3600000", kLow,
+           "How long the leader's internal request signing key lives before it writes a new one.",
            Between(0, INT_MAX)),
-       Use::kIgnored},
+       Use::kFerry},
       {Key("inter.worker.key.generation.algorithm", kString, "HmacSHA256", kLow,
-           "Internal request key algorithm (not used by Ferry)."),
-       Use::kIgnored},
-      {NullDefault("inter.worker.key.size", kInt, kLow, "Internal request key size (not used by Ferry)."),
+           "Algorithm of the internal request signing key.", OneOf({"HmacSHA1", "HmacSHA256", "HmacSHA384", "HmacSHA512"})),
+       Use::kFerry},
+      {NullDefault("inter.worker.key.size", kInt, kLow, "Internal request key size (Ferry's keys are 256 bits)."),
        Use::kIgnored},
       {Key("inter.worker.signature.algorithm", kString, "HmacSHA256", kLow,
-           "Internal request signature algorithm (not used by Ferry)."),
-       Use::kIgnored},
+           "Algorithm with which this worker signs internal requests.", OneOf({"HmacSHA1", "HmacSHA256", "HmacSHA384", "HmacSHA512"})),
+       Use::kFerry},
       {Key("inter.worker.verification.algorithms", kList, "HmacSHA256", kLow,
-           "Internal request verification algorithms (not used by Ferry)."),
-       Use::kIgnored},
+           "Algorithms this worker accepts on internal requests.", OneOf({"HmacSHA1", "HmacSHA256", "HmacSHA384", "HmacSHA512"})),
+       Use::kFerry},
       {Key("metadata.recovery.strategy", kString, "none", kLow, "Client metadata recovery strategy.",
            OneOf({"none", "rebootstrap"}, /*case_insensitive=*/true)),
        Use::kClient},
@@ -506,6 +507,10 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mod
     c.rebalance_timeout_ms = p.GetInt(kRebalanceTimeoutMs);
     c.scheduled_rebalance_max_delay_ms = p.GetInt(kScheduledRebalanceMaxDelayMs);
     c.leader_sync_delay_ms = p.GetInt(kLeaderSyncDelayMs);
+    c.inter_worker_key_ttl_ms = p.GetInt("inter.worker.key.ttl.ms");
+    c.inter_worker_key_algorithm = p.GetString("inter.worker.key.generation.algorithm");
+    c.inter_worker_signature_algorithm = p.GetString("inter.worker.signature.algorithm");
+    c.inter_worker_verification_algorithms = p.GetList("inter.worker.verification.algorithms");
     c.worker_sync_timeout_ms = p.GetInt(kWorkerSyncTimeoutMs);
     c.worker_unsync_backoff_ms = p.GetInt(kWorkerUnsyncBackoffMs);
     c.config_topic = p.GetString(kConfigTopic);

@@ -102,6 +102,11 @@ struct WorkerConfig {
   int32_t rebalance_timeout_ms = 60000;
   int32_t scheduled_rebalance_max_delay_ms = 300000;
   int32_t leader_sync_delay_ms = 0;  // ferry.group.leader.sync.delay.ms (the mock cluster's sync order)
+  // Signing of inter-worker requests (KIP-507; the `sessioned` protocol).
+  int32_t inter_worker_key_ttl_ms = 3600000;
+  std::string inter_worker_key_algorithm = "HmacSHA256";
+  std::string inter_worker_signature_algorithm = "HmacSHA256";
+  std::vector<std::string> inter_worker_verification_algorithms = {"HmacSHA256"};
   int32_t worker_sync_timeout_ms = 3000;
   int32_t worker_unsync_backoff_ms = 300000;
 

@@ -90,6 +90,14 @@ void WorkerGroup::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void WorkerGroup::StopWithoutLeavingForTest() {
+  {
+    std::lock_guard lock(mu_);
+    leave_on_stop_ = false;
+  }
+  Stop();
+}
+
 void WorkerGroup::RequestRebalance(const std::string& reason) {
   {
     std::lock_guard lock(mu_);
@@ -115,6 +123,19 @@ bool WorkerGroup::LeaderSeesNewWork() const {
 WorkerAssignment WorkerGroup::current() const {
   std::lock_guard lock(mu_);
   return current_;
+}
+
+void WorkerGroup::RevokeAllBeforeEagerJoin() {
+  // Eager (Connect's "default" protocol): a member stops everything before it rejoins, so that no
+  // task can run on its old and its new worker at once, whatever order the members apply in.
+  WorkerAssignment none = current();
+  if (none.owned.empty()) return;
+  none.revoked = none.owned;
+  none.assigned = {};
+  none.owned = {};
+  callbacks_.apply(none);
+  std::lock_guard lock(mu_);
+  current_ = none;
 }
 
 bool WorkerGroup::WaitUntil(Clock::time_point until) {
@@ -208,6 +229,7 @@ void WorkerGroup::Run() {
   group::GroupMember member(mc, group::ConnectionFactory(mc.client_id, clock), clock);
   self = &member;
   bool need_join = true;
+  bool eager = false;  // the last assignment came under the eager protocol
   constexpr Clock::time_point kNever = Clock::time_point::max();
   Clock::time_point rejoin_at = kNever;  // a scheduled rebalance
   const auto request_timeout = std::chrono::milliseconds(30000);
@@ -231,6 +253,7 @@ void WorkerGroup::Run() {
       need_join = true;  // a scheduled rebalance (lost work's delay, or a revocation backoff)
     }
     if (need_join) {
+      if (eager) RevokeAllBeforeEagerJoin();
       auto joined = member.Join(clock.Now() + config_.rebalance_timeout + std::chrono::seconds(10));
       if (!joined.ok()) {
         LOG(WARNING) << "worker group: joining " << config_.group_id << " failed: " << joined.error().message();
@@ -276,6 +299,7 @@ void WorkerGroup::Run() {
         std::lock_guard lock(mu_);
         current_ = next;
       }
+      eager = wire->version == 0;
       // Cooperative: what was released is placed in a follow-up round, which this rejoin starts.
       need_join = wire->version > 0 && !next.revoked.empty();
       if (wire->delay_ms > 0) rejoin_at = Clock::now() + std::chrono::milliseconds(wire->delay_ms);
@@ -297,6 +321,10 @@ void WorkerGroup::Run() {
     if (!WaitUntil(until)) break;
   }
 
+  {
+    std::lock_guard lock(mu_);
+    if (!leave_on_stop_) return;  // a simulated crash: the GroupMember closes its connection unannounced
+  }
   // Leaving: release everything, then tell the coordinator, so the others take over at once.
   WorkerAssignment bye = current();
   bye.revoked = bye.owned;

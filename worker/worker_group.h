@@ -3,8 +3,9 @@
 // (group::GroupMember speaks the wire); when this worker leads, it assigns connectors and tasks with
 // Connect's assignors (worker/assignor.h) from the config topic as it has read it. Each assignment is
 // handed to the herder, which stops what was revoked and starts what was assigned, before the
-// membership goes on: so under the incremental cooperative protocol nothing runs in two places, and
-// what is not revoked keeps running through a rebalance.
+// membership goes on. Under the eager protocol a member stops everything before it rejoins (as
+// Connect); under the incremental cooperative one only what the leader revokes, and what is not
+// revoked keeps running through a rebalance. Either way nothing runs in two places.
 //
 // The mock cluster completes a sync as soon as the leader's SyncGroup arrives and answers a later
 // follower with an error (mock-cluster.md); `leader_sync_delay` lets followers sync first there.
@@ -71,6 +72,10 @@ class WorkerGroup {
   Result<> Start();
   // Revokes everything this worker runs (through `apply`), leaves the group, joins the thread.
   void Stop();
+  // For tests and benchmarks that simulate a crashed worker inside one process: stops and joins the
+  // thread without revoking anything and without LeaveGroup, as a killed process would, so the
+  // coordinator notices only when the session times out. Stop() afterwards does nothing more.
+  void StopWithoutLeavingForTest();
   // Asks for a rebalance now.
   void RequestRebalance(const std::string& reason);
   // The config topic changed: the leader rebalances if the connectors or their task counts differ
@@ -84,6 +89,8 @@ class WorkerGroup {
   void Run();
   // Waits until `until`, a Stop() or a RequestRebalance(); returns false once stopping.
   bool WaitUntil(std::chrono::steady_clock::time_point until);
+  // Under the eager protocol: applies the revocation of everything this worker runs.
+  void RevokeAllBeforeEagerJoin();
   // True if this worker leads and the work differs from what it last assigned.
   bool LeaderSeesNewWork() const;
   // This worker's JoinGroup metadata for `protocol`, describing what it runs now.
@@ -96,6 +103,7 @@ class WorkerGroup {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;                 // guarded by mu_
+  bool leave_on_stop_ = true;             // false: a simulated crash; guarded by mu_
   std::optional<std::string> rebalance_;  // a requested rebalance's reason; guarded by mu_
   bool work_changed_ = false;             // guarded by mu_
   std::map<std::string, int32_t> assigned_work_;  // task counts of the leader's last round; mu_

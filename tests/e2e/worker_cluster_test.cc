@@ -10,8 +10,10 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "tests/support/mirror_worker_test.h"
+#include "worker/request_signature.h"
 
 namespace ferry::testing {
 namespace {
@@ -80,22 +82,23 @@ class WorkerClusterTest : public MirrorWorkerTest {
 
   // How many times each task was started: its RUNNING records in the status topic, each written by
   // the worker that started it.
-  std::map<int, int> TaskStarts() {
+  std::map<int, int> TaskStarts(const std::string& connector = "mirror-a") {
+    const std::string prefix = "status-task-" + connector + "-";
     std::map<int, int> starts;
     for (int p = 0; p < 3; ++p) {
       for (const auto& r : Read(target(), {"w-status", p})) {
-        if (!r.key || !r.value || r.key->rfind("status-task-mirror-a-", 0) != 0) continue;
+        if (!r.key || !r.value || r.key->rfind(prefix, 0) != 0) continue;
         if (r.value->find("\"state\":\"RUNNING\"") == std::string::npos) continue;
-        ++starts[std::stoi(r.key->substr(std::string("status-task-mirror-a-").size()))];
+        ++starts[std::stoi(r.key->substr(prefix.size()))];
       }
     }
     return starts;
   }
 
   // Task id -> worker id, from GET status.
-  std::map<int, std::string> Owners(int port) {
+  std::map<int, std::string> Owners(int port, const std::string& connector = "mirror-a") {
     std::map<int, std::string> owners;
-    HttpReply r = Http(port, "GET", "/connectors/mirror-a/status");
+    HttpReply r = Http(port, "GET", "/connectors/" + connector + "/status");
     if (r.status != 200) return owners;
     auto doc = r.Json();
     for (const auto& t : doc["tasks"].GetArray()) owners[t["id"].GetInt()] = t["worker_id"].GetString();
@@ -149,6 +152,85 @@ TEST_F(WorkerClusterTest, WritesAndRestartsOnAFollowerGoThroughTheLeaderAndResta
 
   EXPECT_EQ(Http(follower.port(), "DELETE", "/connectors/mirror-a").status, 204);
   EXPECT_TRUE(WaitFor([&] { return Http(leader.port(), "GET", "/connectors").body == "[]"; }, seconds(30)));
+}
+
+TEST_F(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndTaskRestartsReachTheTasksWorker) {
+  ASSERT_TRUE(source().CreateTopic("events", 6).ok());
+  ASSERT_TRUE(target().CreateTopic("A.events", 6).ok());
+  std::vector<std::unique_ptr<InProcessWorker>> workers;
+  for (int i = 0; i < 2; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
+  for (auto& w : workers) ASSERT_NE(w, nullptr);
+  auto url = [](InProcessWorker& w) { return "http://127.0.0.1:" + std::to_string(w.port()) + "/"; };
+  ASSERT_TRUE(WaitFor([&] { return workers[0]->herder().LeaderUrl() && workers[1]->herder().LeaderUrl(); }, seconds(60)));
+  const bool first_leads = *workers[0]->herder().LeaderUrl() == url(*workers[0]);
+  InProcessWorker& leader = *workers[first_leads ? 0 : 1];
+  InProcessWorker& follower = *workers[first_leads ? 1 : 0];
+
+  // A config change starts a rebalance; until it is done, writes answer 409 (Connect's
+  // RebalanceNeededException), and a client retries.
+  ASSERT_EQ(Http(leader.port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
+  HttpReply stale = HttpOnce(leader.port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, "events"));
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_NE(stale.body.find("stale configuration"), std::string::npos) << stale.body;
+  ASSERT_EQ(Http(leader.port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, "events")).status, 201);
+
+  // Two connectors on two workers: one connector runs on the follower, which sends its task configs
+  // to the leader to write. Both end with their 6 tasks running.
+  std::map<std::string, std::string> connector_worker;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const char* name : {"mirror-a", "mirror-b"}) {
+          HttpReply r = Http(follower.port(), "GET", std::string("/connectors/") + name + "/status");
+          if (r.status != 200) return false;
+          auto doc = r.Json();
+          if (std::string(doc["connector"]["state"].GetString()) != "RUNNING" || doc["tasks"].Size() != 6) return false;
+          for (const auto& t : doc["tasks"].GetArray()) {
+            if (std::string(t["state"].GetString()) != "RUNNING") return false;
+          }
+          connector_worker[name] = doc["connector"]["worker_id"].GetString();
+        }
+        return true;
+      },
+      seconds(90)));
+  EXPECT_NE(connector_worker["mirror-a"], connector_worker["mirror-b"]) << "one connector instance on each worker";
+
+  // The leader's session key is in the config topic (never shown in REST); internal requests must
+  // carry a signature made with it.
+  bool key_written = false;
+  for (const auto& r : Read(target(), {"w-configs", 0})) key_written |= r.key && *r.key == "session-key";
+  EXPECT_TRUE(key_written);
+  httplib::Client leader_http("127.0.0.1", leader.port());
+  const std::string body = "[{\"task.index\":\"0\"}]";
+  auto unsigned_post = leader_http.Post("/connectors/mirror-a/tasks", body, "application/json");
+  ASSERT_TRUE(unsigned_post);
+  EXPECT_EQ(unsigned_post->status, 400) << unsigned_post->body;
+  EXPECT_NE(unsigned_post->body.find("missing required signature"), std::string::npos) << unsigned_post->body;
+  httplib::Headers forged{{std::string(worker::kSignatureHeader), worker::Base64Encode(std::string(32, 'x'))},
+                          {std::string(worker::kSignatureAlgorithmHeader), "HmacSHA256"}};
+  auto forged_post = leader_http.Post("/connectors/mirror-a/tasks", forged, body, "application/json");
+  ASSERT_TRUE(forged_post);
+  EXPECT_EQ(forged_post->status, 403) << forged_post->body;
+  EXPECT_EQ(Http(leader.port(), "GET", "/connectors/mirror-a/tasks").Json().Size(), 6u) << "nothing written";
+
+  // A task's restart sent to a worker that does not run it reaches the one that does, once.
+  const std::map<int, std::string> owners = Owners(leader.port(), "mirror-b");
+  const std::string follower_id = "127.0.0.1:" + std::to_string(follower.port());
+  for (InProcessWorker* via : {&leader, &follower}) {
+    const bool via_leader = via == &leader;
+    int task = -1;
+    for (const auto& [id, owner] : owners) {
+      if ((owner == follower_id) == via_leader) task = id;  // a task the receiving worker does not run
+    }
+    ASSERT_GE(task, 0);
+    const std::map<int, int> before = TaskStarts("mirror-b");
+    HttpReply restarted = Http(via->port(), "POST", "/connectors/mirror-b/tasks/" + std::to_string(task) + "/restart");
+    EXPECT_EQ(restarted.status, 204) << restarted.body;
+    EXPECT_TRUE(WaitFor([&] { return TaskStarts("mirror-b")[task] == before.at(task) + 1; }, seconds(30)))
+        << "task " << task << " restarted through the " << (via_leader ? "leader" : "follower");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::map<int, int> after = TaskStarts("mirror-b");
+    for (const auto& [id, n] : before) EXPECT_EQ(after[id], n + (id == task ? 1 : 0)) << "task " << id;
+  }
 }
 
 TEST_F(WorkerClusterTest, AJoiningWorkerTakesItsShareAndTheTasksThatStayAreNotRestarted) {

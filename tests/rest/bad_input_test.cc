@@ -292,7 +292,7 @@ std::vector<Case> Cases() {
       {"DELETE /connectors", "DELETE", "/connectors", "", 405, "HTTP 405 Method Not Allowed"},
       {"POST on pause", "POST", "/connectors/mirror-a/pause", "", 405, "HTTP 405 Method Not Allowed"},
       {"GET on restart", "GET", "/connectors/mirror-a/restart", "", 405, "HTTP 405 Method Not Allowed"},
-      {"internal task configs endpoint", "POST", "/connectors/mirror-a/tasks", "[]", 405,
+      {"PUT on the internal task configs endpoint", "PUT", "/connectors/mirror-a/tasks", "[]", 405,
        "HTTP 405 Method Not Allowed"},
       {"PUT on the logger list", "PUT", "/admin/loggers", R"({"level":"DEBUG"})", 405, "HTTP 405 Method Not Allowed"},
       {"TRACE", "TRACE", "/connectors", "", 405, "HTTP 405 Method Not Allowed"},

@@ -27,13 +27,13 @@ class MirrorWorkerTest : public TwoClustersTest {
     worker_props_ = DistributedWorkerProps(target().bootstrap_servers(), "w");
   }
 
-  // The MirrorSourceConnector config (JSON) for `orders`. The mock has no config or ACL admin API:
+  // The MirrorSourceConnector config (JSON) for `topic`. The mock has no config or ACL admin API:
   // those syncs are tested against FakeAdmin elsewhere.
-  std::string MirrorConfig(int tasks_max) {
+  std::string MirrorConfig(int tasks_max, const std::string& topic = "orders") {
     return "{\"connector.class\":\"MirrorSourceConnector\",\"source.cluster.alias\":\"A\",\"target.cluster.alias\":\"B\","
            "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
            "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ","
-           "\"topics\":\"orders\",\"tasks.max\":\"" + std::to_string(tasks_max) + "\","
+           "\"topics\":\"" + topic + "\",\"tasks.max\":\"" + std::to_string(tasks_max) + "\","
            "\"source.consumer.fetch.wait.max.ms\":\"50\",\"refresh.topics.enabled\":\"false\","
            "\"sync.topic.configs.enabled\":\"false\",\"sync.topic.acls.enabled\":\"false\"}";
   }

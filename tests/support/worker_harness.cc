@@ -25,7 +25,7 @@ rapidjson::Document HttpReply::Json() const {
   return doc;
 }
 
-HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body) {
+HttpReply HttpOnce(int port, const std::string& method, const std::string& path, const std::string& body) {
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(5);
   client.set_read_timeout(120);
@@ -44,6 +44,18 @@ HttpReply Http(int port, const std::string& method, const std::string& path, con
   }
   if (!res) return {};
   return {res->status, res->body};
+}
+
+HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    HttpReply reply = HttpOnce(port, method, path, body);
+    if (reply.status != 409 || reply.body.find("stale configuration") == std::string::npos ||
+        std::chrono::steady_clock::now() > deadline) {
+      return reply;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 Properties DistributedWorkerProps(const std::string& bootstrap, const std::string& prefix) {
@@ -114,7 +126,7 @@ std::string WritePropertiesFile(const std::string& path, const Properties& props
   return path;
 }
 
-CommandResult RunFerry(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+CommandResult RunFerry(const std::vector<std::string>& args, std::chrono::seconds timeout, bool with_stderr) {
   CommandResult result;
   int out_pipe[2];
   if (pipe(out_pipe) != 0) return result;
@@ -123,7 +135,11 @@ CommandResult RunFerry(const std::vector<std::string>& args, std::chrono::second
   if (pid == 0) {
     dup2(out_pipe[1], STDOUT_FILENO);
     const int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) dup2(null, STDERR_FILENO);
+    if (with_stderr) {
+      dup2(out_pipe[1], STDERR_FILENO);
+    } else if (null >= 0) {
+      dup2(null, STDERR_FILENO);
+    }
     close(out_pipe[0]);
     std::string binary = FERRY_BINARY;
     std::vector<std::string> copy = args;

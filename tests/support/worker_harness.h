@@ -27,6 +27,9 @@ struct HttpReply {
 };
 
 // Sends one request to 127.0.0.1:`port`; `body` is JSON text (may be empty).
+HttpReply HttpOnce(int port, const std::string& method, const std::string& path, const std::string& body = "");
+// The same, sent again (for up to 60 s) while a worker cluster answers 409 "stale configuration":
+// writes wait for the rebalance a config change starts, as Connect's clients retry them.
 HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body = "");
 
 // Worker properties for a distributed worker on `bootstrap` with topics of `prefix`; the topics are
@@ -68,12 +71,14 @@ class WorkerProcess {
   int port_ = 0;
 };
 
-// Runs `ferry <args>` to its end (killed after `timeout`); its exit code (-1 if killed) and stdout.
+// Runs `ferry <args>` to its end (killed after `timeout`); its exit code (-1 if killed) and stdout
+// (with stderr too when `with_stderr`).
 struct CommandResult {
   int exit_code = -1;
   std::string out;
 };
-CommandResult RunFerry(const std::vector<std::string>& args, std::chrono::seconds timeout = std::chrono::seconds(60));
+CommandResult RunFerry(const std::vector<std::string>& args, std::chrono::seconds timeout = std::chrono::seconds(60),
+                       bool with_stderr = false);
 
 // Writes `props` as a .properties file; returns its path.
 std::string WritePropertiesFile(const std::string& path, const Properties& props);

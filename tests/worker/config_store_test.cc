@@ -382,3 +382,34 @@ TEST_F(ConfigStoreTest, TwoWorkersOnOneTopicSeeEachOthersWrites) {
 
 }  // namespace
 }  // namespace ferry::worker
+
+namespace ferry::worker {
+namespace {
+
+TEST_F(ConfigStoreTest, SessionKeysRoundTripInConnectsFormatAndTheLatestCounts) {
+  StartStore();
+  // As a Java leader writes it (Base64 of the key's bytes).
+  Java("session-key", R"({"key":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","algorithm":"HmacSHA256","creation-timestamp":1700000000000})");
+  Refresh();
+  auto key = store_.Snapshot().session_key;
+  ASSERT_TRUE(key.has_value());
+  std::string bytes;
+  for (int i = 0; i < 32; ++i) bytes += static_cast<char>(i);
+  EXPECT_EQ(*key, (SessionKey{bytes, "HmacSHA256", 1700000000000}));
+
+  const SessionKey next{"0123456789abcdef0123456789abcdef", "HmacSHA512", 1700000360000};
+  const size_t before = log_.records().size();
+  ASSERT_TRUE(store_.PutSessionKey(next).ok());
+  EXPECT_EQ(Written(before), std::vector<std::string>{
+                                 R"(session-key => {"key":"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=","algorithm":"HmacSHA512","creation-timestamp":1700000360000})"});
+  EXPECT_EQ(store_.Snapshot().session_key, next);
+
+  // A malformed record is skipped; the last good key stays.
+  Java("session-key", R"({"key":"not base64!","algorithm":"HmacSHA256","creation-timestamp":1})");
+  Java("session-key", R"({"key":"AAEC"})");
+  Refresh();
+  EXPECT_EQ(store_.Snapshot().session_key, next);
+}
+
+}  // namespace
+}  // namespace ferry::worker

@@ -232,6 +232,12 @@ TEST(WorkerConfigTest, InvalidValuesNameTheKey) {
        "preparing, enabled"},
       {{{"metrics.num.samples", "0"}},
        "Invalid value 0 for configuration metrics.num.samples: Value must be at least 1"},
+      {{{"inter.worker.signature.algorithm", "HmacMD5"}},
+       "Invalid value HmacMD5 for configuration inter.worker.signature.algorithm: String must be one of: HmacSHA1, "
+       "HmacSHA256, HmacSHA384, HmacSHA512"},
+      {{{"inter.worker.verification.algorithms", "HmacSHA256,DES"}},
+       "Invalid value [HmacSHA256, DES] for configuration inter.worker.verification.algorithms: String must be one "
+       "of: HmacSHA1, HmacSHA256, HmacSHA384, HmacSHA512"},
       {{{"scheduled.rebalance.max.delay.ms", "-1"}},
        "Invalid value -1 for configuration scheduled.rebalance.max.delay.ms: Value must be at least 0"},
       {{{"rest.advertised.port", "70000"}},
@@ -409,7 +415,7 @@ TEST(WorkerConfigTest, ConnectKeysFerryDoesNotUseAreAcceptedAndNoted) {
                        {"metrics.recording.level", "DEBUG"},
                        {"connector.client.config.override.policy", "None"},
                        {"access.control.allow.origin", "*"},
-                       {"inter.worker.key.ttl.ms", "1000"},
+                       {"inter.worker.key.size", "256"},
                        {"exactly.once.source.support", "enabled"},
                        {"plugin.discovery", "SERVICE_LOAD"},
                        {"admin.listeners.https.ssl.keystore.location", "/etc/ks.jks"},
@@ -556,10 +562,18 @@ TEST(WorkerConfigTest, TypedFieldsFollowTheFile) {
                        {"worker.sync.timeout.ms", "100"},
                        {"worker.unsync.backoff.ms", "200"},
                        {"offset.storage.partitions", "50"},
-                       {"status.storage.partitions", "10"}}),
+                       {"status.storage.partitions", "10"},
+                       {"inter.worker.key.ttl.ms", "60000"},
+                       {"inter.worker.key.generation.algorithm", "HmacSHA512"},
+                       {"inter.worker.signature.algorithm", "HmacSHA384"},
+                       {"inter.worker.verification.algorithms", "HmacSHA256, HmacSHA384"}}),
       WorkerMode::kDistributed);
   ASSERT_TRUE(config.ok()) << config.error().ToString();
   const WorkerConfig& c = *config;
+  EXPECT_EQ(c.inter_worker_key_ttl_ms, 60000);
+  EXPECT_EQ(c.inter_worker_key_algorithm, "HmacSHA512");
+  EXPECT_EQ(c.inter_worker_signature_algorithm, "HmacSHA384");
+  EXPECT_EQ(c.inter_worker_verification_algorithms, (std::vector<std::string>{"HmacSHA256", "HmacSHA384"}));
   EXPECT_EQ(c.client_id, "ferry-1");
   EXPECT_EQ(c.connect_protocol, "eager");
   EXPECT_EQ(c.offset_flush_timeout_ms, 7000);

@@ -13,6 +13,8 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kKafka: return "Kafka";
     case ErrorCode::kCorrupt: return "Corrupt";
     case ErrorCode::kDataLoss: return "DataLoss";
+    case ErrorCode::kNotAssigned: return "NotAssigned";
+    case ErrorCode::kUnavailable: return "Unavailable";
     case ErrorCode::kUnsupported: return "Unsupported";
     case ErrorCode::kInternal: return "Internal";
   }

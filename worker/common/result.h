@@ -20,6 +20,8 @@ enum class ErrorCode {
   kConflict,       // the request contradicts current state
   kForbidden,      // the configuration does not allow this operation
   kNotLeader,      // only the group leader may do this
+  kNotAssigned,    // another worker runs it (the request goes there)
+  kUnavailable,    // not ready yet (still starting); try again
   kTimeout,        // a deadline passed
   kKafka,          // a broker or client error (see kafka_err)
   kCorrupt,        // bytes we read do not parse
