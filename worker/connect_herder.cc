@@ -180,6 +180,8 @@ Result<> ConnectHerder::RequireLeader() const {
   return Ok();
 }
 
+bool ConnectHerder::IsLeader() const { return !group_ || group_->current().is_leader; }
+
 std::optional<std::string> ConnectHerder::LeaderUrl() {
   if (!group_) return std::nullopt;
   const WorkerAssignment now = group_->current();

@@ -71,6 +71,9 @@ class ConnectHerder : public Herder {
 
   ServerInfo Info() override;
   std::optional<std::string> LeaderUrl() override;
+  // Whether this worker may write what only the leader writes now: it leads its cluster, or it is a
+  // cluster of one. Any thread.
+  bool IsLeader() const;
   // kStarting until Start() has read the stores and started the herder thread; then a no-op queued
   // to the herder thread: kHealthy if it runs within health_check_timeout, else kUnhealthy, with
   // what the herder thread is doing as the detail.

@@ -3,6 +3,7 @@
 //   ferry standalone worker.properties connector1.properties [connector2.properties ...]
 //   ferry demo [--demo_seconds=N ...]
 //   ferry cutover plan|cutover|rollback|status|verify mirror.properties group-or-topic [flags]
+//   ferry mirror-maker mm2.properties [--clusters C1 [C2 ...]]
 #include <signal.h>
 
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "rest/server.h"
 #include "worker/cutover/service.h"
 #include "worker/demo.h"
+#include "worker/mirror_maker.h"
 #include "worker/properties.h"
 #include "worker/runtime.h"
 #include "worker/worker_config.h"
@@ -27,6 +29,8 @@ DEFINE_bool(allow_approximate, false, "ferry cutover: accept translations found 
 DEFINE_int64(wait_ms, 0, "ferry cutover: how long a move waits for the mirror to copy past the group");
 DEFINE_string(direction, "cutover", "ferry cutover plan: 'cutover' or 'rollback'");
 DEFINE_int32(partition, -1, "ferry cutover verify: one partition (-1: all)");
+DEFINE_string(clusters, "", "ferry mirror-maker: serve only the flows into these clusters (comma-separated; "
+              "further aliases may follow as arguments, as MM2's --clusters C1 C2)");
 DEFINE_string(worker_config, "", "ferry cutover: a worker file whose cluster is the mirror's target if the "
               "mirror's config names none");
 
@@ -41,6 +45,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  distributed worker.properties                 run a worker of a Connect cluster\n"
     "  standalone worker.properties connector.properties...  run a standalone worker\n"
+    "  mirror-maker mm2.properties [--clusters C...] run MM2's dedicated mode on the same file\n"
     "  demo                                          mirror a live stream between two embedded clusters\n"
     "                                                and verify every record\n"
     "  cutover ACTION mirror.properties NAME         move a consumer group between the mirror's clusters\n"
@@ -183,6 +188,66 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
   return 0;
 }
 
+// `ferry mirror-maker mm2.properties [--clusters C1 C2 ...]`, as connect-mirror-maker.sh: one herder
+// per flow of the file, all served by one REST server, until SIGTERM or SIGINT.
+int RunMirrorMaker(const std::string& file, const std::vector<std::string>& clusters) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto fail = [](const Error& error) {
+    LOG(ERROR) << "ferry mirror-maker cannot start: " << error.ToString();
+    std::cerr << "ferry mirror-maker: " << error.message() << "\n";
+    return 1;
+  };
+  auto lines = worker::LoadPropertiesFileWithLines(file);
+  if (!lines.ok()) return fail(lines.error());
+  auto plan = worker::BuildMirrorMakerPlan(*lines, clusters, file);
+  if (!plan.ok()) return fail(plan.error());
+  for (const std::string& warning : plan->warnings) LOG(WARNING) << warning;
+  auto mm = worker::MirrorMaker::Create(*plan);
+  if (!mm.ok()) return fail(mm.error());
+  std::vector<ferry::rest::Server::Namespace> namespaces;
+  for (worker::MirrorMaker::Flow* flow : (*mm)->flows()) {
+    namespaces.push_back({flow->rest_namespace, &flow->runtime->herder()});
+  }
+  const ferry::rest::RestConfig rest_config = ferry::rest::RestConfig::ForWorker((*mm)->rest_config());
+  ferry::rest::Server server(std::move(namespaces), rest_config);
+  auto port = server.Start();
+  if (!port.ok()) return fail(port.error());
+  if (auto started = (*mm)->Start(*port); !started.ok()) {
+    server.Stop();
+    return fail(started.error());
+  }
+  std::cout << "ferry: REST API listening on port " << *port << std::endl;
+  for (worker::MirrorMaker::Flow* flow : (*mm)->flows()) {
+    std::cout << "ferry: flow " << flow->plan.Name()
+              << " in group " << flow->config.group_id << ", REST under " << flow->rest_namespace << std::endl;
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  LOG(INFO) << "signal " << signal << ": stopping";
+  server.Stop();
+  (*mm)->Stop();
+  return 0;
+}
+
+// MM2's --clusters: the flag's comma-separated aliases and any further arguments.
+std::vector<std::string> MirrorMakerClusters(const std::vector<std::string>& extra) {
+  std::vector<std::string> out;
+  std::string list = FLAGS_clusters;
+  for (size_t start = 0; start <= list.size() && !list.empty();) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -197,6 +262,13 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "demo") return Demo();
   if (args[0] == "cutover" && args.size() == 4) return Cutover(args);
+  if (args[0] == "mirror-maker" && args.size() >= 2) {
+    if (FLAGS_clusters.empty() && args.size() > 2) {
+      std::cerr << "ferry mirror-maker: unexpected arguments after the file (use --clusters C1 C2 ...)\n" << kUsage;
+      return 2;
+    }
+    return RunMirrorMaker(args[1], MirrorMakerClusters({args.begin() + 2, args.end()}));
+  }
   if (args[0] == "distributed" && args.size() == 2) return RunWorker(worker::WorkerMode::kDistributed, args[1], {});
   if (args[0] == "standalone" && args.size() >= 2) {
     return RunWorker(worker::WorkerMode::kStandalone, args[1], {args.begin() + 2, args.end()});

@@ -1,0 +1,141 @@
+#include "worker/mirror_maker.h"
+
+#include <glog/logging.h>
+
+namespace ferry::worker {
+namespace {
+
+constexpr std::chrono::milliseconds kConfigCheckEvery{1000};
+
+std::string EncodeSegment(const std::string& segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : segment) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string MirrorRestNamespace(const std::string& source, const std::string& target) {
+  return "/" + EncodeSegment(source) + "/" + EncodeSegment(target);
+}
+
+Result<std::unique_ptr<MirrorMaker>> MirrorMaker::Create(const MirrorMakerPlan& plan) {
+  if (plan.herders.empty()) {
+    return Error::InvalidConfig("clusters", "no flow to run: enable one with A->B.enabled=true (or leave heartbeats on)");
+  }
+  if (!plan.internal_rest) {
+    // As MM2 before KIP-710: nothing reachable from other nodes. Ferry still serves REST on loopback
+    // for the operator of this node.
+    LOG(WARNING) << "dedicated.mode.enable.internal.rest is not true: this node's REST API listens on loopback "
+                    "only, so nodes cannot reach each other; run one node per cluster group, or enable it "
+                    "(with listeners) to run several";
+  }
+  std::unique_ptr<MirrorMaker> mm(new MirrorMaker());
+  for (const MirrorHerderPlan& herder : plan.herders) {
+    Properties props = herder.worker;
+    if (plan.internal_rest) {
+      for (const auto& [k, v] : plan.rest) props[k] = v;
+    } else {
+      props[WorkerConfig::kListeners] = "http://127.0.0.1:0";
+    }
+    auto config = WorkerConfig::Parse(props, WorkerMode::kDistributed);
+    if (!config.ok()) {
+      return Error(config.error().code(), "flow " + herder.Name() + ": " + config.error().message());
+    }
+    auto flow = std::make_unique<Flow>(Flow{herder, MirrorRestNamespace(herder.source, herder.target), *config, nullptr});
+    auto runtime = WorkerRuntime::Create(flow->config, flow->rest_namespace);
+    if (!runtime.ok()) {
+      return Error(runtime.error().code(), "flow " + herder.Name() + ": " + runtime.error().message());
+    }
+    flow->runtime = std::move(*runtime);
+    // A connector config the herder would refuse fails the start, naming the flow, rather than a
+    // log line every second once it runs.
+    for (const auto& [name, connector] : herder.connectors) {
+      auto infos = flow->runtime->herder().ValidateConfig(connector.at("connector.class"), connector);
+      if (!infos.ok()) return Error(infos.error().code(), "flow " + herder.Name() + ", " + name + ": " + infos.error().message());
+      std::string errors;
+      for (const auto& c : infos->configs) {
+        if (!c.value) continue;
+        for (const std::string& e : c.value->errors) errors += "\n  " + c.value->name + ": " + e;
+      }
+      if (infos->error_count > 0) {
+        return Error(ErrorCode::kInvalidConfig, "flow " + herder.Name() + ", " + name + " is invalid:" + errors);
+      }
+    }
+    mm->flows_.push_back(std::move(flow));
+  }
+  return mm;
+}
+
+MirrorMaker::~MirrorMaker() { Stop(); }
+
+std::vector<MirrorMaker::Flow*> MirrorMaker::flows() {
+  std::vector<Flow*> out;
+  for (auto& f : flows_) out.push_back(f.get());
+  return out;
+}
+
+Result<> MirrorMaker::Start(int bound_port) {
+  for (auto& flow : flows_) {
+    flow->config.SetBoundPort(bound_port);
+    if (auto started = flow->runtime->Start(flow->config); !started.ok()) {
+      Stop();
+      return Error(started.error().code(), "flow " + flow->plan.Name() + ": " + started.error().message());
+    }
+    LOG(INFO) << "mirror-maker: flow " << flow->plan.Name() << " runs in group " << flow->config.group_id
+              << " on " << flow->config.bootstrap_servers << ", served under " << flow->rest_namespace;
+  }
+  keeper_ = std::thread([this] { KeepConnectorConfigs(); });
+  return Ok();
+}
+
+void MirrorMaker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (keeper_.joinable()) keeper_.join();
+  for (auto& flow : flows_) flow->runtime->Stop();
+}
+
+void MirrorMaker::KeepConnectorConfigs() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    for (auto& flow : flows_) WriteConnectorConfigs(*flow);
+    lock.lock();
+    wake_.wait_for(lock, kConfigCheckEvery, [this] { return stopping_; });
+  }
+}
+
+void MirrorMaker::WriteConnectorConfigs(Flow& flow) {
+  ConnectHerder& herder = flow.runtime->herder();
+  if (!herder.IsLeader()) return;  // another node leads this flow
+  for (const auto& [name, config] : flow.plan.connectors) {
+    auto stored = herder.GetConnectorConfig(name);
+    if (stored.ok() && *stored == config) continue;
+    auto put = herder.PutConnectorConfig(name, config, std::nullopt, /*allow_replace=*/true);
+    if (put.ok()) {
+      LOG(INFO) << "mirror-maker: flow " << flow.plan.Name() << ": wrote the config of " << name;
+    } else if (put.error().code() == ErrorCode::kConflict || put.error().code() == ErrorCode::kNotLeader) {
+      // A rebalance is under way (each write starts one): the next check writes it.
+      VLOG(1) << "mirror-maker: flow " << flow.plan.Name() << ": " << name << " later: " << put.error().message();
+      return;
+    } else {
+      LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << ": the config of " << name
+                 << " is not written: " << put.error().message();
+    }
+  }
+}
+
+}  // namespace ferry::worker
