@@ -326,5 +326,37 @@ TEST_F(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster)
   EXPECT_EQ(node->Terminate(), 0);
 }
 
+TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkipping) {
+  CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions, DefaultRemote);
+  CreateFlowTopics({"B", "A", false}, {}, 0, DefaultRemote);
+  constexpr int kCopiedByMm2 = 120;
+  for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000, 200));
+  // What MM2 left behind when it stopped: the first 120 records of each partition copied, and in its
+  // offsets topic, as Connect's JSON, the offset of the last one it copied.
+  for (int p = 0; p < kPartitions; ++p) {
+    std::vector<Record> copied = ReadAt("A", {"orders", p});
+    copied.resize(kCopiedByMm2);
+    for (Record& r : copied) r.offset = -1;
+    ProduceAt("B", "A.orders", p, copied);
+    Record offset;
+    offset.key = R"(["MirrorSourceConnector",{"cluster":"A","partition":)" + std::to_string(p) + R"(,"topic":"orders"}])";
+    offset.value = R"({"offset":)" + std::to_string(kCopiedByMm2 - 1) + "}";
+    offset.timestamp = 1700000000000;
+    ProduceAt("B", "mm2-offsets.A.internal", p % 5, {offset});
+  }
+  const std::string file = dir_ + "/mm2.properties";
+  std::ofstream(file) << "clusters = A, B\n"
+                      << "A.bootstrap.servers = " << Cluster("A").bootstrap_servers() << "\n"
+                      << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
+                      << "A->B.enabled = true\nA->B.topics = orders\n" << kLiteralGroups << "\n"
+                      << MockSettings({"A", "B"});
+  auto node = StartNode(file, "node.log");
+  ASSERT_NE(node, nullptr);
+  for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000 + 200, 50));
+  // Exactly the source: what MM2 copied, then what Ferry copied from the next record on.
+  ExpectCopied("A", "orders", "B", "A.orders", kPartitions);
+  EXPECT_EQ(node->Terminate(), 0);
+}
+
 }  // namespace
 }  // namespace ferry::testing

@@ -233,36 +233,81 @@ TEST_F(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndT
   }
 }
 
-TEST_F(WorkerClusterTest, AJoiningWorkerTakesItsShareAndTheTasksThatStayAreNotRestarted) {
+TEST_F(WorkerClusterTest, AFourthWorkerTakesItsShareOfTwoConnectorsAndTheTasksThatStayAreNotRestarted) {
+  ASSERT_TRUE(source().CreateTopic("events", 6).ok());
+  ASSERT_TRUE(target().CreateTopic("A.events", 6).ok());
+  const std::vector<std::string> names = {"mirror-a", "mirror-b"};
   std::vector<std::unique_ptr<InProcessWorker>> workers;
-  for (int i = 0; i < 2; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
+  for (int i = 0; i < 3; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
   for (auto& w : workers) ASSERT_NE(w, nullptr);
-  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 200));
+  for (int p = 0; p < 6; ++p) {
+    Produce(source(), "orders", p, MakeRecords(p * 10000, 200));
+    Produce(source(), "events", p, MakeRecords(500000 + p * 10000, 200));
+  }
   ASSERT_EQ(Http(workers[0]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
-  std::map<std::string, int> seen;
-  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 2, &seen));
-  const std::map<int, std::string> before = Owners(workers[0]->port());
-  const std::map<int, int> starts_before = TaskStarts();
+  ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, "events")).status, 201);
+
+  // The 12 tasks RUNNING, spread over exactly `count` workers as evenly as they divide.
+  auto spread = [&](size_t count) {
+    return WaitFor(
+        [&] {
+          std::map<std::string, int> by_worker;
+          for (const std::string& name : names) {
+            HttpReply r = Http(workers[0]->port(), "GET", "/connectors/" + name + "/status");
+            if (r.status != 200) return false;
+            auto doc = r.Json();
+            if (doc["tasks"].Size() != 6) return false;
+            for (const auto& t : doc["tasks"].GetArray()) {
+              if (std::string(t["state"].GetString()) != "RUNNING") return false;
+              ++by_worker[t["worker_id"].GetString()];
+            }
+          }
+          if (by_worker.size() != count) return false;
+          for (const auto& [w, n] : by_worker) {
+            if (n != static_cast<int>(12 / count)) return false;
+          }
+          return true;
+        },
+        seconds(120));
+  };
+  ASSERT_TRUE(spread(3)) << "12 tasks over 3 workers: 4 each";
+  std::map<std::string, std::map<int, std::string>> before;
+  std::map<std::string, std::map<int, int>> starts_before;
+  for (const std::string& name : names) {
+    before[name] = Owners(workers[0]->port(), name);
+    starts_before[name] = TaskStarts(name);
+  }
 
   workers.push_back(InProcessWorker::Start(worker_props_));
   ASSERT_NE(workers.back(), nullptr);
-  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 200, 200));
-  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 3, &seen));
-  const std::map<int, std::string> after = Owners(workers[0]->port());
-  const std::map<int, int> starts_after = TaskStarts();
+  for (int p = 0; p < 6; ++p) {
+    Produce(source(), "orders", p, MakeRecords(p * 10000 + 200, 200));
+    Produce(source(), "events", p, MakeRecords(500000 + p * 10000 + 200, 200));
+  }
+  ASSERT_TRUE(spread(4)) << "12 tasks over 4 workers: 3 each";
   int moved = 0;
-  for (const auto& [task, owner] : after) {
-    if (owner != before.at(task)) {
-      ++moved;
-      EXPECT_EQ(starts_after.at(task), starts_before.at(task) + 1) << "task " << task << " moved: started once more";
-    } else {
-      EXPECT_EQ(starts_after.at(task), starts_before.at(task)) << "task " << task << " stayed: it must not restart";
+  for (const std::string& name : names) {
+    const std::map<int, std::string> after = Owners(workers[0]->port(), name);
+    const std::map<int, int> starts_after = TaskStarts(name);
+    for (const auto& [task, owner] : after) {
+      if (owner != before[name].at(task)) {
+        ++moved;
+        EXPECT_EQ(starts_after.at(task), starts_before[name].at(task) + 1) << name << "-" << task << " moved: started once more";
+      } else {
+        EXPECT_EQ(starts_after.at(task), starts_before[name].at(task)) << name << "-" << task << " stayed: it must not restart";
+      }
     }
   }
-  EXPECT_EQ(moved, 2) << "the new worker takes its share (6 tasks / 3 workers), nothing else moves";
-  std::cout << "[ report   ] a third worker joined: " << moved << " of 6 tasks moved, the other "
-            << 6 - moved << " kept running without a restart\n";
+  EXPECT_EQ(moved, 3) << "the new worker takes its share (12 tasks / 4 workers), nothing else moves";
+  std::cout << "[ report   ] a fourth worker joined: " << moved << " of 12 tasks moved, the other " << 12 - moved
+            << " kept running without a restart\n";
   ExpectExactCopies();
+  for (int p = 0; p < 6; ++p) {
+    const TopicPartition tp{"events", p};
+    ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.events", p}).size() >= Read(source(), tp).size(); }, seconds(60)));
+    auto verified = kafka::VerifyMirrored(tp, Read(source(), tp), Read(target(), {"A.events", p}));
+    EXPECT_TRUE(verified.ok()) << verified.error().ToString();
+  }
 }
 
 TEST_F(WorkerClusterTest, AKilledWorkersTasksMoveAfterTheScheduledDelayAndNoRecordIsLost) {
