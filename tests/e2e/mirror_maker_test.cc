@@ -262,13 +262,15 @@ TEST_F(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPer
     for (int p = 0; p < kPartitions; ++p) ProduceAt("primary", t, p, MakeRecords(p * 1000, 100));
   }
   const std::string file = PrepareFile("dr-standby.properties", {"primary", "standby"}, {"listeners = http://127.0.0.1:0", kLiteralGroups});
-  auto node = StartNode(file, "node.log");
+  // As the example's DR node runs: only the flows into the standby (MM2's --clusters).
+  auto node = StartNode(file, "node.log", {"--clusters", "standby"});
   ASSERT_NE(node, nullptr);
   for (const char* t : {"orders", "payments", "audit-eu"}) ExpectCopied("primary", t, "standby", std::string("primary.") + t, kPartitions);
   // Each flow's Connect API is under /<source>/<target>; an unknown flow is not served.
   HttpReply list = Http(node->port(), "GET", "/primary/standby/connectors");
   EXPECT_EQ(list.body, R"(["MirrorCheckpointConnector","MirrorHeartbeatConnector","MirrorSourceConnector"])");
   EXPECT_EQ(Http(node->port(), "GET", "/standby/standby/connectors").status, 404);
+  EXPECT_EQ(Http(node->port(), "GET", "/standby/primary/connectors").status, 404) << "--clusters standby: no flow into primary";
   // A task restart through the flow's path.
   ASSERT_TRUE(WaitFor([&] { return Http(node->port(), "GET", "/primary/standby/connectors/MirrorSourceConnector/tasks/0/status").status == 200; },
                       seconds(60)));
