@@ -3,25 +3,10 @@
 #include <httplib.h>
 
 #include "worker/common/json.h"
+#include "worker/common/url.h"
 
 namespace ferry::worker {
 namespace {
-
-// A path segment with everything but RFC 3986's unreserved characters percent-encoded.
-std::string EncodeSegment(const std::string& segment) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : segment) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 ErrorCode CodeOfStatus(int status) {
   switch (status) {
@@ -88,7 +73,7 @@ Result<> SendTaskConfigs(const std::string& leader_url, const std::string& rest_
     headers.emplace(std::string(kSignatureHeader), *signature);
     headers.emplace(std::string(kSignatureAlgorithmHeader), signature_algorithm);
   }
-  const std::string path = rest_namespace + "/connectors/" + EncodeSegment(connector) + "/tasks?forward=false";
+  const std::string path = rest_namespace + "/connectors/" + EncodePathSegment(connector) + "/tasks?forward=false";
   httplib::Result answer = client.Post(path, headers, body, "application/json");
   if (!answer) {
     return Error::Internal("task configs of " + connector + " not sent to the leader at " + leader_url + ": " +

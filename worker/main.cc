@@ -128,19 +128,29 @@ int Cutover(const std::vector<std::string>& args) {
   return 2;
 }
 
-// Runs a worker until SIGTERM or SIGINT. Signals are blocked in every thread and taken here.
-int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std::vector<std::string>& connector_files) {
+// SIGTERM and SIGINT, blocked in this thread and every thread it starts, so that the caller takes them
+// with sigwait() and stops in order.
+sigset_t BlockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
 
-  auto fail = [](const Error& error) {
-    LOG(ERROR) << "ferry cannot start: " << error.ToString();
-    std::cerr << "ferry: " << error.ToString() << "\n";
-    return 1;
-  };
+// A command's start failure: logged, and one line on stderr; exit code 1.
+int StartFailed(const std::string& command, const Error& error) {
+  LOG(ERROR) << command << " cannot start: " << error.ToString();
+  std::cerr << command << ": " << error.message() << "\n";
+  return 1;
+}
+
+// Runs a worker until SIGTERM or SIGINT. Signals are blocked in every thread and taken here.
+int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std::vector<std::string>& connector_files) {
+  const sigset_t signals = BlockStopSignals();
+
+  auto fail = [](const Error& error) { return StartFailed("ferry", error); };
   auto props = worker::LoadPropertiesFile(worker_file);
   if (!props.ok()) return fail(props.error());
   auto config = worker::WorkerConfig::Parse(*props, mode);
@@ -191,17 +201,9 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
 // `ferry mirror-maker mm2.properties [--clusters C1 C2 ...]`, as connect-mirror-maker.sh: one herder
 // per flow of the file, all served by one REST server, until SIGTERM or SIGINT.
 int RunMirrorMaker(const std::string& file, const std::vector<std::string>& clusters) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
 
-  auto fail = [](const Error& error) {
-    LOG(ERROR) << "ferry mirror-maker cannot start: " << error.ToString();
-    std::cerr << "ferry mirror-maker: " << error.message() << "\n";
-    return 1;
-  };
+  auto fail = [](const Error& error) { return StartFailed("ferry mirror-maker", error); };
   auto lines = worker::LoadPropertiesFileWithLines(file);
   if (!lines.ok()) return fail(lines.error());
   auto plan = worker::BuildMirrorMakerPlan(*lines, clusters, file);

@@ -2,30 +2,17 @@
 
 #include <glog/logging.h>
 
+#include "worker/common/url.h"
+
 namespace ferry::worker {
 namespace {
 
 constexpr std::chrono::milliseconds kConfigCheckEvery{1000};
 
-std::string EncodeSegment(const std::string& segment) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : segment) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string MirrorRestNamespace(const std::string& source, const std::string& target) {
-  return "/" + EncodeSegment(source) + "/" + EncodeSegment(target);
+  return "/" + EncodePathSegment(source) + "/" + EncodePathSegment(target);
 }
 
 Result<std::unique_ptr<MirrorMaker>> MirrorMaker::Create(const MirrorMakerPlan& plan) {
