@@ -15,7 +15,6 @@ namespace ferry::worker {
 namespace {
 
 constexpr std::chrono::milliseconds kFailureCheckEvery{500};
-constexpr std::chrono::milliseconds kFirstJoinWait{20000};  // a worker's first join, bounded
 constexpr std::chrono::milliseconds kTaskConfigRetry{250};   // Connect's backoff for a failed send
 constexpr std::chrono::milliseconds kTaskConfigSendTimeout{15000};
 
@@ -166,7 +165,7 @@ Result<> ConnectHerder::RequireLeader() const {
   if (!group_) return Ok();
   // A worker that is still forming its first group (seconds after start) lets the request wait for
   // it, bounded, rather than refuse what it will be able to serve a moment later.
-  const auto deadline = std::chrono::steady_clock::now() + kFirstJoinWait;
+  const auto deadline = std::chrono::steady_clock::now() + config_.first_join_wait;
   WorkerAssignment now = group_->current();
   while ((now.generation < 0 || now.leader_url.empty()) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -41,6 +41,8 @@ struct HerderConfig {
   std::chrono::milliseconds request_timeout{90000};
   std::chrono::milliseconds health_check_timeout{10000};  // Connect's (fixed there)
   std::chrono::milliseconds store_timeout{30000};
+  // How long a leader-only request waits for this worker's first join before answering 409.
+  std::chrono::milliseconds first_join_wait{20000};
   // This herder's path prefix on its REST server: "" for a worker, "/A/B" for a flow of `ferry
   // mirror-maker` (where the leader's URL is its node's, shared by several herders).
   std::string rest_namespace;
