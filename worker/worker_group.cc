@@ -182,6 +182,10 @@ void WorkerGroup::Run() {
   mc.session_timeout = config_.session_timeout;
   mc.heartbeat_interval = config_.heartbeat_interval;
   mc.rebalance_timeout = config_.rebalance_timeout;
+  mc.stopping = [this] {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  };
   mc.assignor = [&](const std::vector<group::Member>& members, const std::string& protocol) {
     if (config_.leader_sync_delay.count() > 0) std::this_thread::sleep_for(config_.leader_sync_delay);
     auto chosen = group::ProtocolForSubProtocolName(protocol);

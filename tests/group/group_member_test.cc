@@ -596,6 +596,22 @@ TEST_F(GroupMemberTest, JoinGivesUpAtTheDeadlineWhenNoCoordinatorAppears) {
   EXPECT_LT(CallsOf(script_, 10).size(), 40u);  // backed off exponentially, up to 1 s
 }
 
+TEST_F(GroupMemberTest, JoinGivesUpBetweenAttemptsOnceItsOwnerIsStopping) {
+  GroupMemberConfig config = Config();
+  int asked = 0;
+  config.stopping = [&asked] { return ++asked > 3; };  // stopping from the fourth question on
+  auto member = Make(config);
+  script_.Always(18, ApiVersionsAnswer(kMockVersions));
+  script_.Always(10, CoordinatorAnswer("", -1, KafkaError::kCoordinatorNotAvailable));
+  const Deadline deadline = Later(seconds(60));
+  Result<JoinResult> joined = member->Join(deadline);
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.error().code(), ErrorCode::kTimeout);
+  EXPECT_NE(joined.error().message().find("given up: stopping"), std::string::npos) << joined.error().message();
+  EXPECT_LT(clock_.Now(), Later(seconds(5))) << "well before the 60 s deadline";
+  EXPECT_EQ(CallsOf(script_, 10).size(), 6u) << "three attempts (each asks both bootstrap servers), then none";
+}
+
 TEST_F(GroupMemberTest, EndlessRebalancesBackOffAndEndAtTheDeadline) {
   auto member = Make();
   ExpectDiscovery(kMockVersions);

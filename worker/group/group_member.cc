@@ -240,7 +240,8 @@ Result<JoinResult> GroupMember::Join(Deadline deadline) {
   FERRY_RETURN_IF_ERROR(config_.Validate());
   int immediate_retries = 0;
   std::string last_problem = "none";
-  for (int attempt = 0; attempt < kMaxJoinAttempts && clock_.Now() < deadline; ++attempt) {
+  auto stopping = [this] { return config_.stopping && config_.stopping(); };
+  for (int attempt = 0; attempt < kMaxJoinAttempts && clock_.Now() < deadline && !stopping(); ++attempt) {
     Result<> coordinator = EnsureCoordinator(deadline);
     if (!coordinator.ok()) {
       if (!coordinator.error().retriable()) {
@@ -277,6 +278,7 @@ Result<JoinResult> GroupMember::Join(Deadline deadline) {
     }
   }
   state_ = State::kUnjoined;
+  if (stopping()) return Error::Timeout("joining group '" + config_.group_id + "' given up: stopping");
   return Error::Timeout("joining group '" + config_.group_id + "' did not complete in time; last problem: " +
                         last_problem);
 }

@@ -67,6 +67,9 @@ struct GroupMemberConfig {
   std::chrono::milliseconds request_timeout{30'000};  // every request but JoinGroup/SyncGroup
   std::chrono::milliseconds retry_backoff{100};       // doubled per failure up to retry_backoff_max
   std::chrono::milliseconds retry_backoff_max{1'000};
+  // Asked between join attempts; true makes Join() give up at once (its owner is stopping), so a
+  // member whose coordinator cannot be reached does not hold its owner until the join deadline.
+  std::function<bool()> stopping;
 
   // kInvalidConfig for an empty group id, no protocols or bootstrap servers, unparsable servers,
   // non-positive timeouts, or heartbeat_interval >= session_timeout.
