@@ -1,8 +1,5 @@
 #include "connectors/mirror_client_config.h"
 
-#include <algorithm>
-#include <array>
-
 namespace ferry::connectors {
 namespace {
 
@@ -11,15 +8,6 @@ bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfin
 bool IsConnectionKey(const std::string& key) {
   return key == "bootstrap.servers" || key == "security.protocol" || StartsWith(key, "ssl.") ||
          StartsWith(key, "sasl.");
-}
-
-// Java client settings with no librdkafka meaning; passing them on would fail client creation.
-bool IsJavaOnly(const std::string& key) {
-  static constexpr std::array<const char*, 12> kJavaOnly = {
-      "key.serializer",   "value.serializer",    "key.deserializer",     "value.deserializer",
-      "interceptor.classes", "partitioner.class", "metric.reporters",    "metrics.recording.level",
-      "metrics.num.samples", "metrics.sample.window.ms", "client.dns.lookup", "auto.include.jmx.reporter"};
-  return std::find(kJavaOnly.begin(), kJavaOnly.end(), key) != kJavaOnly.end();
 }
 
 const char* RoleName(ClientRole role) {
@@ -41,7 +29,7 @@ void CopyPrefixed(const Properties& config, const std::string& prefix, bool conn
   for (auto it = config.lower_bound(prefix); it != config.end() && StartsWith(it->first, prefix); ++it) {
     if (IsConnectorKey(it->first)) continue;
     const std::string key = it->first.substr(prefix.size());
-    if (key.empty() || IsJavaOnly(key)) continue;
+    if (key.empty()) continue;  // Java-only client keys are kafka::NewClient's to translate or drop
     if (connection_only && !IsConnectionKey(key)) continue;
     out[key] = it->second;
   }

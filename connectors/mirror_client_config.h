@@ -1,8 +1,8 @@
 // How MM2 derives a connector's Kafka client settings from its config (mm2.md §2.1), later wins:
 // `source.cluster.<k>` (connection keys only: bootstrap.servers, security.protocol, ssl.*, sasl.*),
 // then `<role>.<k>` (role: consumer, producer, admin), then `source.<role>.<k>`; likewise for
-// `target.`. Keys that only Java clients understand (serializer classes, interceptors, ...) are
-// dropped, since Ferry's clients are librdkafka.
+// `target.`. Java client keys stay as written: kafka::NewClient translates them for librdkafka
+// (worker/kafka/java_client_config.h).
 #pragma once
 
 #include <string>

@@ -138,14 +138,17 @@ TEST(MirrorClientConfigTest, DerivesClientSettingsWithMM2sPrecedence) {
                              {"source.cluster.security.protocol", "SSL"},
                              {"source.cluster.client.id", "ignored: not a connection key"},
                              {"consumer.fetch.wait.max.ms", "100"},
-                             {"consumer.key.deserializer", "java only"},
+                             {"consumer.key.deserializer", "java only"},  // kafka::NewClient drops it
                              {"consumer.poll.timeout.ms", "1000"},  // MM2's key, not the consumer's
                              {"admin.timeout.ms", "5000"},
                              {"source.consumer.fetch.wait.max.ms", "50"},
                              {"target.cluster.bootstrap.servers", "t:9092"},
                              {"target.producer.linger.ms", "7"}};
   EXPECT_EQ(ClientProps(config, Cluster::kSource, ClientRole::kConsumer),
-            (Properties{{"bootstrap.servers", "s:9092"}, {"security.protocol", "SSL"}, {"fetch.wait.max.ms", "50"}}));
+            (Properties{{"bootstrap.servers", "s:9092"},
+                        {"security.protocol", "SSL"},
+                        {"fetch.wait.max.ms", "50"},
+                        {"key.deserializer", "java only"}}));
   EXPECT_EQ(ClientProps(config, Cluster::kTarget, ClientRole::kProducer),
             (Properties{{"bootstrap.servers", "t:9092"}, {"linger.ms", "7"}}));
   EXPECT_EQ(ClientProps(config, Cluster::kSource, ClientRole::kAdmin),

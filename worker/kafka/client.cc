@@ -1,6 +1,11 @@
 #include "worker/kafka/client.h"
 
 #include <algorithm>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "worker/kafka/java_client_config.h"
 
 namespace ferry::kafka {
 
@@ -25,17 +30,42 @@ void LogToGlog(const rd_kafka_t* rk, int level, const char* fac, const char* buf
   }
 }
 
+// A task creates several clients from one config: each set of dropped keys is a WARNING once, and
+// VLOG(1) after that. Keys only: values may be secrets.
+void ReportDropped(const std::vector<std::string>& dropped) {
+  if (dropped.empty()) return;
+  static std::mutex mu;
+  static auto* reported = new std::set<std::vector<std::string>>();  // never destroyed: used until exit
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    first = reported->insert(dropped).second;
+  }
+  std::string keys;
+  for (const std::string& key : dropped) keys += (keys.empty() ? "" : ", ") + key;
+  if (first) {
+    LOG(WARNING) << "Java client settings without meaning for librdkafka are ignored: " << keys;
+  } else {
+    VLOG(1) << "Java client settings without meaning for librdkafka are ignored: " << keys;
+  }
+}
+
 }  // namespace
 
 Result<HandlePtr> NewClient(rd_kafka_type_t type, const Properties& props,
                             const std::function<void(rd_kafka_conf_t*)>& customize) {
+  Result<TranslatedClientProps> translated = FromJavaClientConfig(props, type);
+  if (!translated.ok()) return translated.error();
+  ReportDropped(translated->dropped);
   ConfPtr conf(rd_kafka_conf_new());
   char errstr[512];
-  for (const auto& [key, value] : props) {
+  for (const auto& [key, value] : translated->props) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof errstr) !=
         RD_KAFKA_CONF_OK) {
-      // librdkafka's errstr can echo the rejected value: drop it for secrets.
-      return Error::InvalidConfig(key, IsSecret(key) ? "rejected by the Kafka client" : errstr);
+      // Name the key as the user wrote it. librdkafka's errstr can echo the value: drop it for secrets.
+      auto java = translated->renamed.find(key);
+      const std::string& shown = java == translated->renamed.end() ? key : java->second;
+      return Error::InvalidConfig(shown, IsSecret(key) || IsSecret(shown) ? "rejected by the Kafka client" : errstr);
     }
   }
   rd_kafka_conf_set_log_cb(conf.get(), &LogToGlog);

@@ -14,8 +14,9 @@ namespace ferry::kafka {
 // True for keys whose values must never appear in logs or errors (passwords, keys, JAAS configs).
 bool IsSecret(const std::string& key);
 
-// Creates a producer or consumer from `props`. `customize` may set callbacks and their opaque on the
-// conf before the handle is made.
+// Creates a producer or consumer from `props`, Java client keys translated first
+// (java_client_config.h; what is dropped is logged once, by key). `customize` may set callbacks and
+// their opaque on the conf before the handle is made.
 Result<HandlePtr> NewClient(rd_kafka_type_t type, const Properties& props,
                             const std::function<void(rd_kafka_conf_t*)>& customize = {});
 
