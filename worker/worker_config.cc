@@ -7,11 +7,13 @@
 #include <charconv>
 #include <climits>
 #include <map>
+#include <set>
 
 #include <glog/logging.h>
 
 #include "worker/kafka/client.h"
 #include "worker/kafka/handles.h"
+#include "worker/kafka/java_client_config.h"
 
 namespace ferry::worker {
 namespace {
@@ -365,7 +367,7 @@ bool IsIgnoredPrefixed(const std::string& key) {
                      [&](const char* p) { return StartsWith(key, p); });
 }
 
-// librdkafka's verdict on one client setting.
+// librdkafka's verdict on one client setting, as a client will get it (after kafka::FromJavaClientConfig).
 enum class ClientCheck { kOk, kUnknown };
 
 class ClientKeyChecker {
@@ -373,31 +375,19 @@ class ClientKeyChecker {
   ClientKeyChecker() : conf_(rd_kafka_conf_new()) {}
 
   // `name` is librdkafka's property, `shown` the key as the user wrote it (e.g. with "producer.").
-  // The value may be translated from Java's spelling (see Translate).
-  Result<ClientCheck> Check(const std::string& name, std::string& value, const std::string& shown) {
-    Translate(name, value);
+  Result<ClientCheck> Check(const std::string& name, const std::string& value, const std::string& shown) {
     char errstr[512];
     const rd_kafka_conf_res_t res =
         rd_kafka_conf_set(conf_.get(), name.c_str(), value.c_str(), errstr, sizeof errstr);
     if (res == RD_KAFKA_CONF_OK) return ClientCheck::kOk;
     if (res == RD_KAFKA_CONF_UNKNOWN) return ClientCheck::kUnknown;
-    const bool secret = kafka::IsSecret(name);
-    std::string why = secret ? "rejected by librdkafka" : errstr;
-    if (name == "sasl.jaas.config") {
-      why = "Java JAAS configuration is not supported by librdkafka; set sasl.mechanism, sasl.username "
-            "and sasl.password instead";
-    }
+    const bool secret = kafka::IsSecret(name) || kafka::IsSecret(shown);
     return Error(ErrorCode::kInvalidConfig, "Invalid value " + (secret ? std::string("[hidden]") : value) +
-                                                " for configuration " + shown + ": " + why);
+                                                " for configuration " + shown + ": " +
+                                                (secret ? std::string("rejected by librdkafka") : errstr));
   }
 
  private:
-  // Java spellings librdkafka writes differently.
-  static void Translate(const std::string& name, std::string& value) {
-    // Java disables host name verification with an empty value; librdkafka says "none".
-    if (name == "ssl.endpoint.identification.algorithm" && value.empty()) value = "none";
-  }
-
   kafka::ConfPtr conf_;
 };
 
@@ -560,18 +550,12 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mod
     c.advertised_port = advertised.port;
   }
 
-  // Everything supplied that is not a typed field: client settings, topic settings, the rest.
-  ClientKeyChecker checker;
-  std::vector<std::string> not_applied;  // client settings librdkafka does not have
-  auto client_setting = [&](const std::string& name, std::string value, const std::string& shown,
+  // Everything supplied that is not a typed field: client settings, topic settings, the rest. Client
+  // settings are kept as written, in Java's terms or librdkafka's (kafka::NewClient translates them),
+  // and checked below as each client will see them.
+  auto client_setting = [&](const std::string& name, std::string value, const std::string&,
                             Properties& into) -> Result<> {
-    Result<ClientCheck> check = checker.Check(name, value, shown);
-    if (!check.ok()) return check.error();
-    if (*check == ClientCheck::kUnknown) {
-      not_applied.push_back(shown);
-    } else {
-      into[name] = std::move(value);
-    }
+    into[name] = std::move(value);
     return Ok();
   };
   const bool distributed = mode == WorkerMode::kDistributed;
@@ -625,6 +609,45 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mod
       if (handled) continue;
     }
     c.unknown_keys.push_back(key);
+  }
+
+  // Each client's settings as it will get them: translated from Java's terms, then librdkafka's
+  // verdict. A bad value fails naming the key as written; what no client can use is dropped here (so
+  // that creating a client cannot fail on it) and reported once.
+  std::set<std::string> not_applied;
+  std::map<std::string, int> common_dropped;  // a shared key is not applied if no client uses it
+  struct Role {
+    const char* prefix;
+    Properties* overrides;
+    rd_kafka_type_t type;
+  };
+  for (const Role& role : {Role{"producer.", &c.producer_overrides, RD_KAFKA_PRODUCER},
+                           Role{"consumer.", &c.consumer_overrides, RD_KAFKA_CONSUMER},
+                           Role{"admin.", &c.admin_overrides, RD_KAFKA_PRODUCER}}) {
+    Properties merged = c.common_client;
+    for (const auto& [k, v] : *role.overrides) merged[k] = v;
+    auto shown = [&role](const std::string& key) { return role.overrides->count(key) ? role.prefix + key : key; };
+    Result<kafka::TranslatedClientProps> translated = kafka::FromJavaClientConfig(merged, role.type);
+    if (!translated.ok()) return translated.error();
+    for (const std::string& key : translated->dropped) {
+      if (role.overrides->count(key)) {
+        not_applied.insert(shown(key));
+      } else if (++common_dropped[key] == 3) {
+        not_applied.insert(key);
+      }
+    }
+    ClientKeyChecker checker;
+    for (const auto& [key, value] : translated->props) {
+      auto java = translated->renamed.find(key);
+      const std::string written = java == translated->renamed.end() ? key : java->second;
+      Result<ClientCheck> check = checker.Check(key, value, shown(written));
+      if (!check.ok()) return check.error();
+      if (*check == ClientCheck::kUnknown) {
+        not_applied.insert(shown(written));
+        role.overrides->erase(written);
+        c.common_client.erase(written);
+      }
+    }
   }
 
   // Report, once, what Ferry does not use.

@@ -351,6 +351,10 @@ TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkipping) {
                       << "A.bootstrap.servers = " << Cluster("A").bootstrap_servers() << "\n"
                       << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
                       << "A->B.enabled = true\nA->B.topics = orders\n" << kLiteralGroups << "\n"
+                      // Java client settings, as MM2 files carry them: translated or dropped, never fatal.
+                      << "A.consumer.max.poll.records = 500\nA.consumer.default.api.timeout.ms = 60000\n"
+                      << "B.producer.buffer.memory = 33554432\nB.producer.max.block.ms = 60000\n"
+                      << "B.producer.key.serializer = org.apache.kafka.common.serialization.ByteArraySerializer\n"
                       << MockSettings({"A", "B"});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr);

@@ -1,4 +1,5 @@
 #include "worker/worker_config.h"
+#include "worker/kafka/java_client_config.h"
 
 #include <unistd.h>
 
@@ -478,50 +479,54 @@ TEST(WorkerConfigTest, ClientSettingsLibrdkafkaRejectsFailNamingTheKey) {
   std::string error = ParseError(With(Stock(), {{"producer.acks", "bogus"}}));
   EXPECT_EQ(error.rfind("Invalid value bogus for configuration producer.acks: ", 0), 0u) << error;
 
-  error = ParseError(With(Stock(), {{"ssl.truststore.location", "/etc/truststore.jks"}}));
-  EXPECT_NE(error.find("configuration ssl.truststore.location"), std::string::npos) << error;
-  EXPECT_NE(error.find("ssl.ca.location"), std::string::npos) << "librdkafka's hint is kept: " << error;
+  // A Java trust store librdkafka cannot read: refused, saying what to set instead.
+  error = ParseError(With(Stock(), {{"security.protocol", "SSL"}, {"ssl.truststore.location", "/etc/truststore.jks"}}));
+  EXPECT_NE(error.find("ssl.truststore.location"), std::string::npos) << error;
+  EXPECT_NE(error.find("ssl.ca.location"), std::string::npos) << error;
 
   // Secrets never appear in the message.
-  error = ParseError(With(
-      Stock(), {{"sasl.jaas.config",
-                 "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"hunter2\";"}}));
-  EXPECT_EQ(error,
-            "Invalid value [hidden] for configuration sasl.jaas.config: Java JAAS configuration is not supported by "
-            "librdkafka; set sasl.mechanism, sasl.username and sasl.password instead");
-  error = ParseError(With(Stock(), {{"consumer.sasl.jaas.config", "hunter2"}}));
+  error = ParseError(With(Stock(), {{"security.protocol", "SASL_SSL"}, {"consumer.sasl.jaas.config", "hunter2"}}));
   EXPECT_EQ(error.find("hunter2"), std::string::npos) << error;
-  EXPECT_NE(error.find("consumer.sasl.jaas.config"), std::string::npos) << error;
+  EXPECT_NE(error.find("sasl.jaas.config"), std::string::npos) << error;
+  error = ParseError(With(Stock(), {{"producer.ssl.key.password", "hunter2"}, {"producer.ssl.key.location", "/nope"},
+                                    {"security.protocol", "SSL"}, {"producer.ssl.cipher.suites", "NOPE-CIPHER"}}));
+  EXPECT_EQ(error.find("hunter2"), std::string::npos) << error;
 }
 
-TEST(WorkerConfigTest, ClientSettingsLibrdkafkaLacksAreDroppedWithAWarning) {
+TEST(WorkerConfigTest, JavaClientSettingsAreKeptAsWrittenAndEachClientGetsThemTranslated) {
   LogCapture log;
+  const std::string jaas =
+      "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"hunter2\";";
   Result<WorkerConfig> config = WorkerConfig::Parse(
-      With(Minimal(), {{"producer.max.request.size", "2000000"},
-                       {"client.dns.lookup", "use_all_dns_ips"},
-                       {"send.buffer.bytes", "-1"}}),
+      With(Minimal(), {{"security.protocol", "SASL_SSL"},
+                       {"sasl.mechanism", "PLAIN"},
+                       {"sasl.jaas.config", jaas},
+                       {"ssl.endpoint.identification.algorithm", ""},
+                       {"producer.max.request.size", "2000000"},
+                       {"producer.max.block.ms", "1000"},
+                       {"producer.lingerr.ms", "5"},
+                       {"client.dns.lookup", "use_all_dns_ips"}}),
       WorkerMode::kDistributed);
   ASSERT_TRUE(config.ok()) << config.error().ToString();
-  EXPECT_TRUE(config->producer_overrides.empty());
-  EXPECT_TRUE(config->common_client.empty());
-  EXPECT_TRUE(config->unknown_keys.empty());
+  // As written: the clients translate them (kafka::NewClient).
+  EXPECT_EQ(config->common_client.at("sasl.jaas.config"), jaas);
+  EXPECT_EQ(config->producer_overrides.at("max.request.size"), "2000000");
+  auto producer = kafka::FromJavaClientConfig(config->ProducerProps(), RD_KAFKA_PRODUCER);
+  ASSERT_TRUE(producer.ok()) << producer.error().ToString();
+  EXPECT_EQ(producer->props.at("sasl.username"), "u");
+  EXPECT_EQ(producer->props.at("message.max.bytes"), "2000000");
+  EXPECT_EQ(producer->props.at("ssl.endpoint.identification.algorithm"), "none");
+  // What no client can use is reported once and kept out of the clients' settings: Java-only tuning
+  // (dropped by the translation) and what librdkafka does not know (a typo).
   EXPECT_EQ(config->ignored_keys,
-            (std::vector<std::string>{"client.dns.lookup", "producer.max.request.size", "send.buffer.bytes"}));
-  EXPECT_EQ(log.Count(google::GLOG_WARNING, "'producer.max.request.size' has no librdkafka equivalent"), 1);
+            (std::vector<std::string>{"client.dns.lookup", "producer.lingerr.ms", "producer.max.block.ms"}));
+  EXPECT_EQ(config->producer_overrides.count("lingerr.ms"), 0u);
+  EXPECT_EQ(log.Count(google::GLOG_WARNING, "'producer.max.block.ms' has no librdkafka equivalent"), 1);
+  EXPECT_EQ(log.Count(google::GLOG_WARNING, "hunter2"), 0);
   // Still validated as Connect does.
   EXPECT_EQ(ParseError(With(Minimal(), {{"client.dns.lookup", "sometimes"}})),
             "Invalid value sometimes for configuration client.dns.lookup: String must be one of: use_all_dns_ips, "
             "resolve_canonical_bootstrap_servers_only");
-}
-
-TEST(WorkerConfigTest, JavaSpellingOfNoHostNameVerification) {
-  Result<WorkerConfig> config =
-      WorkerConfig::Parse(With(Minimal(), {{"ssl.endpoint.identification.algorithm", ""},
-                                           {"producer.ssl.endpoint.identification.algorithm", ""}}),
-                          WorkerMode::kDistributed);
-  ASSERT_TRUE(config.ok()) << config.error().ToString();
-  EXPECT_EQ(config->common_client.at("ssl.endpoint.identification.algorithm"), "none");
-  EXPECT_EQ(config->producer_overrides.at("ssl.endpoint.identification.algorithm"), "none");
 }
 
 TEST(WorkerConfigTest, InternalTopicSettings) {
