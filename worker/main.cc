@@ -225,8 +225,9 @@ int RunMirrorMaker(const std::string& file, const std::vector<std::string>& clus
   }
   std::cout << "ferry: REST API listening on port " << *port << std::endl;
   for (worker::MirrorMaker::Flow* flow : (*mm)->flows()) {
-    std::cout << "ferry: flow " << flow->plan.Name()
-              << " in group " << flow->config.group_id << ", REST under " << flow->rest_namespace << std::endl;
+    std::cout << "ferry: flow " << flow->plan.Name() << " in group " << flow->config.group_id << ", REST under "
+              << flow->rest_namespace << (flow->started ? "" : " (not started yet: its cluster cannot be reached)")
+              << std::endl;
   }
   int signal = 0;
   sigwait(&signals, &signal);

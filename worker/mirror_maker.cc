@@ -1,5 +1,10 @@
 #include "worker/mirror_maker.h"
 
+#include <algorithm>
+#include <future>
+#include <map>
+#include <optional>
+
 #include <glog/logging.h>
 
 #include "worker/common/url.h"
@@ -8,6 +13,7 @@ namespace ferry::worker {
 namespace {
 
 constexpr std::chrono::milliseconds kConfigCheckEvery{1000};
+constexpr std::chrono::seconds kStartRetryEvery{10};
 
 }  // namespace
 
@@ -38,7 +44,10 @@ Result<std::unique_ptr<MirrorMaker>> MirrorMaker::Create(const MirrorMakerPlan& 
     if (!config.ok()) {
       return Error(config.error().code(), "flow " + herder.Name() + ": " + config.error().message());
     }
-    auto flow = std::make_unique<Flow>(Flow{herder, MirrorRestNamespace(herder.source, herder.target), *config, nullptr});
+    auto flow = std::make_unique<Flow>();
+    flow->plan = herder;
+    flow->rest_namespace = MirrorRestNamespace(herder.source, herder.target);
+    flow->config = *config;
     auto runtime = WorkerRuntime::Create(flow->config, flow->rest_namespace);
     if (!runtime.ok()) {
       return Error(runtime.error().code(), "flow " + herder.Name() + ": " + runtime.error().message());
@@ -72,17 +81,53 @@ std::vector<MirrorMaker::Flow*> MirrorMaker::flows() {
 }
 
 Result<> MirrorMaker::Start(int bound_port) {
+  // The first try of every flow at once: reaching a cluster can take the admin timeout.
+  std::vector<std::future<Result<>>> tries;
   for (auto& flow : flows_) {
     flow->config.SetBoundPort(bound_port);
-    if (auto started = flow->runtime->Start(flow->config); !started.ok()) {
-      Stop();
-      return Error(started.error().code(), "flow " + flow->plan.Name() + ": " + started.error().message());
+    Flow* f = flow.get();
+    tries.push_back(std::async(std::launch::async, [f] { return f->runtime->EnsureInternalTopics(f->config); }));
+  }
+  std::optional<Error> first_failure;
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    Flow& flow = *flows_[i];
+    Result<> reached = tries[i].get();
+    if (!reached.ok()) {
+      LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " cannot start yet (trying again every "
+                 << kStartRetryEvery.count() << " s): " << reached.error().message();
+      if (!first_failure) first_failure = Error(reached.error().code(), "flow " + flow.plan.Name() + ": " + reached.error().message());
+      continue;
     }
-    LOG(INFO) << "mirror-maker: flow " << flow->plan.Name() << " runs in group " << flow->config.group_id
-              << " on " << flow->config.bootstrap_servers << ", served under " << flow->rest_namespace;
+    if (auto started = flow.runtime->StartHerder(flow.config); !started.ok()) {
+      Stop();
+      return Error(started.error().code(), "flow " + flow.plan.Name() + ": " + started.error().message());
+    }
+    flow.started = true;
+    LOG(INFO) << "mirror-maker: flow " << flow.plan.Name() << " runs in group " << flow.config.group_id << " on "
+              << flow.config.bootstrap_servers << ", served under " << flow.rest_namespace;
+  }
+  if (std::none_of(flows_.begin(), flows_.end(), [](const auto& f) { return f->started.load(); })) {
+    Stop();
+    return *first_failure;
   }
   keeper_ = std::thread([this] { KeepConnectorConfigs(); });
   return Ok();
+}
+
+bool MirrorMaker::TryStart(Flow& flow) {
+  if (auto reached = flow.runtime->EnsureInternalTopics(flow.config); !reached.ok()) {
+    LOG(WARNING) << "mirror-maker: flow " << flow.plan.Name() << " still cannot start: " << reached.error().message();
+    return false;
+  }
+  if (auto started = flow.runtime->StartHerder(flow.config); !started.ok()) {
+    // Past the internal topics a herder does not start twice: this flow stays down, said loudly.
+    LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " failed to start and is not retried: "
+               << started.error().message();
+    return true;
+  }
+  flow.started = true;
+  LOG(INFO) << "mirror-maker: flow " << flow.plan.Name() << " started, in group " << flow.config.group_id;
+  return true;
 }
 
 void MirrorMaker::Stop() {
@@ -96,10 +141,26 @@ void MirrorMaker::Stop() {
 }
 
 void MirrorMaker::KeepConnectorConfigs() {
+  std::map<Flow*, std::chrono::steady_clock::time_point> retry_at;  // flows still to start
+  for (auto& flow : flows_) {
+    if (!flow->started) retry_at[flow.get()] = std::chrono::steady_clock::now() + kStartRetryEvery;
+  }
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    for (auto& flow : flows_) WriteConnectorConfigs(*flow);
+    for (auto& flow : flows_) {
+      if (flow->started) WriteConnectorConfigs(*flow);
+    }
+    for (auto it = retry_at.begin(); it != retry_at.end();) {
+      if (std::chrono::steady_clock::now() < it->second) {
+        ++it;
+      } else if (TryStart(*it->first)) {
+        it = retry_at.erase(it);
+      } else {
+        it->second = std::chrono::steady_clock::now() + kStartRetryEvery;
+        ++it;
+      }
+    }
     lock.lock();
     wake_.wait_for(lock, kConfigCheckEvery, [this] { return stopping_; });
   }

@@ -11,6 +11,8 @@
 // Thread-safety: Start/Stop from one owning thread; herders() from any.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -33,6 +35,7 @@ class MirrorMaker {
     std::string rest_namespace;  // "/A/B"
     WorkerConfig config;
     std::unique_ptr<WorkerRuntime> runtime;
+    std::atomic<bool> started{false};  // its herder runs (false while its cluster cannot be reached)
   };
 
   // Parses each herder's worker settings (with the plan's REST keys, so that every herder advertises
@@ -48,13 +51,18 @@ class MirrorMaker {
   std::vector<Flow*> flows();
 
   // Starts every herder with the REST server's bound port, then the thread that keeps the
-  // connector configs written on the flows this node leads. On a failure, stops what started.
+  // connector configs written on the flows this node leads. A flow whose cluster cannot be reached
+  // does not hold the others: it is tried again every 10 s (as MM2's herders start independently).
+  // Fails, stopping what started, when no flow can start or a herder fails past that point.
   Result<> Start(int bound_port);
   void Stop();
 
  private:
   MirrorMaker() = default;
+  // The keeper thread: connector configs, and the flows still to start.
   void KeepConnectorConfigs();
+  // One more try for a flow that could not start; true once its herder runs.
+  bool TryStart(Flow& flow);
   // On a flow this node leads: writes each connector config that differs from the plan.
   void WriteConnectorConfigs(Flow& flow);
 

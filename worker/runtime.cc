@@ -123,6 +123,11 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
 WorkerRuntime::~WorkerRuntime() { Stop(); }
 
 Result<> WorkerRuntime::Start(const WorkerConfig& config) {
+  FERRY_RETURN_IF_ERROR(EnsureInternalTopics(config));
+  return StartHerder(config);
+}
+
+Result<> WorkerRuntime::EnsureInternalTopics(const WorkerConfig& config) {
   if (distributed_) {
     const Properties admin = config.AdminProps();
     FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(
@@ -138,8 +143,10 @@ Result<> WorkerRuntime::Start(const WorkerConfig& config) {
                     config.status_topic_settings, false, WorkerConfig::kStatusTopic),
         kAdminTimeout));
   }
-  return herder_->Start(config.WorkerId());
+  return Ok();
 }
+
+Result<> WorkerRuntime::StartHerder(const WorkerConfig& config) { return herder_->Start(config.WorkerId()); }
 
 void WorkerRuntime::Stop() {
   if (herder_) herder_->Stop();

@@ -32,6 +32,10 @@ class WorkerRuntime {
   // Makes sure the internal topics exist (distributed), reads the stores and starts the herder, which
   // starts every connector and task the config asks for. `config.WorkerId()` must be known.
   Result<> Start(const WorkerConfig& config);
+  // Start() in two steps. The first only talks to the cluster and may be retried when it fails (an
+  // unreachable cluster fails here); the second runs once.
+  Result<> EnsureInternalTopics(const WorkerConfig& config);
+  Result<> StartHerder(const WorkerConfig& config);
   void Stop();
 
  private:

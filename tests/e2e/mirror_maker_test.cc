@@ -364,5 +364,25 @@ TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkipping) {
   EXPECT_EQ(node->Terminate(), 0);
 }
 
+TEST_F(MirrorMakerTest, AFlowWhoseClusterCannotBeReachedDoesNotHoldTheOthers) {
+  CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions, DefaultRemote);
+  for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000, 100));
+  const std::string file = dir_ + "/mm2.properties";
+  std::ofstream(file) << "clusters = A, B, C\n"
+                      << "A.bootstrap.servers = " << Cluster("A").bootstrap_servers() << "\n"
+                      << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
+                      << "C.bootstrap.servers = 127.0.0.1:1\n"  // nothing listens: C is down
+                      << "A->B.enabled = true\nA->C.enabled = true\ntopics = orders\n"
+                      << "emit.heartbeats.enabled = false\n" << kLiteralGroups << "\n"
+                      << MockSettings({"A", "B", "C"});
+  auto node = StartNode(file, "node.log");
+  ASSERT_NE(node, nullptr) << "the node starts with the flows it can run";
+  ExpectCopied("A", "orders", "B", "A.orders", kPartitions);
+  HttpReply down = Http(node->port(), "GET", "/A/C/health");
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_EQ(Http(node->port(), "GET", "/A/B/health").status, 200);
+  EXPECT_EQ(node->Terminate(std::chrono::seconds(60)), 0);
+}
+
 }  // namespace
 }  // namespace ferry::testing
