@@ -328,7 +328,7 @@ TEST_F(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster)
   EXPECT_EQ(node->Terminate(), 0);
 }
 
-TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkipping) {
+TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAndTakesOverItsConfigs) {
   CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions, DefaultRemote);
   CreateFlowTopics({"B", "A", false}, {}, 0, DefaultRemote);
   constexpr int kCopiedByMm2 = 120;
@@ -346,11 +346,22 @@ TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkipping) {
     offset.timestamp = 1700000000000;
     ProduceAt("B", "mm2-offsets.A.internal", p % 5, {offset});
   }
+  // And MM2's connector config in its config topic, from an older file (tasks.max 1).
+  Record old_config;
+  old_config.key = "connector-MirrorSourceConnector";
+  old_config.value = R"({"properties":{"connector.class":"org.apache.kafka.connect.mirror.MirrorSourceConnector",)"
+                     R"("name":"MirrorSourceConnector","source.cluster.alias":"A","target.cluster.alias":"B",)"
+                     R"("source.cluster.bootstrap.servers":")" + Cluster("A").bootstrap_servers() +
+                     R"(","target.cluster.bootstrap.servers":")" + Cluster("B").bootstrap_servers() +
+                     R"(","topics":"orders","tasks.max":"1","sync.topic.configs.enabled":"false",)"
+                     R"("sync.topic.acls.enabled":"false"}})";
+  old_config.timestamp = 1700000000000;
+  ProduceAt("B", "mm2-configs.A.internal", 0, {old_config});
   const std::string file = dir_ + "/mm2.properties";
   std::ofstream(file) << "clusters = A, B\n"
                       << "A.bootstrap.servers = " << Cluster("A").bootstrap_servers() << "\n"
                       << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
-                      << "A->B.enabled = true\nA->B.topics = orders\n" << kLiteralGroups << "\n"
+                      << "A->B.enabled = true\nA->B.topics = orders\ntasks.max = 2\n" << kLiteralGroups << "\n"
                       // Java client settings, as MM2 files carry them: translated or dropped, never fatal.
                       << "A.consumer.max.poll.records = 500\nA.consumer.default.api.timeout.ms = 60000\n"
                       << "B.producer.buffer.memory = 33554432\nB.producer.max.block.ms = 60000\n"
@@ -361,6 +372,15 @@ TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkipping) {
   for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000 + 200, 50));
   // Exactly the source: what MM2 copied, then what Ferry copied from the next record on.
   ExpectCopied("A", "orders", "B", "A.orders", kPartitions);
+  // The leader replaced MM2's older connector config with the file's.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        HttpReply config = Http(node->port(), "GET", "/A/B/connectors/MirrorSourceConnector/config");
+        HttpReply tasks = Http(node->port(), "GET", "/A/B/connectors/MirrorSourceConnector/tasks");
+        return config.status == 200 && config.body.find(R"("tasks.max":"2")") != std::string::npos &&
+               tasks.status == 200 && tasks.Json().Size() == 2;
+      },
+      seconds(60)));
   EXPECT_EQ(node->Terminate(), 0);
 }
 

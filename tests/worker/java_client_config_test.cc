@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,11 +13,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/log_capture.h"
 #include "worker/kafka/admin.h"
 #include "worker/kafka/client.h"
 
 namespace ferry::kafka {
 namespace {
+
+using ferry::testing::LogCapture;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -451,30 +453,6 @@ TEST(JavaClientConfigTest, WhatCannotBeHonouredIsRefusedSayingWhatToSetInstead) 
   }
 }
 
-// Captures glog lines while alive.
-class LogCapture : public google::LogSink {
- public:
-  LogCapture() { google::AddLogSink(this); }
-  ~LogCapture() override { google::RemoveLogSink(this); }
-
-  void send(google::LogSeverity severity, const char*, const char*, int, const google::LogMessageTime&,
-            const char* message, size_t message_len) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (severity == google::GLOG_WARNING) warnings_.emplace_back(message, message_len);
-  }
-
-  std::vector<std::string> Warnings(const std::string& containing) {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string> out;
-    std::copy_if(warnings_.begin(), warnings_.end(), std::back_inserter(out),
-                 [&](const std::string& w) { return w.find(containing) != std::string::npos; });
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> warnings_;
-};
 
 // An MM2 cluster's client settings, Java spelling; no broker is needed to create a client.
 Properties Mm2ClientSettings() {
@@ -521,7 +499,7 @@ TEST(NewClientTest, CreatesConsumerProducerAndAdminFromJavaClientSettings) {
 
   // One warning per distinct set of dropped keys (the consumer's differs: request.timeout.ms), naming
   // keys, never values.
-  const std::vector<std::string> warnings = log.Warnings("metrics.context.ferry-java-client-test");
+  const std::vector<std::string> warnings = log.Lines(google::GLOG_WARNING, "metrics.context.ferry-java-client-test");
   ASSERT_EQ(warnings.size(), 2u);
   for (const std::string& w : warnings) {
     EXPECT_THAT(w, HasSubstr("max.poll.records"));

@@ -1,22 +1,24 @@
 #include "worker/worker_config.h"
-#include "worker/kafka/java_client_config.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <glog/logging.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/log_capture.h"
+#include "worker/kafka/java_client_config.h"
 #include "worker/properties.h"
 
 namespace ferry::worker {
 namespace {
+
+using ferry::testing::LogCapture;
 
 // The sample config/connect-distributed.properties shipped with Kafka, as users keep it.
 constexpr char kStockDistributed[] = R"(# A stock Kafka Connect distributed worker file.
@@ -91,29 +93,6 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// Captures glog lines while alive.
-class LogCapture : public google::LogSink {
- public:
-  LogCapture() { google::AddLogSink(this); }
-  ~LogCapture() override { google::RemoveLogSink(this); }
-
-  void send(google::LogSeverity severity, const char*, const char*, int, const google::LogMessageTime&,
-            const char* message, size_t message_len) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    lines_.emplace_back(severity, std::string(message, message_len));
-  }
-
-  int Count(google::LogSeverity severity, const std::string& text) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return static_cast<int>(std::count_if(lines_.begin(), lines_.end(), [&](const auto& l) {
-      return l.first == severity && l.second.find(text) != std::string::npos;
-    }));
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::pair<google::LogSeverity, std::string>> lines_;
-};
 
 TEST(WorkerConfigTest, StockDistributedFileParsesUnchanged) {
   LogCapture log;
