@@ -3,10 +3,11 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 PACKAGES := cmake g++ make pkg-config curl librdkafka-dev rapidjson-dev libcpp-httplib-dev libgflags-dev \
-            libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+            libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev \
+            python3 openjdk-17-jre-headless maven
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build build-asan demo test bench bench-rebalance clean
+.PHONY: deps build build-asan demo test bench bench-rebalance kafka-up kafka-down clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -29,6 +30,13 @@ demo: build
 test: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j 2 --timeout 600
+
+# Real Kafka clusters (source and target) for running tests or benchmarks by hand; ctest starts its own.
+kafka-up: deps
+	python3 tests/kafka/kafka_cluster.py --run-dir build/kafka up
+
+kafka-down:
+	python3 tests/kafka/kafka_cluster.py --run-dir build/kafka down
 
 bench: build
 	./build/tests/perf/mirror_bench

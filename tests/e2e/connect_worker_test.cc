@@ -239,7 +239,7 @@ TEST_F(ConnectWorkerTest, HealthIsStartingUntilTheStoresAreReadThenProbesTheHerd
   // 30 s write timeout), and the probe queued behind it times out. (Once the worker has joined its
   // group: before that a write waits for the leader, not on the herder thread.)
   ASSERT_TRUE(WaitFor([&] { return (*runtime)->herder().LeaderUrl().has_value(); }, seconds(30)));
-  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(target().SetBrokerDown(b).ok());
+  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(target().mock().SetBrokerDown(b).ok());
   std::thread put([&] { Http(*port, "PUT", "/connectors/stuck/config", ConnectorConfig(1)); });
   std::string last;
   const auto asked = std::chrono::steady_clock::now();
@@ -257,7 +257,7 @@ TEST_F(ConnectWorkerTest, HealthIsStartingUntilTheStoresAreReadThenProbesTheHerd
                       R"(stuck, which began at )"),
             std::string::npos)
       << last;
-  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(target().SetBrokerUp(b).ok());
+  for (int b = 1; b <= 3; ++b) ASSERT_TRUE(target().mock().SetBrokerUp(b).ok());
   put.join();
   EXPECT_TRUE(WaitFor([&] { return Http(*port, "GET", "/health").status == 200; }, seconds(60)));
   server.Stop();

@@ -224,7 +224,7 @@ TEST_F(CutoverTest, RollbackThenASecondCutoverKeepEveryRecordExactlyOnceWithFake
   auto worker = StartMirroring();
   ASSERT_NE(worker, nullptr);
   std::vector<Record> read[2];
-  auto consume = [&](kafka::MockCluster& cluster, const std::string& topic, size_t n) {
+  auto consume = [&](TestCluster& cluster, const std::string& topic, size_t n) {
     for (int p = 0; p < 2; ++p) {
       for (Record& r : ConsumeAndCommit(cluster.bootstrap_servers(), "app", {topic, p}, n)) read[p].push_back(std::move(r));
     }

@@ -39,10 +39,10 @@ class MirrorMakerTest : public TwoClustersTest {
   }
 
   // The mock cluster of `alias`, started on first use.
-  kafka::MockCluster& Cluster(const std::string& alias) {
+  TestCluster& Cluster(const std::string& alias) {
     auto& c = clusters_[alias];
     if (!c) {
-      auto started = kafka::MockCluster::Start(3);
+      auto started = TestCluster::StartMock(3);
       EXPECT_TRUE(started.ok());
       c = std::move(*started);
     }
@@ -52,9 +52,9 @@ class MirrorMakerTest : public TwoClustersTest {
   // Every topic `flow` writes or reads, on both clusters; `remote` maps a source topic to its copy.
   void CreateFlowTopics(const Flow& flow, const std::vector<std::string>& topics, int partitions,
                         const std::function<std::string(const std::string&, const std::string&)>& remote) {
-    kafka::MockCluster& src = Cluster(flow.source);
-    kafka::MockCluster& tgt = Cluster(flow.target);
-    auto create = [](kafka::MockCluster& c, const std::string& t, int p) { (void)c.CreateTopic(t, p); };
+    TestCluster& src = Cluster(flow.source);
+    TestCluster& tgt = Cluster(flow.target);
+    auto create = [](TestCluster& c, const std::string& t, int p) { (void)c.CreateTopic(t, p); };
     for (const char* kind : {"configs", "status"}) create(tgt, std::string("mm2-") + kind + "." + flow.source + ".internal", kind[0] == 'c' ? 1 : 3);
     create(tgt, "mm2-offsets." + flow.source + ".internal", 5);
     create(tgt, "heartbeats", 1);
@@ -140,7 +140,7 @@ class MirrorMakerTest : public TwoClustersTest {
   }
 
   std::string dir_;
-  std::map<std::string, std::unique_ptr<kafka::MockCluster>> clusters_;
+  std::map<std::string, std::unique_ptr<TestCluster>> clusters_;
 };
 
 std::string DefaultRemote(const std::string& source, const std::string& topic) { return source + "." + topic; }

@@ -1,5 +1,6 @@
-// MirrorTask end to end: records written to a source mock cluster, copied by a real task over
-// loopback TCP, read back from the target mock cluster and compared key by key, offset by offset.
+// MirrorTask end to end: records written to a source cluster, copied by a real task over loopback
+// TCP, read back from the target cluster and compared key by key, offset by offset. On both peers
+// (the mock and real Kafka); the broker-fault test needs the mock.
 #include "tasks/mirror_task.h"
 
 #include <atomic>
@@ -22,8 +23,10 @@ using std::chrono::seconds;
 
 constexpr const char* kAlias = "src";
 
-class MirrorTaskTest : public ferry::testing::TwoClustersTest {
+class MirrorTaskFixture : public ferry::testing::TwoClustersTest {
  protected:
+  explicit MirrorTaskFixture(ferry::testing::Peer peer = ferry::testing::Peer::kMock) : TwoClustersTest(peer) {}
+
   std::string Remote(const std::string& topic) { return policy_->FormatRemoteTopic(kAlias, topic); }
 
   // Creates `topic` on the source and its remote topic on the target.
@@ -81,12 +84,36 @@ class MirrorTaskTest : public ferry::testing::TwoClustersTest {
     }
   }
 
+  // Moves the log start of `topic`-0 (which holds nothing yet) past records never copied; returns it.
+  // The mock drops old batches past its fixed 5 MiB retention; real Kafka is told to (DeleteRecords).
+  int64_t MoveSourceLogStart(const std::string& topic) {
+    std::vector<Record> big = MakeRecords(0, 800, 2);
+    if (!real_kafka()) {
+      for (Record& r : big) r.value = std::string(10000, 'x');  // 800 x 10 kB = 8 MB
+    }
+    auto writer = kafka::RecordWriter::Create(source().bootstrap_servers(), {{"linger.ms", "0"}});
+    EXPECT_TRUE(writer.ok());
+    for (const Record& r : big) EXPECT_TRUE((*writer)->Send(topic, 0, r).ok());
+    EXPECT_TRUE((*writer)->Flush(seconds(60)).ok());
+    if (real_kafka()) {
+      auto deleted = source().DeleteRecordsBefore({topic, 0}, 300);
+      EXPECT_TRUE(deleted.ok()) << deleted.error().ToString();
+    }
+    return source().WatermarksOf({topic, 0}).low;
+  }
+
+  const std::string orders_ = ferry::testing::UniqueName("orders");
   std::shared_ptr<const connectors::ReplicationPolicy> policy_ =
       std::make_shared<connectors::DefaultReplicationPolicy>();
 };
 
-TEST_F(MirrorTaskTest, ThreeTopicsEightPartitionsCopiedOffsetByOffsetWhileProducersWrite) {
-  const std::vector<std::string> topics = {"orders", "payments", "clicks"};
+using MirrorTaskTest = ferry::testing::OnPeers<MirrorTaskFixture>;
+FERRY_INSTANTIATE_ON_PEERS(MirrorTaskTest);
+using MirrorTaskOnMockTest = MirrorTaskFixture;
+
+TEST_P(MirrorTaskTest, ThreeTopicsEightPartitionsCopiedOffsetByOffsetWhileProducersWrite) {
+  const std::vector<std::string> topics = {orders_, ferry::testing::UniqueName("payments"),
+                                           ferry::testing::UniqueName("clicks")};
   constexpr int kPartitions = 8;
   constexpr int64_t kPerPartition = 4200;  // 3 x 8 x 4200 = 100,800 records
   std::map<TopicPartition, int64_t> start;
@@ -125,11 +152,11 @@ TEST_F(MirrorTaskTest, ThreeTopicsEightPartitionsCopiedOffsetByOffsetWhileProduc
   for (const auto& [tp, offset] : committed) EXPECT_EQ(offset, kPerPartition) << tp;
 }
 
-TEST_F(MirrorTaskTest, RestartFromCommittedPositionAfterStopCopiesNothingTwice) {
-  CreateTopic("orders", 4);
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 100000, 3000));
+TEST_P(MirrorTaskTest, RestartFromCommittedPositionAfterStopCopiesNothingTwice) {
+  CreateTopic(orders_, 4);
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 100000, 3000));
   OffsetMap map;
-  auto first = Start(Config(FromLogStart("orders", 4)), &map);
+  auto first = Start(Config(FromLogStart(orders_, 4)), &map);
   ASSERT_NE(first, nullptr);
   // Producers keep writing until well after the first task stopped: it stops mid-stream.
   std::atomic<bool> first_stopped{false};
@@ -137,7 +164,7 @@ TEST_F(MirrorTaskTest, RestartFromCommittedPositionAfterStopCopiesNothingTwice) 
   std::thread writer([&] {
     int extra_rounds = 3;
     for (int64_t chunk = 1; chunk < 40 && extra_rounds > 0; ++chunk) {
-      for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 100000 + chunk * 500 + 2500, 500));
+      for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 100000 + chunk * 500 + 2500, 500));
       written += 2000;
       if (first_stopped) --extra_rounds;
     }
@@ -149,7 +176,7 @@ TEST_F(MirrorTaskTest, RestartFromCommittedPositionAfterStopCopiesNothingTwice) 
   const int64_t copied_first = first->Stats().records;
   writer.join();
 
-  std::map<TopicPartition, int64_t> restart = FromLogStart("orders", 4);
+  std::map<TopicPartition, int64_t> restart = FromLogStart(orders_, 4);
   for (const auto& [tp, offset] : committed) restart[tp] = offset;
   auto second = Start(Config(restart), &map);
   ASSERT_NE(second, nullptr);
@@ -157,24 +184,24 @@ TEST_F(MirrorTaskTest, RestartFromCommittedPositionAfterStopCopiesNothingTwice) 
   second->Stop();
   EXPECT_LT(copied_first, written.load());
   EXPECT_EQ(second->Stats().records, written - copied_first) << "no record may be copied twice";
-  for (int p = 0; p < 4; ++p) ExpectExactCopy({"orders", p}, map);
+  for (int p = 0; p < 4; ++p) ExpectExactCopy({orders_, p}, map);
 }
 
-TEST_F(MirrorTaskTest, RestartFromAnOlderCommittedSnapshotLosesNothingAndCountsDuplicates) {
+TEST_P(MirrorTaskTest, RestartFromAnOlderCommittedSnapshotLosesNothingAndCountsDuplicates) {
   // As after a crash: the last committed position was saved a while before the process died, so the
   // records acknowledged since are copied again. Nothing may be lost; duplicates are counted.
-  CreateTopic("orders", 4);
+  CreateTopic(orders_, 4);
   constexpr int64_t kPerPartition = 6000;
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, kPerPartition));
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, kPerPartition));
   OffsetMap map;
-  auto first = Start(Config(FromLogStart("orders", 4)), &map);
+  auto first = Start(Config(FromLogStart(orders_, 4)), &map);
   ASSERT_NE(first, nullptr);
   WaitCopied(*first, 4000);
   const auto snapshot = first->CommittedOffsets();
   WaitCopied(*first, 9000);
   first->Stop();
 
-  std::map<TopicPartition, int64_t> restart = FromLogStart("orders", 4);
+  std::map<TopicPartition, int64_t> restart = FromLogStart(orders_, 4);
   for (const auto& [tp, offset] : snapshot) restart[tp] = offset;
   auto second = Start(Config(restart), &map);
   ASSERT_NE(second, nullptr);
@@ -185,9 +212,9 @@ TEST_F(MirrorTaskTest, RestartFromAnOlderCommittedSnapshotLosesNothingAndCountsD
 
   int64_t duplicates = 0;
   for (int p = 0; p < 4; ++p) {
-    const TopicPartition tp{"orders", p};
+    const TopicPartition tp{orders_, p};
     const std::vector<Record> src = Read(source(), tp);
-    const std::vector<Record> tgt = Read(target(), {Remote("orders"), p});
+    const std::vector<Record> tgt = Read(target(), {Remote(orders_), p});
     // The target is source[0, k) followed by source[j, n) with j <= k: a re-copied stretch, no hole.
     const int64_t j = std::max<int64_t>(restart[tp], 0);
     const int64_t k = static_cast<int64_t>(tgt.size()) - (kPerPartition - j);
@@ -210,96 +237,79 @@ TEST_F(MirrorTaskTest, RestartFromAnOlderCommittedSnapshotLosesNothingAndCountsD
             << "\n";
 }
 
-TEST_F(MirrorTaskTest, TargetBrokerDownForSecondsThenReplicationResumesInOrder) {
-  CreateTopic("orders", 6);
-  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 2000));
+TEST_F(MirrorTaskOnMockTest, TargetBrokerDownForSecondsThenReplicationResumesInOrder) {
+  CreateTopic(orders_, 6);
+  for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 2000));
   OffsetMap map;
-  auto task = Start(Config(FromLogStart("orders", 6)), &map);
+  auto task = Start(Config(FromLogStart(orders_, 6)), &map);
   ASSERT_NE(task, nullptr);
   WaitCopied(*task, 12000);
-  ASSERT_TRUE(target().SetBrokerDown(1).ok());
-  ASSERT_TRUE(target().SetBrokerDown(2).ok());
+  ASSERT_TRUE(target().mock().SetBrokerDown(1).ok());
+  ASSERT_TRUE(target().mock().SetBrokerDown(2).ok());
   std::thread writer([&] {
-    for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 2000, 3000));
+    for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000 + 2000, 3000));
   });
   std::this_thread::sleep_for(seconds(3));
   const int64_t copied_while_down = task->Stats().records;
-  ASSERT_TRUE(target().SetBrokerUp(1).ok());
-  ASSERT_TRUE(target().SetBrokerUp(2).ok());
+  ASSERT_TRUE(target().mock().SetBrokerUp(1).ok());
+  ASSERT_TRUE(target().mock().SetBrokerUp(2).ok());
   writer.join();
   WaitCopied(*task, 30000);
   task->Stop();
   EXPECT_LT(copied_while_down, 30000);
-  for (int p = 0; p < 6; ++p) ExpectExactCopy({"orders", p}, map);
+  for (int p = 0; p < 6; ++p) ExpectExactCopy({orders_, p}, map);
 }
 
-TEST_F(MirrorTaskTest, NonZeroDeltaWhenTheTargetPartitionAlreadyHeldRecords) {
-  CreateTopic("orders", 2);
-  Produce(target(), Remote("orders"), 0, MakeRecords(900000, 700));  // left from an earlier mirror
-  for (int p = 0; p < 2; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 3000));
+TEST_P(MirrorTaskTest, NonZeroDeltaWhenTheTargetPartitionAlreadyHeldRecords) {
+  CreateTopic(orders_, 2);
+  Produce(target(), Remote(orders_), 0, MakeRecords(900000, 700));  // left from an earlier mirror
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 3000));
   OffsetMap map;
-  auto task = Start(Config(FromLogStart("orders", 2)), &map);
+  auto task = Start(Config(FromLogStart(orders_, 2)), &map);
   ASSERT_NE(task, nullptr);
   WaitCopied(*task, 6000);
   task->Stop();
-  ExpectExactCopy({"orders", 0}, map, /*target_base=*/700);
-  ExpectExactCopy({"orders", 1}, map);
-  EXPECT_EQ(map.Translate({"orders", 0}, SourceOffset(0)), TargetOffset(700));
-  EXPECT_EQ(map.Translate({"orders", 0}, SourceOffset(2999)), TargetOffset(3699));
+  ExpectExactCopy({orders_, 0}, map, /*target_base=*/700);
+  ExpectExactCopy({orders_, 1}, map);
+  EXPECT_EQ(map.Translate({orders_, 0}, SourceOffset(0)), TargetOffset(700));
+  EXPECT_EQ(map.Translate({orders_, 0}, SourceOffset(2999)), TargetOffset(3699));
 }
 
-// Fills a partition past the mock broker's fixed 5 MiB retention, so its log start moves.
-int64_t FillPastRetention(ferry::testing::TwoClustersTest* test, kafka::MockCluster& cluster,
-                          const std::string& topic) {
-  std::vector<Record> big = MakeRecords(0, 800, 2);
-  for (Record& r : big) r.value = std::string(10000, 'x');  // 800 x 10 kB = 8 MB
-  auto writer = kafka::RecordWriter::Create(cluster.bootstrap_servers(), {{"linger.ms", "0"}});
-  EXPECT_TRUE(writer.ok());
-  for (const Record& r : big) EXPECT_TRUE((*writer)->Send(topic, 0, r).ok());
-  EXPECT_TRUE((*writer)->Flush(seconds(60)).ok());
-  (void)test;
-  auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", cluster.bootstrap_servers()}});
-  EXPECT_TRUE(rk.ok());
-  auto marks = kafka::QueryWatermarks(rk->get(), {topic, 0}, seconds(10));
-  EXPECT_TRUE(marks.ok());
-  return marks.ok() ? marks->low : -1;
-}
-
-TEST_F(MirrorTaskTest, SourceLogStartMovedMirrorsFromTheLogStartAndMapsExactly) {
-  CreateTopic("orders", 1);
-  const int64_t low = FillPastRetention(this, source(), "orders");
-  ASSERT_GT(low, 0) << "the mock should have dropped the oldest batches";
+TEST_P(MirrorTaskTest, SourceLogStartMovedMirrorsFromTheLogStartAndMapsExactly) {
+  CreateTopic(orders_, 1);
+  const int64_t low = MoveSourceLogStart(orders_);
+  ASSERT_GT(low, 0) << "the log start should have moved";
   OffsetMap map;
-  auto task = Start(Config(FromLogStart("orders", 1)), &map);
+  auto task = Start(Config(FromLogStart(orders_, 1)), &map);
   ASSERT_NE(task, nullptr);
   WaitCopied(*task, 800 - low);
   task->Stop();
-  ExpectExactCopy({"orders", 0}, map);
-  EXPECT_EQ(map.Translate({"orders", 0}, SourceOffset(low)), TargetOffset(0));
-  EXPECT_EQ(map.Translate({"orders", 0}, SourceOffset(low - 1)), std::nullopt);
+  ExpectExactCopy({orders_, 0}, map);
+  EXPECT_EQ(map.Translate({orders_, 0}, SourceOffset(low)), TargetOffset(0));
+  EXPECT_EQ(map.Translate({orders_, 0}, SourceOffset(low - 1)), std::nullopt);
 }
 
-TEST_F(MirrorTaskTest, RecordsDeletedBeforeTheyWereCopiedFailTheTaskNamingTheRange) {
-  CreateTopic("orders", 1);
-  const int64_t low = FillPastRetention(this, source(), "orders");
+TEST_P(MirrorTaskTest, RecordsDeletedBeforeTheyWereCopiedFailTheTaskNamingTheRange) {
+  CreateTopic(orders_, 1);
+  const int64_t low = MoveSourceLogStart(orders_);
   ASSERT_GT(low, 0);
-  auto task = Start(Config({{{"orders", 0}, 0}}), nullptr);  // resumes at 0: already deleted
+  auto task = Start(Config({{{orders_, 0}, 0}}), nullptr);  // resumes at 0: already deleted
   ASSERT_NE(task, nullptr);
   ASSERT_TRUE(WaitFor([&] { return task->state() == MirrorTask::State::kFailed; }, seconds(30)));
   const Error error = *task->failure();
   EXPECT_EQ(error.code(), ErrorCode::kDataLoss);
-  EXPECT_NE(error.message().find("source partition orders-0: offsets 0.." + std::to_string(low - 1)),
+  EXPECT_NE(error.message().find("source partition " + orders_ + "-0: offsets 0.." + std::to_string(low - 1)),
             std::string::npos)
       << error.message();
-  EXPECT_EQ(task->CommittedOffsets().at({"orders", 0}), 0) << "the position must not move past the loss";
-  EXPECT_TRUE(Read(target(), {Remote("orders"), 0}).empty()) << "nothing may be written after a loss";
+  EXPECT_EQ(task->CommittedOffsets().at({orders_, 0}), 0) << "the position must not move past the loss";
+  EXPECT_TRUE(Read(target(), {Remote(orders_), 0}).empty()) << "nothing may be written after a loss";
 }
 
-TEST_F(MirrorTaskTest, RecordsDeletedBeforeTheyWereCopiedAreSkippedAndCountedWhenAsked) {
-  CreateTopic("orders", 1);
-  const int64_t low = FillPastRetention(this, source(), "orders");
+TEST_P(MirrorTaskTest, RecordsDeletedBeforeTheyWereCopiedAreSkippedAndCountedWhenAsked) {
+  CreateTopic(orders_, 1);
+  const int64_t low = MoveSourceLogStart(orders_);
   ASSERT_GT(low, 0);
-  MirrorTaskConfig config = Config({{{"orders", 0}, 0}});
+  MirrorTaskConfig config = Config({{{orders_, 0}, 0}});
   config.skip_lost_records = true;
   OffsetMap map;
   auto task = Start(config, &map);
@@ -307,28 +317,28 @@ TEST_F(MirrorTaskTest, RecordsDeletedBeforeTheyWereCopiedAreSkippedAndCountedWhe
   WaitCopied(*task, 800 - low);
   task->Stop();
   EXPECT_EQ(task->Stats().lost_records, low);
-  ExpectExactCopy({"orders", 0}, map);
+  ExpectExactCopy({orders_, 0}, map);
 }
 
-TEST_F(MirrorTaskTest, TargetWithTooFewPartitionsIsRejectedAtStartWithAClearError) {
-  ASSERT_TRUE(source().CreateTopic("orders", 4).ok());
-  ASSERT_TRUE(target().CreateTopic(Remote("orders"), 2).ok());
-  auto task = MirrorTask::Start(Config(FromLogStart("orders", 4)), nullptr);
+TEST_P(MirrorTaskTest, TargetWithTooFewPartitionsIsRejectedAtStartWithAClearError) {
+  ASSERT_TRUE(source().CreateTopic(orders_, 4).ok());
+  ASSERT_TRUE(target().CreateTopic(Remote(orders_), 2).ok());
+  auto task = MirrorTask::Start(Config(FromLogStart(orders_, 4)), nullptr);
   ASSERT_FALSE(task.ok());
   EXPECT_EQ(task.error().code(), ErrorCode::kConflict);
   EXPECT_EQ(task.error().message(),
-            "target topic 'src.orders' has 2 partitions; source partition orders-3 needs at least 4");
+            "target topic '" + Remote(orders_) + "' has 2 partitions; source partition " + orders_ + "-3 needs at least 4");
 }
 
-TEST_F(MirrorTaskTest, InvalidConfigsAreRejectedBeforeAnythingStarts) {
-  CreateTopic("orders", 1);
-  MirrorTaskConfig no_policy = Config(FromLogStart("orders", 1));
+TEST_P(MirrorTaskTest, InvalidConfigsAreRejectedBeforeAnythingStarts) {
+  CreateTopic(orders_, 1);
+  MirrorTaskConfig no_policy = Config(FromLogStart(orders_, 1));
   no_policy.policy = nullptr;
   EXPECT_EQ(MirrorTask::Start(no_policy, nullptr).error().code(), ErrorCode::kInvalidConfig);
   EXPECT_EQ(MirrorTask::Start(Config({}), nullptr).error().code(), ErrorCode::kInvalidConfig);
-  MirrorTaskConfig bad_offset = Config({{{"orders", 0}, -7}});
+  MirrorTaskConfig bad_offset = Config({{{orders_, 0}, -7}});
   EXPECT_EQ(MirrorTask::Start(bad_offset, nullptr).error().code(), ErrorCode::kInvalidConfig);
-  MirrorTaskConfig bad_client = Config(FromLogStart("orders", 1));
+  MirrorTaskConfig bad_client = Config(FromLogStart(orders_, 1));
   bad_client.target_producer["acks"] = "most";
   auto task = MirrorTask::Start(bad_client, nullptr);
   ASSERT_FALSE(task.ok());

@@ -37,7 +37,7 @@ class VerifyTest : public ferry::testing::TwoClustersTest {
   }
 
   // A fetch with no data waits fetch.wait.max.ms on the mock; keep the end-of-partition wait short.
-  static Properties Consumer(const kafka::MockCluster& cluster) {
+  static Properties Consumer(const testing::TestCluster& cluster) {
     return {{"bootstrap.servers", cluster.bootstrap_servers()}, {"fetch.wait.max.ms", "50"}};
   }
 

@@ -38,15 +38,31 @@ std::vector<Record> MakeRecords(int64_t first, int64_t count, size_t value_bytes
 }
 
 void TwoClustersTest::SetUp() {
-  auto source = kafka::MockCluster::Start(3);
+  if (peer_ == Peer::kMock) {
+    auto source = TestCluster::StartMock(3);
+    ASSERT_TRUE(source.ok()) << source.error().ToString();
+    auto target = TestCluster::StartMock(3);
+    ASSERT_TRUE(target.ok()) << target.error().ToString();
+    source_ = std::move(*source);
+    target_ = std::move(*target);
+    return;
+  }
+  for (const char* name : {"source", "target"}) {
+    if (!RealKafkaBootstrap(name)) {
+      const RealKafkaMissing missing = NoRealKafka(name);
+      if (missing.fail) FAIL() << missing.why;
+      GTEST_SKIP() << missing.why;
+    }
+  }
+  auto source = TestCluster::ConnectReal("source");
   ASSERT_TRUE(source.ok()) << source.error().ToString();
-  auto target = kafka::MockCluster::Start(3);
+  auto target = TestCluster::ConnectReal("target");
   ASSERT_TRUE(target.ok()) << target.error().ToString();
   source_ = std::move(*source);
   target_ = std::move(*target);
 }
 
-void TwoClustersTest::Produce(kafka::MockCluster& cluster, const std::string& topic, int32_t partition,
+void TwoClustersTest::Produce(TestCluster& cluster, const std::string& topic, int32_t partition,
                               const std::vector<Record>& records) {
   auto writer = kafka::RecordWriter::Create(cluster.bootstrap_servers());
   ASSERT_TRUE(writer.ok()) << writer.error().ToString();
@@ -58,7 +74,7 @@ void TwoClustersTest::Produce(kafka::MockCluster& cluster, const std::string& to
   ASSERT_TRUE(flushed.ok()) << flushed.error().ToString();
 }
 
-std::vector<Record> TwoClustersTest::Read(kafka::MockCluster& cluster, const TopicPartition& tp) {
+std::vector<Record> TwoClustersTest::Read(TestCluster& cluster, const TopicPartition& tp) {
   auto records = kafka::ReadPartition(cluster.bootstrap_servers(), tp, std::chrono::seconds(60));
   EXPECT_TRUE(records.ok()) << records.error().ToString();
   return records.ok() ? std::move(*records) : std::vector<Record>{};

@@ -1,6 +1,12 @@
-// Test support: a source and a target mock cluster on loopback (3 brokers each), and helpers to write
-// records with every feature a mirror must keep (null keys, tombstones, headers, timestamps) and to
-// read partitions back completely.
+// Test support: a source and a target cluster, on the mock (3 brokers each, new for every test) or
+// on real Kafka (the suite's shared clusters; see test_cluster.h), and helpers to write records with
+// every feature a mirror must keep (null keys, tombstones, headers, timestamps) and to read
+// partitions back completely.
+//
+// A suite that runs on both peers derives from OnPeers<Fixture> and is instantiated with
+// FERRY_INSTANTIATE_ON_PEERS(Suite): its tests are named Mock/Suite.Test/mock and
+// RealKafka/Suite.Test/kafka. A suite that needs the mock (broker faults) derives from the fixture
+// alone and uses TEST_F. Every topic, group and connector name goes through UniqueName().
 #pragma once
 
 #include <chrono>
@@ -11,7 +17,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/kafka/mock_cluster.h"
+#include "tests/support/test_cluster.h"
 #include "worker/kafka/record_io.h"
 
 namespace ferry::testing {
@@ -27,19 +33,35 @@ std::vector<Record> MakeRecords(int64_t first, int64_t count, size_t value_bytes
 
 class TwoClustersTest : public ::testing::Test {
  protected:
+  explicit TwoClustersTest(Peer peer = Peer::kMock) : peer_(peer) {}
   void SetUp() override;
 
-  kafka::MockCluster& source() { return *source_; }
-  kafka::MockCluster& target() { return *target_; }
+  Peer peer() const { return peer_; }
+  bool real_kafka() const { return peer_ == Peer::kRealKafka; }
+  TestCluster& source() { return *source_; }
+  TestCluster& target() { return *target_; }
 
   // Writes `records` to one partition and waits until all are acknowledged.
-  void Produce(kafka::MockCluster& cluster, const std::string& topic, int32_t partition,
-               const std::vector<Record>& records);
-  std::vector<Record> Read(kafka::MockCluster& cluster, const TopicPartition& tp);
+  void Produce(TestCluster& cluster, const std::string& topic, int32_t partition, const std::vector<Record>& records);
+  std::vector<Record> Read(TestCluster& cluster, const TopicPartition& tp);
 
  private:
-  std::unique_ptr<kafka::MockCluster> source_;
-  std::unique_ptr<kafka::MockCluster> target_;
+  Peer peer_;
+  std::unique_ptr<TestCluster> source_;
+  std::unique_ptr<TestCluster> target_;
 };
+
+// `Fixture` run on the peer the test is instantiated with.
+template <typename Fixture>
+class OnPeers : public Fixture, public ::testing::WithParamInterface<Peer> {
+ protected:
+  OnPeers() : Fixture(GetParam()) {}
+};
+
+#define FERRY_INSTANTIATE_ON_PEERS(Suite)                                                            \
+  INSTANTIATE_TEST_SUITE_P(Mock, Suite, ::testing::Values(::ferry::testing::Peer::kMock),            \
+                           ::ferry::testing::PeerName);                                              \
+  INSTANTIATE_TEST_SUITE_P(RealKafka, Suite, ::testing::Values(::ferry::testing::Peer::kRealKafka), \
+                           ::ferry::testing::PeerName)
 
 }  // namespace ferry::testing

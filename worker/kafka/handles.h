@@ -51,5 +51,7 @@ using AlterGroupOffsetsPtr = std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_
                                              Destroyer<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
 using DeleteGroupOffsetsPtr = std::unique_ptr<rd_kafka_DeleteConsumerGroupOffsets_t,
                                               Destroyer<rd_kafka_DeleteConsumerGroupOffsets_destroy>>;
+using DeleteRecordsPtr = std::unique_ptr<rd_kafka_DeleteRecords_t, Destroyer<rd_kafka_DeleteRecords_destroy>>;
+using DeleteTopicPtr = std::unique_ptr<rd_kafka_DeleteTopic_t, Destroyer<rd_kafka_DeleteTopic_destroy>>;
 
 }  // namespace ferry::kafka

@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""Real Apache Kafka clusters for Ferry's tests: KRaft nodes (combined broker + controller) on loopback,
+run from the release's Maven jars. No Docker.
+
+  kafka_cluster.py fetch                       jars into the cache (once per version)
+  kafka_cluster.py start NAME [--nodes 3]      format, start, wait until every node serves
+  kafka_cluster.py stop NAME                   SIGTERM (controlled shutdown), SIGKILL after 30 s
+  kafka_cluster.py up | down                   the suite's shared clusters: `source` and `target`
+  kafka_cluster.py status                      what runs under the run directory
+
+A cluster lives in RUN/NAME: `bootstrap` (host:port list, written once the cluster serves), one
+folder per node with its server.properties, data and logs (server.log is kept after `stop`, for a
+failing test to show). RUN is --run-dir, or $FERRY_KAFKA_RUN, or ./build/kafka.
+
+Every node runs the StandardAuthorizer (ACL sync needs one on both clusters) with User:ANONYMOUS as
+super user, so PLAINTEXT clients may do anything; the group coordinator accepts short sessions and
+does not delay first joins, as Ferry's tests expect. The version is $FERRY_KAFKA_VERSION or 4.1.1.
+"""
+import argparse
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_VERSION = "4.1.1"
+START_TIMEOUT_S = 90
+STOP_TIMEOUT_S = 30
+
+
+def version():
+    return os.environ.get("FERRY_KAFKA_VERSION", DEFAULT_VERSION)
+
+
+def libs_dir():
+    cache = os.environ.get("FERRY_KAFKA_CACHE", os.path.expanduser("~/.cache/ferry"))
+    return os.path.join(cache, "kafka-" + version(), "libs")
+
+
+def log(msg):
+    print("kafka_cluster: " + msg, flush=True)
+
+
+def fetch():
+    """Copies the release's runtime jars into the cache once; later calls find `.complete`."""
+    libs = libs_dir()
+    if os.path.exists(os.path.join(libs, ".complete")):
+        return libs
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        sys.exit("kafka_cluster: java and mvn are needed (`make deps` installs them)")
+    log("fetching Apache Kafka %s jars into %s" % (version(), libs))
+    partial = libs + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    subprocess.run(["mvn", "-q", "-B", "-f", os.path.join(HERE, "pom.xml"), "-Dkafka.version=" + version(),
+                    "dependency:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory=" + partial],
+                   check=True)
+    open(os.path.join(partial, ".complete"), "w").close()
+    shutil.rmtree(libs, ignore_errors=True)
+    os.rename(partial, libs)
+    return libs
+
+
+def free_ports(count):
+    """Ports the kernel just handed out and released: free now, and unlikely to be reused at once."""
+    socks, ports = [], []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def node_properties(node_id, port, cport, voters, data_dir, nodes):
+    rf = min(nodes, 3)
+    return "\n".join([
+        "process.roles=broker,controller",
+        "node.id=%d" % node_id,
+        "controller.quorum.voters=" + voters,
+        "listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (port, cport),
+        "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % port,
+        "inter.broker.listener.name=PLAINTEXT",
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "log.dirs=" + data_dir,
+        "num.partitions=1",
+        "default.replication.factor=%d" % rf,
+        "min.insync.replicas=%d" % (2 if nodes >= 3 else 1),
+        "offsets.topic.replication.factor=%d" % rf,
+        "offsets.topic.num.partitions=4",
+        "transaction.state.log.replication.factor=%d" % rf,
+        "transaction.state.log.min.isr=%d" % (2 if nodes >= 3 else 1),
+        "transaction.state.log.num.partitions=4",
+        "share.coordinator.state.topic.replication.factor=%d" % rf,
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "group.min.session.timeout.ms=1000",
+        # Compaction tests roll segments in seconds and expect the cleaner to follow soon after.
+        "log.cleaner.backoff.ms=1000",
+        "log.segment.delete.delay.ms=1000",
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users=User:ANONYMOUS",
+        "allow.everyone.if.no.acl.found=true",
+        "auto.create.topics.enable=false",
+        "",
+    ])
+
+
+LOG4J2 = """status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = ${sys:kafka.logs.dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.state.name = state.change.logger
+logger.state.level = WARN
+"""
+
+
+def java(libs, *args, heap="512m", logs_dir=None, log4j=None, quick=False):
+    cmd = ["java", "-Xms%s" % heap, "-Xmx%s" % heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+           "-Djava.awt.headless=true"]
+    if quick:  # a short-lived tool: the C1 compiler alone starts faster
+        cmd.append("-XX:TieredStopAtLevel=1")
+    if logs_dir:
+        cmd.append("-Dkafka.logs.dir=" + logs_dir)
+    if log4j:
+        cmd.append("-Dlog4j2.configurationFile=" + log4j)
+    cmd += ["-cp", os.path.join(libs, "*")] + list(args)
+    return cmd
+
+
+def cluster_dir(run, name):
+    return os.path.join(run, name)
+
+
+def node_dirs(cdir):
+    return sorted(os.path.join(cdir, d) for d in os.listdir(cdir) if d.startswith("node-"))
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (our own child, not yet reaped) is dead too.
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[-1][0] != "Z"
+    except OSError:
+        return False
+
+
+def read_pid(ndir):
+    try:
+        with open(os.path.join(ndir, "pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def serves(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def start(run, name, nodes):
+    libs = fetch()
+    cdir = cluster_dir(run, name)
+    if os.path.isdir(cdir):
+        stop(run, name, quiet=True)
+        shutil.rmtree(cdir)
+    os.makedirs(cdir)
+    ports = free_ports(2 * nodes)
+    brokers = ports[:nodes]
+    controllers = ports[nodes:]
+    voters = ",".join("%d@127.0.0.1:%d" % (i + 1, controllers[i]) for i in range(nodes))
+    # A Kafka cluster id is 16 bytes in URL-safe base64 without padding.
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    started = time.monotonic()
+    for i in range(nodes):
+        ndir = os.path.join(cdir, "node-%d" % (i + 1))
+        os.makedirs(ndir)
+        props = os.path.join(ndir, "server.properties")
+        with open(props, "w") as f:
+            f.write(node_properties(i + 1, brokers[i], controllers[i], voters, os.path.join(ndir, "data"), nodes))
+        with open(os.path.join(ndir, "log4j2.properties"), "w") as f:
+            f.write(LOG4J2)
+        subprocess.run(java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", props,
+                            heap="128m", quick=True), check=True, stdout=subprocess.DEVNULL)
+    for i in range(nodes):
+        ndir = os.path.join(cdir, "node-%d" % (i + 1))
+        out = open(os.path.join(ndir, "stdout"), "w")
+        proc = subprocess.Popen(java(libs, "kafka.Kafka", os.path.join(ndir, "server.properties"), logs_dir=ndir,
+                                     log4j=os.path.join(ndir, "log4j2.properties")),
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        with open(os.path.join(ndir, "pid"), "w") as f:
+            f.write(str(proc.pid))
+        with open(os.path.join(ndir, "port"), "w") as f:
+            f.write(str(brokers[i]))
+    deadline = time.monotonic() + START_TIMEOUT_S
+    for i in range(nodes):
+        ndir = os.path.join(cdir, "node-%d" % (i + 1))
+        pid = read_pid(ndir)
+        server_log = os.path.join(ndir, "server.log")
+        while True:
+            if not alive(pid):
+                tail(ndir)
+                stop(run, name, quiet=True)
+                sys.exit("kafka_cluster: %s node %d exited during start-up (logs in %s)" % (name, i + 1, ndir))
+            if os.path.exists(server_log) and "Kafka Server started" in open(server_log, errors="replace").read() \
+                    and serves(brokers[i]):
+                break
+            if time.monotonic() > deadline:
+                tail(ndir)
+                stop(run, name, quiet=True)
+                sys.exit("kafka_cluster: %s node %d not ready in %d s (logs in %s)" % (name, i + 1, START_TIMEOUT_S,
+                                                                                      ndir))
+            time.sleep(0.2)
+    bootstrap = ",".join("127.0.0.1:%d" % p for p in brokers)
+    with open(os.path.join(cdir, "bootstrap"), "w") as f:
+        f.write(bootstrap + "\n")
+    log("%s (%d node%s, Kafka %s) serves %s after %.1f s" % (name, nodes, "s" if nodes > 1 else "", version(),
+                                                            bootstrap, time.monotonic() - started))
+
+
+def tail(ndir, lines=40):
+    for fname in ("stdout", "server.log"):
+        path = os.path.join(ndir, fname)
+        if os.path.exists(path):
+            content = open(path, errors="replace").read().splitlines()[-lines:]
+            print("---- %s ----\n%s" % (path, "\n".join(content)), file=sys.stderr)
+
+
+def stop(run, name, quiet=False):
+    cdir = cluster_dir(run, name)
+    if not os.path.isdir(cdir):
+        if not quiet:
+            log("%s: not running" % name)
+        return
+    try:
+        os.remove(os.path.join(cdir, "bootstrap"))
+    except FileNotFoundError:
+        pass
+    pids = [p for p in (read_pid(n) for n in node_dirs(cdir)) if p and alive(p)]
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in pids:
+        if alive(pid):
+            log("%s: pid %d ignored SIGTERM for %d s; SIGKILL" % (name, pid, STOP_TIMEOUT_S))
+            os.kill(pid, signal.SIGKILL)
+    for ndir in node_dirs(cdir):
+        # Keep the logs, drop the data: a later run starts clean and a failing test can still show why.
+        shutil.rmtree(os.path.join(ndir, "data"), ignore_errors=True)
+        try:
+            os.remove(os.path.join(ndir, "pid"))
+        except FileNotFoundError:
+            pass
+    if not quiet:
+        log("%s stopped" % name)
+
+
+def status(run):
+    if not os.path.isdir(run):
+        return
+    for name in sorted(os.listdir(run)):
+        cdir = cluster_dir(run, name)
+        bootstrap = os.path.join(cdir, "bootstrap")
+        if os.path.exists(bootstrap):
+            print("%s %s" % (name, open(bootstrap).read().strip()))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run-dir", default=os.environ.get("FERRY_KAFKA_RUN", os.path.join("build", "kafka")))
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("fetch")
+    s = sub.add_parser("start")
+    s.add_argument("name")
+    s.add_argument("--nodes", type=int, default=1)
+    t = sub.add_parser("stop")
+    t.add_argument("name")
+    sub.add_parser("up")
+    sub.add_parser("down")
+    sub.add_parser("status")
+    args = parser.parse_args()
+    run = os.path.abspath(args.run_dir)
+    if args.cmd == "fetch":
+        print(fetch())
+    elif args.cmd == "start":
+        start(run, args.name, args.nodes)
+    elif args.cmd == "stop":
+        stop(run, args.name)
+    elif args.cmd == "up":
+        start(run, "source", 1)
+        start(run, "target", 1)
+    elif args.cmd == "down":
+        stop(run, "source")
+        stop(run, "target")
+    elif args.cmd == "status":
+        status(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+// Test support: the Kafka cluster a test talks to, on one of two peers.
+//
+//  - Peer::kMock: librdkafka 2.0.2's mock cluster, started inside the test process for each test.
+//    Fast, and the only peer that can take a broker down on command; it has no admin API, no
+//    transaction markers, no compaction (docs/testing.md).
+//  - Peer::kRealKafka: Apache Kafka, the suite's shared `source` and `target` clusters that
+//    tests/kafka/kafka_cluster.py starts (the ctest fixture `kafka`). A test finds them through
+//    $FERRY_KAFKA_RUN/<name>/bootstrap, or FERRY_SOURCE_BOOTSTRAP / FERRY_TARGET_BOOTSTRAP for
+//    clusters of the user's. They outlive the test and other tests share them: every name a test
+//    makes on them goes through UniqueName().
+//
+// Where a real broker is needed and none runs, the test fails under CI (CI or
+// FERRY_REQUIRE_REAL_KAFKA set) and is skipped elsewhere, saying so (RealKafkaMissing()).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "worker/common/result.h"
+#include "worker/common/types.h"
+#include "worker/kafka/admin.h"
+#include "worker/kafka/client.h"
+#include "worker/kafka/mock_cluster.h"
+
+namespace ferry::testing {
+
+enum class Peer { kMock, kRealKafka };
+std::ostream& operator<<(std::ostream& os, Peer peer);
+// For INSTANTIATE_TEST_SUITE_P: "mock" or "kafka".
+std::string PeerName(const ::testing::TestParamInfo<Peer>& info);
+
+// The bootstrap servers of the real cluster `name` ("source", "target"), or nullopt if none runs.
+std::optional<std::string> RealKafkaBootstrap(const std::string& name);
+// Why a test needing `name` cannot run, and whether that is a failure here (under CI) or a skip.
+struct RealKafkaMissing {
+  std::string why;
+  bool fail;
+};
+RealKafkaMissing NoRealKafka(const std::string& name);
+
+class TestCluster {
+ public:
+  static Result<std::unique_ptr<TestCluster>> StartMock(int brokers);
+  // The running real cluster `name`; kNotFound if none runs.
+  static Result<std::unique_ptr<TestCluster>> ConnectReal(const std::string& name);
+
+  Peer peer() const { return mock_ ? Peer::kMock : Peer::kRealKafka; }
+  bool real() const { return peer() == Peer::kRealKafka; }
+  const std::string& bootstrap_servers() const { return bootstrap_servers_; }
+
+  // Creates `topic` and waits until its metadata is visible. On the mock, `configs` must be empty
+  // (it has no CreateTopics); on a real cluster the replication factor is the broker's default.
+  Result<> CreateTopic(const std::string& topic, int partitions, const Properties& configs = {});
+  // The partition count of `topic` as the cluster's metadata says.
+  Result<int> PartitionCount(const std::string& topic);
+  kafka::Watermarks WatermarksOf(const TopicPartition& tp);  // ADD_FAILURE and {-1,-1} on error
+
+  // Real clusters only: moves `tp`'s log start to `offset` (DeleteRecords).
+  Result<> DeleteRecordsBefore(const TopicPartition& tp, int64_t offset);
+  // Real clusters only: the Admin client Ferry itself uses.
+  kafka::Admin& admin();
+  // The mock only: broker faults and the raw mock handle.
+  kafka::MockCluster& mock();
+
+ private:
+  TestCluster(std::unique_ptr<kafka::MockCluster> mock, std::string bootstrap);
+
+  std::unique_ptr<kafka::MockCluster> mock_;
+  std::string bootstrap_servers_;
+  kafka::AdminPtr admin_;
+  kafka::HandlePtr client_;  // metadata and watermark look-ups
+};
+
+// A name no other test (of this run or an earlier one on the same clusters) uses: `base` plus a
+// suffix made once per test. Topic names stay valid Kafka names.
+std::string UniqueName(const std::string& base);
+
+}  // namespace ferry::testing
