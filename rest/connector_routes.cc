@@ -11,6 +11,7 @@
 
 #include "rest/entities.h"
 #include "rest/errors.h"
+#include "worker/common/json.h"
 
 namespace ferry::rest {
 namespace {
@@ -67,6 +68,17 @@ Result<> CheckPathSafe(std::string_view name) {
   return Ok();
 }
 
+// A new name must stay addressable: every URL that names it (percent-encoded, up to three bytes a
+// byte, under a mirror-maker prefix) has to fit the 8 KiB request line. Names that exist already are
+// not checked here, so they can still be read, stopped and deleted.
+Result<> CheckNameLength(std::string_view name) {
+  if (name.size() <= kMaxConnectorNameBytes) return Ok();
+  constexpr size_t kShown = 40;
+  return Error::BadRequest("Invalid connector name '" + std::string(name.substr(0, kShown)) + "...' (" +
+                           std::to_string(name.size()) + " bytes): a name may be at most " +
+                           std::to_string(kMaxConnectorNameBytes) + " bytes");
+}
+
 // Connect's "Connector configuration is invalid and contains the following N error(s):..." message.
 Error InvalidConfig(const std::vector<std::string>& errors) {
   std::string message =
@@ -101,6 +113,7 @@ Result<Properties> PrepareConnectorConfig(const std::string& name, NullablePrope
     config[kNameConfig] = name;
   }
   FERRY_RETURN_IF_ERROR(CheckPathSafe(name));
+  FERRY_RETURN_IF_ERROR(CheckNameLength(name));
   auto cls = config.find(kConnectorClassConfig);
   if (cls == config.end() || !cls->second) {
     return Error::BadRequest("Connector config " + JavaMapString(config) + " contains no connector type");
@@ -336,6 +349,9 @@ Result<> CheckConnectorName(std::string_view name) {
     return Error::BadRequest("Invalid connector name '" + std::string(name) + "': a name may not be empty");
   }
   FERRY_RETURN_IF_ERROR(CheckPathSafe(name));
+  if (!json::IsValidUtf8(name)) {
+    return Error::BadRequest("Invalid connector name '" + std::string(name) + "': a name must be valid UTF-8");
+  }
   const std::vector<int> control = ControlCharacters(name);
   if (!control.empty()) {
     return Error::BadRequest(
@@ -374,6 +390,17 @@ void AddConnectorRoutes(Router& router, Herder& herder, const std::string& prefi
                Result<> done = h->DeleteConnector(name);
                return done.ok() ? Reply::Empty(204) : Fail(done.error());
              }));
+  // Ferry's way out for a connector whose name no URL can hold (created before names were limited):
+  // the name travels in the body.
+  add(
+      "POST", "/ferry/connectors/delete",
+      [h](const RouteRequest& req) {
+        Result<std::string> name = ParseConnectorNameRequest(req.body);
+        if (!name.ok()) return Fail(name.error());
+        Result<> done = h->DeleteConnector(*name);
+        return done.ok() ? Reply::Empty(204) : Fail(done.error());
+      },
+      Body::kJson);
 
   add("GET", "/connectors/{connector}/config", WithConnector([h](const RouteRequest&, const std::string& name) {
                Result<Properties> config = h->GetConnectorConfig(name);

@@ -5,7 +5,8 @@
 //
 // What is rejected before the Herder is called (so nothing is written):
 //  - a connector name in the path or in a create request that is empty after trimming, contains '/'
-//    or "..", or contains control characters (400; see CheckConnectorName);
+//    or "..", is not UTF-8, or contains control characters (400; see CheckConnectorName); a name to
+//    create or configure longer than kMaxConnectorNameBytes (400);
 //  - a task id that is not a 32-bit integer (404, as JAX-RS answers an unparsable path parameter);
 //  - malformed JSON, a body of the wrong shape, settings that are objects or arrays (400);
 //  - POST/PUT config whose "name" differs from the connector's name, that has no "connector.class",
@@ -15,6 +16,7 @@
 // Thread-safety: the routes may run concurrently (the Herder is thread-safe).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -28,8 +30,14 @@ namespace ferry::rest {
 // MM2's dedicated mode namespaces its herders).
 void AddConnectorRoutes(Router& router, worker::Herder& herder, const std::string& prefix = "");
 
+// The longest name a new connector may have (docs/rest.md): with percent-encoding and a mirror-maker
+// prefix every URL naming it stays well inside the 8 KiB request line.
+inline constexpr size_t kMaxConnectorNameBytes = 255;
+
 // A connector name taken from a request path: Error::BadRequest if it is empty after trimming,
-// contains '/' or "..", or contains an ISO control character (U+0000-U+001F, U+007F-U+009F).
+// contains '/' or "..", is not valid UTF-8, or contains an ISO control character (U+0000-U+001F,
+// U+007F-U+009F). Length is checked only where a connector is created or configured, so a longer
+// one that exists already stays reachable.
 Result<> CheckConnectorName(std::string_view name);
 
 }  // namespace ferry::rest

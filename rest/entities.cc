@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "worker/common/json.h"
+
 namespace ferry::rest {
 namespace {
 
@@ -198,6 +200,10 @@ std::string_view View(const rapidjson::Value& s) { return std::string_view(s.Get
 
 template <unsigned kFlags>
 Result<rapidjson::Document> ParseDocument(std::string_view body) {
+  // Checked before parsing: RapidJSON's parser recurses per level and would overflow the stack.
+  if (std::optional<size_t> offset = json::FindExcessNesting(body)) {
+    return Error::BadRequest("Malformed JSON in request body: " + json::TooDeepMessage(*offset) + ".");
+  }
   rapidjson::Document doc;
   doc.Parse<kFlags>(body.data(), body.size());
   if (doc.HasParseError()) {
@@ -254,6 +260,7 @@ std::string Compact(const rapidjson::Value& v) {
 
 // Embeds JSON text as a value; false if it is not one valid JSON value.
 bool EmbedJson(JsonWriter& w, const std::string& json) {
+  if (json::FindExcessNesting(json)) return false;
   rapidjson::Document doc;
   doc.Parse<kStrict>(json.data(), json.size());
   if (doc.HasParseError()) return false;
@@ -586,6 +593,16 @@ Result<std::vector<worker::ConnectorOffset>> ParseConnectorOffsets(std::string_v
     out.push_back(std::move(parsed));
   }
   return out;
+}
+
+Result<std::string> ParseConnectorNameRequest(std::string_view body) {
+  Result<rapidjson::Document> doc = ParseDocument<kStrict>(body);
+  if (!doc.ok()) return doc.error();
+  auto name = doc->IsObject() ? doc->FindMember("name") : rapidjson::Value::ConstMemberIterator();
+  if (!doc->IsObject() || doc->MemberCount() != 1 || name == doc->MemberEnd() || !name->value.IsString()) {
+    return Error::BadRequest(R"(The request body must be {"name":"<connector>"})");
+  }
+  return std::string(View(name->value));
 }
 
 Result<std::optional<std::string>> ParseLoggerLevelRequest(std::string_view body) {

@@ -84,6 +84,8 @@ Result<NullableProperties> ParseConfigObject(std::string_view body);
 // offsets need to be provided for an alter offsets request". Each partition must be an object; an
 // offset is an object or null (reset). Both come back as compact JSON text in the order given.
 Result<std::vector<worker::ConnectorOffset>> ParseConnectorOffsets(std::string_view body);
+// POST /ferry/connectors/delete: {"name":"..."}, exactly; returns the name as given.
+Result<std::string> ParseConnectorNameRequest(std::string_view body);
 // PUT /admin/loggers/{logger}: a settings map; returns its "level" (nullopt when absent or null).
 Result<std::optional<std::string>> ParseLoggerLevelRequest(std::string_view body);
 

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "worker/common/json.h"
+
 namespace ferry::rest {
 namespace {
 
@@ -87,7 +89,9 @@ std::string ErrorBody(int status, std::string_view message) {
   writer.Key("error_code");
   writer.Int(status);
   writer.Key("message");
-  writer.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  // Messages quote what the client sent (a path segment may hold any bytes); JSON must be UTF-8.
+  const std::string text = json::ValidUtf8(message);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
