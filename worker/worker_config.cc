@@ -184,7 +184,7 @@ std::vector<KeySpec> BaseKeys() {
       {Key("header.converter", kClass, "org.apache.kafka.connect.storage.SimpleHeaderConverter", kLow,
            "Converter for record headers (not used by Ferry)."),
        Use::kIgnored},
-      {Key("config.providers", kList, "", kLow, "Config provider names (not used by Ferry)."), Use::kIgnored},
+      {Key("config.providers", kList, "", kLow, "Config provider names (refused while Ferry has none)."), Use::kIgnored},
       {Key("connector.client.config.override.policy", kString, "All", kMedium,
            "Policy for connector client overrides (not used by Ferry)."),
        Use::kIgnored},
@@ -213,7 +213,7 @@ std::vector<KeySpec> BaseKeys() {
       {Key("ssl.client.auth", kString, "none", kLow, "REST client authentication (not used by Ferry).",
            OneOf({"required", "requested", "none"})),
        Use::kIgnored},
-      {Key("rest.extension.classes", kList, "", kLow, "REST extensions (not used by Ferry)."), Use::kIgnored},
+      {Key("rest.extension.classes", kList, "", kLow, "REST extensions (refused: Ferry cannot run them)."), Use::kIgnored},
       {NullDefault("admin.listeners", kList, kLow,
                    "URLs the admin endpoints (/admin/loggers) listen on; unset: on `listeners`; empty: off.",
                    ValidateAdminListeners),
@@ -467,11 +467,42 @@ Result<Listener> ParseListener(std::string_view url) {
 
 const connectors::ConfigDef& WorkerConfig::Definition(WorkerMode mode) { return KeysFor(mode).def; }
 
+namespace {
+
+// Settings Ferry cannot honour whose absence would leave the worker less safe than its file says:
+// an ignored REST extension (Connect's BasicAuth) serves the API open, an ignored config provider
+// hands `${file:...}` to clients literally. They stop the start instead of being noted.
+Result<> RefuseUnsupportedSafeguards(const ParsedConfig& p) {
+  const std::vector<std::string> extensions = p.GetList("rest.extension.classes");
+  if (!extensions.empty()) {
+    const bool basic_auth = std::any_of(extensions.begin(), extensions.end(), [](const std::string& e) {
+      return e.find("BasicAuthSecurityRestExtension") != std::string::npos;
+    });
+    return Error::InvalidConfig(
+        "rest.extension.classes",
+        std::string("Ferry cannot run Kafka Connect REST extensions") +
+            (basic_auth ? " (BasicAuthSecurityRestExtension: its REST API would be served without authentication)"
+                        : " (the REST API would be served without them)") +
+            "; remove the setting and protect the API in front of Ferry (e.g. a reverse proxy) until Ferry has "
+            "its own authentication");
+  }
+  if (!p.GetList("config.providers").empty()) {
+    return Error::InvalidConfig("config.providers",
+                                "Ferry does not support config providers yet, so '${provider:...}' references would "
+                                "reach clients and connectors literally; remove the setting and write the values "
+                                "into the files");
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mode) {
   const ModeKeys& keys = KeysFor(mode);
   Result<ParsedConfig> parsed_or = keys.def.Parse(props);
   if (!parsed_or.ok()) return parsed_or.error();
   const ParsedConfig& p = *parsed_or;
+  FERRY_RETURN_IF_ERROR(RefuseUnsupportedSafeguards(p));
 
   WorkerConfig c;
   c.mode = mode;

@@ -388,7 +388,6 @@ TEST(WorkerConfigTest, ConnectKeysFerryDoesNotUseAreAcceptedAndNoted) {
   LogCapture log;
   Result<WorkerConfig> config = WorkerConfig::Parse(
       With(Minimal(), {{"header.converter", "org.example.H"},
-                       {"config.providers", "file"},
                        {"config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider"},
                        {"rest.extension.classes", ""},
                        {"metric.reporters", ""},
@@ -403,7 +402,7 @@ TEST(WorkerConfigTest, ConnectKeysFerryDoesNotUseAreAcceptedAndNoted) {
       WorkerMode::kDistributed);
   ASSERT_TRUE(config.ok()) << config.error().ToString();
   EXPECT_TRUE(config->unknown_keys.empty());
-  EXPECT_EQ(config->ignored_keys.size(), 13u);
+  EXPECT_EQ(config->ignored_keys.size(), 12u);
   EXPECT_TRUE(Contains(config->ignored_keys, "admin.listeners.https.ssl.keystore.location"));
   EXPECT_TRUE(config->admin_overrides.empty()) << "admin.listeners.* is a REST key, not an admin override";
   EXPECT_EQ(log.Count(google::GLOG_INFO, "ignored by Ferry: "), 1);
@@ -619,6 +618,38 @@ TEST(WorkerConfigTest, ConfigDefValidateReportsEveryProblemAtOnce) {
   int errors = 0;
   for (const auto& info : infos) errors += static_cast<int>(info.errors.size());
   EXPECT_EQ(errors, 6);  // four required keys missing, two invalid values
+}
+
+// Security settings Ferry cannot honour stop the start; skipping them would leave the worker open.
+TEST(WorkerConfigTest, RestExtensionsAreRefusedNotIgnored) {
+  for (WorkerMode mode : {WorkerMode::kDistributed, WorkerMode::kStandalone}) {
+    Result<WorkerConfig> config = WorkerConfig::Parse(
+        With(Minimal(), {{"rest.extension.classes",
+                          "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"},
+                         {"offset.storage.file.filename", "/tmp/ferry-offsets"}}),
+        mode);
+    ASSERT_FALSE(config.ok());
+    EXPECT_EQ(config.error().code(), ErrorCode::kInvalidConfig);
+    EXPECT_NE(config.error().message().find("invalid value for 'rest.extension.classes'"), std::string::npos)
+        << config.error().message();
+    EXPECT_NE(config.error().message().find("served without authentication"), std::string::npos)
+        << config.error().message();
+  }
+  Result<WorkerConfig> other =
+      WorkerConfig::Parse(With(Minimal(), {{"rest.extension.classes", "com.example.Cors"}}), WorkerMode::kDistributed);
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message().find("served without them"), std::string::npos) << other.error().message();
+}
+
+TEST(WorkerConfigTest, ConfigProvidersAreRefusedNotPassedOnLiterally) {
+  Result<WorkerConfig> config = WorkerConfig::Parse(
+      With(Minimal(), {{"config.providers", "file"},
+                       {"config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider"}}),
+      WorkerMode::kDistributed);
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().message().find("invalid value for 'config.providers'"), std::string::npos)
+      << config.error().message();
+  EXPECT_NE(config.error().message().find("literally"), std::string::npos) << config.error().message();
 }
 
 }  // namespace
