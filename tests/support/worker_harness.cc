@@ -58,15 +58,16 @@ HttpReply Http(int port, const std::string& method, const std::string& path, con
   }
 }
 
-Properties DistributedWorkerProps(const std::string& bootstrap, const std::string& prefix) {
+Properties DistributedWorkerProps(const std::string& bootstrap, const std::string& prefix, Peer peer) {
+  const std::string replication_factor = peer == Peer::kMock ? "3" : "-1";
   return {{"bootstrap.servers", bootstrap},
           {"group.id", prefix + "-cluster"},
           {"config.storage.topic", prefix + "-configs"},
           {"offset.storage.topic", prefix + "-offsets"},
           {"status.storage.topic", prefix + "-status"},
-          {"config.storage.replication.factor", "3"},
-          {"offset.storage.replication.factor", "3"},
-          {"status.storage.replication.factor", "3"},
+          {"config.storage.replication.factor", replication_factor},
+          {"offset.storage.replication.factor", replication_factor},
+          {"status.storage.replication.factor", replication_factor},
           {"offset.storage.partitions", "5"},
           {"status.storage.partitions", "3"},
           {"offset.flush.interval.ms", "500"},

@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "rest/server.h"
+#include "tests/support/test_cluster.h"
 #include "worker/cutover/service.h"
 #include "worker/common/types.h"
 #include "worker/runtime.h"
@@ -32,9 +33,10 @@ HttpReply HttpOnce(int port, const std::string& method, const std::string& path,
 // writes wait for the rebalance a config change starts, as Connect's clients retry them.
 HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body = "");
 
-// Worker properties for a distributed worker on `bootstrap` with topics of `prefix`; the topics are
-// created on `cluster` first (the mock cluster has no CreateTopics).
-Properties DistributedWorkerProps(const std::string& bootstrap, const std::string& prefix);
+// Worker properties for a distributed worker on `bootstrap` with topics and group of `prefix` (on a
+// shared real cluster, give a UniqueName()). The mock has no CreateTopics: tests there make the
+// topics first; a real broker's worker creates them, with the broker's default replication factor.
+Properties DistributedWorkerProps(const std::string& bootstrap, const std::string& prefix, Peer peer = Peer::kMock);
 
 class InProcessWorker {
  public:
