@@ -22,7 +22,7 @@ void OffsetSyncStore::OnRecord(const kafka::LogRecord& record) {
   std::lock_guard lock(mu_);
   if (!sync.ok()) {
     ++corrupt_;
-    LOG(WARNING) << "skipping offset-syncs record at offset " << record.offset << ": " << sync.error().message();
+    LOG(WARNING) << "Skipping offset-syncs record at " << record.Where() << ": " << sync.error().message();
     return;
   }
   ++syncs_read_;

@@ -10,6 +10,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "worker/common/json.h"
+
 namespace ferry::worker {
 
 namespace {
@@ -89,25 +91,25 @@ std::string RestartValue(const RestartRequest& request) {
   return ToString(buffer);
 }
 
-// The value of a record as a JSON object, or nullopt (logged) if it is not one.
-std::optional<rapidjson::Document> ParseObject(const std::string& key, const std::string& value) {
-  rapidjson::Document doc;
-  doc.Parse(value.data(), value.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    LOG(ERROR) << "Ignoring config record '" << key << "': its value is not a JSON object";
+// The value of a record (which has one) as a JSON object, or nullopt (logged) if it is not one.
+std::optional<rapidjson::Document> ParseObject(const std::string& key, const kafka::LogRecord& record) {
+  Result<rapidjson::Document> doc = json::Parse(*record.value, "its value");
+  if (!doc.ok() || !doc->IsObject()) {
+    LOG(ERROR) << "Ignoring config record '" << key << "' at " << record.Where() << ": "
+               << (doc.ok() ? "its value is not a JSON object" : doc.error().message());
     return std::nullopt;
   }
-  return doc;
+  return std::move(doc).value();
 }
 
 // The `properties` map of a connector or task record. Values that are not strings (which Connect
 // would not write) are kept as their JSON text; nulls are left out, as an absent setting.
-std::optional<Properties> ParseProperties(const std::string& key, const std::string& value) {
-  auto doc = ParseObject(key, value);
+std::optional<Properties> ParseProperties(const std::string& key, const kafka::LogRecord& record) {
+  auto doc = ParseObject(key, record);
   if (!doc) return std::nullopt;
   auto it = doc->FindMember("properties");
   if (it == doc->MemberEnd() || !it->value.IsObject()) {
-    LOG(ERROR) << "Ignoring config record '" << key << "': it has no 'properties' object";
+    LOG(ERROR) << "Ignoring config record '" << key << "' at " << record.Where() << ": it has no 'properties' object";
     return std::nullopt;
   }
   Properties props;
@@ -234,7 +236,7 @@ void ConfigStore::OnRecord(const kafka::LogRecord& record) {
     std::lock_guard lock(mu_);
     state_.offset = record.offset + 1;
     if (!record.key) {
-      LOG(WARNING) << "Ignoring a config record without a key at offset " << record.offset;
+      LOG(WARNING) << "Ignoring a config record without a key at " << record.Where();
     } else {
       const std::string& key = *record.key;
       if (StartsWith(key, kTargetStatePrefix)) {
@@ -253,7 +255,7 @@ void ConfigStore::OnRecord(const kafka::LogRecord& record) {
         // Exactly-once task counts and cluster log levels: not used by Ferry.
         VLOG(1) << "Skipping config record '" << key << "' (a feature Ferry does not use)";
       } else {
-        LOG(WARNING) << "Ignoring config record with unknown key '" << key << "' at offset " << record.offset;
+        LOG(WARNING) << "Ignoring config record with unknown key '" << key << "' at " << record.Where();
       }
     }
   }
@@ -271,7 +273,7 @@ void ConfigStore::ApplyTargetState(const std::string& connector, const kafka::Lo
     return;  // no event: the connector's removal carries it
   }
   const std::string key = std::string(kTargetStatePrefix) + connector;
-  auto doc = ParseObject(key, *record.value);
+  auto doc = ParseObject(key, record);
   if (!doc) return;
   // Prefer `state.v2`; fall back to the legacy `state` written by older workers.
   std::optional<TargetState> state;
@@ -279,15 +281,15 @@ void ConfigStore::ApplyTargetState(const std::string& connector, const kafka::Lo
     auto it = doc->FindMember(field);
     if (it == doc->MemberEnd() || it->value.IsNull()) continue;
     if (!it->value.IsString()) {
-      LOG(ERROR) << "Config record '" << key << "': '" << field << "' should be a string";
+      LOG(ERROR) << "Config record '" << key << "' at " << record.Where() << ": '" << field << "' should be a string";
       continue;
     }
     state = ParseTargetStateName(std::string_view(it->value.GetString(), it->value.GetStringLength()));
-    if (!state) LOG(ERROR) << "Config record '" << key << "': invalid target state in '" << field << "'";
+    if (!state) LOG(ERROR) << "Config record '" << key << "' at " << record.Where() << ": invalid target state in '" << field << "'";
     break;
   }
   if (!state) {
-    LOG(ERROR) << "Ignoring config record '" << key << "': no valid target state";
+    LOG(ERROR) << "Ignoring config record '" << key << "' at " << record.Where() << ": no valid target state";
     return;
   }
   target_states_[connector] = *state;
@@ -304,7 +306,7 @@ void ConfigStore::ApplyConnectorConfig(const std::string& connector, const kafka
     events.push_back({ConfigEvent::Kind::kConnectorRemoved, connector, {}});
     return;
   }
-  auto props = ParseProperties(std::string(kConnectorPrefix) + connector, *record.value);
+  auto props = ParseProperties(std::string(kConnectorPrefix) + connector, record);
   if (!props) return;
   auto [it, inserted] = state_.connectors.try_emplace(connector);
   it->second.config = std::move(*props);
@@ -318,14 +320,14 @@ void ConfigStore::ApplyConnectorConfig(const std::string& connector, const kafka
 void ConfigStore::ApplyTaskConfig(const std::string& key, const kafka::LogRecord& record) {
   auto id = ParseTaskKey(key);
   if (!id) {
-    LOG(ERROR) << "Ignoring config record '" << key << "': not a task key (task-<connector>-<number>)";
+    LOG(ERROR) << "Ignoring config record '" << key << "' at " << record.Where() << ": not a task key (task-<connector>-<number>)";
     return;
   }
   if (!record.value) {
-    LOG(ERROR) << "Ignoring task config '" << key << "': it has no value";
+    LOG(ERROR) << "Ignoring task config '" << key << "' at " << record.Where() << ": it has no value";
     return;
   }
-  auto props = ParseProperties(key, *record.value);
+  auto props = ParseProperties(key, record);
   if (!props) return;
   deferred_[id->connector][id->task] = std::move(*props);  // applied by the next commit
 }
@@ -334,15 +336,15 @@ void ConfigStore::ApplyCommit(const std::string& connector, const kafka::LogReco
                               std::vector<ConfigEvent>& events) {
   const std::string key = std::string(kCommitPrefix) + connector;
   if (!record.value) {
-    LOG(ERROR) << "Ignoring task config commit '" << key << "': it has no value";
+    LOG(ERROR) << "Ignoring task config commit '" << key << "' at " << record.Where() << ": it has no value";
     return;
   }
-  auto doc = ParseObject(key, *record.value);
+  auto doc = ParseObject(key, record);
   if (!doc) return;
   auto it = doc->FindMember("tasks");
   if (it == doc->MemberEnd() || !it->value.IsInt64() || it->value.GetInt64() < 0 ||
       it->value.GetInt64() > std::numeric_limits<int32_t>::max()) {
-    LOG(ERROR) << "Ignoring task config commit '" << key << "': 'tasks' should be a non-negative integer";
+    LOG(ERROR) << "Ignoring task config commit '" << key << "' at " << record.Where() << ": 'tasks' should be a non-negative integer";
     return;
   }
   const int32_t task_count = static_cast<int32_t>(it->value.GetInt64());
@@ -379,10 +381,10 @@ void ConfigStore::ApplyRestartRequest(const std::string& connector, const kafka:
                                       std::vector<ConfigEvent>& events) {
   const std::string key = std::string(kRestartPrefix) + connector;
   if (!record.value) {
-    LOG(ERROR) << "Ignoring restart request '" << key << "': it has no value";
+    LOG(ERROR) << "Ignoring restart request '" << key << "' at " << record.Where() << ": it has no value";
     return;
   }
-  auto doc = ParseObject(key, *record.value);
+  auto doc = ParseObject(key, record);
   if (!doc) return;
   RestartRequest request;
   request.connector = connector;
@@ -390,7 +392,7 @@ void ConfigStore::ApplyRestartRequest(const std::string& connector, const kafka:
     auto it = doc->FindMember(field);
     if (it == doc->MemberEnd()) continue;  // absent: false
     if (!it->value.IsBool()) {
-      LOG(ERROR) << "Ignoring restart request '" << key << "': '" << field << "' should be a boolean";
+      LOG(ERROR) << "Ignoring restart request '" << key << "' at " << record.Where() << ": '" << field << "' should be a boolean";
       return;
     }
     *out = it->value.GetBool();
@@ -401,23 +403,23 @@ void ConfigStore::ApplyRestartRequest(const std::string& connector, const kafka:
 void ConfigStore::ApplySessionKey(const kafka::LogRecord& record) {
   // Never logs the key itself.
   if (!record.value) {
-    LOG(ERROR) << "Ignoring session key record at offset " << record.offset << ": it has no value";
+    LOG(ERROR) << "Ignoring session key record at " << record.Where() << ": it has no value";
     return;
   }
-  auto doc = ParseObject(std::string(kSessionKey), *record.value);
+  auto doc = ParseObject(std::string(kSessionKey), record);
   if (!doc) return;
   auto key = doc->FindMember("key");
   auto algorithm = doc->FindMember("algorithm");
   auto created = doc->FindMember("creation-timestamp");
   if (key == doc->MemberEnd() || !key->value.IsString() || algorithm == doc->MemberEnd() ||
       !algorithm->value.IsString() || created == doc->MemberEnd() || !created->value.IsInt64()) {
-    LOG(ERROR) << "Ignoring session key record at offset " << record.offset
+    LOG(ERROR) << "Ignoring session key record at " << record.Where()
                << ": it needs a string 'key', a string 'algorithm' and an integer 'creation-timestamp'";
     return;
   }
   auto bytes = Base64Decode(std::string_view(key->value.GetString(), key->value.GetStringLength()));
   if (!bytes.ok() || bytes->empty()) {
-    LOG(ERROR) << "Ignoring session key record at offset " << record.offset << ": 'key' is not Base64";
+    LOG(ERROR) << "Ignoring session key record at " << record.Where() << ": 'key' is not Base64";
     return;
   }
   state_.session_key = SessionKey{std::move(*bytes), algorithm->value.GetString(), created->value.GetInt64()};

@@ -255,6 +255,7 @@ Result<> FileLog::Start(RecordCallback on_record, std::chrono::milliseconds) {
       return Error::Corrupt(path_ + ": the record at byte " + std::to_string(pos) + " does not parse");
     }
     record.offset = static_cast<int64_t>(records.size());
+    record.topic = path_;
     records.push_back(std::move(record));
     pos += 8 + body_len;
   }
@@ -324,7 +325,7 @@ Result<> FileLog::Send(const std::optional<std::string>& key, const std::optiona
     return written.error();
   }
   size_ += static_cast<int64_t>(encoded.size());
-  kafka::LogRecord record{key, value, 0, next_offset_++};
+  kafka::LogRecord record{key, value, 0, next_offset_++, path_};
   on_record_(record);
   return Ok();
 }

@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "worker/common/json.h"
+
 namespace ferry::worker {
 
 namespace {
@@ -19,10 +21,9 @@ std::string JsonString(const std::string& s) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-bool IsJsonObject(const std::string& json) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  return !doc.HasParseError() && doc.IsObject();
+bool IsJsonObject(const std::string& text) {
+  Result<rapidjson::Document> doc = json::Parse(text, "JSON");
+  return doc.ok() && doc->IsObject();
 }
 
 }  // namespace
@@ -77,16 +78,20 @@ Result<> OffsetStore::Put(const std::string& connector,
 
 void OffsetStore::OnRecord(const kafka::LogRecord& record) {
   if (!record.key) {
-    LOG(WARNING) << "Ignoring an offsets record without a key (partition " << record.partition << ", offset "
-                 << record.offset << ")";
+    LOG(WARNING) << "Ignoring an offsets record without a key at " << record.Where();
     return;
   }
   const std::string& key = *record.key;
   // Connect's key: a two-element list, the connector name and the source partition map.
-  rapidjson::Document doc;
-  doc.Parse(key.data(), key.size());
-  if (doc.HasParseError() || !doc.IsArray() || doc.Size() != 2 || !doc[0].IsString() || !doc[1].IsObject()) {
-    LOG(WARNING) << "Ignoring offsets record with key " << key << ": not [\"<connector>\",{<partition>}]";
+  Result<rapidjson::Document> parsed = json::Parse(key, "its key");
+  if (!parsed.ok()) {
+    LOG(WARNING) << "Ignoring offsets record at " << record.Where() << ": " << parsed.error().message();
+    return;
+  }
+  const rapidjson::Document& doc = *parsed;
+  if (!doc.IsArray() || doc.Size() != 2 || !doc[0].IsString() || !doc[1].IsObject()) {
+    LOG(WARNING) << "Ignoring offsets record with key " << key << " at " << record.Where()
+                 << ": not [\"<connector>\",{<partition>}]";
     return;
   }
   std::string connector(doc[0].GetString(), doc[0].GetStringLength());
@@ -113,10 +118,9 @@ void OffsetStore::OnRecord(const kafka::LogRecord& record) {
     }
     return;
   }
-  rapidjson::Document value;
-  value.Parse(record.value->data(), record.value->size());
-  if (value.HasParseError()) {
-    LOG(WARNING) << "Ignoring offsets record with key " << key << ": its value is not JSON";
+  if (Result<rapidjson::Document> value = json::Parse(*record.value, "its value"); !value.ok()) {
+    LOG(WARNING) << "Ignoring offsets record with key " << key << " at " << record.Where() << ": "
+                 << value.error().message();
     return;
   }
   offsets_[connector][partition] = *record.value;

@@ -229,7 +229,11 @@ Result<PropertyLine> SplitEntry(const LogicalLine& ll) {
   return entry;
 }
 
-// The whole file as bytes.
+// A worker, connector or MM2 file is a few KiB; past this it is not one (or /dev/zero), and reading
+// on would only grow memory.
+constexpr size_t kMaxFileBytes = 16 << 20;
+
+// The whole file as bytes, at most kMaxFileBytes.
 Result<std::string> ReadFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -249,6 +253,11 @@ Result<std::string> ReadFile(const std::string& path) {
     }
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
+    if (data.size() > kMaxFileBytes) {
+      ::close(fd);
+      return Error(ErrorCode::kInvalidConfig, path + " is larger than " + std::to_string(kMaxFileBytes >> 20) +
+                                                  " MiB; a properties file is expected to be far smaller");
+    }
   }
   ::close(fd);
   return data;

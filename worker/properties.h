@@ -42,7 +42,7 @@ Result<std::vector<PropertyLine>> ParsePropertiesWithLines(std::string_view text
 Result<Properties> ParseProperties(std::string_view text);
 
 // The same for a file. Errors name the file: "<path>: line 3: ..." for bad content, kNotFound when it
-// does not exist, kInvalidConfig when it cannot be read (permissions, a directory).
+// does not exist, kInvalidConfig when it cannot be read (permissions, a directory) or is over 16 MiB.
 Result<std::vector<PropertyLine>> LoadPropertiesFileWithLines(const std::string& path);
 Result<Properties> LoadPropertiesFile(const std::string& path);
 

@@ -10,6 +10,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "worker/common/json.h"
+
 namespace ferry::worker {
 
 namespace {
@@ -88,56 +90,59 @@ std::optional<int32_t> Int32Member(const rapidjson::Value& object, const char* n
   return static_cast<int32_t>(v);
 }
 
-// A connector or task status value; nullopt (logged) if it is not one.
-std::optional<Status> ParseStatus(const std::string& key, const std::string& value) {
-  rapidjson::Document doc;
-  doc.Parse(value.data(), value.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    LOG(ERROR) << "Ignoring status record '" << key << "': its value is not a JSON object";
+// A connector or task status value; nullopt (logged) if it is not one. `key` and `where` name the
+// record in the message.
+std::optional<Status> ParseStatus(const std::string& key, std::string_view where, const std::string& value) {
+  Result<rapidjson::Document> parsed = json::Parse(value, "its value");
+  if (!parsed.ok() || !parsed->IsObject()) {
+    LOG(ERROR) << "Ignoring status record '" << key << "' at " << where << ": "
+               << (parsed.ok() ? "its value is not a JSON object" : parsed.error().message());
     return std::nullopt;
   }
+  const rapidjson::Document& doc = *parsed;
   Status status;
   auto state = doc.FindMember("state");
   if (state == doc.MemberEnd() || !state->value.IsString() ||
       !IsState(std::string_view(state->value.GetString(), state->value.GetStringLength()))) {
-    LOG(ERROR) << "Ignoring status record '" << key << "': no valid 'state'";
+    LOG(ERROR) << "Ignoring status record '" << key << "' at " << where << ": no valid 'state'";
     return std::nullopt;
   }
   status.state.assign(state->value.GetString(), state->value.GetStringLength());
   if (auto trace = doc.FindMember("trace"); trace != doc.MemberEnd() && !trace->value.IsNull()) {
     if (!trace->value.IsString()) {
-      LOG(ERROR) << "Ignoring status record '" << key << "': 'trace' should be a string or null";
+      LOG(ERROR) << "Ignoring status record '" << key << "' at " << where << ": 'trace' should be a string or null";
       return std::nullopt;
     }
     status.trace.emplace(trace->value.GetString(), trace->value.GetStringLength());
   }
   if (auto worker = doc.FindMember("worker_id"); worker != doc.MemberEnd() && !worker->value.IsNull()) {
     if (!worker->value.IsString()) {
-      LOG(ERROR) << "Ignoring status record '" << key << "': 'worker_id' should be a string";
+      LOG(ERROR) << "Ignoring status record '" << key << "' at " << where << ": 'worker_id' should be a string";
       return std::nullopt;
     }
     status.worker_id.assign(worker->value.GetString(), worker->value.GetStringLength());
   }
   auto generation = Int32Member(doc, "generation");
   if (!generation) {
-    LOG(ERROR) << "Ignoring status record '" << key << "': 'generation' should be a 32-bit integer";
+    LOG(ERROR) << "Ignoring status record '" << key << "' at " << where << ": 'generation' should be a 32-bit integer";
     return std::nullopt;
   }
   status.generation = *generation;
   return status;
 }
 
-bool IsTopicValue(const std::string& key, const std::string& value) {
-  rapidjson::Document doc;
-  doc.Parse(value.data(), value.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    LOG(ERROR) << "Ignoring topic status record '" << key << "': its value is not a JSON object";
+bool IsTopicValue(const std::string& key, std::string_view where, const std::string& value) {
+  Result<rapidjson::Document> parsed = json::Parse(value, "its value");
+  if (!parsed.ok() || !parsed->IsObject()) {
+    LOG(ERROR) << "Ignoring topic status record '" << key << "' at " << where << ": "
+               << (parsed.ok() ? "its value is not a JSON object" : parsed.error().message());
     return false;
   }
+  const rapidjson::Document& doc = *parsed;
   auto topic = doc.FindMember("topic");
   if (topic == doc.MemberEnd() || !topic->value.IsObject() || !Int32Member(topic->value, "task") ||
       !topic->value.HasMember("discoverTimestamp") || !topic->value["discoverTimestamp"].IsInt64()) {
-    LOG(ERROR) << "Ignoring topic status record '" << key << "': not {\"topic\":{...,\"task\":N,\"discoverTimestamp\":T}}";
+    LOG(ERROR) << "Ignoring topic status record '" << key << "' at " << where << ": not {\"topic\":{...,\"task\":N,\"discoverTimestamp\":T}}";
     return false;
   }
   return true;
@@ -290,7 +295,7 @@ Result<> StatusStore::Write(const std::string& key, const std::optional<std::str
         break;
     }
     pending_[key].push_back({value, generation});
-    ApplyLocked(key, value, /*from_log=*/false);
+    ApplyLocked(key, value, /*where=*/std::nullopt);
   }
   Result<> sent = log_.Send(key, value);
   if (sent.ok()) return sent;
@@ -337,8 +342,7 @@ Result<> StatusStore::Write(const std::string& key, const std::optional<std::str
 
 void StatusStore::OnRecord(const kafka::LogRecord& record) {
   if (!record.key) {
-    LOG(WARNING) << "Ignoring a status record without a key (partition " << record.partition << ", offset "
-                 << record.offset << ")";
+    LOG(WARNING) << "Ignoring a status record without a key at " << record.Where();
     return;
   }
   const std::string& key = *record.key;
@@ -354,7 +358,7 @@ void StatusStore::OnRecord(const kafka::LogRecord& record) {
     } else {
       // Someone else's record, written before ours unless another worker has since taken over.
       std::optional<Status> status;
-      if (record.value && !StartsWith(key, kTopicPrefix)) status = ParseStatus(key, *record.value);
+      if (record.value && !StartsWith(key, kTopicPrefix)) status = ParseStatus(key, record.Where(), *record.value);
       if (!status || status->generation <= writes.back().generation) {
         VLOG(1) << "Status record '" << key << "' at offset " << record.offset
                 << " predates this worker's own write; not applied";
@@ -363,13 +367,16 @@ void StatusStore::OnRecord(const kafka::LogRecord& record) {
       pending_.erase(p);
     }
   }
-  ApplyLocked(key, record.value, /*from_log=*/true);
+  ApplyLocked(key, record.value, record.Where());
 }
 
-void StatusStore::ApplyLocked(const std::string& key, const std::optional<std::string>& value, bool from_log) {
+void StatusStore::ApplyLocked(const std::string& key, const std::optional<std::string>& value,
+                              const std::optional<std::string>& where) {
+  const bool from_log = where.has_value();
+  const std::string_view place = from_log ? std::string_view(*where) : std::string_view("this worker's write");
   auto parsed = ParseKey(key);
   if (!parsed) {
-    LOG(WARNING) << "Ignoring status record with invalid key '" << key << "'";
+    LOG(WARNING) << "Ignoring status record with invalid key '" << key << "' at " << place;
     return;
   }
   switch (parsed->kind) {
@@ -380,7 +387,7 @@ void StatusStore::ApplyLocked(const std::string& key, const std::optional<std::s
         tasks_.erase(parsed->connector);
         return;
       }
-      auto status = ParseStatus(key, *value);
+      auto status = ParseStatus(key, place, *value);
       if (status) connectors_[parsed->connector] = std::move(*status);
       return;
     }
@@ -392,7 +399,7 @@ void StatusStore::ApplyLocked(const std::string& key, const std::optional<std::s
         }
         return;
       }
-      auto status = ParseStatus(key, *value);
+      auto status = ParseStatus(key, place, *value);
       if (!status) return;
       auto& tasks = tasks_[parsed->connector];
       if (auto cached = tasks.find(parsed->task); from_log && cached != tasks.end() && status->state == "UNASSIGNED" &&
@@ -413,7 +420,7 @@ void StatusStore::ApplyLocked(const std::string& key, const std::optional<std::s
         }
         return;
       }
-      if (IsTopicValue(key, *value)) topics_[parsed->connector].insert(parsed->topic);
+      if (IsTopicValue(key, place, *value)) topics_[parsed->connector].insert(parsed->topic);
       return;
     }
   }

@@ -68,9 +68,11 @@ class StatusStore {
   };
 
   void OnRecord(const kafka::LogRecord& record);
-  // Applies a record of the status topic to the cache; under mu_. Connect's read-side rules (a late
-  // UNASSIGNED does not hide a RUNNING task of the same or a newer generation) apply `from_log`.
-  void ApplyLocked(const std::string& key, const std::optional<std::string>& value, bool from_log);
+  // Applies a record of the status topic to the cache; under mu_. `where` is the record's place in
+  // the log (LogRecord::Where), nullopt for this worker's own write. Connect's read-side rules (a late
+  // UNASSIGNED does not hide a RUNNING task of the same or a newer generation) apply to records read.
+  void ApplyLocked(const std::string& key, const std::optional<std::string>& value,
+                   const std::optional<std::string>& where);
   // Applies `value` locally, remembers it as pending and sends it; on a send failure, restores the
   // cache entry from before and forgets the pending write.
   Result<> Write(const std::string& key, const std::optional<std::string>& value, int32_t generation);

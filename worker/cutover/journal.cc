@@ -115,7 +115,7 @@ void CutoverJournal::OnRecord(const kafka::LogRecord& record) {
   if (!record.key || !record.value) return;
   auto entry = JournalEntry::FromJson(*record.value);
   if (!entry.ok()) {
-    LOG(WARNING) << "skipping cutover journal record at offset " << record.offset << ": " << entry.error().message();
+    LOG(WARNING) << "Skipping cutover journal record at " << record.Where() << ": " << entry.error().message();
     return;
   }
   std::lock_guard lock(mu_);

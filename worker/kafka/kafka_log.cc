@@ -151,6 +151,7 @@ void KafkaLog::Run(std::stop_token stop) {
     }
     record.partition = partition;
     record.offset = rkmessage->offset;
+    record.topic = options_.topic;
     on_record_(record);
     std::lock_guard lock(mu_);
     if (partition >= 0 && static_cast<size_t>(partition) < positions_.size()) {

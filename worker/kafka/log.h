@@ -20,6 +20,13 @@ struct LogRecord {
   std::optional<std::string> value;  // nullopt: a tombstone
   int32_t partition = 0;
   int64_t offset = -1;
+  std::string topic = {};  // the topic (or file) it was read from, to name it in errors
+
+  // "connect-status partition 0 offset 7": where this record is, for a message about it.
+  std::string Where() const {
+    return (topic.empty() ? std::string("log") : topic) + " partition " + std::to_string(partition) + " offset " +
+           std::to_string(offset);
+  }
 };
 
 class Log {
