@@ -89,9 +89,9 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
     rt->offset_log_ = std::make_unique<kafka::KafkaLog>(LogOptions(config, config.offset_topic, "offsets", "murmur2_random"));
     rt->status_log_ = std::make_unique<kafka::KafkaLog>(LogOptions(config, config.status_topic, "statuses", "murmur2_random"));
   } else {
-    rt->config_log_ = std::make_unique<MemoryLog>();
+    rt->config_log_ = std::make_unique<MemoryLog>("standalone config log");
     rt->offset_log_ = std::make_unique<FileLog>(config.offset_file);
-    rt->status_log_ = std::make_unique<MemoryLog>();
+    rt->status_log_ = std::make_unique<MemoryLog>("standalone status log");
   }
   rt->configs_ = std::make_unique<ConfigStore>(*rt->config_log_);
   rt->offsets_ = std::make_unique<OffsetStore>(*rt->offset_log_);
