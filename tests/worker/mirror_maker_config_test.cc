@@ -343,7 +343,6 @@ A->B.topic.creation.groups =
 dedicated.mode.enable.internal.rest = true
 listeners = http://localhost:0
 rest.advertised.host.name = localhost
-config.providers = file
 config.providers.file.class = org.apache.kafka.common.config.provider.FileConfigProvider
 offset.storage.replication.factor = 1
 offset.storage.partitions = 3
@@ -372,7 +371,6 @@ worker.sync.timeout.ms = 4000
       {"transaction.boundary", "poll"},
       {"offsets.storage.topic", "mirror-offsets"},
       {"topic.creation.groups", ""},
-      {"config.providers", "file"},
       {"config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider"},
       {"source.cluster.sasl.username", "alice"},
       {"source.admin.sasl.username", "alice"},
@@ -395,7 +393,6 @@ worker.sync.timeout.ms = 4000
       {"offset.flush.interval.ms", "10000"},
       {"security.protocol", "PLAINTEXT"},
       {"consumer.sasl.mechanism", "PLAIN"},
-      {"config.providers", "file"},
       {"config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider"},
       {"offset.storage.replication.factor", "1"},
       {"offset.storage.partitions", "3"},
