@@ -25,11 +25,15 @@ bool IsConnectorKey(const std::string& full_key) {
   return full_key == "admin.timeout.ms" || full_key == "consumer.poll.timeout.ms";
 }
 
+// Connect's per-connector client overrides (KIP-458): `producer.override.<k>` and the like.
+constexpr char kOverride[] = "override.";
+
 void CopyPrefixed(const Properties& config, const std::string& prefix, bool connection_only, Properties& out) {
   for (auto it = config.lower_bound(prefix); it != config.end() && StartsWith(it->first, prefix); ++it) {
     if (IsConnectorKey(it->first)) continue;
     const std::string key = it->first.substr(prefix.size());
     if (key.empty()) continue;  // Java-only client keys are kafka::NewClient's to translate or drop
+    if (StartsWith(key, kOverride)) continue;  // `<role>.override.<k>` is Connect's, applied by ClientProps
     if (connection_only && !IsConnectionKey(key)) continue;
     out[key] = it->second;
   }
@@ -44,6 +48,9 @@ Properties ClientProps(const Properties& config, Cluster cluster, ClientRole rol
   CopyPrefixed(config, side + "cluster.", /*connection_only=*/true, props);
   CopyPrefixed(config, role_prefix, false, props);
   CopyPrefixed(config, side + role_prefix, false, props);
+  // Connect applies `<role>.override.<k>` to the worker's own clients for this connector, and the
+  // worker's cluster is the target: there they win over everything else.
+  if (cluster == Cluster::kTarget) CopyPrefixed(config, role_prefix + kOverride, false, props);
   return props;
 }
 

@@ -1,7 +1,9 @@
 // How MM2 derives a connector's Kafka client settings from its config (mm2.md §2.1), later wins:
 // `source.cluster.<k>` (connection keys only: bootstrap.servers, security.protocol, ssl.*, sasl.*),
 // then `<role>.<k>` (role: consumer, producer, admin), then `source.<role>.<k>`; likewise for
-// `target.`. Java client keys stay as written: kafka::NewClient translates them for librdkafka
+// `target.`. Connect's per-connector overrides `<role>.override.<k>` (KIP-458) are applied last, to
+// the target's clients: in Connect they configure the worker's own clients, on the target cluster.
+// Java client keys stay as written: kafka::NewClient translates them for librdkafka
 // (worker/kafka/java_client_config.h).
 #pragma once
 
