@@ -16,6 +16,7 @@
 #include "rest/cutover_routes.h"
 #include "rest/errors.h"
 #include "rest/forwarding.h"
+#include "rest/http_server.h"
 #include "rest/logger_routes.h"
 
 namespace ferry::rest {
@@ -250,13 +251,13 @@ RestConfig RestConfig::ForWorker(const worker::WorkerConfig& worker) {
   return config;
 }
 
-void Server::Configure(httplib::Server& http, const Router& router) const {
+void Server::Configure(BoundedHttpServer& http, const Router& router) const {
   const auto timeout_us = std::chrono::duration_cast<std::chrono::microseconds>(config_.request_timeout).count();
   const time_t sec = static_cast<time_t>(timeout_us / 1'000'000);
   const time_t usec = static_cast<time_t>(timeout_us % 1'000'000);
   http.set_read_timeout(sec, usec);
   http.set_write_timeout(sec, usec);
-  // An idle keep-alive connection holds a request thread, and Stop() waits for it.
+  // An idle keep-alive connection waits on BoundedHttpServer's poll thread and is closed after this.
   http.set_keep_alive_timeout(kKeepAliveSeconds);
   http.set_payload_max_length(config_.max_body_bytes);
   // httplib's default sets SO_REUSEPORT, which would let a second worker share our port silently.
@@ -385,8 +386,8 @@ void Server::Configure(httplib::Server& http, const Router& router) const {
 }
 
 Result<> Server::Listen(Listener& listener) {
-  listener.http = std::make_unique<httplib::Server>();
-  httplib::Server& http = *listener.http;
+  listener.http = std::make_unique<BoundedHttpServer>(config_.http_limits);
+  BoundedHttpServer& http = *listener.http;
   Configure(http, *listener.router);
   const std::string& host = listener.address.host;
   const std::string what = listener.admin ? "REST admin listener" : "REST server";
@@ -456,6 +457,7 @@ void Server::Stop() {
     if (!WaitUntilRunning(*listener->http)) LOG(WARNING) << "REST listener thread has not started; stopping it anyway";
     listener->http->stop();
     listener->thread.join();
+    listener->http->Shutdown();
   }
 }
 

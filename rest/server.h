@@ -1,5 +1,6 @@
 // Server: Ferry's REST API (Kafka Connect's, see docs/rest.md) over HTTP/1.1, each listener on its
-// own thread with a pool of request threads (cpp-httplib). A thin layer: every request is routed to a
+// own thread with request threads (cpp-httplib behind BoundedHttpServer, which bounds what a client can
+// hold: rest/http_server.h). A thin layer: every request is routed to a
 // handler that parses it, calls the Herder and renders the answer; errors become HTTP only in
 // rest/errors.h.
 //
@@ -33,9 +34,6 @@
 #include "worker/herder.h"
 #include "worker/worker_config.h"
 
-namespace httplib {
-class Server;
-}  // namespace httplib
 
 namespace ferry::cutover {
 class CutoverService;
@@ -43,11 +41,26 @@ class CutoverService;
 
 namespace ferry::rest {
 
+class BoundedHttpServer;
 class LoggerLevels;
 
 struct ListenAddress {
   std::string host;  // "0.0.0.0": every interface
   int port = 0;      // 0: an ephemeral port
+};
+
+// How the HTTP layer bounds what a client can hold (rest/http_server.h, docs/rest.md).
+struct HttpLimits {
+  // From a request's first byte to the end of its headers (then 408).
+  std::chrono::milliseconds header_timeout{10'000};
+  // Request line and headers together, and how many header lines (then 431).
+  size_t max_header_bytes = 64 << 10;
+  size_t max_headers = 100;
+  // Connections waiting for (the rest of) a head; past this the one waiting longest is closed.
+  size_t max_waiting_connections = 256;
+  // Threads serving requests, and those kept for /health and requests between workers.
+  size_t request_threads = 8;
+  size_t priority_threads = 2;
 };
 
 struct RestConfig {
@@ -62,6 +75,7 @@ struct RestConfig {
   // How long reading a request or writing an answer may take. (An idle keep-alive connection is
   // closed after 5 s.) How long a Herder call may take is the Herder's own deadline (kTimeout, 500).
   std::chrono::milliseconds request_timeout{30'000};
+  HttpLimits http_limits;
 
   // The listeners of a worker's `listeners` and `admin.listeners` (an empty host: every interface).
   static RestConfig ForWorker(const worker::WorkerConfig& worker);
@@ -157,14 +171,14 @@ class Server {
     ListenAddress address;
     bool admin = false;      // an admin.listeners listener
     const Router* router = nullptr;
-    std::unique_ptr<httplib::Server> http;
+    std::unique_ptr<BoundedHttpServer> http;
     std::thread thread;
     int port = 0;            // bound
   };
 
   // Sets up `listener.http` to serve `listener.router`, binds it and starts its thread.
   Result<> Listen(Listener& listener);
-  void Configure(httplib::Server& http, const Router& router) const;
+  void Configure(BoundedHttpServer& http, const Router& router) const;
 
   const RestConfig config_;
   std::unique_ptr<LoggerLevels> loggers_;
