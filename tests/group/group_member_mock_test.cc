@@ -390,5 +390,38 @@ TEST_F(GroupMemberMockClusterTest, HeartbeatsFollowTheCoordinatorWhenItMoves) {
   EXPECT_TRUE(w.member->Leave(Later(milliseconds(5000))).ok());
 }
 
+// The abort a user met with four workers on one mock cluster (rd_kafka_mock_cgrp_member_add:
+// Assertion '!member->resp'): a rejoin whose JoinGroup the coordinator holds longer than the Join()
+// caller allows. Were that JoinGroup given up at the caller's deadline, its connection would close
+// while the mock holds the request (the mock stops reading a connection while it holds a request, so
+// it never sees the close), and the next Join() would send a second JoinGroup for the same member:
+// the mock aborts the whole process there. GroupMember waits for the round it sent instead.
+TEST_F(GroupMemberMockClusterTest, ARejoinTheMockHoldsLongerThanTheCallerAllowsIsWaitedForNotSentTwice) {
+  Worker a("http://127.0.0.1:18083/");
+  Configure(a);
+  Result<JoinResult> first = a.member->Join(Later(milliseconds(20'000)));
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+
+  // From the Up state the mock holds a JoinGroup for session.timeout.ms - 1 s = 2.5 s.
+  a.member->RequestRejoin("test: rejoin");
+  const Deadline sent = clock_.Now();
+  Result<JoinResult> rejoined = a.member->Join(Later(milliseconds(500)));
+  EXPECT_TRUE(rejoined.ok()) << rejoined.error().ToString();
+  // Join again at once, as WorkerGroup does after a failed Join(): where the mock used to abort.
+  if (!rejoined.ok()) rejoined = a.member->Join(Later(milliseconds(20'000)));
+  ASSERT_TRUE(rejoined.ok()) << rejoined.error().ToString();
+  EXPECT_EQ(rejoined->generation, first->generation + 1);
+  EXPECT_EQ(rejoined->member_id, first->member_id);
+  EXPECT_GE(clock_.Now() - sent, milliseconds(2000)) << "the mock held the JoinGroup";
+  EXPECT_EQ(a.traffic.joins.load(), 2) << "one JoinGroup per Join()";
+
+  // And again, at once: one JoinGroup pending at a time, so the mock stays up.
+  a.member->RequestRejoin("test: rejoin again");
+  Result<JoinResult> again = a.member->Join(Later(milliseconds(20'000)));
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(again->generation, first->generation + 2);
+  EXPECT_TRUE(a.member->Leave(Later(milliseconds(5000))).ok());
+}
+
 }  // namespace
 }  // namespace ferry::group

@@ -35,24 +35,57 @@ struct Call {
   int16_t api_key;
   int16_t version;
   std::string body;
+  Deadline deadline;  // until when the member waits for the answer
 };
 
 // The broker side of a test: scripted answers in order, then per-API fallbacks. Requests that are
 // neither expected nor covered fail the test and get a non-retriable error, so the member stops.
+//
+// A step may be held: the broker answers `hold` after the request arrives (as a coordinator holds
+// JoinGroup until the rebalance completes), moving the fake clock on. If the member stops waiting
+// first, it gets a timeout, and for a JoinGroup the broker keeps holding it: a JoinGroup for the same
+// member before the hold ends is a second one pending at the coordinator, which fails the test (Kafka
+// would replace the first; librdkafka 2.0.2's mock aborts the process, rd_kafka_mock_cgrp_member_add).
 class Script {
  public:
-  void Expect(int16_t api_key, Responder respond) { steps_.push_back({api_key, std::move(respond)}); }
+  explicit Script(FakeClock& clock) : clock_(clock) {}
+
+  void Expect(int16_t api_key, Responder respond, Clock::TimePoint::duration hold = {}) {
+    steps_.push_back({api_key, std::move(respond), hold});
+  }
   void Always(int16_t api_key, Responder respond) { fallback_[api_key] = std::move(respond); }
   bool done() const { return steps_.empty(); }
 
-  Result<std::string> Answer(const BrokerAddress& broker, int16_t api_key, int16_t version, const std::string& body) {
-    calls.push_back({broker.ToString(), api_key, version, body});
+  Result<std::string> Answer(const BrokerAddress& broker, int16_t api_key, int16_t version, const std::string& body,
+                             Deadline deadline) {
+    calls.push_back({broker.ToString(), api_key, version, body, deadline});
+    if (api_key == JoinGroupRequest::kApiKey) {
+      Result<JoinGroupRequest> join = JoinGroupRequest::Decode(body, version);
+      const std::string member = join.ok() ? join->member_id : "";
+      if (auto held = held_joins_.find(member); !member.empty() && held != held_joins_.end() &&
+                                                 clock_.Now() < held->second) {
+        ADD_FAILURE() << "a second JoinGroup for member " << member
+                      << " while the coordinator still holds its first one";
+      }
+    }
     if (!steps_.empty()) {
       Step step = std::move(steps_.front());
       steps_.pop_front();
       if (step.api_key != api_key) {
         ADD_FAILURE() << "expected " << ApiName(step.api_key) << ", got " << ApiName(api_key);
         return Error::Internal("unexpected request");
+      }
+      if (step.hold > Clock::TimePoint::duration::zero()) {
+        const Deadline answered = clock_.Now() + step.hold;
+        if (answered > deadline) {
+          clock_.SleepUntil(deadline);
+          if (api_key == JoinGroupRequest::kApiKey) {
+            Result<JoinGroupRequest> join = JoinGroupRequest::Decode(body, version);
+            if (join.ok()) held_joins_[join->member_id] = answered;
+          }
+          return Error::Timeout("receive from " + broker.ToString() + ": deadline passed");
+        }
+        clock_.SleepUntil(answered);
       }
       return step.respond(version, body);
     }
@@ -71,17 +104,21 @@ class Script {
   struct Step {
     int16_t api_key;
     Responder respond;
+    Clock::TimePoint::duration hold;
   };
+  FakeClock& clock_;
   std::deque<Step> steps_;
   std::map<int16_t, Responder> fallback_;
+  std::map<std::string, Deadline> held_joins_;  // member id -> when the coordinator answers its JoinGroup
 };
 
 class FakeTransport : public Transport {
  public:
   FakeTransport(Script& script, BrokerAddress broker) : script_(script), broker_(std::move(broker)) {}
-  Result<std::string> RoundTrip(int16_t api_key, int16_t version, const std::string& body, Deadline) override {
+  Result<std::string> RoundTrip(int16_t api_key, int16_t version, const std::string& body,
+                                Deadline deadline) override {
     if (broken_) return Error(ErrorCode::kKafka, "transport is broken", true, RD_KAFKA_RESP_ERR__TRANSPORT);
-    Result<std::string> answer = script_.Answer(broker_, api_key, version, body);
+    Result<std::string> answer = script_.Answer(broker_, api_key, version, body, deadline);
     if (!answer.ok()) broken_ = true;
     return answer;
   }
@@ -262,7 +299,7 @@ class GroupMemberTest : public ::testing::Test {
   Deadline Later(Clock::TimePoint::duration d) { return clock_.Now() + d; }
 
   FakeClock clock_;
-  Script script_;
+  Script script_{clock_};
   int assignor_calls_ = 0;
   std::vector<Member> assignor_members_;
 };
@@ -522,7 +559,7 @@ TEST_F(GroupMemberTest, FatalJoinErrorsAreReturnedWithoutRetry) {
   };
   for (const auto& [kafka_error, code] : cases) {
     SCOPED_TRACE(KafkaErrorName(kafka_error));
-    Script script;
+    Script script(clock_);
     GroupMember member(Config(), script.Factory(), clock_);
     script.Expect(18, ApiVersionsAnswer(kMockVersions));
     script.Expect(10, CoordinatorAnswer("127.0.0.1", 9092));
@@ -622,6 +659,43 @@ TEST_F(GroupMemberTest, EndlessRebalancesBackOffAndEndAtTheDeadline) {
   EXPECT_EQ(joined.error().code(), ErrorCode::kTimeout);
   EXPECT_GE(clock_.Now(), deadline);
   EXPECT_LT(CallsOf(script_, 11).size(), 40u);
+}
+
+TEST_F(GroupMemberTest, AJoinGroupTheCoordinatorHoldsIsWaitedForPastTheCallersDeadlineAndNeverSentTwice) {
+  auto member = Make();
+  JoinAsLeader(*member);
+  member->RequestRejoin("new connectors");
+  // The coordinator holds the rejoin for 3 s (the other members are slow); the caller allows 1 s.
+  script_.Expect(11, JoinAnswer(2, "m-1", "m-1", "sessioned", {{"m-1", std::nullopt, "meta-v2"}}), seconds(3));
+  script_.Expect(14, SyncAnswer("assign:m-1:sessioned"));
+  const Deadline sent = clock_.Now();
+  Result<JoinResult> joined = member->Join(Later(seconds(1)));
+  ASSERT_TRUE(joined.ok()) << joined.error().ToString()
+                           << ": a JoinGroup given up at the caller's deadline stays pending at the coordinator";
+  EXPECT_EQ(joined->generation, 2);
+  EXPECT_EQ(clock_.Now(), sent + seconds(3)) << "answered when the coordinator answered";
+  const std::vector<Call> joins = CallsOf(script_, JoinGroupRequest::kApiKey);
+  ASSERT_EQ(joins.size(), 1u);
+  EXPECT_EQ(joins[0].deadline, sent + seconds(60 + 5)) << "the rebalance timeout + 5 s, as Java allows";
+  const std::vector<Call> syncs = CallsOf(script_, SyncGroupRequest::kApiKey);
+  ASSERT_EQ(syncs.size(), 1u);
+  EXPECT_EQ(syncs[0].deadline, sent + seconds(3) + seconds(60 + 5));
+}
+
+TEST_F(GroupMemberTest, AJoinGroupTheCoordinatorNeverAnswersEndsAfterTheRebalanceTimeout) {
+  GroupMemberConfig config = Config();
+  config.rebalance_timeout = seconds(10);
+  auto member = Make(config);
+  JoinAsLeader(*member);
+  member->RequestRejoin("new connectors");
+  script_.Expect(11, JoinAnswer(2, "m-1", "m-1"), std::chrono::hours(1));
+  const Deadline sent = clock_.Now();
+  Result<JoinResult> joined = member->Join(Later(seconds(1)));
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.error().code(), ErrorCode::kTimeout);
+  EXPECT_TRUE(joined.error().retriable());
+  EXPECT_LT(clock_.Now(), sent + seconds(16)) << "bounded by the rebalance timeout + 5 s and a backoff";
+  EXPECT_EQ(CallsOf(script_, JoinGroupRequest::kApiKey).size(), 1u) << "no second JoinGroup past the deadline";
 }
 
 TEST_F(GroupMemberTest, InvalidConfigIsRejectedBeforeAnyRequest) {

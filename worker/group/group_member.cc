@@ -16,6 +16,9 @@ constexpr int16_t kApiVersionsVersion = 2;
 constexpr int kMaxImmediateRetries = 5;
 // Hard bound on the rounds of one Join() call, whatever the clock does.
 constexpr int kMaxJoinAttempts = 1000;
+// How much longer than the rebalance timeout a JoinGroup or SyncGroup may take (Java's
+// JOIN_GROUP_TIMEOUT_LAPSE).
+constexpr milliseconds kRebalanceRequestMargin{5000};
 // Java truncates the JoinGroup/LeaveGroup reason to this length.
 constexpr size_t kMaxReasonLength = 255;
 
@@ -84,6 +87,18 @@ int16_t GroupMember::negotiated_version(int16_t api_key) const {
 
 Deadline GroupMember::RequestDeadline(Deadline deadline, milliseconds timeout) {
   return std::min(deadline, clock_.Now() + timeout);
+}
+
+Deadline GroupMember::RebalanceRequestDeadline() {
+  // Java's AbstractCoordinator allows a JoinGroup the rebalance timeout plus 5 s, whatever its
+  // caller's poll timeout, and never sends a second one while the first is pending. Cutting a
+  // JoinGroup short at the caller's deadline would close the connection while the coordinator still
+  // holds the request, and the next Join() would send a second JoinGroup for the same member while
+  // the first is pending: Kafka replaces the first, but librdkafka 2.0.2's mock does not see a
+  // connection close while it holds a request and aborts the process on the second one
+  // (rd_kafka_mock_cgrp_member_add: Assertion '!member->resp'). So a JoinGroup (and the SyncGroup
+  // of its round) ends only when the broker answers, the connection fails, or this bound passes.
+  return clock_.Now() + config_.rebalance_timeout + kRebalanceRequestMargin;
 }
 
 void GroupMember::Backoff(Deadline deadline) {
@@ -253,7 +268,7 @@ Result<JoinResult> GroupMember::Join(Deadline deadline) {
       continue;
     }
     JoinResult result;
-    Result<Next> next = JoinOnce(deadline, &result);
+    Result<Next> next = JoinOnce(&result);
     if (!next.ok()) {
       if (!next.error().retriable()) {
         state_ = State::kUnjoined;
@@ -283,7 +298,7 @@ Result<JoinResult> GroupMember::Join(Deadline deadline) {
                         last_problem);
 }
 
-Result<GroupMember::Next> GroupMember::JoinOnce(Deadline deadline, JoinResult* result) {
+Result<GroupMember::Next> GroupMember::JoinOnce(JoinResult* result) {
   state_ = State::kPreparingRebalance;
   const int16_t version = versions_.join;
   JoinGroupRequest request;
@@ -295,10 +310,10 @@ Result<GroupMember::Next> GroupMember::JoinOnce(Deadline deadline, JoinResult* r
   for (const GroupProtocol& p : config_.protocols) request.protocols.push_back({p.name, p.metadata()});
   if (version >= 8) request.reason = Truncated(rejoin_reason_);
 
-  // The broker holds JoinGroup until every member has rejoined, up to the rebalance timeout.
-  const Deadline request_deadline =
-      RequestDeadline(deadline, config_.rebalance_timeout + std::chrono::milliseconds(5000));
-  Result<JoinGroupResponse> response = CallCoordinator<JoinGroupResponse>(request, version, request_deadline);
+  // The broker holds JoinGroup until every member has rejoined, up to the rebalance timeout; that
+  // bound, not the caller's deadline, ends the wait (see RebalanceRequestDeadline).
+  Result<JoinGroupResponse> response =
+      CallCoordinator<JoinGroupResponse>(request, version, RebalanceRequestDeadline());
   if (!response.ok()) return response.error();
 
   const KafkaError code = response->error_code;
@@ -348,11 +363,10 @@ Result<GroupMember::Next> GroupMember::JoinOnce(Deadline deadline, JoinResult* r
   member_id_ = response->member_id;
   protocol_ = protocol;
   state_ = State::kCompletingRebalance;
-  return SyncOnce(deadline, *response, result);
+  return SyncOnce(*response, result);
 }
 
-Result<GroupMember::Next> GroupMember::SyncOnce(Deadline deadline, const JoinGroupResponse& joined,
-                                                JoinResult* result) {
+Result<GroupMember::Next> GroupMember::SyncOnce(const JoinGroupResponse& joined, JoinResult* result) {
   const int16_t version = versions_.sync;
   const bool is_leader = joined.leader == member_id_;
   SyncGroupRequest request;
@@ -375,10 +389,9 @@ Result<GroupMember::Next> GroupMember::SyncOnce(Deadline deadline, const JoinGro
     }
   }
 
-  // A follower's SyncGroup waits at the broker for the leader's.
-  const Deadline request_deadline =
-      RequestDeadline(deadline, config_.rebalance_timeout + std::chrono::milliseconds(5000));
-  Result<SyncGroupResponse> response = CallCoordinator<SyncGroupResponse>(request, version, request_deadline);
+  // A follower's SyncGroup waits at the broker for the leader's, as long as a JoinGroup may.
+  Result<SyncGroupResponse> response =
+      CallCoordinator<SyncGroupResponse>(request, version, RebalanceRequestDeadline());
   if (!response.ok()) return response.error();
 
   const KafkaError code = response->error_code;

@@ -101,6 +101,9 @@ class GroupMember {
   // (Re)joins the group: finds the coordinator, sends JoinGroup (the broker holds it until the
   // rebalance completes), runs the assignor if this member leads, and returns this member's
   // assignment from SyncGroup. Retries within `deadline`; kTimeout (retriable) when it passes.
+  // `deadline` is checked between rounds: a JoinGroup/SyncGroup round already sent is waited for
+  // (up to the rebalance timeout + 5 s), never abandoned, so Join() may return up to that much
+  // after `deadline`, and this member never has two JoinGroups pending at the coordinator.
   Result<JoinResult> Join(Deadline deadline);
 
   // Sends a heartbeat when one is due and reports whether the caller must Join() again. Does no
@@ -137,8 +140,9 @@ class GroupMember {
                                         ApiVersionsResponse* versions);
   void DropCoordinator();
 
-  Result<Next> JoinOnce(Deadline deadline, JoinResult* result);
-  Result<Next> SyncOnce(Deadline deadline, const JoinGroupResponse& joined, JoinResult* result);
+  // One JoinGroup and its SyncGroup, each waited for up to RebalanceRequestDeadline().
+  Result<Next> JoinOnce(JoinResult* result);
+  Result<Next> SyncOnce(const JoinGroupResponse& joined, JoinResult* result);
   // Sends a request to the coordinator; a transport or decoding failure drops the coordinator.
   template <typename Response, typename Request>
   Result<Response> CallCoordinator(const Request& request, int16_t version, Deadline deadline);
@@ -147,6 +151,9 @@ class GroupMember {
   void ResetMember();      // generation -1 and member id ""
   void NeedRejoin(std::string reason);
   Deadline RequestDeadline(Deadline deadline, std::chrono::milliseconds timeout);
+  // Where a JoinGroup or SyncGroup sent now stops waiting: the rebalance timeout and a margin from
+  // now, independent of Join()'s deadline.
+  Deadline RebalanceRequestDeadline();
   void Backoff(Deadline deadline);
 
   GroupMemberConfig config_;
