@@ -1,6 +1,7 @@
 // The Connect runtime end to end: a Ferry worker (in this process, or a `ferry` child process) with
-// its config, offset and status topics on the target mock cluster, driven over real HTTP, mirroring
-// real records from the source mock cluster.
+// its config, offset and status topics on the target cluster, driven over real HTTP, mirroring real
+// records from the source cluster. On both peers (the mock and real Kafka); the tests that take the
+// worker's brokers down, or are about listeners alone, run on the mock.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,31 +25,48 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class ConnectWorkerTest : public TwoClustersTest {
+class ConnectWorkerFixture : public TwoClustersTest {
  protected:
+  explicit ConnectWorkerFixture(Peer peer = Peer::kMock) : TwoClustersTest(peer) {}
+
   void SetUp() override {
     TwoClustersTest::SetUp();
-    // The worker's cluster is the target. The mock has no CreateTopics: make the internal topics.
-    ASSERT_TRUE(target().CreateTopic("w-configs", 1).ok());
-    ASSERT_TRUE(target().CreateTopic("w-offsets", 5).ok());
-    ASSERT_TRUE(target().CreateTopic("w-status", 3).ok());
-    ASSERT_TRUE(source().CreateTopic("orders", 4).ok());
-    ASSERT_TRUE(target().CreateTopic("A.orders", 4).ok());
-    // MM2's offset-syncs topic lives on the source by default, named after the target alias.
-    ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1).ok());
-    ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.target.internal", 1).ok());
-    worker_props_ = DistributedWorkerProps(target().bootstrap_servers(), "w");
+    if (IsSkipped() || HasFatalFailure()) return;
+    // The worker's cluster is the target. The mock has no CreateTopics: make the internal topics
+    // (on real Kafka the worker would create them; made here too, with the same partitions).
+    ASSERT_TRUE(target().CreateTopic(prefix_ + "-configs", 1).ok());
+    ASSERT_TRUE(target().CreateTopic(prefix_ + "-offsets", 5).ok());
+    ASSERT_TRUE(target().CreateTopic(prefix_ + "-status", 3).ok());
+    ASSERT_TRUE(source().CreateTopic(orders_, 4).ok());
+    ASSERT_TRUE(target().CreateTopic(remote_, 4).ok());
+    // MM2's offset-syncs topic lives on the source by default, named after the target alias. Real
+    // Kafka's MirrorSourceConnector creates it (compacted, as MM2 does).
+    if (!real_kafka()) {
+      ASSERT_TRUE(source().CreateTopic(syncs_topic_, 1).ok());
+    }
+    worker_props_ = DistributedWorkerProps(target().bootstrap_servers(), prefix_, peer());
   }
+
+  // A plain name on the mock, a UniqueName() on the shared real clusters.
+  std::string Name(const std::string& base) const { return real_kafka() ? UniqueName(base) : base; }
 
   std::string ConnectorConfig(int tasks_max) {
     return "{\"connector.class\":\"org.apache.kafka.connect.mirror.MirrorSourceConnector\","
-           "\"source.cluster.alias\":\"A\",\"target.cluster.alias\":\"B\","
+           "\"source.cluster.alias\":" + json::Quote(source_alias_) + ",\"target.cluster.alias\":" + json::Quote(target_alias_) + ","
            "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
            "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ","
-           "\"topics\":\"orders\",\"tasks.max\":\"" + std::to_string(tasks_max) + "\","
+           "\"topics\":" + json::Quote(orders_) + ",\"tasks.max\":\"" + std::to_string(tasks_max) + "\","
            "\"source.consumer.fetch.wait.max.ms\":\"50\",\"refresh.topics.enabled\":\"false\","
-           // The mock has no config or ACL admin API: those syncs run against FakeAdmin in unit tests.
-           "\"sync.topic.configs.enabled\":\"false\",\"sync.topic.acls.enabled\":\"false\"}";
+           // Topic config and ACL syncs have suites of their own on real Kafka (mirror_connectors_real_test.cc).
+           "\"sync.topic.configs.enabled\":\"false\",\"sync.topic.acls.enabled\":\"false\"" +
+           ReplicationFactors() + "}";
+  }
+
+  // MM2 creates its topics with 3 replicas (2 for remote topics): more than the test clusters have.
+  std::string ReplicationFactors() const {
+    return real_kafka() ? ",\"replication.factor\":\"1\",\"offset-syncs.topic.replication.factor\":\"1\","
+                          "\"checkpoints.topic.replication.factor\":\"1\",\"heartbeats.topic.replication.factor\":\"1\""
+                        : "";
   }
 
   // Waits until the connector has `state` and every one of `tasks` tasks has `task_state`.
@@ -86,17 +104,44 @@ class ConnectWorkerTest : public TwoClustersTest {
 
   // Waits until the target copy of orders-p holds `count` records.
   bool WaitForTarget(int partition, size_t count, seconds timeout = seconds(60)) {
-    return WaitFor([&] { return Read(target(), {"A.orders", partition}).size() >= count; }, timeout);
+    return WaitFor([&] { return Read(target(), {remote_, partition}).size() >= count; }, timeout);
   }
 
+  // The aliases name remote topics, the offset-syncs and checkpoints topics and the heartbeats: unique
+  // on real Kafka, so tests sharing the clusters read and copy only their own.
+  const std::string source_alias_ = Name("A");
+  const std::string target_alias_ = Name("B");
+  const std::string syncs_topic_ = "mm2-offset-syncs." + target_alias_ + ".internal";
+  const std::string prefix_ = Name("w");
+  const std::string orders_ = Name("orders");
+  const std::string remote_ = source_alias_ + "." + orders_;
+  const std::string group_ = Name("app");
   Properties worker_props_;
+
+  // The heartbeats in `topic` whose source alias is `source_alias` (the topic may be shared), decoded.
+  std::vector<std::pair<tasks::Heartbeat, Record>> Heartbeats(TestCluster& cluster, const std::string& topic,
+                                                              const std::string& source_alias) {
+    std::vector<std::pair<tasks::Heartbeat, Record>> out;
+    for (Record& record : Read(cluster, {topic, 0})) {
+      EXPECT_TRUE(record.key && record.value);
+      if (!record.key || !record.value) continue;
+      auto beat = tasks::Heartbeat::Decode(*record.key, *record.value);
+      EXPECT_TRUE(beat.ok()) << beat.error().ToString();
+      if (beat.ok() && beat->source_alias == source_alias) out.emplace_back(*beat, std::move(record));
+    }
+    return out;
+  }
 };
 
-TEST_F(ConnectWorkerTest, LifecycleOverRestMirrorsRecordsExactly) {
+using ConnectWorkerTest = OnPeers<ConnectWorkerFixture>;
+FERRY_INSTANTIATE_ON_PEERS(ConnectWorkerTest);
+using ConnectWorkerOnMockTest = ConnectWorkerFixture;
+
+TEST_P(ConnectWorkerTest, LifecycleOverRestMirrorsRecordsExactly) {
   auto worker = InProcessWorker::Start(worker_props_);
   ASSERT_NE(worker, nullptr);
   const int port = worker->port();
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 1000, 300));
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 1000, 300));
 
   // A rejected create writes nothing to the config topic.
   HttpReply rejected = Http(port, "POST", "/connectors",
@@ -104,7 +149,7 @@ TEST_F(ConnectWorkerTest, LifecycleOverRestMirrorsRecordsExactly) {
   EXPECT_EQ(rejected.status, 400) << rejected.body;
   EXPECT_NE(rejected.body.find("Missing required configuration \\\"source.cluster.alias\\\""), std::string::npos) << rejected.body;
   EXPECT_NE(rejected.body.find("Invalid value 0 for configuration tasks.max"), std::string::npos) << rejected.body;
-  EXPECT_TRUE(Read(target(), {"w-configs", 0}).empty()) << "a rejected create wrote to the config topic";
+  EXPECT_TRUE(Read(target(), {prefix_ + "-configs", 0}).empty()) << "a rejected create wrote to the config topic";
 
   HttpReply created = Http(port, "POST", "/connectors", "{\"name\":\"mirror-a\",\"config\":" + ConnectorConfig(2) + "}");
   ASSERT_EQ(created.status, 201) << created.body;
@@ -115,9 +160,9 @@ TEST_F(ConnectWorkerTest, LifecycleOverRestMirrorsRecordsExactly) {
   // Pause: nothing is copied; resume: everything written meanwhile arrives.
   ASSERT_EQ(Http(port, "PUT", "/connectors/mirror-a/pause").status, 202);
   ASSERT_TRUE(WaitForStatus(port, "mirror-a", "PAUSED", 2, "PAUSED"));
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 1000 + 300, 100));
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 1000 + 300, 100));
   std::this_thread::sleep_for(milliseconds(500));
-  EXPECT_EQ(Read(target(), {"A.orders", 0}).size(), 300u) << "a paused connector copies nothing";
+  EXPECT_EQ(Read(target(), {remote_, 0}).size(), 300u) << "a paused connector copies nothing";
   ASSERT_EQ(Http(port, "PUT", "/connectors/mirror-a/resume").status, 202);
   ASSERT_TRUE(WaitForStatus(port, "mirror-a", "RUNNING", 2, "RUNNING"));
   for (int p = 0; p < 4; ++p) ASSERT_TRUE(WaitForTarget(p, 400)) << "partition " << p;
@@ -130,20 +175,20 @@ TEST_F(ConnectWorkerTest, LifecycleOverRestMirrorsRecordsExactly) {
   auto doc = offsets.Json();
   ASSERT_EQ(doc["offsets"].Size(), 4u) << offsets.body;
   for (const auto& o : doc["offsets"].GetArray()) {
-    EXPECT_EQ(std::string(o["partition"]["cluster"].GetString()), "A");
+    EXPECT_EQ(std::string(o["partition"]["cluster"].GetString()), source_alias_);
     EXPECT_EQ(o["offset"]["offset"].GetInt64(), 399) << offsets.body;
   }
 
   // Rewind partition 0 by 50 records while stopped; on resume they are copied again.
   HttpReply altered = Http(port, "PATCH", "/connectors/mirror-a/offsets",
-                           "{\"offsets\":[{\"partition\":{\"topic\":\"orders\",\"partition\":0,\"cluster\":\"A\"},"
+                           "{\"offsets\":[{\"partition\":{\"topic\":" + json::Quote(orders_) + ",\"partition\":0,\"cluster\":" + json::Quote(source_alias_) + "},"
                            "\"offset\":{\"offset\":349}}]}");
   ASSERT_EQ(altered.status, 200) << altered.body;
   ASSERT_EQ(Http(port, "PUT", "/connectors/mirror-a/resume").status, 202);
   ASSERT_TRUE(WaitForStatus(port, "mirror-a", "RUNNING", 2, "RUNNING"));
   ASSERT_TRUE(WaitForTarget(0, 450));
-  const auto target0 = Read(target(), {"A.orders", 0});
-  const auto source0 = Read(source(), {"orders", 0});
+  const auto target0 = Read(target(), {remote_, 0});
+  const auto source0 = Read(source(), {orders_, 0});
   ASSERT_EQ(target0.size(), 450u);
   for (size_t i = 0; i < 400; ++i) ASSERT_TRUE(target0[i].SameContent(source0[i])) << i;
   for (size_t i = 400; i < 450; ++i) ASSERT_TRUE(target0[i].SameContent(source0[i - 50])) << i;
@@ -153,13 +198,13 @@ TEST_F(ConnectWorkerTest, LifecycleOverRestMirrorsRecordsExactly) {
   EXPECT_EQ(Http(port, "GET", "/connectors").body, "[]");
 }
 
-TEST_F(ConnectWorkerTest, KilledWorkerComesBackWithEveryConnectorAndLosesNoRecord) {
+TEST_P(ConnectWorkerTest, KilledWorkerComesBackWithEveryConnectorAndLosesNoRecord) {
   const std::string dir = ::testing::TempDir() + "/ferry-kill9-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   const std::string worker_file = WritePropertiesFile(dir + "/worker.properties", worker_props_);
   auto first = WorkerProcess::Start({"distributed", worker_file}, dir + "/worker1.log");
   ASSERT_GT(first->port(), 0);
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 2000));
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 2000));
   ASSERT_EQ(Http(first->port(), "POST", "/connectors", "{\"name\":\"mirror-a\",\"config\":" + ConnectorConfig(2) + "}").status, 201);
   ASSERT_EQ(Http(first->port(), "POST", "/connectors",
                  "{\"name\":\"paused-one\",\"config\":" + ConnectorConfig(1) + ",\"initial_state\":\"PAUSED\"}").status,
@@ -169,7 +214,7 @@ TEST_F(ConnectWorkerTest, KilledWorkerComesBackWithEveryConnectorAndLosesNoRecor
   // Producers keep writing, and the worker copies, when it dies.
   std::thread writer([&] {
     for (int round = 0; round < 4; ++round) {
-      for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 2000 + round * 500, 500));
+      for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000 + 2000 + round * 500, 500));
     }
   });
   ASSERT_TRUE(WaitForTarget(0, 2300));
@@ -195,8 +240,8 @@ TEST_F(ConnectWorkerTest, KilledWorkerComesBackWithEveryConnectorAndLosesNoRecor
   for (int p = 0; p < 4; ++p) {
     ASSERT_TRUE(WaitForTarget(p, 4000)) << "partition " << p;
     std::this_thread::sleep_for(milliseconds(200));
-    const auto src = Read(source(), {"orders", p});
-    const auto tgt = Read(target(), {"A.orders", p});
+    const auto src = Read(source(), {orders_, p});
+    const auto tgt = Read(target(), {remote_, p});
     // Every source record arrived, in order; records copied after the last stored offset and before
     // the kill were copied again (at most one flush interval's worth), and are counted.
     size_t s = 0;
@@ -215,7 +260,7 @@ TEST_F(ConnectWorkerTest, KilledWorkerComesBackWithEveryConnectorAndLosesNoRecor
 
 // GET /health on a real worker: 503 until the herder has read the stores, then a probe through the
 // herder thread: 200 while it answers, 500 with what it is stuck on when it does not within 10 s.
-TEST_F(ConnectWorkerTest, HealthIsStartingUntilTheStoresAreReadThenProbesTheHerderThread) {
+TEST_F(ConnectWorkerOnMockTest, HealthIsStartingUntilTheStoresAreReadThenProbesTheHerderThread) {
   auto config = worker::WorkerConfig::Parse(worker_props_, worker::WorkerMode::kDistributed);
   ASSERT_TRUE(config.ok()) << config.error().ToString();
   auto runtime = worker::WorkerRuntime::Create(*config);
@@ -266,7 +311,7 @@ TEST_F(ConnectWorkerTest, HealthIsStartingUntilTheStoresAreReadThenProbesTheHerd
 
 // Connect's listeners and admin.listeners in a `ferry distributed` process: every listener serves the
 // API; an empty admin.listeners turns /admin/ off, a separate one serves /admin/ alone.
-TEST_F(ConnectWorkerTest, ListenersAndAdminListenersDecideWhatIsServedWhere) {
+TEST_F(ConnectWorkerOnMockTest, ListenersAndAdminListenersDecideWhatIsServedWhere) {
   auto free_port = [] {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -314,7 +359,7 @@ TEST_F(ConnectWorkerTest, ListenersAndAdminListenersDecideWhatIsServedWhere) {
   EXPECT_EQ(worker->Terminate(), 0);
 }
 
-TEST_F(ConnectWorkerTest, StandaloneWorkerRunsConnectorFilesAndResumesFromItsOffsetFile) {
+TEST_P(ConnectWorkerTest, StandaloneWorkerRunsConnectorFilesAndResumesFromItsOffsetFile) {
   const std::string dir = ::testing::TempDir() + "/ferry-standalone-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   const std::string worker_file = WritePropertiesFile(
@@ -327,106 +372,105 @@ TEST_F(ConnectWorkerTest, StandaloneWorkerRunsConnectorFilesAndResumesFromItsOff
   const std::string connector_file = WritePropertiesFile(
       dir + "/mirror.properties", {{"name", "mirror-a"},
                                    {"connector.class", "MirrorSourceConnector"},
-                                   {"source.cluster.alias", "A"},
+                                   {"source.cluster.alias", source_alias_},
                                    {"source.cluster.bootstrap.servers", source().bootstrap_servers()},
                                    {"target.cluster.bootstrap.servers", target().bootstrap_servers()},
-                                   {"topics", "orders"},
+                                   {"topics", orders_},
                                    {"tasks.max", "4"},
                                    {"source.consumer.fetch.wait.max.ms", "50"},
                                    {"sync.topic.configs.enabled", "false"},
-                                   {"sync.topic.acls.enabled", "false"}});
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 500));
+                                   {"sync.topic.acls.enabled", "false"},
+                                   {"target.cluster.alias", target_alias_},
+                                   {"replication.factor", real_kafka() ? "1" : "2"},
+                                   {"offset-syncs.topic.replication.factor", real_kafka() ? "1" : "3"}});
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 500));
   auto first = WorkerProcess::Start({"standalone", worker_file, connector_file}, dir + "/standalone1.log");
   ASSERT_GT(first->port(), 0);
   ASSERT_TRUE(WaitForStatus(first->port(), "mirror-a", "RUNNING", 4, "RUNNING"));
   for (int p = 0; p < 4; ++p) ASSERT_TRUE(WaitForTarget(p, 500)) << "partition " << p;
   EXPECT_EQ(first->Terminate(), 0);  // stops cleanly, storing the final offsets in the file
 
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 500, 500));
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000 + 500, 500));
   auto second = WorkerProcess::Start({"standalone", worker_file, connector_file}, dir + "/standalone2.log");
   ASSERT_GT(second->port(), 0);
   for (int p = 0; p < 4; ++p) ASSERT_TRUE(WaitForTarget(p, 1000)) << "partition " << p;
   std::this_thread::sleep_for(milliseconds(300));
   for (int p = 0; p < 4; ++p) {
-    auto verified = kafka::VerifyMirrored({"orders", p}, Read(source(), {"orders", p}), Read(target(), {"A.orders", p}));
+    auto verified = kafka::VerifyMirrored({orders_, p}, Read(source(), {orders_, p}), Read(target(), {remote_, p}));
     EXPECT_TRUE(verified.ok()) << verified.error().ToString();  // nothing lost, nothing copied twice
   }
   EXPECT_EQ(second->Terminate(), 0);
 }
 
-TEST_F(ConnectWorkerTest, HeartbeatConnectorWritesMM2HeartbeatsToTheTarget) {
+TEST_P(ConnectWorkerTest, HeartbeatConnectorWritesMM2HeartbeatsToTheTarget) {
   ASSERT_TRUE(target().CreateTopic("heartbeats", 1).ok());
   auto worker = InProcessWorker::Start(worker_props_);
   ASSERT_NE(worker, nullptr);
   const std::string config =
-      "{\"connector.class\":\"MirrorHeartbeatConnector\",\"source.cluster.alias\":\"A\","
-      "\"target.cluster.alias\":\"B\",\"emit.heartbeats.interval.seconds\":\"1\","
-      "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + "}";
+      "{\"connector.class\":\"MirrorHeartbeatConnector\",\"source.cluster.alias\":" + json::Quote(source_alias_) + ","
+      "\"target.cluster.alias\":" + json::Quote(target_alias_) + ",\"emit.heartbeats.interval.seconds\":\"1\","
+      "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ReplicationFactors() + "}";
   ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/heartbeats-a/config", config).status, 201);
   ASSERT_TRUE(WaitForStatus(worker->port(), "heartbeats-a", "RUNNING", 1, "RUNNING"));
-  ASSERT_TRUE(WaitFor([&] { return Read(target(), {"heartbeats", 0}).size() >= 2; }, seconds(20)));
-  const auto beats = Read(target(), {"heartbeats", 0});
+  ASSERT_TRUE(WaitFor([&] { return Heartbeats(target(), "heartbeats", source_alias_).size() >= 2; }, seconds(20)));
   int64_t previous = 0;
-  for (const auto& record : beats) {
-    ASSERT_TRUE(record.key && record.value);
-    auto beat = tasks::Heartbeat::Decode(*record.key, *record.value);
-    ASSERT_TRUE(beat.ok()) << beat.error().ToString();
-    EXPECT_EQ(beat->source_alias, "A");
-    EXPECT_EQ(beat->target_alias, "B");
-    EXPECT_EQ(beat->timestamp_ms, record.timestamp) << "MM2 sets the record time to the heartbeat's";
-    EXPECT_GT(beat->timestamp_ms, previous);
-    previous = beat->timestamp_ms;
+  for (const auto& [beat, record] : Heartbeats(target(), "heartbeats", source_alias_)) {
+    EXPECT_EQ(beat.target_alias, target_alias_);
+    EXPECT_EQ(beat.timestamp_ms, record.timestamp) << "MM2 sets the record time to the heartbeat's";
+    EXPECT_GT(beat.timestamp_ms, previous);
+    previous = beat.timestamp_ms;
   }
 }
 
-TEST_F(ConnectWorkerTest, AllThreeMM2ConnectorsMirrorDataHeartbeatsAndExactCheckpoints) {
-  ASSERT_TRUE(target().CreateTopic("A.checkpoints.internal", 1).ok());
+TEST_P(ConnectWorkerTest, AllThreeMM2ConnectorsMirrorDataHeartbeatsAndExactCheckpoints) {
+  const std::string checkpoints = source_alias_ + ".checkpoints.internal";
+  const std::string upstream_alias = Name("C");
+  ASSERT_TRUE(target().CreateTopic(checkpoints, 1).ok());
   ASSERT_TRUE(target().CreateTopic("heartbeats", 1).ok());
   ASSERT_TRUE(source().CreateTopic("heartbeats", 1).ok());   // written by an upstream flow C->A
-  ASSERT_TRUE(target().CreateTopic("A.heartbeats", 1).ok()); // its mirror: lag visible end to end
-  Produce(target(), "A.orders", 0, MakeRecords(900000, 50));  // a non-zero offset delta on partition 0
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 1000, 300));
-  // Group "app" consumed part of the data on the source and committed.
+  ASSERT_TRUE(target().CreateTopic(source_alias_ + ".heartbeats", 1).ok()); // its mirror: lag visible end to end
+  Produce(target(), remote_, 0, MakeRecords(900000, 50));  // a non-zero offset delta on partition 0
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 1000, 300));
+  // Group app consumed part of the data on the source and committed.
   auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", source().bootstrap_servers()}}, seconds(10));
   ASSERT_TRUE(admin.ok());
   const std::map<int, int64_t> committed = {{0, 120}, {1, 1}, {2, 300}};
   kafka::GroupOffsets offsets;
-  for (const auto& [p, o] : committed) offsets[{"orders", p}] = {o, "app-meta"};
-  ASSERT_TRUE((*admin)->AlterConsumerGroupOffsets("app", offsets).ok());
+  for (const auto& [p, o] : committed) offsets[{orders_, p}] = {o, "app-meta"};
+  ASSERT_TRUE((*admin)->AlterConsumerGroupOffsets(group_, offsets).ok());
 
   auto worker = InProcessWorker::Start(worker_props_);
   ASSERT_NE(worker, nullptr);
   ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", ConnectorConfig(2)).status, 201);
   const std::string config =
-      "{\"connector.class\":\"MirrorCheckpointConnector\",\"source.cluster.alias\":\"A\","
-      "\"target.cluster.alias\":\"B\",\"groups\":\"app\",\"emit.checkpoints.interval.seconds\":\"1\","
+      "{\"connector.class\":\"MirrorCheckpointConnector\",\"source.cluster.alias\":" + json::Quote(source_alias_) + ","
+      "\"target.cluster.alias\":" + json::Quote(target_alias_) + ",\"groups\":" + json::Quote(group_) + ","
+      "\"emit.checkpoints.interval.seconds\":\"1\","
       "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
-      "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + "}";
+      "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ReplicationFactors() + "}";
   ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/checkpoints-a/config", config).status, 201);
   ASSERT_TRUE(WaitForStatus(worker->port(), "checkpoints-a", "RUNNING", 1, "RUNNING"));
   auto heartbeat = [&](const std::string& from, const std::string& to, const std::string& bootstrap) {
     return "{\"connector.class\":\"MirrorHeartbeatConnector\",\"source.cluster.alias\":\"" + from +
-           "\",\"target.cluster.alias\":\"" + to + "\",\"target.cluster.bootstrap.servers\":" + json::Quote(bootstrap) + "}";
+           "\",\"target.cluster.alias\":\"" + to + "\",\"target.cluster.bootstrap.servers\":" + json::Quote(bootstrap) + ReplicationFactors() + "}";
   };
-  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/heartbeats-ab/config", heartbeat("A", "B", target().bootstrap_servers())).status, 201);
-  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/heartbeats-ca/config", heartbeat("C", "A", source().bootstrap_servers())).status, 201);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/heartbeats-ab/config", heartbeat(source_alias_, target_alias_, target().bootstrap_servers())).status, 201);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/heartbeats-ca/config", heartbeat(upstream_alias, source_alias_, source().bootstrap_servers())).status, 201);
   ASSERT_TRUE(WaitForTarget(0, 350));
 
   // Heartbeats of this flow on the target, and the upstream flow's heartbeats mirrored as A.heartbeats.
-  ASSERT_TRUE(WaitFor([&] { return Read(target(), {"heartbeats", 0}).size() >= 2; }, seconds(30)));
-  ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.heartbeats", 0}).size() >= 2; }, seconds(30)));
-  for (const auto& record : Read(target(), {"A.heartbeats", 0})) {
-    auto beat = tasks::Heartbeat::Decode(*record.key, *record.value);
-    ASSERT_TRUE(beat.ok());
-    EXPECT_EQ(beat->source_alias, "C");
-    EXPECT_EQ(beat->target_alias, "A");
+  ASSERT_TRUE(WaitFor([&] { return Heartbeats(target(), "heartbeats", source_alias_).size() >= 2; }, seconds(30)));
+  const std::string mirrored_beats = source_alias_ + ".heartbeats";
+  ASSERT_TRUE(WaitFor([&] { return Heartbeats(target(), mirrored_beats, upstream_alias).size() >= 2; }, seconds(30)));
+  for (const auto& [beat, record] : Heartbeats(target(), mirrored_beats, upstream_alias)) {
+    EXPECT_EQ(beat.target_alias, source_alias_);
   }
 
   // The latest checkpoint per partition, as MM2's RemoteClusterUtils.translateOffsets reads them.
   std::map<int, tasks::Checkpoint> latest;
   ASSERT_TRUE(WaitFor(
       [&] {
-        for (const auto& record : Read(target(), {"A.checkpoints.internal", 0})) {
+        for (const auto& record : Read(target(), {checkpoints, 0})) {
           auto c = tasks::Checkpoint::Decode(*record.key, *record.value);
           if (c.ok()) latest[c->partition] = *c;
         }
@@ -434,13 +478,13 @@ TEST_F(ConnectWorkerTest, AllThreeMM2ConnectorsMirrorDataHeartbeatsAndExactCheck
       },
       seconds(30)));
   for (const auto& [p, c] : latest) {
-    EXPECT_EQ(c.group, "app");
-    EXPECT_EQ(c.topic, "A.orders");
+    EXPECT_EQ(c.group, group_);
+    EXPECT_EQ(c.topic, remote_);
     EXPECT_EQ(c.metadata, "app-meta");
     EXPECT_EQ(c.upstream_offset, committed.at(p));
     // Exact: the target offset of the source record the group would read next.
-    const auto src = Read(source(), {"orders", p});
-    const auto tgt = Read(target(), {"A.orders", p});
+    const auto src = Read(source(), {orders_, p});
+    const auto tgt = Read(target(), {remote_, p});
     const size_t base = p == 0 ? 50 : 0;
     const int64_t expected = c.upstream_offset < static_cast<int64_t>(src.size())
                                  ? tgt[base + static_cast<size_t>(c.upstream_offset)].offset
@@ -449,10 +493,10 @@ TEST_F(ConnectWorkerTest, AllThreeMM2ConnectorsMirrorDataHeartbeatsAndExactCheck
   }
 }
 
-TEST_F(ConnectWorkerTest, OffsetSyncsTopicRebuildsTheExactOffsetMapAfterRestarts) {
+TEST_P(ConnectWorkerTest, OffsetSyncsTopicRebuildsTheExactOffsetMapAfterRestarts) {
   // A target partition that already held records: the offsets differ by 100 on partition 0.
-  Produce(target(), "A.orders", 0, MakeRecords(900000, 100));
-  for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 1000, 400));
+  Produce(target(), remote_, 0, MakeRecords(900000, 100));
+  for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 1000, 400));
   {
     auto worker = InProcessWorker::Start(worker_props_);
     ASSERT_NE(worker, nullptr);
@@ -463,37 +507,37 @@ TEST_F(ConnectWorkerTest, OffsetSyncsTopicRebuildsTheExactOffsetMapAfterRestarts
   }  // the worker stops: its tasks write a sync for their last copied record
   {
     // A second worker (a restart) copies what arrived meanwhile.
-    for (int p = 0; p < 4; ++p) Produce(source(), "orders", p, MakeRecords(p * 1000 + 400, 100));
+    for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 1000 + 400, 100));
     auto worker = InProcessWorker::Start(worker_props_);
     ASSERT_NE(worker, nullptr);
     ASSERT_TRUE(WaitForTarget(0, 600));
     for (int p = 1; p < 4; ++p) ASSERT_TRUE(WaitForTarget(p, 500));
   }
   // The records are MM2's OffsetSync format, keyed by the source topic.
-  const auto raw = Read(source(), {"mm2-offset-syncs.B.internal", 0});
+  const auto raw = Read(source(), {syncs_topic_, 0});
   ASSERT_FALSE(raw.empty());
   auto first = tasks::OffsetSyncRecord::Decode(*raw[0].key, *raw[0].value);
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->topic, "orders");
+  EXPECT_EQ(first->topic, orders_);
 
   // A reader that starts from scratch rebuilds the map, exact for every offset.
   kafka::KafkaLogOptions options;
-  options.topic = "mm2-offset-syncs.B.internal";
+  options.topic = syncs_topic_;
   options.producer = {{"bootstrap.servers", source().bootstrap_servers()}};
   options.consumer = {{"bootstrap.servers", source().bootstrap_servers()}};
   tasks::OffsetSyncStore store(options);
   ASSERT_TRUE(store.Start(seconds(30)).ok());
   for (int p = 0; p < 4; ++p) {
-    const auto src = Read(source(), {"orders", p});
-    const auto tgt = Read(target(), {"A.orders", p});
+    const auto src = Read(source(), {orders_, p});
+    const auto tgt = Read(target(), {remote_, p});
     const size_t base = p == 0 ? 100 : 0;
     ASSERT_EQ(tgt.size(), src.size() + base);
     for (size_t i = 0; i < src.size(); ++i) {
-      ASSERT_EQ(store.Translate({"orders", p}, SourceOffset(src[i].offset)), TargetOffset(tgt[base + i].offset))
-          << "orders-" << p << " source offset " << src[i].offset;
+      ASSERT_EQ(store.Translate({orders_, p}, SourceOffset(src[i].offset)), TargetOffset(tgt[base + i].offset))
+          << orders_ << "-" << p << " source offset " << src[i].offset;
     }
-    EXPECT_EQ(store.Translate({"orders", p}, SourceOffset(src.back().offset + 1)), TargetOffset(tgt.back().offset + 1));
-    EXPECT_EQ(store.Translate({"orders", p}, SourceOffset(src.back().offset + 2)), std::nullopt);
+    EXPECT_EQ(store.Translate({orders_, p}, SourceOffset(src.back().offset + 1)), TargetOffset(tgt.back().offset + 1));
+    EXPECT_EQ(store.Translate({orders_, p}, SourceOffset(src.back().offset + 2)), std::nullopt);
   }
   std::cout << "[ report   ] offset syncs for 2,000 records copied in two runs: " << store.syncs_read() << "\n";
   store.Stop();

@@ -53,7 +53,15 @@ class MirrorWorkerTest : public TwoClustersTest {
            "\"topics\":" + json::Quote(topic.empty() ? orders_ : topic) + ",\"tasks.max\":\"" +
            std::to_string(tasks_max) + "\","
            "\"source.consumer.fetch.wait.max.ms\":\"50\",\"refresh.topics.enabled\":\"false\","
-           "\"sync.topic.configs.enabled\":\"false\",\"sync.topic.acls.enabled\":\"false\"}";
+           "\"sync.topic.configs.enabled\":\"false\",\"sync.topic.acls.enabled\":\"false\"" +
+           ReplicationFactors() + "}";
+  }
+
+  // MM2 creates its topics with 3 replicas (2 for remote topics): more than the real test clusters have.
+  std::string ReplicationFactors() const {
+    return real_kafka() ? ",\"replication.factor\":\"1\",\"offset-syncs.topic.replication.factor\":\"1\","
+                          "\"checkpoints.topic.replication.factor\":\"1\",\"heartbeats.topic.replication.factor\":\"1\""
+                        : "";
   }
 
   const std::string orders_;
