@@ -1,17 +1,26 @@
-// Consumer-group cutover end to end: a Ferry worker mirrors source -> target (two mock clusters), an
-// application's group consumes on the source and commits, the group is cut over (and rolled back)
-// through the worker's REST API while producers keep writing, and the same application resumes on the
-// other cluster. What it read on both clusters must be the source records exactly once, in order.
+// Consumer-group cutover end to end: a Ferry worker mirrors source -> target, an application's group
+// consumes on the source and commits, the group is cut over (and rolled back) through the worker's REST
+// API while producers keep writing, and the same application resumes on the other cluster. What it read
+// on both clusters must be the source records exactly once, in order.
 //
-// The 2.0.2 mock cannot describe groups (librdkafka aborts the client when asked), so whether a group
-// has active members comes from GroupStatesFromTest here (tests named ...WithFakeGroupState); every
-// other call (offsets, topics, records, the offset-syncs topic, the journal) is the real path. The
-// real group-state check meeting the mock is tested through `ferry cutover` at the end.
+// On both peers. On real Kafka everything is the real path, the group's state included (DescribeGroups
+// through GroupStateGuard and RdKafkaAdmin), and active members are real consumers that joined the
+// group (tests/support/group_member.h). The 2.0.2 mock cannot describe groups (librdkafka aborts the
+// client when asked), so there whether a group has active members comes from GroupStatesFromTest (tests
+// named ...WithFakeGroupState, suite CutoverOnMockTest); every other call (offsets, topics, records,
+// the offset-syncs topic, the journal) is the real path. The real group-state check meeting the mock is
+// tested through `ferry cutover` at the end. tests/e2e/live_cutover_test.cc moves a group of two live
+// members back and forth on real Kafka.
+#include <algorithm>
 #include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "tests/support/group_member.h"
 #include "tests/support/mirror_worker_test.h"
 #include "worker/common/json.h"
 #include "worker/cutover/service.h"
@@ -73,30 +82,40 @@ std::vector<Record> ConsumeAndCommit(const std::string& bootstrap, const std::st
   return out;
 }
 
-// Records with unique keys, so "exactly once" is checked key by key.
+// Records with unique keys, so "exactly once" is checked key by key. Their timestamps are recent: a
+// real broker's time retention would delete records stamped years ago at its next check.
 std::vector<Record> Keyed(int partition, int64_t first, int64_t count, size_t value_bytes = 50) {
+  static const int64_t kBase =
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<Record> out;
   for (int64_t i = first; i < first + count; ++i) {
     Record r;
     r.key = "p" + std::to_string(partition) + "-" + std::to_string(i);
     r.value = std::string(value_bytes, static_cast<char>('a' + i % 26));
-    r.timestamp = 1700000000000 + i;
+    r.timestamp = kBase + i;
     out.push_back(std::move(r));
   }
   return out;
 }
 
-class CutoverTest : public MirrorWorkerTest {
+class CutoverFixture : public MirrorWorkerTest {
  protected:
+  explicit CutoverFixture(Peer peer = Peer::kMock) : MirrorWorkerTest(peer), app_(Name("app")) {}
+
   void SetUp() override {
     SetUpMirror(2);
-    // The journal's topic too (the mock has no CreateTopics).
-    ASSERT_TRUE(target().CreateTopic(cutover::JournalTopic("A"), 1).ok());
+    if (IsSkipped() || HasFatalFailure()) return;
+    // The journal's topic too on the mock (no CreateTopics); a real broker's is made by the worker.
+    if (!real_kafka()) {
+      ASSERT_TRUE(target().CreateTopic(cutover::JournalTopic("A"), 1).ok());
+    }
     states_ = std::make_shared<GroupStatesFromTest>();
   }
 
+  // On real Kafka, Ferry's own clients: the group's state is the broker's. On the mock, the test's.
   cutover::ClusterClients Clients() {
     cutover::ClusterClients clients = cutover::KafkaClusterClients(seconds(10));
+    if (real_kafka()) return clients;
     clients.make_admin = [states = states_](const Properties& props) -> Result<std::unique_ptr<kafka::Admin>> {
       auto admin = kafka::RdKafkaAdmin::Create(props, seconds(10));
       if (!admin.ok()) return admin.error();
@@ -108,11 +127,11 @@ class CutoverTest : public MirrorWorkerTest {
 
   std::unique_ptr<InProcessWorker> StartWorker() { return InProcessWorker::Start(worker_props_, Clients()); }
 
-  // A worker running mirror-a, once it has copied everything on the source; nullptr on failure.
+  // A worker running mirror_, once it has copied everything on the source; nullptr on failure.
   std::unique_ptr<InProcessWorker> StartMirroring() {
     auto worker = StartWorker();
     if (worker == nullptr) return nullptr;
-    EXPECT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(2)).status, 201);
+    EXPECT_EQ(Http(worker->port(), "PUT", "/connectors/" + mirror_ + "/config", MirrorConfig(2)).status, 201);
     for (int p = 0; p < 2; ++p) {
       WaitMirrored(p, 0);
       if (::testing::Test::HasFailure()) return nullptr;
@@ -120,14 +139,15 @@ class CutoverTest : public MirrorWorkerTest {
     return worker;
   }
 
-  // Waits until A.orders-p holds every record of orders-p (plus `base` that were there before).
+  // Waits until remote_orders_-p holds every record of orders_-p (plus `base` that were there before).
   void WaitMirrored(int p, size_t base) {
-    ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.orders", p}).size() == Read(source(), {"orders", p}).size() + base; },
+    ASSERT_TRUE(WaitFor([&] { return Read(target(), {remote_orders_, p}).size() == Read(source(), {orders_, p}).size() + base; },
                         seconds(60)))
         << "partition " << p;
   }
 
   HttpReply Post(InProcessWorker& w, const std::string& path) { return Http(w.port(), "POST", path); }
+  std::string GroupPath(const std::string& what) { return "/ferry/groups/" + app_ + "/" + what; }
 
   std::string Outcome(const HttpReply& reply) {
     auto doc = reply.Json();
@@ -138,7 +158,7 @@ class CutoverTest : public MirrorWorkerTest {
   // Keys of what the group read, in order, against the source's keys from `first_offset` on.
   void ExpectExactlyOnce(int p, const std::vector<Record>& read, int64_t first_offset) {
     std::vector<std::optional<std::string>> expected, got;
-    for (const Record& r : Read(source(), {"orders", p})) {
+    for (const Record& r : Read(source(), {orders_, p})) {
       if (r.offset >= first_offset) expected.push_back(r.key);
     }
     for (const Record& r : read) got.push_back(r.key);
@@ -148,30 +168,76 @@ class CutoverTest : public MirrorWorkerTest {
     }
   }
 
+  // `members` active members of app_ on `cluster`, consuming `topic`, until the returned object goes:
+  // on the mock the test says so; on real Kafka they are consumers that joined the group (and never
+  // commit), started and waited for until each owns a partition.
+  struct Active {
+    std::function<void()> end;
+    std::vector<std::unique_ptr<GroupMember>> members;
+    ~Active() {
+      members.clear();  // each leaves the group
+      if (end) end();
+    }
+  };
+  std::unique_ptr<Active> MakeActive(TestCluster& cluster, const std::string& topic, int members) {
+    auto active = std::make_unique<Active>();
+    if (!real_kafka()) {
+      states_->Set(cluster.bootstrap_servers(), app_, members);
+      active->end = [states = states_, bootstrap = cluster.bootstrap_servers(), group = app_] { states->Set(bootstrap, group, 0); };
+      return active;
+    }
+    GroupMember::Options options;
+    options.commit = false;
+    for (int i = 0; i < members; ++i) {
+      active->members.push_back(GroupMember::Start(cluster.bootstrap_servers(), app_, topic, nullptr, options));
+      if (active->members.back() == nullptr) return active;
+    }
+    EXPECT_TRUE(WaitFor([&] {
+      return std::all_of(active->members.begin(), active->members.end(), [](const auto& m) { return m->assigned(); });
+    }, seconds(30))) << "the members did not join the group";
+    return active;
+  }
+
+  // The log start of orders_-1 moved past records before anything was mirrored; returns the new start.
+  // The mock drops old batches past its fixed 5 MiB retention; real Kafka is told to (DeleteRecords).
+  int64_t ProduceWithMovedLogStart() {
+    std::vector<Record> first = Keyed(1, 0, 700, real_kafka() ? 50 : 10000);  // on the mock 7 MB
+    Produce(source(), orders_, 1, first);
+    if (real_kafka()) {
+      auto deleted = source().DeleteRecordsBefore({orders_, 1}, 400);
+      EXPECT_TRUE(deleted.ok()) << deleted.error().ToString();
+    }
+    return source().WatermarksOf({orders_, 1}).low;
+  }
+
+  void LiveCutoverResumesOnTheTargetAtExactlyTheNextRecord();
+  void RollbackThenASecondCutoverKeepEveryRecordExactlyOnce();
+  void RefusalsNameTheReasonAndChangeNothing();
+
+  const std::string app_;
+  const std::string mirror_ = Name("mirror-a");
   std::shared_ptr<GroupStatesFromTest> states_;
 };
 
-TEST_F(CutoverTest, LiveCutoverResumesOnTheTargetAtExactlyTheNextRecordWithFakeGroupState) {
+void CutoverFixture::LiveCutoverResumesOnTheTargetAtExactlyTheNextRecord() {
   // Partition 0's copy does not start at offset 0 on the target (a non-zero offset delta); partition
-  // 1's source log start has moved (the mock's 5 MiB retention) before anything was mirrored.
-  Produce(target(), "A.orders", 0, Keyed(9, 0, 30));
-  std::vector<Record> big = Keyed(1, 0, 700, 10000);  // 7 MB
-  Produce(source(), "orders", 1, big);
-  Produce(source(), "orders", 0, Keyed(0, 0, 300));
-  Produce(source(), "orders", 1, Keyed(1, 700, 300));
-  const int64_t p1_start = Read(source(), {"orders", 1}).front().offset;
-  ASSERT_GT(p1_start, 0) << "the mock should have dropped the oldest batches";
+  // 1's source log start has moved before anything was mirrored.
+  Produce(target(), remote_orders_, 0, Keyed(9, 0, 30));
+  const int64_t p1_start = ProduceWithMovedLogStart();
+  Produce(source(), orders_, 0, Keyed(0, 0, 300));
+  Produce(source(), orders_, 1, Keyed(1, 700, 300));
+  ASSERT_GT(p1_start, 0) << "the oldest records of " << orders_ << "-1 should be gone";
 
   std::vector<Record> read[2];
   {
     auto worker = StartWorker();
     ASSERT_NE(worker, nullptr);
-    ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(2)).status, 201);
+    ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/" + mirror_ + "/config", MirrorConfig(2)).status, 201);
     WaitMirrored(0, 30);
     WaitMirrored(1, 0);
     // The application reads part of each partition on the source and commits.
-    read[0] = ConsumeAndCommit(source().bootstrap_servers(), "app", {"orders", 0}, 120);
-    read[1] = ConsumeAndCommit(source().bootstrap_servers(), "app", {"orders", 1}, 150);
+    read[0] = ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 120);
+    read[1] = ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 1}, 150);
     ASSERT_EQ(read[0].size(), 120u);
     ASSERT_EQ(read[1].size(), 150u);
   }  // the worker stops: the cutover below runs on a restarted worker, from the offset-syncs topic
@@ -182,7 +248,7 @@ TEST_F(CutoverTest, LiveCutoverResumesOnTheTargetAtExactlyTheNextRecordWithFakeG
     auto writer = kafka::RecordWriter::Create(source().bootstrap_servers());
     ASSERT_TRUE(writer.ok());
     for (int64_t i = 1000; i < 1400 && !stop; ++i) {
-      for (int p = 0; p < 2; ++p) ASSERT_TRUE((*writer)->Send("orders", p, Keyed(p, i, 1)[0]).ok());
+      for (int p = 0; p < 2; ++p) ASSERT_TRUE((*writer)->Send(orders_, p, Keyed(p, i, 1)[0]).ok());
       if (i % 20 == 0) {
         ASSERT_TRUE((*writer)->Flush(seconds(10)).ok());
         std::this_thread::sleep_for(milliseconds(50));
@@ -192,142 +258,233 @@ TEST_F(CutoverTest, LiveCutoverResumesOnTheTargetAtExactlyTheNextRecordWithFakeG
   });
   auto worker = StartWorker();
   ASSERT_NE(worker, nullptr);
-  HttpReply plan = Http(worker->port(), "GET", "/ferry/groups/app/plan");
-  ASSERT_EQ(plan.status, 200) << plan.body;
-  HttpReply moved = Post(*worker, "/ferry/groups/app/cutover?wait_ms=60000");
-  ASSERT_EQ(moved.status, 200) << moved.body;
+  HttpReply plan = Http(worker->port(), "GET", GroupPath("plan"));
+  EXPECT_EQ(plan.status, 200) << plan.body;
+  HttpReply moved = Post(*worker, GroupPath("cutover?wait_ms=60000"));
+  EXPECT_EQ(moved.status, 200) << moved.body;
   EXPECT_EQ(Outcome(moved), "moved");
   producer.join();
+  ASSERT_EQ(moved.status, 200);
   WaitMirrored(0, 30);
   WaitMirrored(1, 0);
 
   // The same application, now on the target's copy, reads the rest.
   for (int p = 0; p < 2; ++p) {
-    for (Record& r : ConsumeAndCommit(target().bootstrap_servers(), "app", {"A.orders", p}, 100000)) {
+    for (Record& r : ConsumeAndCommit(target().bootstrap_servers(), app_, {remote_orders_, p}, 100000)) {
       read[p].push_back(std::move(r));
     }
   }
   ExpectExactlyOnce(0, read[0], 0);
   ExpectExactlyOnce(1, read[1], p1_start);
 
-  HttpReply status = Http(worker->port(), "GET", "/ferry/groups/app/status");
+  HttpReply status = Http(worker->port(), "GET", GroupPath("status"));
   ASSERT_EQ(status.status, 200) << status.body;
   EXPECT_EQ(std::string(status.Json()["position"].GetString()), "target") << status.body;
-  HttpReply verify = Http(worker->port(), "GET", "/ferry/topics/orders/verify");
+  HttpReply verify = Http(worker->port(), "GET", "/ferry/topics/" + orders_ + "/verify");
   ASSERT_EQ(verify.status, 200) << verify.body;
   EXPECT_TRUE(verify.Json()["ok"].GetBool()) << verify.body;
   stop = true;
 }
 
-TEST_F(CutoverTest, RollbackThenASecondCutoverKeepEveryRecordExactlyOnceWithFakeGroupState) {
-  for (int p = 0; p < 2; ++p) Produce(source(), "orders", p, Keyed(p, 0, 200));
+void CutoverFixture::RollbackThenASecondCutoverKeepEveryRecordExactlyOnce() {
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 200));
   auto worker = StartMirroring();
   ASSERT_NE(worker, nullptr);
   std::vector<Record> read[2];
   auto consume = [&](TestCluster& cluster, const std::string& topic, size_t n) {
     for (int p = 0; p < 2; ++p) {
-      for (Record& r : ConsumeAndCommit(cluster.bootstrap_servers(), "app", {topic, p}, n)) read[p].push_back(std::move(r));
+      for (Record& r : ConsumeAndCommit(cluster.bootstrap_servers(), app_, {topic, p}, n)) read[p].push_back(std::move(r));
     }
   };
-  consume(source(), "orders", 50);
-  HttpReply first = Post(*worker, "/ferry/groups/app/cutover?wait_ms=30000");
+  consume(source(), orders_, 50);
+  HttpReply first = Post(*worker, GroupPath("cutover?wait_ms=30000"));
   ASSERT_EQ(Outcome(first), "moved") << first.body;
-  consume(target(), "A.orders", 70);
+  consume(target(), remote_orders_, 70);
 
-  HttpReply back_plan = Http(worker->port(), "GET", "/ferry/groups/app/plan?direction=rollback");
+  HttpReply back_plan = Http(worker->port(), "GET", GroupPath("plan?direction=rollback"));
   ASSERT_EQ(back_plan.status, 200) << back_plan.body;
-  EXPECT_TRUE(back_plan.Json()["ready"].GetBool()) << back_plan.body;
-  HttpReply back = Post(*worker, "/ferry/groups/app/rollback?wait_ms=30000");
+  // The target's positions map back once the mirror has synced its last copies (every offset flush).
+  if (!back_plan.Json()["ready"].GetBool()) {
+    EXPECT_TRUE(WaitFor([&] {
+      back_plan = Http(worker->port(), "GET", GroupPath("plan?direction=rollback"));
+      return back_plan.status == 200 && back_plan.Json()["ready"].GetBool();
+    }, seconds(30))) << back_plan.body;
+  }
+  HttpReply back = Post(*worker, GroupPath("rollback?wait_ms=30000"));
   ASSERT_EQ(back.status, 200) << back.body;
   auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", source().bootstrap_servers()}}, seconds(10));
   ASSERT_TRUE(admin.ok());
-  auto on_source = (*admin)->ListConsumerGroupOffsets("app", {{"orders", 0}, {"orders", 1}});
+  auto on_source = (*admin)->ListConsumerGroupOffsets(app_, {{orders_, 0}, {orders_, 1}});
   ASSERT_TRUE(on_source.ok());
-  EXPECT_EQ(on_source->at({"orders", 0}).offset, 120);
-  EXPECT_EQ(on_source->at({"orders", 1}).offset, 120);
+  EXPECT_EQ(on_source->at({orders_, 0}).offset, 120);
+  EXPECT_EQ(on_source->at({orders_, 1}).offset, 120);
 
-  consume(source(), "orders", 30);
-  for (int p = 0; p < 2; ++p) Produce(source(), "orders", p, Keyed(p, 200, 50));  // more arrives meanwhile
-  HttpReply again = Post(*worker, "/ferry/groups/app/cutover?wait_ms=30000");
+  consume(source(), orders_, 30);
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 200, 50));  // more arrives meanwhile
+  HttpReply again = Post(*worker, GroupPath("cutover?wait_ms=30000"));
   ASSERT_EQ(Outcome(again), "moved") << again.body;
   WaitMirrored(0, 0);
   WaitMirrored(1, 0);
-  consume(target(), "A.orders", 100000);
+  consume(target(), remote_orders_, 100000);
   ExpectExactlyOnce(0, read[0], 0);
   ExpectExactlyOnce(1, read[1], 0);
 }
 
-TEST_F(CutoverTest, RefusalsNameTheReasonAndChangeNothingWithFakeGroupState) {
-  for (int p = 0; p < 2; ++p) Produce(source(), "orders", p, Keyed(p, 0, 100));
+void CutoverFixture::RefusalsNameTheReasonAndChangeNothing() {
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
   auto worker = StartMirroring();
   ASSERT_NE(worker, nullptr);
-  ConsumeAndCommit(source().bootstrap_servers(), "app", {"orders", 0}, 40);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
   auto target_admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", target().bootstrap_servers()}}, seconds(10));
   ASSERT_TRUE(target_admin.ok());
-  auto target_offsets = [&] { return *(*target_admin)->ListConsumerGroupOffsets("app", {{"A.orders", 0}, {"A.orders", 1}}); };
+  auto target_offsets = [&] { return *(*target_admin)->ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}}); };
 
-  EXPECT_EQ(Post(*worker, "/ferry/groups/nobody/cutover").status, 404);
-  EXPECT_EQ(Post(*worker, "/ferry/groups/app/cutover?connector=nope").status, 404);
-  EXPECT_EQ(Post(*worker, "/ferry/groups/app/cutover?wait_ms=soon").status, 400);
+  EXPECT_EQ(Post(*worker, "/ferry/groups/" + Name("nobody") + "/cutover").status, 404);
+  EXPECT_EQ(Post(*worker, GroupPath("cutover?connector=nope")).status, 404);
+  EXPECT_EQ(Post(*worker, GroupPath("cutover?wait_ms=soon")).status, 400);
 
-  states_->Set(source().bootstrap_servers(), "app", 3);
-  HttpReply active = Post(*worker, "/ferry/groups/app/cutover");
-  EXPECT_EQ(active.status, 409) << active.body;
-  EXPECT_NE(active.body.find("has 3 active member(s) on cluster A"), std::string::npos) << active.body;
-  states_->Set(source().bootstrap_servers(), "app", 0);
+  // Active members on the source, then on the target: refused, naming the cluster.
+  const int members = real_kafka() ? 2 : 3;
+  {
+    auto active = MakeActive(source(), orders_, members);
+    ASSERT_FALSE(HasFailure());
+    HttpReply refused = Post(*worker, GroupPath("cutover"));
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_NE(refused.body.find("has " + std::to_string(members) + " active member(s) on cluster A"), std::string::npos)
+        << refused.body;
+    HttpReply plan = Http(worker->port(), "GET", GroupPath("plan"));
+    ASSERT_EQ(plan.status, 200) << plan.body;
+    EXPECT_EQ(plan.Json()["from_group"]["members"].GetInt(), members) << plan.body;
+    EXPECT_EQ(std::string(plan.Json()["from_group"]["state"].GetString()), "Stable") << plan.body;
+  }
+  {
+    auto active = MakeActive(target(), remote_orders_, 1);
+    ASSERT_FALSE(HasFailure());
+    HttpReply refused = Post(*worker, GroupPath("cutover"));
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_NE(refused.body.find("has 1 active member(s) on cluster B"), std::string::npos) << refused.body;
+    EXPECT_EQ(refused.body.find("on cluster A"), std::string::npos) << "the source's members have left: " << refused.body;
+  }
+  EXPECT_TRUE(target_offsets().empty()) << "a refused cutover writes nothing";
 
   // The mirror is paused and the group committed past what it copied.
-  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/pause").status, 202);
-  ASSERT_TRUE(WaitFor([&] { return Http(worker->port(), "GET", "/connectors/mirror-a/status").body.find("PAUSED") != std::string::npos; }, seconds(30)));
-  Produce(source(), "orders", 1, Keyed(1, 100, 50));
-  ConsumeAndCommit(source().bootstrap_servers(), "app", {"orders", 1}, 130);
-  HttpReply behind = Post(*worker, "/ferry/groups/app/cutover");
+  const std::string connector = "/connectors/" + mirror_;
+  ASSERT_EQ(Http(worker->port(), "PUT", connector + "/pause").status, 202);
+  ASSERT_TRUE(WaitFor([&] { return Http(worker->port(), "GET", connector + "/status").body.find("PAUSED") != std::string::npos; }, seconds(30)));
+  Produce(source(), orders_, 1, Keyed(1, 100, 50));
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 1}, 130);
+  HttpReply behind = Post(*worker, GroupPath("cutover"));
   EXPECT_EQ(behind.status, 409) << behind.body;
-  EXPECT_NE(behind.body.find("orders-1: not replicated yet: the mirror has copied up to offset 100, the group committed 130"),
+  EXPECT_NE(behind.body.find(orders_ + "-1: not replicated yet: the mirror has copied up to offset 100, the group committed 130"),
             std::string::npos) << behind.body;
   EXPECT_TRUE(target_offsets().empty()) << "a refused cutover writes nothing";
 
   // The group already read further on the target than the translation.
-  ASSERT_TRUE((*target_admin)->AlterConsumerGroupOffsets("app", {{{"A.orders", 0}, {90, ""}}}).ok());
-  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror-a/resume").status, 202);
-  HttpReply ahead = Post(*worker, "/ferry/groups/app/cutover?wait_ms=30000");
+  ASSERT_TRUE((*target_admin)->AlterConsumerGroupOffsets(app_, {{{remote_orders_, 0}, {90, ""}}}).ok());
+  ASSERT_EQ(Http(worker->port(), "PUT", connector + "/resume").status, 202);
+  HttpReply ahead = Post(*worker, GroupPath("cutover?wait_ms=30000"));
   EXPECT_EQ(ahead.status, 409) << ahead.body;
-  EXPECT_NE(ahead.body.find("the group already committed A.orders-0@90, past 40"), std::string::npos) << ahead.body;
-  EXPECT_EQ(target_offsets().at({"A.orders", 0}).offset, 90);
-  EXPECT_EQ(target_offsets().count({"A.orders", 1}), 0u);
+  EXPECT_NE(ahead.body.find("the group already committed " + remote_orders_ + "-0@90, past 40"), std::string::npos) << ahead.body;
+  EXPECT_EQ(target_offsets().at({remote_orders_, 0}).offset, 90);
+  EXPECT_EQ(target_offsets().count({remote_orders_, 1}), 0u);
 }
 
-TEST_F(CutoverTest, FerryCutoverCommandVerifiesTheCopyAndMeetsTheMockWithoutDescribeGroups) {
-  for (int p = 0; p < 2; ++p) Produce(source(), "orders", p, Keyed(p, 0, 100));
-  auto worker = StartMirroring();
-  ASSERT_NE(worker, nullptr);
-  ConsumeAndCommit(source().bootstrap_servers(), "app", {"orders", 0}, 40);
-  // Wait until the mirror's last copies are in the offset-syncs topic (synced at each offset flush).
-  ASSERT_TRUE(WaitFor([&] { return Http(worker->port(), "GET", "/ferry/groups/app/plan").body.find("\"replicated_to\":100") != std::string::npos; }, seconds(30)));
-  const std::string file = ::testing::TempDir() + "ferry-cutover-mirror.properties";
-  WritePropertiesFile(file, {{"name", "mirror-a"},
+using CutoverOnMockTest = CutoverFixture;
+
+TEST_F(CutoverOnMockTest, LiveCutoverResumesOnTheTargetAtExactlyTheNextRecordWithFakeGroupState) {
+  LiveCutoverResumesOnTheTargetAtExactlyTheNextRecord();
+}
+
+TEST_F(CutoverOnMockTest, RollbackThenASecondCutoverKeepEveryRecordExactlyOnceWithFakeGroupState) {
+  RollbackThenASecondCutoverKeepEveryRecordExactlyOnce();
+}
+
+TEST_F(CutoverOnMockTest, RefusalsNameTheReasonAndChangeNothingWithFakeGroupState) {
+  RefusalsNameTheReasonAndChangeNothing();
+}
+
+// The same on real Kafka, where the group's state is the broker's.
+using CutoverTest = OnPeers<CutoverFixture>;
+INSTANTIATE_TEST_SUITE_P(RealKafka, CutoverTest, ::testing::Values(Peer::kRealKafka), PeerName);
+
+TEST_P(CutoverTest, LiveCutoverResumesOnTheTargetAtExactlyTheNextRecord) {
+  LiveCutoverResumesOnTheTargetAtExactlyTheNextRecord();
+}
+
+TEST_P(CutoverTest, RollbackThenASecondCutoverKeepEveryRecordExactlyOnce) {
+  RollbackThenASecondCutoverKeepEveryRecordExactlyOnce();
+}
+
+TEST_P(CutoverTest, RefusalsWhileRealMembersAreActiveOnEitherSideAndOtherReasonsChangeNothing) {
+  RefusalsNameTheReasonAndChangeNothing();
+}
+
+// The mirror's file for `ferry cutover`.
+std::string MirrorFile(const std::string& name, const std::string& source, const std::string& target,
+                       const std::string& topic) {
+  const std::string file = ::testing::TempDir() + "ferry-cutover-" + name + ".properties";
+  WritePropertiesFile(file, {{"name", name},
                              {"connector.class", "MirrorSourceConnector"},
                              {"source.cluster.alias", "A"},
                              {"target.cluster.alias", "B"},
-                             {"source.cluster.bootstrap.servers", source().bootstrap_servers()},
-                             {"target.cluster.bootstrap.servers", target().bootstrap_servers()},
-                             {"topics", "orders"}});
+                             {"source.cluster.bootstrap.servers", source},
+                             {"target.cluster.bootstrap.servers", target},
+                             {"topics", topic}});
+  return file;
+}
 
-  CommandResult verify = RunFerry({"cutover", "verify", file, "orders"});
+TEST_F(CutoverOnMockTest, FerryCutoverCommandVerifiesTheCopyAndMeetsTheMockWithoutDescribeGroups) {
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
+  auto worker = StartMirroring();
+  ASSERT_NE(worker, nullptr);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
+  // Wait until the mirror's last copies are in the offset-syncs topic (synced at each offset flush).
+  ASSERT_TRUE(WaitFor([&] { return Http(worker->port(), "GET", GroupPath("plan")).body.find("\"replicated_to\":100") != std::string::npos; }, seconds(30)));
+  const std::string file = MirrorFile(mirror_, source().bootstrap_servers(), target().bootstrap_servers(), orders_);
+
+  CommandResult verify = RunFerry({"cutover", "verify", file, orders_});
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_NE(verify.out.find("\"ok\":true"), std::string::npos) << verify.out;
   EXPECT_NE(verify.out.find("\"records\":100"), std::string::npos) << verify.out;
 
   // The real group-state check asks the mock for its APIs and finds no DescribeGroups: a blocker,
   // where librdkafka alone would have aborted the process.
-  CommandResult plan = RunFerry({"cutover", "plan", file, "app"});
+  CommandResult plan = RunFerry({"cutover", "plan", file, app_});
   EXPECT_EQ(plan.exit_code, 0) << plan.out;
   EXPECT_NE(plan.out.find("does not serve DescribeGroups"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("\"translated\":40"), std::string::npos) << plan.out;
-  CommandResult move = RunFerry({"cutover", "cutover", file, "app"});
+  CommandResult move = RunFerry({"cutover", "cutover", file, app_});
   EXPECT_EQ(move.exit_code, 1) << move.out;
   EXPECT_NE(move.out.find("\"outcome\":\"refused\""), std::string::npos) << move.out;
   CommandResult unknown = RunFerry({"cutover", "status", file, "nobody"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
+}
+
+TEST_P(CutoverTest, FerryCutoverCommandReadsTheGroupStateFromTheBrokerAndMoves) {
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
+  auto worker = StartMirroring();
+  ASSERT_NE(worker, nullptr);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
+  ASSERT_TRUE(WaitFor([&] { return Http(worker->port(), "GET", GroupPath("plan")).body.find("\"replicated_to\":100") != std::string::npos; }, seconds(30)));
+  const std::string file = MirrorFile(mirror_, source().bootstrap_servers(), target().bootstrap_servers(), orders_);
+
+  CommandResult verify = RunFerry({"cutover", "verify", file, orders_});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_NE(verify.out.find("\"ok\":true"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("\"records\":100"), std::string::npos) << verify.out;
+
+  CommandResult plan = RunFerry({"cutover", "plan", file, app_});
+  EXPECT_EQ(plan.exit_code, 0) << plan.out;
+  EXPECT_NE(plan.out.find("\"from_group\":{\"state\":\"Empty\",\"members\":0}"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("\"ready\":true"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("\"translated\":40"), std::string::npos) << plan.out;
+  CommandResult move = RunFerry({"cutover", "cutover", file, app_});
+  EXPECT_EQ(move.exit_code, 0) << move.out;
+  EXPECT_NE(move.out.find("\"outcome\":\"moved\""), std::string::npos) << move.out;
+  CommandResult status = RunFerry({"cutover", "status", file, app_});
+  EXPECT_EQ(status.exit_code, 0) << status.out;
+  EXPECT_NE(status.out.find("\"position\":\"target\""), std::string::npos) << status.out;
+  CommandResult unknown = RunFerry({"cutover", "status", file, Name("nobody")});
   EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
 }
 
