@@ -79,6 +79,14 @@ Result<std::optional<WorkerGroupConfig>> GroupConfig(const WorkerConfig& config)
 
 }  // namespace
 
+std::string BuildCommit() {
+#ifdef FERRY_COMMIT
+  return FERRY_COMMIT;
+#else
+  return "";
+#endif
+}
+
 Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig& config,
                                                              const std::string& rest_namespace) {
   std::unique_ptr<WorkerRuntime> rt(new WorkerRuntime());
@@ -113,9 +121,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
     if (!group.ok()) return group.error();
     hc.group = std::move(*group);  // nullopt: a cluster of one
   }
-#ifdef FERRY_COMMIT
-  hc.commit = FERRY_COMMIT;
-#endif
+  if (std::string commit = BuildCommit(); !commit.empty()) hc.commit = std::move(commit);
   rt->herder_ = std::make_unique<ConnectHerder>(std::move(hc), *rt->configs_, *rt->offsets_, *rt->statuses_);
   return rt;
 }
@@ -128,21 +134,32 @@ Result<> WorkerRuntime::Start(const WorkerConfig& config) {
 }
 
 Result<> WorkerRuntime::EnsureInternalTopics(const WorkerConfig& config) {
-  if (distributed_) {
-    const Properties admin = config.AdminProps();
-    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(
-        admin, Spec(config.config_topic, 1, config.config_replication_factor, config.config_topic_settings, true,
-                    WorkerConfig::kConfigTopic),
-        kAdminTimeout));
-    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(
-        admin, Spec(config.offset_topic, config.offset_partitions, config.offset_replication_factor,
-                    config.offset_topic_settings, false, WorkerConfig::kOffsetTopic),
-        kAdminTimeout));
-    FERRY_RETURN_IF_ERROR(kafka::EnsureTopic(
-        admin, Spec(config.status_topic, config.status_partitions, config.status_replication_factor,
-                    config.status_topic_settings, false, WorkerConfig::kStatusTopic),
-        kAdminTimeout));
-  }
+  if (!distributed_) return Ok();
+  const Properties admin = config.AdminProps();
+  // The first contact with the cluster: when it fails, say which cluster, which key names it and what
+  // was being tried, not only librdkafka's "Broker transport failure".
+  auto ensure = [&](const kafka::TopicSpec& spec, const char* key, const std::string& topic) -> Result<> {
+    Result<> ensured = kafka::EnsureTopic(admin, spec, kAdminTimeout);
+    if (ensured.ok() || (ensured.error().code() != ErrorCode::kKafka && ensured.error().code() != ErrorCode::kTimeout)) {
+      return ensured;
+    }
+    const Error& e = ensured.error();
+    return Error(e.code(),
+                 "cannot reach the worker's Kafka cluster at " + std::string(WorkerConfig::kBootstrapServers) + "=" +
+                     config.bootstrap_servers + ": finding or creating the " + key + " '" + topic +
+                     "' did not succeed within " + std::to_string(kAdminTimeout.count() / 1000) + " s (" +
+                     e.message() + ")",
+                 e.retriable(), e.kafka_err());
+  };
+  FERRY_RETURN_IF_ERROR(ensure(Spec(config.config_topic, 1, config.config_replication_factor,
+                                    config.config_topic_settings, true, WorkerConfig::kConfigTopic),
+                               WorkerConfig::kConfigTopic, config.config_topic));
+  FERRY_RETURN_IF_ERROR(ensure(Spec(config.offset_topic, config.offset_partitions, config.offset_replication_factor,
+                                    config.offset_topic_settings, false, WorkerConfig::kOffsetTopic),
+                               WorkerConfig::kOffsetTopic, config.offset_topic));
+  FERRY_RETURN_IF_ERROR(ensure(Spec(config.status_topic, config.status_partitions, config.status_replication_factor,
+                                    config.status_topic_settings, false, WorkerConfig::kStatusTopic),
+                               WorkerConfig::kStatusTopic, config.status_topic));
   return Ok();
 }
 

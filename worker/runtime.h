@@ -17,6 +17,9 @@
 
 namespace ferry::worker {
 
+// The git commit this build of Ferry was made from, "" if unknown.
+std::string BuildCommit();
+
 class WorkerRuntime {
  public:
   // Creates the logs, stores and herder; nothing runs yet. `rest_namespace` is the herder's path
