@@ -72,23 +72,7 @@ class ConnectWorkerFixture : public TwoClustersTest {
   // Waits until the connector has `state` and every one of `tasks` tasks has `task_state`.
   bool WaitForStatus(int port, const std::string& name, const std::string& state, size_t tasks,
                      const std::string& task_state, seconds timeout = seconds(60)) {
-    std::string last;
-    const bool ok = WaitFor(
-        [&] {
-          HttpReply r = Http(port, "GET", "/connectors/" + name + "/status");
-          last = r.body;
-          if (r.status != 200) return false;
-          auto doc = r.Json();
-          if (std::string(doc["connector"]["state"].GetString()) != state) return false;
-          if (doc["tasks"].Size() != tasks) return false;
-          for (const auto& t : doc["tasks"].GetArray()) {
-            if (std::string(t["state"].GetString()) != task_state) return false;
-          }
-          return true;
-        },
-        timeout);
-    EXPECT_TRUE(ok) << "last status: " << last;
-    return ok;
+    return WaitForConnectorStatus(port, name, state, tasks, task_state, timeout);
   }
 
   // A connector's committed offsets as partition -> offset, from GET /connectors/{name}/offsets.

@@ -58,6 +58,27 @@ HttpReply Http(int port, const std::string& method, const std::string& path, con
   }
 }
 
+bool WaitForConnectorStatus(int port, const std::string& name, const std::string& state, size_t tasks,
+                            const std::string& task_state, std::chrono::seconds timeout) {
+  std::string last;
+  const bool ok = WaitFor(
+      [&] {
+        HttpReply r = Http(port, "GET", "/connectors/" + name + "/status");
+        last = r.body;
+        if (r.status != 200) return false;
+        auto doc = r.Json();
+        if (std::string(doc["connector"]["state"].GetString()) != state) return false;
+        if (doc["tasks"].Size() != tasks) return false;
+        for (const auto& t : doc["tasks"].GetArray()) {
+          if (std::string(t["state"].GetString()) != task_state) return false;
+        }
+        return true;
+      },
+      timeout);
+  EXPECT_TRUE(ok) << "connector " << name << ", last status: " << last;
+  return ok;
+}
+
 Properties DistributedWorkerProps(const std::string& bootstrap, const std::string& prefix, Peer peer) {
   const std::string replication_factor = peer == Peer::kMock ? "3" : "-1";
   return {{"bootstrap.servers", bootstrap},

@@ -33,6 +33,11 @@ HttpReply HttpOnce(int port, const std::string& method, const std::string& path,
 // writes wait for the rebalance a config change starts, as Connect's clients retry them.
 HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body = "");
 
+// Waits until connector `name` has `state` and each of exactly `tasks` tasks has `task_state` (as
+// GET /connectors/{name}/status says); on timeout, a test failure showing the last status.
+bool WaitForConnectorStatus(int port, const std::string& name, const std::string& state, size_t tasks,
+                            const std::string& task_state, std::chrono::seconds timeout = std::chrono::seconds(60));
+
 // Worker properties for a distributed worker on `bootstrap` with topics and group of `prefix` (on a
 // shared real cluster, give a UniqueName()). The mock has no CreateTopics: tests there make the
 // topics first; a real broker's worker creates them, with the broker's default replication factor.
