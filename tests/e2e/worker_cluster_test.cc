@@ -1,9 +1,12 @@
-// Ferry workers as one Connect cluster (the group `group.id`, protocol type "connect") on the mock:
-// the leader spreads connectors and tasks, a worker that leaves hands its work over, and the mirrored
-// data stays complete and exact through it. The mock's group timing (mock-cluster.md): the first join
-// waits 3 s and every rebalance session-1 s, so the workers use 3.5 s sessions; and because the mock
-// completes a sync on the leader's SyncGroup alone, the leader lets followers sync first
-// (ferry.group.leader.sync.delay.ms); DistributedWorkerProps sets both.
+// Ferry workers as one Connect cluster (the group `group.id`, protocol type "connect"): the leader
+// spreads connectors and tasks, a worker that leaves hands its work over, and the mirrored data stays
+// complete and exact through it. On both peers: the mock's group coordinator and Kafka's.
+//
+// The mock's group timing (mock-cluster.md): the first join waits 3 s and every rebalance session-1 s,
+// so the workers use 3.5 s sessions; and because the mock completes a sync on the leader's SyncGroup
+// alone, the leader lets followers sync first (ferry.group.leader.sync.delay.ms); DistributedWorkerProps
+// sets both. Kafka's coordinator needs neither: on real brokers the leader syncs at once, and the
+// test brokers start a group's first rebalance without delay (group.initial.rebalance.delay.ms=0).
 #include <filesystem>
 #include <map>
 #include <set>
@@ -20,9 +23,22 @@ namespace {
 
 using std::chrono::seconds;
 
-class WorkerClusterTest : public MirrorWorkerTest {
+class WorkerClusterFixture : public MirrorWorkerTest {
  protected:
-  void SetUp() override { SetUpMirror(6); }  // the workers' props have short, mock-friendly timings
+  explicit WorkerClusterFixture(Peer peer = Peer::kMock) : MirrorWorkerTest(peer), events_(Name("events")) {}
+
+  void SetUp() override {
+    SetUpMirror(6);  // the workers' props have short, mock-friendly timings
+    if (IsSkipped() || HasFatalFailure()) return;
+    // Kafka's coordinator hands a late follower the stored assignment: no reason to hold the leader.
+    if (real_kafka()) worker_props_["ferry.group.leader.sync.delay.ms"] = "0";
+  }
+
+  // A second mirrored topic, for tests with two connectors.
+  void CreateEvents() {
+    ASSERT_TRUE(source().CreateTopic(events_, 6).ok());
+    ASSERT_TRUE(target().CreateTopic(remote_events_, 6).ok());
+  }
 
   // Task count per worker id once the connector and its 6 tasks are RUNNING, or nothing.
   std::map<std::string, int> RunningTasksByWorker(int port) {
@@ -54,9 +70,9 @@ class WorkerClusterTest : public MirrorWorkerTest {
 
   void ExpectExactCopies() {
     for (int p = 0; p < 6; ++p) {
-      const TopicPartition tp{"orders", p};
-      ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.orders", p}).size() >= Read(source(), tp).size(); }, seconds(60)));
-      auto verified = kafka::VerifyMirrored(tp, Read(source(), tp), Read(target(), {"A.orders", p}));
+      const TopicPartition tp{orders_, p};
+      ASSERT_TRUE(WaitFor([&] { return Read(target(), {remote_orders_, p}).size() >= Read(source(), tp).size(); }, seconds(60)));
+      auto verified = kafka::VerifyMirrored(tp, Read(source(), tp), Read(target(), {remote_orders_, p}));
       EXPECT_TRUE(verified.ok()) << verified.error().ToString();
     }
   }
@@ -66,10 +82,18 @@ class WorkerClusterTest : public MirrorWorkerTest {
   void ExpectNothingLost() {
     int64_t duplicates = 0;
     for (int p = 0; p < 6; ++p) {
-      const TopicPartition tp{"orders", p};
-      ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.orders", p}).size() >= Read(source(), tp).size(); }, seconds(60)));
+      const TopicPartition tp{orders_, p};
+      size_t copied = 0, written = 0;
+      ASSERT_TRUE(WaitFor(
+          [&] {
+            copied = Read(target(), {remote_orders_, p}).size();
+            written = Read(source(), tp).size();
+            return copied >= written;
+          },
+          seconds(60)))
+          << tp << ": " << copied << " records on the target, " << written << " on the source";
       const auto src = Read(source(), tp);
-      const auto tgt = Read(target(), {"A.orders", p});
+      const auto tgt = Read(target(), {remote_orders_, p});
       size_t next = 0;  // src as a subsequence of tgt
       for (const auto& r : tgt) {
         if (next < src.size() && r.SameContent(src[next])) ++next;
@@ -86,7 +110,7 @@ class WorkerClusterTest : public MirrorWorkerTest {
     const std::string prefix = "status-task-" + connector + "-";
     std::map<int, int> starts;
     for (int p = 0; p < 3; ++p) {
-      for (const auto& r : Read(target(), {"w-status", p})) {
+      for (const auto& r : Read(target(), {worker_prefix_ + "-status", p})) {
         if (!r.key || !r.value || r.key->rfind(prefix, 0) != 0) continue;
         if (r.value->find("\"state\":\"RUNNING\"") == std::string::npos) continue;
         ++starts[std::stoi(r.key->substr(prefix.size()))];
@@ -104,9 +128,15 @@ class WorkerClusterTest : public MirrorWorkerTest {
     for (const auto& t : doc["tasks"].GetArray()) owners[t["id"].GetInt()] = t["worker_id"].GetString();
     return owners;
   }
+
+  const std::string events_;
+  const std::string remote_events_ = "A." + events_;
 };
 
-TEST_F(WorkerClusterTest, WritesAndRestartsOnAFollowerGoThroughTheLeaderAndRestartsReachEachWorker) {
+using WorkerClusterTest = OnPeers<WorkerClusterFixture>;
+FERRY_INSTANTIATE_ON_PEERS(WorkerClusterTest);
+
+TEST_P(WorkerClusterTest, WritesAndRestartsOnAFollowerGoThroughTheLeaderAndRestartsReachEachWorker) {
   std::vector<std::unique_ptr<InProcessWorker>> workers;
   for (int i = 0; i < 2; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
   for (auto& w : workers) ASSERT_NE(w, nullptr);
@@ -154,9 +184,8 @@ TEST_F(WorkerClusterTest, WritesAndRestartsOnAFollowerGoThroughTheLeaderAndResta
   EXPECT_TRUE(WaitFor([&] { return Http(leader.port(), "GET", "/connectors").body == "[]"; }, seconds(30)));
 }
 
-TEST_F(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndTaskRestartsReachTheTasksWorker) {
-  ASSERT_TRUE(source().CreateTopic("events", 6).ok());
-  ASSERT_TRUE(target().CreateTopic("A.events", 6).ok());
+TEST_P(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndTaskRestartsReachTheTasksWorker) {
+  CreateEvents();
   // A short key lifetime: the leader rotates its session key several times during the test, and the
   // follower's signed requests keep getting through.
   Properties props = worker_props_;
@@ -173,10 +202,10 @@ TEST_F(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndT
   // A config change starts a rebalance; until it is done, writes answer 409 (Connect's
   // RebalanceNeededException), and a client retries.
   ASSERT_EQ(Http(leader.port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
-  HttpReply stale = HttpOnce(leader.port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, "events"));
+  HttpReply stale = HttpOnce(leader.port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, events_));
   EXPECT_EQ(stale.status, 409) << stale.body;
   EXPECT_NE(stale.body.find("stale configuration"), std::string::npos) << stale.body;
-  ASSERT_EQ(Http(leader.port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, "events")).status, 201);
+  ASSERT_EQ(Http(leader.port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, events_)).status, 201);
 
   // Two connectors on two workers: one connector runs on the follower, which sends its task configs
   // to the leader to write. Both end with their 6 tasks running.
@@ -201,7 +230,7 @@ TEST_F(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndT
   // The leader's session key is in the config topic (never shown in REST); internal requests must
   // carry a signature made with it.
   std::set<std::string> keys;  // distinct session-key records: one per rotation
-  for (const auto& r : Read(target(), {"w-configs", 0})) {
+  for (const auto& r : Read(target(), {worker_prefix_ + "-configs", 0})) {
     if (r.key && *r.key == "session-key" && r.value) keys.insert(*r.value);
   }
   EXPECT_GE(keys.size(), 2u) << "the leader rotates its key every inter.worker.key.ttl.ms";
@@ -239,19 +268,18 @@ TEST_F(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndT
   }
 }
 
-TEST_F(WorkerClusterTest, AFourthWorkerTakesItsShareOfTwoConnectorsAndTheTasksThatStayAreNotRestarted) {
-  ASSERT_TRUE(source().CreateTopic("events", 6).ok());
-  ASSERT_TRUE(target().CreateTopic("A.events", 6).ok());
+TEST_P(WorkerClusterTest, AFourthWorkerTakesItsShareOfTwoConnectorsAndTheTasksThatStayAreNotRestarted) {
+  CreateEvents();
   const std::vector<std::string> names = {"mirror-a", "mirror-b"};
   std::vector<std::unique_ptr<InProcessWorker>> workers;
   for (int i = 0; i < 3; ++i) workers.push_back(InProcessWorker::Start(worker_props_));
   for (auto& w : workers) ASSERT_NE(w, nullptr);
   for (int p = 0; p < 6; ++p) {
-    Produce(source(), "orders", p, MakeRecords(p * 10000, 200));
-    Produce(source(), "events", p, MakeRecords(500000 + p * 10000, 200));
+    Produce(source(), orders_, p, MakeRecords(p * 10000, 200));
+    Produce(source(), events_, p, MakeRecords(500000 + p * 10000, 200));
   }
   ASSERT_EQ(Http(workers[0]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
-  ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, "events")).status, 201);
+  ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-b/config", MirrorConfig(6, events_)).status, 201);
 
   // The 12 tasks RUNNING, spread over exactly `count` workers as evenly as they divide.
   auto spread = [&](size_t count) {
@@ -287,8 +315,8 @@ TEST_F(WorkerClusterTest, AFourthWorkerTakesItsShareOfTwoConnectorsAndTheTasksTh
   workers.push_back(InProcessWorker::Start(worker_props_));
   ASSERT_NE(workers.back(), nullptr);
   for (int p = 0; p < 6; ++p) {
-    Produce(source(), "orders", p, MakeRecords(p * 10000 + 200, 200));
-    Produce(source(), "events", p, MakeRecords(500000 + p * 10000 + 200, 200));
+    Produce(source(), orders_, p, MakeRecords(p * 10000 + 200, 200));
+    Produce(source(), events_, p, MakeRecords(500000 + p * 10000 + 200, 200));
   }
   ASSERT_TRUE(spread(4)) << "12 tasks over 4 workers: 3 each";
   int moved = 0;
@@ -309,14 +337,14 @@ TEST_F(WorkerClusterTest, AFourthWorkerTakesItsShareOfTwoConnectorsAndTheTasksTh
             << " kept running without a restart\n";
   ExpectExactCopies();
   for (int p = 0; p < 6; ++p) {
-    const TopicPartition tp{"events", p};
-    ASSERT_TRUE(WaitFor([&] { return Read(target(), {"A.events", p}).size() >= Read(source(), tp).size(); }, seconds(60)));
-    auto verified = kafka::VerifyMirrored(tp, Read(source(), tp), Read(target(), {"A.events", p}));
+    const TopicPartition tp{events_, p};
+    ASSERT_TRUE(WaitFor([&] { return Read(target(), {remote_events_, p}).size() >= Read(source(), tp).size(); }, seconds(60)));
+    auto verified = kafka::VerifyMirrored(tp, Read(source(), tp), Read(target(), {remote_events_, p}));
     EXPECT_TRUE(verified.ok()) << verified.error().ToString();
   }
 }
 
-TEST_F(WorkerClusterTest, AKilledWorkersTasksMoveAfterTheScheduledDelayAndNoRecordIsLost) {
+TEST_P(WorkerClusterTest, AKilledWorkersTasksMoveAfterTheScheduledDelayAndNoRecordIsLost) {
   const std::string dir = ::testing::TempDir() + "/ferry-cluster-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   const std::string file = WritePropertiesFile(dir + "/worker.properties", worker_props_);
@@ -326,14 +354,14 @@ TEST_F(WorkerClusterTest, AKilledWorkersTasksMoveAfterTheScheduledDelayAndNoReco
     ASSERT_NE(workers.back(), nullptr);
     ASSERT_GT(workers.back()->port(), 0);
   }
-  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 300));
+  for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 300));
   ASSERT_EQ(Http(workers[0]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
   std::map<std::string, int> seen;
   ASSERT_TRUE(WaitBalanced(workers[0]->port(), 3, &seen));
   // Producers keep writing while a worker dies.
   std::thread writer([&] {
     for (int round = 0; round < 4; ++round) {
-      for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 300 + round * 100, 100));
+      for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000 + 300 + round * 100, 100));
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
   });
@@ -344,13 +372,13 @@ TEST_F(WorkerClusterTest, AKilledWorkersTasksMoveAfterTheScheduledDelayAndNoReco
   ExpectNothingLost();
 }
 
-TEST_F(WorkerClusterTest, ThreeWorkersShareTheTasksAndALeavingWorkersTasksMoveWithNoRecordLost) {
+TEST_P(WorkerClusterTest, ThreeWorkersShareTheTasksAndALeavingWorkersTasksMoveWithNoRecordLost) {
   std::vector<std::unique_ptr<InProcessWorker>> workers;
   for (int i = 0; i < 3; ++i) {
     workers.push_back(InProcessWorker::Start(worker_props_));
     ASSERT_NE(workers.back(), nullptr);
   }
-  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000, 200));
+  for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 200));
   // Any worker takes the request; the config topic carries it to all.
   ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
   std::map<std::string, int> seen;
@@ -361,7 +389,7 @@ TEST_F(WorkerClusterTest, ThreeWorkersShareTheTasksAndALeavingWorkersTasksMoveWi
 
   // A worker leaves (a clean stop): its tasks move to the two others, and data keeps flowing.
   workers[2]->Stop();
-  for (int p = 0; p < 6; ++p) Produce(source(), "orders", p, MakeRecords(p * 10000 + 200, 200));
+  for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000 + 200, 200));
   ASSERT_TRUE(WaitBalanced(workers[0]->port(), 2, &seen)) << "tasks per worker: " << seen.size();
   ExpectExactCopies();
 }
