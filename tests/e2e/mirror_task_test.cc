@@ -111,6 +111,58 @@ using MirrorTaskTest = ferry::testing::OnPeers<MirrorTaskFixture>;
 FERRY_INSTANTIATE_ON_PEERS(MirrorTaskTest);
 using MirrorTaskOnMockTest = MirrorTaskFixture;
 
+// Logs only a real broker writes: transaction markers, aborted records, compaction.
+class MirrorTaskOnRealKafkaTest : public MirrorTaskFixture {
+ protected:
+  MirrorTaskOnRealKafkaTest() : MirrorTaskFixture(ferry::testing::Peer::kRealKafka) {}
+
+  // Writes `batches` to `tp` as transactions of a transactional producer, committing or aborting each.
+  void ProduceTransactions(const TopicPartition& tp, const std::vector<std::pair<std::vector<Record>, bool>>& batches) {
+    auto producer = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", source().bootstrap_servers()},
+                                                         {"transactional.id", ferry::testing::UniqueName("txn")},
+                                                         {"linger.ms", "5"}});
+    ASSERT_TRUE(producer.ok()) << producer.error().ToString();
+    rd_kafka_t* rk = producer->get();
+    auto check = [](rd_kafka_error_t* raw, const char* what) {
+      kafka::ErrorPtr error(raw);
+      ASSERT_EQ(error, nullptr) << what << ": " << rd_kafka_error_string(error.get());
+    };
+    check(rd_kafka_init_transactions(rk, 30000), "init_transactions");
+    for (const auto& [records, commit] : batches) {
+      check(rd_kafka_begin_transaction(rk), "begin_transaction");
+      for (const Record& r : records) {
+        const rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(tp.topic.c_str()), RD_KAFKA_V_PARTITION(tp.partition),
+            RD_KAFKA_V_KEY((r.key ? r.key->data() : nullptr), (r.key ? r.key->size() : 0)),
+            RD_KAFKA_V_VALUE((r.value ? const_cast<char*>(r.value->data()) : nullptr), (r.value ? r.value->size() : 0)),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_END);
+        ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+      }
+      if (commit) {
+        check(rd_kafka_commit_transaction(rk, 30000), "commit_transaction");
+      } else {
+        check(rd_kafka_abort_transaction(rk, 30000), "abort_transaction");
+      }
+    }
+  }
+
+  // Every source offset from the log start to one past the end translates to where the first record
+  // at or after it landed: the brute-force truth from both logs, gaps included.
+  void ExpectEveryOffsetTranslates(const TopicPartition& tp, const OffsetMap& map) {
+    const std::vector<Record> src = Read(source(), tp);
+    const std::vector<Record> tgt = Read(target(), {Remote(tp.topic), tp.partition});
+    ASSERT_EQ(src.size(), tgt.size());
+    ASSERT_FALSE(src.empty());
+    const kafka::Watermarks marks = source().WatermarksOf(tp);
+    size_t next = 0;  // the first read record at or after `offset`
+    for (int64_t offset = src.front().offset; offset <= marks.high; ++offset) {
+      while (next < src.size() && src[next].offset < offset) ++next;
+      const int64_t expected = next < src.size() ? tgt[next].offset : tgt.back().offset + 1;
+      ASSERT_EQ(map.Translate(tp, SourceOffset(offset)), TargetOffset(expected)) << tp << " source offset " << offset;
+    }
+  }
+};
+
 TEST_P(MirrorTaskTest, ThreeTopicsEightPartitionsCopiedOffsetByOffsetWhileProducersWrite) {
   const std::vector<std::string> topics = {orders_, ferry::testing::UniqueName("payments"),
                                            ferry::testing::UniqueName("clicks")};
@@ -343,6 +395,89 @@ TEST_P(MirrorTaskTest, InvalidConfigsAreRejectedBeforeAnythingStarts) {
   auto task = MirrorTask::Start(bad_client, nullptr);
   ASSERT_FALSE(task.ok());
   EXPECT_NE(task.error().message().find("'acks'"), std::string::npos) << task.error().message();
+}
+
+TEST_F(MirrorTaskOnRealKafkaTest, CommittedTransactionsAreCopiedAbortedOnesAndMarkersAreGapsTheMapTranslatesExactly) {
+  CreateTopic(orders_, 1);
+  const TopicPartition tp{orders_, 0};
+  Produce(source(), orders_, 0, MakeRecords(0, 20));  // plain records first
+  ProduceTransactions(tp, {{MakeRecords(100, 30), true},
+                           {MakeRecords(200, 15), false},  // aborted: never copied
+                           {MakeRecords(300, 1), true},
+                           {MakeRecords(400, 7), false},
+                           {MakeRecords(500, 5), false},
+                           {MakeRecords(600, 25), true}});
+  const std::vector<Record> committed = Read(source(), tp);  // read_committed: aborted records left out
+  ASSERT_EQ(committed.size(), 20u + 30 + 1 + 25);
+  ASSERT_GT(source().WatermarksOf(tp).high, committed.back().offset + 1) << "the log should end in a marker";
+  OffsetMap map;
+  auto task = Start(Config(FromLogStart(orders_, 1)), &map);
+  ASSERT_NE(task, nullptr);
+  WaitCopied(*task, static_cast<int64_t>(committed.size()));
+  // Records produced after the transactions continue the same map.
+  Produce(source(), orders_, 0, MakeRecords(700, 10));
+  WaitCopied(*task, static_cast<int64_t>(committed.size()) + 10);
+  task->Stop();
+  ExpectExactCopy(tp, map);
+  ExpectEveryOffsetTranslates(tp, map);
+  // Runs of consecutive copied offsets: 0-49 (plain records, then the first transaction), 67, 83-107
+  // and 109-118; each gap (markers, aborted records) ends one.
+  EXPECT_EQ(task->Stats().offset_syncs, 4);
+}
+
+TEST_F(MirrorTaskOnRealKafkaTest, ACompactedTopicAfterCleaningIsCopiedWithItsHolesAndTranslatedExactly) {
+  // Small segments and an eager cleaner, so compaction happens within seconds.
+  ASSERT_TRUE(source()
+                  .CreateTopic(orders_, 1,
+                               {{"cleanup.policy", "compact"},
+                                {"segment.ms", "100"},
+                                {"min.cleanable.dirty.ratio", "0.01"},
+                                {"delete.retention.ms", "100"},
+                                {"min.compaction.lag.ms", "0"}})
+                  .ok());
+  ASSERT_TRUE(target().CreateTopic(Remote(orders_), 1).ok());
+  const TopicPartition tp{orders_, 0};
+  // Every fourth record has a key of its own and survives; the others share 20 keys written over and
+  // over, and all but the last of each go: the survivors are spread out, with holes between them.
+  // Writes keep going so segments roll.
+  int64_t seq = 0;
+  auto write_round = [&] {
+    std::vector<Record> round = MakeRecords(seq, 40);
+    for (Record& r : round) {
+      r.key = seq % 4 == 0 ? "own-" + std::to_string(seq) : "key-" + std::to_string(seq % 20);
+      ++seq;
+      if (!r.value) r.value = "";  // tombstones would vanish after delete.retention.ms: keep values
+    }
+    Produce(source(), orders_, 0, round);
+  };
+  const bool compacted = WaitFor(
+      [&] {
+        write_round();
+        std::this_thread::sleep_for(milliseconds(150));
+        const int64_t end = source().WatermarksOf(tp).high;
+        return static_cast<int64_t>(Read(source(), tp).size()) < end / 2;
+      },
+      seconds(90));
+  ASSERT_TRUE(compacted) << "the cleaner did not compact " << orders_;
+  const std::vector<Record> survivors = Read(source(), tp);
+  OffsetMap map;
+  auto task = Start(Config(FromLogStart(orders_, 1)), &map);
+  ASSERT_NE(task, nullptr);
+  WaitCopied(*task, static_cast<int64_t>(survivors.size()));
+  task->Stop();
+  // The cleaner may have gone on meanwhile: compare against what the task read, the survivors.
+  const std::vector<Record> tgt = Read(target(), {Remote(orders_), 0});
+  auto verified = kafka::VerifyMirrored(tp, survivors, tgt);
+  ASSERT_TRUE(verified.ok()) << verified.error().ToString();
+  size_t next = 0;
+  for (int64_t offset = survivors.front().offset; offset <= survivors.back().offset + 1; ++offset) {
+    while (next < survivors.size() && survivors[next].offset < offset) ++next;
+    const int64_t expected = next < survivors.size() ? tgt[next].offset : tgt.back().offset + 1;
+    ASSERT_EQ(map.Translate(tp, SourceOffset(offset)), TargetOffset(expected)) << tp << " source offset " << offset;
+  }
+  EXPECT_GT(task->Stats().offset_syncs, 10) << "the holes between survivors start new runs";
+  std::cout << "[ report   ] compacted source: " << survivors.size() << " records left of "
+            << survivors.back().offset + 1 << ", " << task->Stats().offset_syncs << " offset syncs\n";
 }
 
 }  // namespace

@@ -173,7 +173,10 @@ Result<std::vector<Record>> ReadPartition(const std::string& bootstrap_servers, 
                                           {"group.id", "ferry-reader"},
                                           {"enable.auto.commit", "false"},
                                           {"enable.auto.offset.store", "false"},
-                                          {"auto.offset.reset", "error"}});
+                                          {"auto.offset.reset", "error"},
+                                          // A log may end in records it never returns (transaction
+                                          // markers, aborted records): the end is where EOF says.
+                                          {"enable.partition.eof", "true"}});
   if (!rk.ok()) return rk.error();
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto marks = QueryWatermarks(rk->get(), tp, timeout);
@@ -192,7 +195,10 @@ Result<std::vector<Record>> ReadPartition(const std::string& bootstrap_servers, 
       }
       MessagePtr msg(rd_kafka_consumer_poll(rk->get(), 100));
       if (msg == nullptr) continue;
-      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (msg->offset >= marks->high) break;
+        continue;
+      }
       if (msg->err) return Error::Kafka("read " + tp.ToString(), msg->err);
       records.push_back(FromMessage(msg.get()));
       next = msg->offset + 1;

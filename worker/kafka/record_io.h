@@ -93,7 +93,8 @@ class GroupReader {
   std::map<int32_t, bool> at_end_;
 };
 
-// Reads `tp` from its low watermark up to the high watermark as of the call.
+// Reads `tp` from its low watermark up to the high watermark as of the call: the committed records
+// (read_committed), so a transactional log yields fewer records than its offsets span.
 Result<std::vector<Record>> ReadPartition(const std::string& bootstrap_servers, const TopicPartition& tp,
                                           std::chrono::milliseconds timeout);
 
