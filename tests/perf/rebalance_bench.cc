@@ -1,5 +1,6 @@
 // rebalance_bench: what a rebalance of Ferry's Connect group costs while workers join and leave. N
-// WorkerGroup members run in this process against one librdkafka mock cluster (loopback) and share a
+// WorkerGroup members run in this process against one group coordinator, by default a librdkafka
+// mock cluster in this process (loopback), with --bootstrap a real Kafka cluster's, and share a
 // fixed amount of work (by default 4 connectors x 50 tasks). Each member's `apply` only logs, with a
 // steady_clock time, what it was told to revoke and to assign; from that log the bench computes, per
 // scenario, when the work was balanced again and how long each task went without an owner. It also
@@ -45,9 +46,13 @@ DEFINE_int32(session_timeout_ms, 3500,
              "session.timeout.ms; the mock waits session - 1000 ms in every rebalance after the first");
 DEFINE_int32(heartbeat_interval_ms, 500, "heartbeat.interval.ms");
 DEFINE_int32(rebalance_timeout_ms, 10000, "rebalance.timeout.ms");
+DEFINE_string(bootstrap, "",
+              "A real Kafka cluster's bootstrap servers (host:port,...) whose group coordinator the members use; "
+              "empty: a mock cluster in this process. Each run uses groups of its own there");
 DEFINE_int32(leader_sync_delay_ms, 300,
              "ferry.group.leader.sync.delay.ms: the mock completes a sync on the leader's SyncGroup alone, so "
-             "the leader waits for the followers' first");
+             "the leader waits for the followers' first; 0 unless given when --bootstrap is set (Kafka's "
+             "coordinator hands a late follower its stored assignment)");
 DEFINE_int32(scheduled_rebalance_max_delay_ms, 3000, "scheduled.rebalance.max.delay.ms");
 DEFINE_int32(settle_ms, 5000,
              "A scenario ends once the work is balanced and no assignment has changed for this long");
@@ -283,9 +288,10 @@ void Analyse(const Owners& before, const std::vector<Change>& changes, size_t fr
 
 class BenchCluster {
  public:
-  BenchCluster(const kafka::MockCluster& mock, std::string group_id, group::ConnectProtocol protocol, ClusterWork work)
+  BenchCluster(const std::string& bootstrap_servers, std::string group_id, group::ConnectProtocol protocol,
+               ClusterWork work)
       : group_id_(std::move(group_id)), protocol_(protocol), work_(std::move(work)), all_(AllWork(work_)) {
-    std::stringstream servers(mock.bootstrap_servers());
+    std::stringstream servers(bootstrap_servers);
     for (std::string server; std::getline(servers, server, ',');) bootstrap_.push_back(server);
   }
   ~BenchCluster() { StopAll(); }
@@ -506,8 +512,9 @@ std::function<Result<>()> StartMembers(BenchCluster& cluster, int n) {
 
 // Cooperative (sessioned): 3 start, a 4th joins, a follower leaves, a follower crashes, the leader
 // leaves. Each scenario starts from the balanced state the previous one left.
-bool RunCooperative(const kafka::MockCluster& mock, const ClusterWork& work, std::vector<ScenarioResult>& results) {
-  BenchCluster cluster(mock, "rebalance-bench-sessioned", group::ConnectProtocol::kSessioned, work);
+bool RunCooperative(const std::string& bootstrap, const std::string& group_prefix, const ClusterWork& work,
+                    std::vector<ScenarioResult>& results) {
+  BenchCluster cluster(bootstrap, group_prefix + "-sessioned", group::ConnectProtocol::kSessioned, work);
   auto stop_follower = [&cluster]() -> Result<> {
     const std::optional<int> follower = cluster.AFollower();
     if (!follower) return Error::Internal("no follower to stop");
@@ -534,8 +541,9 @@ bool RunCooperative(const kafka::MockCluster& mock, const ClusterWork& work, std
 }
 
 // Eager (`default`): the start and the join again, for contrast.
-bool RunEager(const kafka::MockCluster& mock, const ClusterWork& work, std::vector<ScenarioResult>& results) {
-  BenchCluster cluster(mock, "rebalance-bench-eager", group::ConnectProtocol::kEager, work);
+bool RunEager(const std::string& bootstrap, const std::string& group_prefix, const ClusterWork& work,
+              std::vector<ScenarioResult>& results) {
+  BenchCluster cluster(bootstrap, group_prefix + "-eager", group::ConnectProtocol::kEager, work);
   return Record(results, RunScenario(cluster, "(1e) 3 workers start", StartMembers(cluster, 3))) &&
          Record(results, RunScenario(cluster, "(2e) a 4th worker joins", StartMembers(cluster, 1)));
 }
@@ -660,22 +668,38 @@ int Main() {
     return 2;
   }
   Watchdog watchdog{std::chrono::seconds(FLAGS_max_runtime_s)};
+  const bool real = !FLAGS_bootstrap.empty();
+  if (real && gflags::GetCommandLineFlagInfoOrDie("leader_sync_delay_ms").is_default) FLAGS_leader_sync_delay_ms = 0;
   const ClusterWork work = FixedWork();
-  std::printf("%d connectors x %d tasks; session %d ms, heartbeat %d ms, leader sync delay %d ms, "
+  std::printf("%d connectors x %d tasks on %s; session %d ms, heartbeat %d ms, leader sync delay %d ms, "
               "scheduled.rebalance.max.delay.ms %d, settle %d ms\n\n",
-              FLAGS_connectors, FLAGS_tasks_per_connector, FLAGS_session_timeout_ms, FLAGS_heartbeat_interval_ms,
-              FLAGS_leader_sync_delay_ms, FLAGS_scheduled_rebalance_max_delay_ms, FLAGS_settle_ms);
+              FLAGS_connectors, FLAGS_tasks_per_connector,
+              real ? ("the Kafka cluster at " + FLAGS_bootstrap).c_str() : "a mock cluster (3 brokers)",
+              FLAGS_session_timeout_ms, FLAGS_heartbeat_interval_ms, FLAGS_leader_sync_delay_ms,
+              FLAGS_scheduled_rebalance_max_delay_ms, FLAGS_settle_ms);
   std::fflush(stdout);
 
-  auto mock = kafka::MockCluster::Start(3);
-  if (!mock.ok()) {
-    std::fprintf(stderr, "mock cluster: %s\n", mock.error().ToString().c_str());
-    return 2;
+  std::unique_ptr<kafka::MockCluster> mock;  // before the members: they stop before it goes
+  std::string bootstrap = FLAGS_bootstrap;
+  std::string group_prefix = "rebalance-bench";
+  if (real) {
+    // A real coordinator keeps groups between runs: each run's groups are new.
+    group_prefix += "-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+  } else {
+    auto started = kafka::MockCluster::Start(3);
+    if (!started.ok()) {
+      std::fprintf(stderr, "mock cluster: %s\n", started.error().ToString().c_str());
+      return 2;
+    }
+    mock = std::move(*started);
+    bootstrap = mock->bootstrap_servers();
   }
   std::vector<ScenarioResult> results;
   // Each BenchCluster stops its members before it returns, before the mock cluster goes.
-  bool ok = RunCooperative(**mock, work, results);
-  if (FLAGS_eager) ok = RunEager(**mock, work, results) && ok;
+  bool ok = RunCooperative(bootstrap, group_prefix, work, results);
+  if (FLAGS_eager) ok = RunEager(bootstrap, group_prefix, work, results) && ok;
   PrintTable(results);
   TimeAssignor(work);
   if (!ok) std::printf("\nFAILED: a scenario did not balance cleanly (see above)\n");
@@ -688,7 +712,9 @@ int Main() {
 int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   FLAGS_minloglevel = 1;  // warnings and errors; --minloglevel=0 shows WorkerGroup's INFO logs
-  gflags::SetUsageMessage("The cost of Connect-group rebalances among Ferry WorkerGroup members on a mock cluster");
+  gflags::SetUsageMessage(
+      "The cost of Connect-group rebalances among Ferry WorkerGroup members, on a mock cluster or (--bootstrap) "
+      "a real Kafka cluster");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   google::InitGoogleLogging(argv[0]);
   return ferry::bench::Main();
