@@ -1,6 +1,7 @@
 #include "worker/kafka/kafka_log.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "worker/kafka/client.h"
 #include "worker/kafka/topics.h"
@@ -22,6 +23,7 @@ int ToTimeoutMs(std::chrono::milliseconds timeout) {
 
 // How long the log thread blocks in one poll; Stop() wakes it at once with rd_kafka_queue_yield.
 constexpr int kPollMs = 1000;
+constexpr std::chrono::milliseconds kSettleBackoff{100};
 
 }  // namespace
 
@@ -163,6 +165,21 @@ void KafkaLog::Run(std::stop_token stop) {
 }
 
 Result<std::vector<int64_t>> KafkaLog::QueryEnds(std::chrono::milliseconds timeout) {
+  // A topic created a moment ago is known to the controller before its partitions have leaders on
+  // the brokers: Kafka then answers NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE or
+  // UNKNOWN_TOPIC_OR_PARTITION for a while. The topic exists (Start found it): wait that out.
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    auto ends = QueryEndsOnce(Remaining(deadline));
+    const bool settling = !ends.ok() && (ends.error().retriable() ||
+                                         ends.error().kafka_err() == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    if (!settling || Clock::now() + kSettleBackoff >= deadline) return ends;
+    VLOG(1) << "end offsets of '" << options_.topic << "' not known yet (" << ends.error().message() << "); retrying";
+    std::this_thread::sleep_for(kSettleBackoff);
+  }
+}
+
+Result<std::vector<int64_t>> KafkaLog::QueryEndsOnce(std::chrono::milliseconds timeout) {
   std::shared_lock handles_lock(handles_mu_);
   if (consumer_ == nullptr) return Error::Internal("the log of topic '" + options_.topic + "' is not running");
   const int count = partition_count();

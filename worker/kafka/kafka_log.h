@@ -66,7 +66,9 @@ class KafkaLog : public Log {
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* rkmessage, void* opaque);
   void Run(std::stop_token stop);
   // The end offset of each partition now (high watermark, or last stable offset for read_committed).
+  // The end offset of every partition, retried while a new topic's partitions settle.
   Result<std::vector<int64_t>> QueryEnds(std::chrono::milliseconds timeout);
+  Result<std::vector<int64_t>> QueryEndsOnce(std::chrono::milliseconds timeout);
   Result<> WaitForPositions(const std::vector<int64_t>& ends, std::chrono::steady_clock::time_point deadline);
   void ShutDownClients();
 
