@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fakes/fake_admin.h"
+#include "tests/fakes/memory_log.h"
 #include "worker/memory_log.h"
 
 namespace ferry::cutover {
@@ -374,6 +375,19 @@ TEST(CutoverJournalTest, EntriesRoundTripThroughJsonAndBadOnesAreRejected) {
   EXPECT_EQ(*back, entry);
   EXPECT_EQ(JournalEntry::FromJson("{\"group\":\"app\"}").error().code(), ErrorCode::kCorrupt);
   EXPECT_EQ(JournalEntry::FromJson("not json").error().code(), ErrorCode::kCorrupt);
+}
+
+TEST(CutoverJournalTest, StopsItsLogSoNoRecordReachesItOnceItIsGone) {
+  // The journal topic is shared: another worker's move arrives while this journal is destroyed.
+  auto topic = std::make_shared<ferry::testing::MemoryTopic>();
+  ferry::testing::MemoryLog log(topic);
+  auto journal = std::make_unique<CutoverJournal>(log);
+  ASSERT_TRUE(journal->Start(milliseconds(1000)).ok());
+  journal.reset();
+  JournalEntry elsewhere{"other", Direction::kCutover, JournalEntry::State::kDone, 1765000000000, "mirror-b", {}, "", false};
+  topic->Append("other", elsewhere.ToJson());
+  // A log still running would hand the record to the destroyed journal (ASan: heap-use-after-free).
+  EXPECT_FALSE(log.ReadToEnd(milliseconds(1000)).ok()) << "the journal left its log running";
 }
 
 }  // namespace

@@ -53,6 +53,9 @@ const char* StateName(JournalEntry::State state);  // "committing", "done", "fai
 class CutoverJournal {
  public:
   explicit CutoverJournal(kafka::Log& log) : log_(log) {}
+  // Stops the log: its thread calls into the journal with every record it reads, and on a shared
+  // journal topic other workers' moves keep arriving until the very end.
+  ~CutoverJournal() { log_.Stop(); }
   CutoverJournal(const CutoverJournal&) = delete;
   CutoverJournal& operator=(const CutoverJournal&) = delete;
 
