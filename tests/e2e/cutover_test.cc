@@ -11,9 +11,16 @@
 // the offset-syncs topic, the journal) is the real path. The real group-state check meeting the mock is
 // tested through `ferry cutover` at the end. tests/e2e/live_cutover_test.cc moves a group of two live
 // members back and forth on real Kafka.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -81,6 +88,80 @@ std::vector<Record> ConsumeAndCommit(const std::string& bootstrap, const std::st
   for (auto& r : *read) out.push_back(std::move(r.record));
   return out;
 }
+
+// Kafka's own Java consumer (ConsoleConsumer from the test clusters' jars) in the group, speaking the
+// `consumer` group protocol of KIP-848 (Kafka 4.0+), which librdkafka 2.0.2 cannot. A child process:
+// SIGTERM makes it leave the group; it is killed if it has not exited 30 s later.
+class JavaConsumer {
+ public:
+  static std::unique_ptr<JavaConsumer> Start(const std::string& bootstrap, const std::string& group,
+                                             const std::string& topic, const std::string& log_path) {
+    const std::string libs = KafkaLibs();
+    if (libs.empty()) {
+      ADD_FAILURE() << "tests/kafka/kafka_cluster.py fetch named no jars directory";
+      return nullptr;
+    }
+    std::vector<std::string> args = {"java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", libs + "/*",
+                                      "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,
+                                      "--topic", topic, "--group", group, "--consumer-property", "group.protocol=consumer"};
+    const pid_t pid = fork();
+    if (pid < 0) {
+      ADD_FAILURE() << "fork failed";
+      return nullptr;
+    }
+    if (pid == 0) {
+      const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (log >= 0) {
+        dup2(log, STDOUT_FILENO);
+        dup2(log, STDERR_FILENO);
+      }
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execvp("java", argv.data());
+      _exit(127);
+    }
+    return std::unique_ptr<JavaConsumer>(new JavaConsumer(pid));
+  }
+  ~JavaConsumer() { Stop(); }
+  JavaConsumer(const JavaConsumer&) = delete;
+  JavaConsumer& operator=(const JavaConsumer&) = delete;
+
+  void Stop() {
+    if (pid_ < 0) return;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    pid_ = -1;
+  }
+
+ private:
+  explicit JavaConsumer(pid_t pid) : pid_(pid) {}
+
+  // The jars directory of the Kafka release the test clusters run (cached after the first fetch).
+  static std::string KafkaLibs() {
+    const std::string command = "python3 " FERRY_SOURCE_DIR "/tests/kafka/kafka_cluster.py fetch 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return "";
+    std::string out;
+    char buf[512];
+    while (fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+    pclose(pipe);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    const size_t last = out.rfind('\n');
+    return last == std::string::npos ? out : out.substr(last + 1);
+  }
+
+  pid_t pid_;
+};
 
 // Records with unique keys, so "exactly once" is checked key by key. Their timestamps are recent: a
 // real broker's time retention would delete records stamped years ago at its next check.
@@ -419,6 +500,51 @@ TEST_P(CutoverTest, RefusalsWhileRealMembersAreActiveOnEitherSideAndOtherReasons
   RefusalsNameTheReasonAndChangeNothing();
 }
 
+TEST_P(CutoverTest, RefusedWhileConsumersOfKafkasConsumerProtocolHoldTheGroup) {
+  // Kafka's classic DescribeGroups answers "Dead, 0 members" for a KIP-848 group with live consumers;
+  // without looking further the cutover would move the group under a consumer still reading the source.
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
+  auto worker = StartMirroring();
+  ASSERT_NE(worker, nullptr);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
+  const auto started = std::chrono::steady_clock::now();
+  auto java = JavaConsumer::Start(source().bootstrap_servers(), app_, orders_,
+                                  ::testing::TempDir() + app_ + "-java-consumer.log");
+  ASSERT_NE(java, nullptr);
+  // It reads everything (auto commits) once it has joined.
+  auto committed_all = [&] {
+    auto offsets = source().admin().ListConsumerGroupOffsets(app_, {{orders_, 0}, {orders_, 1}});
+    return offsets.ok() && offsets->count({orders_, 0}) && offsets->at({orders_, 0}).offset == 100 &&
+           offsets->count({orders_, 1}) && offsets->at({orders_, 1}).offset == 100;
+  };
+  ASSERT_TRUE(WaitFor(committed_all, seconds(90))) << "the Java consumer did not join and commit";
+  std::cout << "[ measure  ] Java consumer started, joined and committed (ms): "
+            << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count() << std::endl;
+
+  HttpReply refused = Post(*worker, GroupPath("cutover"));
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("group '" + app_ + "' is Stable on cluster A: it has consumers of Kafka's consumer "
+                              "protocol (KIP-848)"),
+            std::string::npos)
+      << refused.body;
+  HttpReply plan = Http(worker->port(), "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  EXPECT_NE(plan.body.find("\"from_group\":{\"state\":\"Stable\",\"members\":null}"), std::string::npos) << plan.body;
+  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
+  ASSERT_TRUE(on_target.ok());
+  EXPECT_TRUE(on_target->empty()) << "a refused cutover writes nothing";
+
+  // Once it has left, the group is Empty and moves, at the offsets the Java consumer committed.
+  java->Stop();
+  HttpReply moved = Post(*worker, GroupPath("cutover?wait_ms=30000"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_NE(moved.body.find("\"from_group\":{\"state\":\"Empty\",\"members\":null}"), std::string::npos) << moved.body;
+  on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
+  ASSERT_TRUE(on_target.ok());
+  EXPECT_EQ(on_target->at({remote_orders_, 0}).offset, 100);
+  EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 100);
+}
+
 // The mirror's file for `ferry cutover`.
 std::string MirrorFile(const std::string& name, const std::string& source, const std::string& target,
                        const std::string& topic) {
@@ -478,7 +604,7 @@ TEST_P(CutoverTest, FerryCutoverCommandReadsTheGroupStateFromTheBrokerAndMoves) 
   EXPECT_NE(plan.out.find("\"from_group\":{\"state\":\"Empty\",\"members\":0}"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("\"ready\":true"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("\"translated\":40"), std::string::npos) << plan.out;
-  CommandResult move = RunFerry({"cutover", "cutover", file, app_});
+  CommandResult move = RunFerry({"cutover", "cutover", file, app_}, seconds(60), /*with_stderr=*/true);
   EXPECT_EQ(move.exit_code, 0) << move.out;
   EXPECT_NE(move.out.find("\"outcome\":\"moved\""), std::string::npos) << move.out;
   CommandResult status = RunFerry({"cutover", "status", file, app_});

@@ -129,6 +129,10 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
       plan.blockers.push_back("group " + Quoted(group) + " has " + std::to_string(d->members) +
                               " active member(s) on cluster " + cluster + " (" + kafka::GroupStateName(d->state) +
                               "): stop its consumers first");
+    } else if (d->active()) {
+      plan.blockers.push_back("group " + Quoted(group) + " is " + kafka::GroupStateName(d->state) + " on cluster " +
+                              cluster + ": it has consumers of Kafka's consumer protocol (KIP-848), which "
+                              "DescribeGroups cannot count: stop its consumers first");
     }
   };
   describe(from_admin, plan.from_cluster, plan.from_group);

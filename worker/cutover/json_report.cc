@@ -35,7 +35,8 @@ void Group(Writer& w, const char* key, const std::optional<kafka::GroupDescripti
   }
   w.StartObject();
   String(w, "state", kafka::GroupStateName(group->state));
-  w.Key("members"), w.Int(group->members);
+  w.Key("members");
+  group->members_unknown ? w.Null() : w.Int(group->members);  // null: a KIP-848 group's, not countable
   w.EndObject();
 }
 

@@ -581,6 +581,19 @@ Result<GroupDescription> RdKafkaAdmin::DescribeConsumerGroupState(const std::str
     d.state = ToGroupState(rd_kafka_ConsumerGroupDescription_state(descriptions[i]));
     d.members = static_cast<int>(rd_kafka_ConsumerGroupDescription_member_count(descriptions[i]));
     d.is_simple = rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(descriptions[i]) == 1;
+    if (d.state != GroupState::kDead) return d;
+    // Dead: no such group, or one the classic API cannot see (KIP-848). ListGroups lists both kinds.
+    auto listed = ListConsumerGroups();
+    if (!listed.ok()) {
+      return Error(listed.error().code(), what + ": " + listed.error().message(), listed.error().retriable(),
+                   listed.error().kafka_err());
+    }
+    for (const GroupListing& g : *listed) {
+      if (g.group_id != group || g.state == GroupState::kDead) continue;
+      d.state = g.state;
+      d.is_simple = g.is_simple;
+      d.members_unknown = true;
+    }
     return d;
   }
   return Error::Internal(what + ": no answer for the group");

@@ -163,6 +163,16 @@ struct GroupDescription {
   GroupState state = GroupState::kUnknown;
   int members = 0;
   bool is_simple = false;
+  // Kafka's classic DescribeGroups cannot see a group of the `consumer` protocol (KIP-848, Kafka 4.0+):
+  // it answers Dead with no members while such a group has live consumers. Its state then comes from
+  // ListGroups, which lists every group type, and its member count is unknown (`members` is 0).
+  bool members_unknown = false;
+
+  // Whether consumers hold the group: it has members, or its members cannot be counted and it is
+  // neither Empty nor Dead (Stable, or a state librdkafka 2.0.2 has no name for: Assigning, Reconciling).
+  bool active() const {
+    return members > 0 || (members_unknown && state != GroupState::kEmpty && state != GroupState::kDead);
+  }
 };
 
 class Admin {
@@ -224,7 +234,8 @@ class Admin {
   virtual Result<> DeleteConsumerGroupOffsets(const std::string& group,
                                               const std::vector<TopicPartition>& partitions) = 0;
 
-  // State and member count of `group` (DescribeConsumerGroups).
+  // State and member count of `group` (DescribeConsumerGroups; for a group DescribeGroups answers
+  // Dead, also ListGroups, which sees KIP-848 groups: see GroupDescription::members_unknown).
   // WARNING: librdkafka 2.0.2 ABORTS THE PROCESS when the broker cannot describe groups, which is
   // the case of its mock cluster. Never call this against the mock; tests use FakeAdmin.
   virtual Result<GroupDescription> DescribeConsumerGroupState(const std::string& group) = 0;
