@@ -306,7 +306,14 @@ void WorkerGroup::Run() {
       eager = wire->version == 0;
       // Cooperative: what was released is placed in a follow-up round, which this rejoin starts.
       need_join = wire->version > 0 && !next.revoked.empty();
-      if (wire->delay_ms > 0) rejoin_at = Clock::now() + std::chrono::milliseconds(wire->delay_ms);
+      // Kafka answers a follower's rejoin whose metadata did not change with the current generation,
+      // without a rebalance: its delay was scheduled when the generation was first applied, and
+      // scheduling it again would start a needless round once the delay passes again (the leader's
+      // own scheduled rejoin is the one that rebalances). The mock rebalances on every JoinGroup.
+      const bool same_generation = joined->generation == before.generation;
+      if (wire->delay_ms > 0 && !same_generation) {
+        rejoin_at = Clock::now() + std::chrono::milliseconds(wire->delay_ms);
+      }
       continue;
     }
     auto poll = member.Poll(clock.Now() + request_timeout);
