@@ -3,6 +3,7 @@
 #include "worker/kafka/kafka_log.h"
 
 #include <atomic>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,26 @@ TEST_F(KafkaLogOnRealKafkaTest, StartsOnATopicCreatedAMomentAgo) {
     EXPECT_EQ(records.load(), 1);
     log.Stop();
   }
+}
+
+// MM2's checkpoint task reads the offset-syncs topic that its source connector creates, often a moment
+// after the task starts: the log waits for the topic, as Connect's KafkaBasedLog does (without it the
+// checkpoint task of `ferry mirror-maker` failed for good and no checkpoint was ever written).
+TEST_F(KafkaLogOnRealKafkaTest, StartWaitsForATopicCreatedAfterIt) {
+  const std::string topic = UniqueName("later");
+  kafka::KafkaLogOptions options;
+  options.topic = topic;
+  options.producer = {{"bootstrap.servers", target().bootstrap_servers()}};
+  options.consumer = {{"bootstrap.servers", target().bootstrap_servers()}};
+  kafka::KafkaLog log(options);
+  std::thread creator([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    EXPECT_TRUE(target().CreateTopic(topic, 1).ok());
+  });
+  auto started = log.Start([](const kafka::LogRecord&) {}, seconds(30));
+  creator.join();
+  EXPECT_TRUE(started.ok()) << started.error().ToString();
+  log.Stop();
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ int ToTimeoutMs(std::chrono::milliseconds timeout) {
 // How long the log thread blocks in one poll; Stop() wakes it at once with rd_kafka_queue_yield.
 constexpr int kPollMs = 1000;
 constexpr std::chrono::milliseconds kSettleBackoff{100};
+constexpr std::chrono::milliseconds kTopicWaitBackoff{250};
 
 }  // namespace
 
@@ -68,10 +69,18 @@ Result<> KafkaLog::Start(RecordCallback on_record, std::chrono::milliseconds tim
     auto consumer = NewClient(RD_KAFKA_CONSUMER, consumer_props);
     if (!consumer.ok()) return consumer.error();
 
+    // As Connect's KafkaBasedLog, wait (to the deadline) for a topic another component creates: MM2's
+    // checkpoint task reads the offset-syncs topic its source connector makes, maybe a moment later.
     auto partitions = FindTopicPartitions(consumer->get(), options_.topic, Remaining(deadline));
+    while (partitions.ok() && !partitions->has_value() && Clock::now() + kTopicWaitBackoff < deadline) {
+      std::this_thread::sleep_for(kTopicWaitBackoff);
+      partitions = FindTopicPartitions(consumer->get(), options_.topic, Remaining(deadline));
+    }
     if (!partitions.ok()) return partitions.error();
     if (!partitions->has_value() || **partitions <= 0) {
-      return Error::NotFound("topic '" + options_.topic + "' does not exist; it must be created first");
+      return Error::NotFound("topic '" + options_.topic + "' does not exist (waited " +
+                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
+                             " s); it must be created first");
     }
     const int count = **partitions;
 

@@ -49,7 +49,8 @@ class KafkaLog : public Log {
   KafkaLog(const KafkaLog&) = delete;
   KafkaLog& operator=(const KafkaLog&) = delete;
 
-  // Creates the clients and the thread and reads to the end. The topic must exist (kafka/topics.h);
+  // Creates the clients and the thread and reads to the end. The topic must exist (kafka/topics.h),
+  // or appear before `timeout` passes (Start waits for it, as Connect's KafkaBasedLog does);
   // on failure nothing keeps running. Start may be called once.
   Result<> Start(RecordCallback on_record, std::chrono::milliseconds timeout) override;
   Result<> Send(const std::optional<std::string>& key, const std::optional<std::string>& value) override;
