@@ -1,8 +1,9 @@
-// VerifyPartition end to end: records written to a source and a target mock cluster over loopback,
-// the target copy laid out as a mirror would have written it (after unrelated records, copied twice
-// after a restart, or deliberately damaged), the translation taken from a real tasks::OffsetMap fed
-// with offset syncs, and the verification read back through real consumers.
-// The mock cannot write transaction markers or compact, so no test here has gaps in the source log.
+// VerifyPartition end to end: records written to a source and a target cluster, the target copy laid
+// out as a mirror would have written it (after unrelated records, copied twice after a restart, or
+// deliberately damaged), the translation taken from a real tasks::OffsetMap fed with offset syncs, and
+// the verification read back through real consumers. On both peers (the mock and real Kafka); on real
+// Kafka the source log start is moved by DeleteRecords, on the mock by overfilling its retention.
+// No test here has gaps in the source log (the mock cannot write markers or compact).
 #include "worker/cutover/verify.h"
 
 #include <thread>
@@ -25,13 +26,20 @@ constexpr int64_t kCount = 300;     // source records
 constexpr int64_t kUnrelated = 50;  // records on the target before the mirror: the offset delta
 constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-class VerifyTest : public ferry::testing::TwoClustersTest {
+class VerifyFixture : public ferry::testing::TwoClustersTest {
  protected:
-  const TopicPartition kSource{"orders", 0};
-  const TopicPartition kTarget{"A.orders", 0};
+  explicit VerifyFixture(ferry::testing::Peer peer = ferry::testing::Peer::kMock)
+      : TwoClustersTest(peer), kSource{Name("orders"), 0}, kTarget{"A." + kSource.topic, 0} {}
+
+  // A plain name on the mock, a UniqueName() on the shared real clusters.
+  std::string Name(const std::string& base) const { return real_kafka() ? ferry::testing::UniqueName(base) : base; }
+
+  const TopicPartition kSource;
+  const TopicPartition kTarget;
 
   void SetUp() override {
     TwoClustersTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(source().CreateTopic(kSource.topic, 1).ok());
     ASSERT_TRUE(target().CreateTopic(kTarget.topic, 1).ok());
   }
@@ -43,7 +51,8 @@ class VerifyTest : public ferry::testing::TwoClustersTest {
 
   // The source holds kCount records; `target_topic` holds kUnrelated unrelated records, then `copy`;
   // map_ says source offset s landed at s + kUnrelated for every s < kCount.
-  void WriteSourceAndCopy(const std::vector<Record>& copy, const std::string& target_topic = "A.orders") {
+  void WriteSourceAndCopy(const std::vector<Record>& copy, std::string target_topic = "") {
+    if (target_topic.empty()) target_topic = kTarget.topic;
     ASSERT_NO_FATAL_FAILURE(Produce(source(), kSource.topic, 0, source_records_));
     ASSERT_NO_FATAL_FAILURE(Produce(target(), target_topic, 0, MakeRecords(100000, kUnrelated)));
     ASSERT_NO_FATAL_FAILURE(Produce(target(), target_topic, 0, copy));
@@ -55,9 +64,9 @@ class VerifyTest : public ferry::testing::TwoClustersTest {
     return [this](SourceOffset s) { return map_.Translate(kSource, s); };
   }
 
-  Result<PartitionVerification> Verify(int64_t start, int64_t end, const std::string& target_topic = "A.orders",
+  Result<PartitionVerification> Verify(int64_t start, int64_t end, const std::string& target_topic = "",
                                        milliseconds timeout = seconds(30)) {
-    VerifyRequest request{kSource, {target_topic, 0}, start, end, FromMap()};
+    VerifyRequest request{kSource, {target_topic.empty() ? kTarget.topic : target_topic, 0}, start, end, FromMap()};
     return VerifyPartition(Consumer(source()), Consumer(target()), request, timeout);
   }
 
@@ -65,7 +74,10 @@ class VerifyTest : public ferry::testing::TwoClustersTest {
   tasks::OffsetMap map_;
 };
 
-TEST_F(VerifyTest, IdenticalCopyAfterUnrelatedRecordsIsOkWithEqualDigests) {
+using VerifyTest = ferry::testing::OnPeers<VerifyFixture>;
+FERRY_INSTANTIATE_ON_PEERS(VerifyTest);
+
+TEST_P(VerifyTest, IdenticalCopyAfterUnrelatedRecordsIsOkWithEqualDigests) {
   ASSERT_NO_FATAL_FAILURE(WriteSourceAndCopy(source_records_));
   auto whole = Verify(0, kCount);
   ASSERT_TRUE(whole.ok()) << whole.error().ToString();
@@ -88,7 +100,7 @@ TEST_F(VerifyTest, IdenticalCopyAfterUnrelatedRecordsIsOkWithEqualDigests) {
   EXPECT_NE(part->source_digest, whole->source_digest);
 }
 
-TEST_F(VerifyTest, StretchCopiedTwiceAfterARestartIsSkippedNotReported) {
+TEST_P(VerifyTest, StretchCopiedTwiceAfterARestartIsSkippedNotReported) {
   // The mirror copied 0..199, crashed, restarted from committed position 150 and copied 150..299 again:
   // target 250..299 hold the first, unclaimed copies of 150..199.
   ASSERT_NO_FATAL_FAILURE(Produce(source(), kSource.topic, 0, source_records_));
@@ -109,7 +121,7 @@ TEST_F(VerifyTest, StretchCopiedTwiceAfterARestartIsSkippedNotReported) {
   EXPECT_EQ(verified->target_end, kUnrelated + 350);
 }
 
-TEST_F(VerifyTest, CorruptedValueIsReportedAtItsSourceAndTargetOffsets) {
+TEST_P(VerifyTest, CorruptedValueIsReportedAtItsSourceAndTargetOffsets) {
   constexpr int64_t k = 124;
   std::vector<Record> copy = source_records_;
   ASSERT_TRUE(copy[k].value.has_value() && !copy[k].value->empty());
@@ -135,7 +147,7 @@ TEST_F(VerifyTest, CorruptedValueIsReportedAtItsSourceAndTargetOffsets) {
   EXPECT_TRUE(after->ok());
 }
 
-TEST_F(VerifyTest, RecordMissingFromTheCopyIsReportedAtTheFirstDifferingOffset) {
+TEST_P(VerifyTest, RecordMissingFromTheCopyIsReportedAtTheFirstDifferingOffset) {
   // The copy lost record k, yet the map claims one-for-one: from k on, each target record holds the
   // copy of the next source record.
   constexpr int64_t k = 77;
@@ -153,7 +165,7 @@ TEST_F(VerifyTest, RecordMissingFromTheCopyIsReportedAtTheFirstDifferingOffset) 
   EXPECT_NE(verified->source_digest, verified->target_digest);
 }
 
-TEST_F(VerifyTest, CopyEndingEarlyReportsTheFirstSourceRecordMissingOnTheTarget) {
+TEST_P(VerifyTest, CopyEndingEarlyReportsTheFirstSourceRecordMissingOnTheTarget) {
   constexpr int64_t kCopied = 290;  // the map claims all 300
   ASSERT_NO_FATAL_FAILURE(WriteSourceAndCopy({source_records_.begin(), source_records_.begin() + kCopied}));
 
@@ -168,7 +180,7 @@ TEST_F(VerifyTest, CopyEndingEarlyReportsTheFirstSourceRecordMissingOnTheTarget)
   EXPECT_EQ(verified->target_end, kUnrelated + kCount);
 }
 
-TEST_F(VerifyTest, SourceRecordsBeforeTheFirstSyncAreNotTranslated) {
+TEST_P(VerifyTest, SourceRecordsBeforeTheFirstSyncAreNotTranslated) {
   ASSERT_NO_FATAL_FAILURE(Produce(source(), kSource.topic, 0, source_records_));
   ASSERT_NO_FATAL_FAILURE(Produce(target(), kTarget.topic, 0,
                                   {source_records_.begin() + 10, source_records_.end()}));
@@ -188,7 +200,7 @@ TEST_F(VerifyTest, SourceRecordsBeforeTheFirstSyncAreNotTranslated) {
   EXPECT_EQ(copied_part->target_start, 0);
 }
 
-TEST_F(VerifyTest, KeyHeaderAndTimestampDifferencesAreEachDetectedAndNamed) {
+TEST_P(VerifyTest, KeyHeaderAndTimestampDifferencesAreEachDetectedAndNamed) {
   struct Case {
     std::string name;
     int64_t k;
@@ -210,7 +222,7 @@ TEST_F(VerifyTest, KeyHeaderAndTimestampDifferencesAreEachDetectedAndNamed) {
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
     SCOPED_TRACE(c.name);
-    const std::string topic = "A.orders." + std::to_string(i);
+    const std::string topic = kTarget.topic + "." + std::to_string(i);
     ASSERT_TRUE(target().CreateTopic(topic, 1).ok());
     std::vector<Record> copy = source_records_;
     c.damage(copy[c.k]);
@@ -229,7 +241,7 @@ TEST_F(VerifyTest, KeyHeaderAndTimestampDifferencesAreEachDetectedAndNamed) {
   }
 }
 
-TEST_F(VerifyTest, EmptyRangeIsOkWithNoRecords) {
+TEST_P(VerifyTest, EmptyRangeIsOkWithNoRecords) {
   ASSERT_NO_FATAL_FAILURE(WriteSourceAndCopy(source_records_));
   for (int64_t at : {int64_t{0}, int64_t{120}, kCount}) {
     auto verified = Verify(at, at);
@@ -242,23 +254,30 @@ TEST_F(VerifyTest, EmptyRangeIsOkWithNoRecords) {
   }
 }
 
-TEST_F(VerifyTest, RangeBeyondTheSourceHighWatermarkIsAnError) {
+TEST_P(VerifyTest, RangeBeyondTheSourceHighWatermarkIsAnError) {
   ASSERT_NO_FATAL_FAILURE(WriteSourceAndCopy(source_records_));
   const auto started = std::chrono::steady_clock::now();
   auto verified = Verify(0, kCount + 1);
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.error().code(), ErrorCode::kKafka);
   EXPECT_EQ(verified.error().kafka_err(), RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE);
-  EXPECT_NE(verified.error().message().find("orders-0"), std::string::npos) << verified.error().message();
+  EXPECT_NE(verified.error().message().find(kSource.ToString()), std::string::npos) << verified.error().message();
   EXPECT_NE(verified.error().message().find("high watermark 300"), std::string::npos) << verified.error().message();
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(10));
 }
 
-TEST_F(VerifyTest, RangeStartingBelowTheSourceLogStartIsAnError) {
-  // The mock's only way to move a log start: overfill its fixed 5 MiB retention.
+TEST_P(VerifyTest, RangeStartingBelowTheSourceLogStartIsAnError) {
+  // The mock's only way to move a log start: overfill its fixed 5 MiB retention. Real Kafka's:
+  // DeleteRecords.
   std::vector<Record> big = MakeRecords(0, 800, 2);
-  for (Record& r : big) r.value = std::string(10000, 'x');  // 800 x 10 kB = 8 MB
+  if (!real_kafka()) {
+    for (Record& r : big) r.value = std::string(10000, 'x');  // 800 x 10 kB = 8 MB
+  }
   ASSERT_NO_FATAL_FAILURE(Produce(source(), kSource.topic, 0, big));
+  if (real_kafka()) {
+    auto deleted = source().DeleteRecordsBefore(kSource, 300);
+    ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();
+  }
   auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", source().bootstrap_servers()}});
   ASSERT_TRUE(rk.ok());
   auto marks = kafka::QueryWatermarks(rk->get(), kSource, seconds(10));
@@ -273,18 +292,19 @@ TEST_F(VerifyTest, RangeStartingBelowTheSourceLogStartIsAnError) {
       << verified.error().message();
 }
 
-TEST_F(VerifyTest, UnreachableSourceBrokersAreAnErrorWithinTheTimeout) {
+TEST_P(VerifyTest, UnreachableSourceBrokersAreAnErrorWithinTheTimeout) {
   const auto started = std::chrono::steady_clock::now();
   VerifyRequest request{kSource, kTarget, 0, 10, FromMap()};
   auto verified = VerifyPartition({{"bootstrap.servers", "127.0.0.1:1"}}, Consumer(target()), request, seconds(3));
   ASSERT_FALSE(verified.ok());
   EXPECT_TRUE(verified.error().code() == ErrorCode::kKafka || verified.error().code() == ErrorCode::kTimeout)
       << verified.error().ToString();
-  EXPECT_NE(verified.error().message().find("source orders-0"), std::string::npos) << verified.error().message();
+  EXPECT_NE(verified.error().message().find("source " + kSource.ToString()), std::string::npos)
+      << verified.error().message();
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(5)) << "bounded by the 3 s timeout";
 }
 
-TEST_F(VerifyTest, DeadlinePassingMidRangeIsATimeoutSayingHowFarItGot) {
+TEST_P(VerifyTest, DeadlinePassingMidRangeIsATimeoutSayingHowFarItGot) {
   ASSERT_NO_FATAL_FAILURE(WriteSourceAndCopy(source_records_));
   constexpr milliseconds kTimeout = seconds(5);
   // The translator stalls at source offset 100 until the deadline has passed.
@@ -295,13 +315,13 @@ TEST_F(VerifyTest, DeadlinePassingMidRangeIsATimeoutSayingHowFarItGot) {
   auto verified = VerifyPartition(Consumer(source()), Consumer(target()), request, kTimeout);
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.error().code(), ErrorCode::kTimeout);
-  EXPECT_NE(verified.error().message().find("orders-0 -> A.orders-0"), std::string::npos)
+  EXPECT_NE(verified.error().message().find(kSource.ToString() + " -> " + kTarget.ToString()), std::string::npos)
       << verified.error().message();
   EXPECT_NE(verified.error().message().find("source reached offset 101 of [0, 300)"), std::string::npos)
       << verified.error().message();
 }
 
-TEST_F(VerifyTest, InvalidRangeIsAnError) {
+TEST_P(VerifyTest, InvalidRangeIsAnError) {
   VerifyRequest request{kSource, kTarget, 20, 10, FromMap()};
   auto verified = VerifyPartition(Consumer(source()), Consumer(target()), request, seconds(5));
   ASSERT_FALSE(verified.ok());
