@@ -257,6 +257,7 @@ void ConnectHerder::Stop() {
   // Stop the work on the herder thread, then the thread itself.
   std::promise<void> done;
   Enqueue("stopping every connector and task", [this, &done] {
+    JoinConnectorStarts();  // what they started is stopped below with the rest
     for (const ConnectorTaskId& id : worker_.Tasks()) {
       worker_.StopTask(id);
       PutTaskStatus(id, "UNASSIGNED");
@@ -399,7 +400,8 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
     if (running_.count(name)) {
       StopTasks(name, 0);
       worker_.StopConnector(name);
-      running_.erase(name);
+      // A start in flight still uses the entry's context; when it ends, it reconciles (stops) again.
+      if (!connector_starts_.count(name)) running_.erase(name);
     }
     for (const auto& [id, status] : statuses_.GetTasks(name)) reported_failed_.erase({name, id});
     if (auto r = statuses_.DeleteConnector(name); !r.ok()) LOG(WARNING) << r.error().message();
@@ -440,17 +442,15 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
 
   bool regenerate = Owns(name) && (reconfigure_.erase(name) > 0 || state.inconsistent);
   if (Owns(name) && (!run.started || run.config != state.config)) {
+    // Started on its own thread; when that ends, OnConnectorStarted reconciles again with whatever
+    // the config says by then, and the tasks follow.
+    if (connector_starts_.count(name)) return;
     if (run.started) worker_.StopConnector(name);
     run.started = false;
     run.config = state.config;
     if (!run.context) run.context = std::make_unique<Context>(*this, name);
-    if (auto r = worker_.StartConnector(name, state.config, *run.context); !r.ok()) {
-      LOG(ERROR) << "connector " << name << " failed to start: " << r.error().message();
-      PutConnectorStatus(name, "FAILED", r.error().ToString());
-      return;
-    }
-    run.started = true;
-    regenerate = true;
+    BeginConnectorStart(name, state.config, *run.context);
+    return;
   }
   if (Owns(name)) PutConnectorStatus(name, state.target_state == TargetState::kPaused ? "PAUSED" : "RUNNING");
 
@@ -499,6 +499,39 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
     if (it != run.tasks.end() && it->second == task_config) continue;  // running as it should
     RestartTaskNow(id, task_config);
   }
+}
+
+void ConnectHerder::BeginConnectorStart(const std::string& name, const Properties& config, Context& context) {
+  const uint64_t id = ++next_connector_start_;
+  ConnectorStart& start = connector_starts_[name];
+  start.id = id;
+  start.thread = std::thread([this, name, config, &context, id] {
+    Result<> started = worker_.StartConnector(name, config, context);
+    Enqueue("finishing the start of connector " + name,
+            [this, name, id, started] { OnConnectorStarted(name, id, started); });
+  });
+}
+
+void ConnectHerder::OnConnectorStarted(const std::string& name, uint64_t id, const Result<>& started) {
+  auto start = connector_starts_.find(name);
+  if (start == connector_starts_.end() || start->second.id != id) return;  // joined at shutdown
+  start->second.thread.join();  // it has only its last instructions left
+  connector_starts_.erase(start);
+  if (!started.ok()) {
+    LOG(ERROR) << "connector " << name << " failed to start: " << started.error().message();
+    if (Owns(name)) PutConnectorStatus(name, "FAILED", started.error().ToString());
+    return;
+  }
+  running_[name].started = true;
+  reconfigure_.insert(name);  // new task configs, as after every start
+  Reconcile(name);            // stops it again if it was deleted, stopped or moved meanwhile
+}
+
+void ConnectHerder::JoinConnectorStarts() {
+  for (auto& [name, start] : connector_starts_) {
+    if (start.thread.joinable()) start.thread.join();
+  }
+  connector_starts_.clear();  // their completions, still queued, find nothing and do nothing
 }
 
 void ConnectHerder::StopTasks(const std::string& name, int32_t from_id) {

@@ -117,6 +117,14 @@ class ConnectHerder : public Herder {
     std::map<int32_t, Properties> tasks;          // task id -> config it runs with
   };
 
+  // A connector's Start may wait on its clusters (MirrorSourceConnector makes topics, for up to
+  // admin.timeout.ms each), and the herder thread never waits on a cluster: each start runs on a
+  // thread of its own and reports back through the queue (OnConnectorStarted).
+  struct ConnectorStart {
+    uint64_t id = 0;  // which start of the connector this is
+    std::thread thread;
+  };
+
   // What the herder is (or was last) doing, for Health(): Connect's Stage.
   struct Stage {
     std::string description;  // "reading the stored connector configs"
@@ -145,6 +153,11 @@ class ConnectHerder : public Herder {
   // rebalance if the cluster's work changed.
   void Reconcile(const std::string& name);
   void ReconcileOwned(const std::string& name);
+  // Starts connector `name` on a thread of its own; OnConnectorStarted continues on this thread.
+  void BeginConnectorStart(const std::string& name, const Properties& config, Context& context);
+  void OnConnectorStarted(const std::string& name, uint64_t id, const Result<>& started);
+  // Waits for every start in flight (at shutdown).
+  void JoinConnectorStarts();
   void ApplyAssignment(const WorkerAssignment& assignment);
   bool Owns(const std::string& connector) const;
   bool Owns(const ConnectorTaskId& task) const;
@@ -212,6 +225,10 @@ class ConnectHerder : public Herder {
   // Connectors whose task configs could not reach the leader, and when to try again.
   std::map<std::string, std::chrono::steady_clock::time_point> task_config_retry_;
   std::map<std::string, Running> running_;
+  // Starts in flight. A connector's Running entry (and the Context its start uses) lives while its
+  // start does.
+  std::map<std::string, ConnectorStart> connector_starts_;
+  uint64_t next_connector_start_ = 0;
   std::set<std::string> reconfigure_;          // connectors that asked for new task configs
   std::set<ConnectorTaskId> reported_failed_;  // task failures already published
 };
