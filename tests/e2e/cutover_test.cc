@@ -163,6 +163,23 @@ class JavaConsumer {
   pid_t pid_;
 };
 
+// The commit of a move reaches the broker, but its answer is lost (once): the move must undo it there.
+class LostCommitAnswerAdmin : public kafka::ForwardingAdmin {
+ public:
+  LostCommitAnswerAdmin(kafka::AdminPtr admin, std::shared_ptr<std::atomic<int>> failures)
+      : ForwardingAdmin(std::move(admin)), failures_(std::move(failures)) {}
+  Result<> AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) override {
+    auto done = ForwardingAdmin::AlterConsumerGroupOffsets(group, offsets);
+    if (done.ok() && !offsets.empty() && failures_->fetch_sub(1) > 0) {
+      return Error(ErrorCode::kTimeout, "alter offsets of group '" + group + "': the answer was lost (test)", true);
+    }
+    return done;
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int>> failures_;
+};
+
 // Records with unique keys, so "exactly once" is checked key by key. Their timestamps are recent: a
 // real broker's time retention would delete records stamped years ago at its next check.
 std::vector<Record> Keyed(int partition, int64_t first, int64_t count, size_t value_bytes = 50) {
@@ -193,10 +210,21 @@ class CutoverFixture : public MirrorWorkerTest {
     states_ = std::make_shared<GroupStatesFromTest>();
   }
 
-  // On real Kafka, Ferry's own clients: the group's state is the broker's. On the mock, the test's.
+  // On real Kafka, Ferry's own clients: the group's state is the broker's (wrapped by wrap_admin_ if
+  // a test sets it). On the mock, the test's.
   cutover::ClusterClients Clients() {
     cutover::ClusterClients clients = cutover::KafkaClusterClients(seconds(10));
-    if (real_kafka()) return clients;
+    if (real_kafka()) {
+      if (wrap_admin_) {
+        clients.make_admin = [make = clients.make_admin, wrap = wrap_admin_](const Properties& props)
+            -> Result<std::unique_ptr<kafka::Admin>> {
+          auto admin = make(props);
+          if (!admin.ok()) return admin.error();
+          return wrap(std::move(*admin), props.at("bootstrap.servers"));
+        };
+      }
+      return clients;
+    }
     clients.make_admin = [states = states_](const Properties& props) -> Result<std::unique_ptr<kafka::Admin>> {
       auto admin = kafka::RdKafkaAdmin::Create(props, seconds(10));
       if (!admin.ok()) return admin.error();
@@ -297,6 +325,7 @@ class CutoverFixture : public MirrorWorkerTest {
 
   const std::string app_;
   const std::string mirror_ = Name("mirror-a");
+  std::function<std::unique_ptr<kafka::Admin>(std::unique_ptr<kafka::Admin>, const std::string& bootstrap)> wrap_admin_;
   std::shared_ptr<GroupStatesFromTest> states_;
 };
 
@@ -612,6 +641,75 @@ TEST_P(CutoverTest, FerryCutoverCommandReadsTheGroupStateFromTheBrokerAndMoves) 
   EXPECT_NE(status.out.find("\"position\":\"target\""), std::string::npos) << status.out;
   CommandResult unknown = RunFerry({"cutover", "status", file, Name("nobody")});
   EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
+}
+
+TEST_P(CutoverTest, ACommitWhoseAnswerIsLostIsUndoneOnTheBrokerAndTheGroupStaysOnTheSource) {
+  // The undo deletes offsets written where the group had none (OffsetDelete), which the mock lacks.
+  auto failures = std::make_shared<std::atomic<int>>(0);
+  const std::string target_bootstrap = target().bootstrap_servers();
+  wrap_admin_ = [failures, target_bootstrap](std::unique_ptr<kafka::Admin> admin, const std::string& bootstrap) {
+    if (bootstrap != target_bootstrap) return admin;
+    return std::unique_ptr<kafka::Admin>(std::make_unique<LostCommitAnswerAdmin>(std::move(admin), failures));
+  };
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
+  auto worker = StartMirroring();
+  ASSERT_NE(worker, nullptr);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 1}, 60);
+  // The group already has an offset on the target for partition 1 (behind the translation).
+  ASSERT_TRUE(target().admin().AlterConsumerGroupOffsets(app_, {{{remote_orders_, 1}, {20, ""}}}).ok());
+
+  *failures = 1;
+  HttpReply failed = Post(*worker, GroupPath("cutover?wait_ms=30000"));
+  EXPECT_EQ(failed.status, 500) << failed.body;
+  EXPECT_EQ(Outcome(failed), "failed") << failed.body;
+  EXPECT_NE(failed.body.find("\"restored\":true"), std::string::npos) << failed.body;
+  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
+  ASSERT_TRUE(on_target.ok()) << on_target.error().ToString();
+  EXPECT_EQ(on_target->count({remote_orders_, 0}), 0u) << "the offset written where the group had none is deleted";
+  ASSERT_EQ(on_target->count({remote_orders_, 1}), 1u);
+  EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 20) << "the previous offset is put back";
+  HttpReply status = Http(worker->port(), "GET", GroupPath("status"));
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(std::string(status.Json()["position"].GetString()), "source") << status.body;
+
+  // Moved again, it goes through.
+  HttpReply moved = Post(*worker, GroupPath("cutover?wait_ms=30000"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
+  ASSERT_TRUE(on_target.ok());
+  EXPECT_EQ(on_target->at({remote_orders_, 0}).offset, 40);
+  EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 60);
+}
+
+TEST_P(CutoverTest, WithoutOffsetSyncsTheBrokersTimestampLookupTranslatesApproximatelyOnlyWhenAllowed) {
+  // The remote topic was filled by something other than this mirror (no offset syncs for it), after
+  // 10 records of its own: only a timestamp look-up (ListOffsets by time, which the mock cannot
+  // answer) can place the group, and it is approximate.
+  ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1, {{"cleanup.policy", "compact"}}).ok());
+  Produce(source(), orders_, 0, Keyed(0, 0, 100));
+  Produce(target(), remote_orders_, 0, Keyed(9, 0, 10));  // older timestamps than every copy
+  Produce(target(), remote_orders_, 0, Keyed(0, 0, 100));
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
+  const std::string file = MirrorFile(mirror_, source().bootstrap_servers(), target().bootstrap_servers(), orders_);
+
+  CommandResult plan = RunFerry({"cutover", "plan", file, app_});
+  EXPECT_EQ(plan.exit_code, 0) << plan.out;
+  EXPECT_NE(plan.out.find("\"translated\":50,\"translation\":\"approximate\""), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("the translation is approximate (by timestamp): allow it explicitly"), std::string::npos)
+      << plan.out;
+  CommandResult refused = RunFerry({"cutover", "cutover", file, app_});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("\"outcome\":\"refused\""), std::string::npos) << refused.out;
+  EXPECT_TRUE(target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}})->empty());
+
+  CommandResult moved = RunFerry({"cutover", "cutover", file, app_, "--allow_approximate"});
+  EXPECT_EQ(moved.exit_code, 0) << moved.out;
+  EXPECT_NE(moved.out.find("\"outcome\":\"moved\""), std::string::npos) << moved.out;
+  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}});
+  ASSERT_TRUE(on_target.ok());
+  ASSERT_EQ(on_target->count({remote_orders_, 0}), 1u);
+  EXPECT_EQ(on_target->at({remote_orders_, 0}).offset, 50) << "the copy of source offset 40";
 }
 
 }  // namespace
