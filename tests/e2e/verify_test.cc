@@ -40,9 +40,13 @@ class VerifyFixture : public ferry::testing::TwoClustersTest {
   void SetUp() override {
     TwoClustersTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    ASSERT_TRUE(source().CreateTopic(kSource.topic, 1).ok());
-    ASSERT_TRUE(target().CreateTopic(kTarget.topic, 1).ok());
+    ASSERT_TRUE(source().CreateTopic(kSource.topic, 1, Keep()).ok());
+    ASSERT_TRUE(target().CreateTopic(kTarget.topic, 1, Keep()).ok());
   }
+
+  // MakeRecords stamps records in 2020: a real broker's time retention (7 days) would delete them at
+  // its next check (every 5 minutes), mid-test. Its topics here keep them.
+  Properties Keep() const { return real_kafka() ? Properties{{"retention.ms", "-1"}} : Properties{}; }
 
   // A fetch with no data waits fetch.wait.max.ms on the mock; keep the end-of-partition wait short.
   static Properties Consumer(const testing::TestCluster& cluster) {
@@ -223,7 +227,7 @@ TEST_P(VerifyTest, KeyHeaderAndTimestampDifferencesAreEachDetectedAndNamed) {
     const Case& c = cases[i];
     SCOPED_TRACE(c.name);
     const std::string topic = kTarget.topic + "." + std::to_string(i);
-    ASSERT_TRUE(target().CreateTopic(topic, 1).ok());
+    ASSERT_TRUE(target().CreateTopic(topic, 1, Keep()).ok());
     std::vector<Record> copy = source_records_;
     c.damage(copy[c.k]);
     ASSERT_FALSE(copy[c.k].SameContent(source_records_[c.k])) << "the damage must change the record";
