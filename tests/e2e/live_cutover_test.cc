@@ -260,5 +260,27 @@ TEST_P(LiveCutoverTest, TwoMembersMoveToTheTargetBackAndAgainReadingEveryRecordE
   Measure("whole run (ms)", Ms(Clock::now() - started));
 }
 
+TEST_P(LiveCutoverTest, AMemberThatCrashedHoldsTheGroupUntilTheBrokerExpiresItsSession) {
+  StartProducing();
+  ASSERT_NO_FATAL_FAILURE(StartMembers(source(), orders_, kReadPerStretch, "source"));
+  // One member leaves cleanly, the other is killed: no LeaveGroup, the broker still counts it.
+  members_.front()->Stop();
+  for (const std::string& error : members_.front()->errors()) ADD_FAILURE() << "group member: " << error;
+  members_.back()->Crash();
+  const auto crashed = Clock::now();
+  members_.clear();
+  ExpectRefusedWhileActive("cutover", "A", 1);
+  // Until its session (6 s) expires; then the move goes through.
+  HttpReply moved;
+  EXPECT_TRUE(WaitFor([&] {
+    moved = Move("cutover", "?wait_ms=30000");
+    return moved.status == 200;
+  }, seconds(40))) << moved.body;
+  Measure("crashed member held the group (ms)", Ms(Clock::now() - crashed));
+  EXPECT_GE(Clock::now() - crashed, seconds(4)) << "the broker should hold a crashed member for its session";
+  StopProducing();
+  ASSERT_EQ(produce_error_, "");
+}
+
 }  // namespace
 }  // namespace ferry::testing

@@ -113,4 +113,11 @@ void GroupMember::Stop() {
   }
 }
 
+void GroupMember::Crash() {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  thread_.join();
+  rd_kafka_destroy_flags(rk_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
 }  // namespace ferry::testing

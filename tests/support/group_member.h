@@ -53,6 +53,9 @@ class GroupMember {
   std::vector<std::string> errors() const;
   // Commits, leaves the group and stops the thread; bounded by the close (session-timeout scale).
   void Stop();
+  // As a killed process: stops the thread and drops the client without committing or leaving the
+  // group; the broker holds its membership until the session (6 s) expires.
+  void Crash();
 
  private:
   GroupMember(OnRecord on_record, Options options) : on_record_(std::move(on_record)), options_(std::move(options)) {}
