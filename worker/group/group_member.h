@@ -102,8 +102,8 @@ class GroupMember {
   // rebalance completes), runs the assignor if this member leads, and returns this member's
   // assignment from SyncGroup. Retries within `deadline`; kTimeout (retriable) when it passes.
   // `deadline` is checked between rounds: a JoinGroup/SyncGroup round already sent is waited for
-  // (up to the rebalance timeout + 5 s), never abandoned, so Join() may return up to that much
-  // after `deadline`, and this member never has two JoinGroups pending at the coordinator.
+  // (each request up to the rebalance timeout + 5 s), never abandoned, so Join() may return up to
+  // twice that after `deadline`, and this member never has two JoinGroups pending at the coordinator.
   Result<JoinResult> Join(Deadline deadline);
 
   // Sends a heartbeat when one is due and reports whether the caller must Join() again. Does no
