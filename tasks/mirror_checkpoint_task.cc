@@ -73,8 +73,9 @@ Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& conte
   log.consumer = syncs_on_source ? ClientProps(config, Cluster::kSource, ClientRole::kConsumer)
                                  : WithWorkerDefaults(ClientProps(config, Cluster::kTarget, ClientRole::kConsumer), context);
   log.producer = log.consumer;  // the store only reads
+  // The store is read on the task's thread (Run): the offset-syncs topic may not exist yet (the
+  // source connector makes it), and waiting for it here would hold the worker's deciding thread.
   syncs_ = std::make_unique<OffsetSyncStore>(std::move(log));
-  FERRY_RETURN_IF_ERROR(syncs_->Start(kAdminTimeout));
 
   OffsetSyncStore* store = syncs_.get();
   checkpointer_ = std::make_unique<GroupCheckpointer>(
@@ -92,6 +93,12 @@ Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& conte
 }
 
 void MirrorCheckpointTask::Run() {
+  if (auto started = syncs_->Start(kAdminTimeout); !started.ok()) {
+    LOG(ERROR) << "checkpoints " << checkpoints_topic_ << ": cannot read the offset syncs: " << started.error().message();
+    std::lock_guard lock(mu_);
+    failure_ = started.error();
+    return;
+  }
   auto next_emit = std::chrono::steady_clock::now() + emit_interval_;
   auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
   std::unique_lock lock(mu_);

@@ -27,8 +27,12 @@ class MirrorCheckpointTask : public Task {
   void Stop() override;
   std::vector<SourceOffsetRecord> Offsets() const override;
   std::vector<std::string> ActiveTopics() const override { return {checkpoints_topic_}; }
-  // Errors of a round (a broker away, a timeout) are logged and retried the next round, as MM2 does.
-  std::optional<Error> failure() const override { return std::nullopt; }
+  // Errors of a round (a broker away, a timeout) are logged and retried the next round, as MM2 does;
+  // offset syncs that cannot be read at all (their topic never appeared in 30 s) fail the task.
+  std::optional<Error> failure() const override {
+    std::lock_guard lock(mu_);
+    return failure_;
+  }
 
   int64_t checkpoints_written() const { return written_.load(); }
 
@@ -51,6 +55,7 @@ class MirrorCheckpointTask : public Task {
   std::atomic<int64_t> written_{0};
 
   mutable std::mutex mu_;
+  std::optional<Error> failure_;  // the offset syncs could not be read: the task has stopped
   std::condition_variable wake_;
   bool stop_ = false;                                     // mu_
   std::set<std::pair<std::string, TopicPartition>> emitted_;  // (group, remote tp); mu_

@@ -169,7 +169,19 @@ void MirrorMaker::KeepConnectorConfigs() {
 void MirrorMaker::WriteConnectorConfigs(Flow& flow) {
   ConnectHerder& herder = flow.runtime->herder();
   if (!herder.IsLeader()) return;  // another node leads this flow
-  for (const auto& [name, config] : flow.plan.connectors) {
+  // In MM2's order: the source connector first, since it creates the offset-syncs topic that the
+  // checkpoint connector's task reads. Each write starts a rebalance; the next check writes the next.
+  std::vector<std::pair<std::string, const Properties*>> in_order;
+  for (const auto& [name, config] : flow.plan.connectors) in_order.emplace_back(name, &config);
+  auto rank = [](const std::string& name) {
+    if (name == "MirrorSourceConnector") return 0;
+    if (name == "MirrorCheckpointConnector") return 2;
+    return 1;
+  };
+  std::stable_sort(in_order.begin(), in_order.end(),
+                   [&](const auto& x, const auto& y) { return rank(x.first) < rank(y.first); });
+  for (const auto& [name, config_ptr] : in_order) {
+    const Properties& config = *config_ptr;
     auto stored = herder.GetConnectorConfig(name);
     if (stored.ok() && *stored == config) continue;
     auto put = herder.PutConnectorConfig(name, config, std::nullopt, /*allow_replace=*/true);

@@ -120,7 +120,7 @@ TEST_F(MirrorConnectorsOnRealKafkaTest, RemoteTopicsGetTheSourcesPartitionsAndCo
   EXPECT_FALSE(ConfigOf(target(), remote, "min.insync.replicas").second) << "excluded: the target's own default";
   EXPECT_EQ(ConfigOf(target(), remote, "message.timestamp.type"), std::make_pair(std::string("CreateTime"), false));
   for (int p = 0; p < 3; ++p) {
-    ASSERT_TRUE(WaitFor([&] { return Read(target(), {remote, p}).size() == 50; }, seconds(30))) << p;
+    ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {remote, p}) == 50; }, seconds(30))) << p;
   }
 
   // A changed and a removed override reach the target; the excluded one stays the target's own.

@@ -80,4 +80,9 @@ std::vector<Record> TwoClustersTest::Read(TestCluster& cluster, const TopicParti
   return records.ok() ? std::move(*records) : std::vector<Record>{};
 }
 
+size_t TwoClustersTest::CountRecords(TestCluster& cluster, const TopicPartition& tp) {
+  auto records = kafka::ReadPartition(cluster.bootstrap_servers(), tp, std::chrono::seconds(10));
+  return records.ok() ? records->size() : 0;
+}
+
 }  // namespace ferry::testing

@@ -44,6 +44,8 @@ class TwoClustersTest : public ::testing::Test {
   // Writes `records` to one partition and waits until all are acknowledged.
   void Produce(TestCluster& cluster, const std::string& topic, int32_t partition, const std::vector<Record>& records);
   std::vector<Record> Read(TestCluster& cluster, const TopicPartition& tp);
+  // For waits: how many records `tp` holds, 0 while it does not exist yet (a topic Ferry will create).
+  size_t CountRecords(TestCluster& cluster, const TopicPartition& tp);
 
  private:
   Peer peer_;
