@@ -29,6 +29,10 @@ class MirrorWorkerTest : public TwoClustersTest {
   // A plain name on the mock, a UniqueName() on real Kafka.
   std::string Name(const std::string& base) const { return real_kafka() ? UniqueName(base) : base; }
 
+  // Configs for a topic that holds MakeRecords' records: they are stamped in 2020, so on a real broker
+  // time retention (7 days) would delete them at its next check (every 5 minutes), mid-test.
+  Properties KeepRecords() const { return real_kafka() ? Properties{{"retention.ms", "-1"}} : Properties{}; }
+
   // Call from SetUp(): topics with `partitions` partitions, and worker_props_ for workers of worker_prefix_.
   void SetUpMirror(int partitions) {
     TwoClustersTest::SetUp();
@@ -36,8 +40,8 @@ class MirrorWorkerTest : public TwoClustersTest {
     ASSERT_TRUE(target().CreateTopic(worker_prefix_ + "-configs", 1).ok());
     ASSERT_TRUE(target().CreateTopic(worker_prefix_ + "-offsets", 5).ok());
     ASSERT_TRUE(target().CreateTopic(worker_prefix_ + "-status", 3).ok());
-    ASSERT_TRUE(source().CreateTopic(orders_, partitions).ok());
-    ASSERT_TRUE(target().CreateTopic(remote_orders_, partitions).ok());
+    ASSERT_TRUE(source().CreateTopic(orders_, partitions, KeepRecords()).ok());
+    ASSERT_TRUE(target().CreateTopic(remote_orders_, partitions, KeepRecords()).ok());
     if (!real_kafka()) {
       ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1).ok());
     }
