@@ -36,8 +36,8 @@ class WorkerClusterFixture : public MirrorWorkerTest {
 
   // A second mirrored topic, for tests with two connectors.
   void CreateEvents() {
-    ASSERT_TRUE(source().CreateTopic(events_, 6).ok());
-    ASSERT_TRUE(target().CreateTopic(remote_events_, 6).ok());
+    ASSERT_TRUE(source().CreateTopic(events_, 6, KeepRecords()).ok());
+    ASSERT_TRUE(target().CreateTopic(remote_events_, 6, KeepRecords()).ok());
   }
 
   // Task count per worker id once the connector and its 6 tasks are RUNNING, or nothing.
@@ -119,6 +119,30 @@ class WorkerClusterFixture : public MirrorWorkerTest {
       }
     }
     return starts;
+  }
+
+  // Three workers share the 6 tasks (every record copied exactly), then one stops cleanly and the two
+  // others take its tasks (again exactly).
+  void ShareThenLeave(const Properties& props) {
+    std::vector<std::unique_ptr<InProcessWorker>> workers;
+    for (int i = 0; i < 3; ++i) {
+      workers.push_back(InProcessWorker::Start(props));
+      ASSERT_NE(workers.back(), nullptr);
+    }
+    for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 200));
+    // Any worker takes the request; the config topic carries it to all.
+    ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
+    std::map<std::string, int> seen;
+    ASSERT_TRUE(WaitBalanced(workers[0]->port(), 3, &seen)) << "tasks per worker: " << seen.size();
+    ExpectExactCopies();
+    // Every worker answers for the whole cluster.
+    for (auto& w : workers) EXPECT_EQ(RunningTasksByWorker(w->port()), seen);
+
+    // A worker leaves (a clean stop): its tasks move to the two others, and data keeps flowing.
+    workers[2]->Stop();
+    for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000 + 200, 200));
+    ASSERT_TRUE(WaitBalanced(workers[0]->port(), 2, &seen)) << "tasks per worker: " << seen.size();
+    ExpectExactCopies();
   }
 
   // Task id -> worker id, from GET status.
@@ -377,25 +401,19 @@ TEST_P(WorkerClusterTest, AKilledWorkersTasksMoveAfterTheScheduledDelayAndNoReco
 }
 
 TEST_P(WorkerClusterTest, ThreeWorkersShareTheTasksAndALeavingWorkersTasksMoveWithNoRecordLost) {
-  std::vector<std::unique_ptr<InProcessWorker>> workers;
-  for (int i = 0; i < 3; ++i) {
-    workers.push_back(InProcessWorker::Start(worker_props_));
-    ASSERT_NE(workers.back(), nullptr);
-  }
-  for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 200));
-  // Any worker takes the request; the config topic carries it to all.
-  ASSERT_EQ(Http(workers[1]->port(), "PUT", "/connectors/mirror-a/config", MirrorConfig(6)).status, 201);
-  std::map<std::string, int> seen;
-  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 3, &seen)) << "tasks per worker: " << seen.size();
-  ExpectExactCopies();
-  // Every worker answers for the whole cluster.
-  for (auto& w : workers) EXPECT_EQ(RunningTasksByWorker(w->port()), seen);
+  ShareThenLeave(worker_props_);
+}
 
-  // A worker leaves (a clean stop): its tasks move to the two others, and data keeps flowing.
-  workers[2]->Stop();
-  for (int p = 0; p < 6; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000 + 200, 200));
-  ASSERT_TRUE(WaitBalanced(workers[0]->port(), 2, &seen)) << "tasks per worker: " << seen.size();
-  ExpectExactCopies();
+// Connect's eager protocol (`default`): a member stops everything it runs before each rejoin, so every
+// task restarts in each round; the work is shared and moves all the same, and nothing is lost.
+TEST_P(WorkerClusterTest, UnderTheEagerProtocolThreeWorkersShareTheTasksAndALeavingWorkersTasksMove) {
+  Properties props = worker_props_;
+  props["connect.protocol"] = "eager";
+  ShareThenLeave(props);
+  if (HasFatalFailure()) return;
+  for (const auto& [task, starts] : TaskStarts()) {
+    EXPECT_GE(starts, 2) << "task " << task << ": stopped and started again when the worker left";
+  }
 }
 
 }  // namespace
