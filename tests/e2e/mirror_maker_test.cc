@@ -191,8 +191,11 @@ TEST_F(MirrorMakerTest, TwoNodesShareOneFlowAndTheSurvivorTakesOverWithNoRecordL
       },
       seconds(120)))
       << "the 4 tasks of A->B should run on both nodes";
-  EXPECT_EQ(ConnectorState(first->port(), "/A/B", "MirrorCheckpointConnector"), "RUNNING");
-  EXPECT_EQ(ConnectorState(first->port(), "/A/B", "MirrorHeartbeatConnector"), "RUNNING");
+  // The leader writes the three configs one rebalance apart, the source connector's first (MM2's order).
+  for (const char* connector : {"MirrorCheckpointConnector", "MirrorHeartbeatConnector"}) {
+    EXPECT_TRUE(WaitFor([&] { return ConnectorState(first->port(), "/A/B", connector) == "RUNNING"; }, seconds(60)))
+        << connector;
+  }
   ExpectCopied("A", "orders", "B", "A.orders", 6);
 
   // One node stops; the other runs the whole flow and copies what is written meanwhile.
@@ -267,8 +270,11 @@ TEST_F(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPer
   ASSERT_NE(node, nullptr);
   for (const char* t : {"orders", "payments", "audit-eu"}) ExpectCopied("primary", t, "standby", std::string("primary.") + t, kPartitions);
   // Each flow's Connect API is under /<source>/<target>; an unknown flow is not served.
-  HttpReply list = Http(node->port(), "GET", "/primary/standby/connectors");
-  EXPECT_EQ(list.body, R"(["MirrorCheckpointConnector","MirrorHeartbeatConnector","MirrorSourceConnector"])");
+  const std::string all_three = R"(["MirrorCheckpointConnector","MirrorHeartbeatConnector","MirrorSourceConnector"])";
+  HttpReply list;
+  EXPECT_TRUE(WaitFor([&] { return (list = Http(node->port(), "GET", "/primary/standby/connectors")).body == all_three; },
+                      seconds(60)))
+      << list.body;
   EXPECT_EQ(Http(node->port(), "GET", "/standby/standby/connectors").status, 404);
   EXPECT_EQ(Http(node->port(), "GET", "/standby/primary/connectors").status, 404) << "--clusters standby: no flow into primary";
   // A task restart through the flow's path.
