@@ -86,6 +86,18 @@ class HalfCommittingAdmin : public FakeAdmin {
   bool fail_next_ = true;
 };
 
+// The target as RdKafkaAdmin reports a group of Kafka's consumer protocol (KIP-848): DescribeGroups
+// cannot see it, so the state is ListGroups' and the member count unknown.
+class ConsumerProtocolGroupAdmin : public FakeAdmin {
+ public:
+  Result<kafka::GroupDescription> DescribeConsumerGroupState(const std::string& group) override {
+    kafka::GroupDescription d{group, state_, 0, false};
+    d.members_unknown = true;
+    return d;
+  }
+  GroupState state_ = GroupState::kStable;
+};
+
 class GroupCutoverWithFakeAdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -364,6 +376,32 @@ TEST_F(GroupCutoverWithFakeAdminTest, StatusSaysUnknownAfterAMoveInterruptedMidw
   ASSERT_EQ(status->partitions.size(), 1u);
   EXPECT_EQ(status->partitions[0].source_committed, 120);
   EXPECT_EQ(status->partitions[0].target_committed, std::nullopt);
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, AGroupOfKafkasConsumerProtocolBlocksTheMoveUnlessEmpty) {
+  Commit(source_, kOrders0, 120);
+  ConsumerProtocolGroupAdmin target;
+  target.AddTopic("A.orders", 2);
+  for (GroupState state : {GroupState::kStable, GroupState::kUnknown}) {  // kUnknown: Assigning, Reconciling
+    target.state_ = state;
+    auto report = Make(&target).Move("app", Direction::kCutover);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(report->outcome, MoveReport::Outcome::kRefused) << ToJson(*report);
+    ASSERT_EQ(report->plan.blockers.size(), 1u) << ToJson(*report);
+    EXPECT_NE(report->plan.blockers[0].find(std::string("group 'app' is ") + kafka::GroupStateName(state) +
+                                            " on cluster B: it has consumers of Kafka's consumer protocol (KIP-848)"),
+              std::string::npos)
+        << report->plan.blockers[0];
+    EXPECT_NE(ToJson(*report).find("\"to_group\":{\"state\":\"" + std::string(kafka::GroupStateName(state)) +
+                                   "\",\"members\":null}"),
+              std::string::npos)
+        << ToJson(*report);
+    EXPECT_EQ(target.Writes(), 0);
+  }
+  target.state_ = GroupState::kEmpty;
+  auto report = Make(&target).Move("app", Direction::kCutover);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->outcome, MoveReport::Outcome::kMoved) << ToJson(*report);
 }
 
 TEST(CutoverJournalTest, EntriesRoundTripThroughJsonAndBadOnesAreRejected) {
