@@ -5,6 +5,7 @@ run from the release's Maven jars. No Docker.
   kafka_cluster.py fetch                       jars into the cache (once per version)
   kafka_cluster.py start NAME [--nodes 3]      format, start, wait until every node serves
   kafka_cluster.py stop NAME                   SIGTERM (controlled shutdown), SIGKILL after 30 s
+  kafka_cluster.py stop-node NAME N | start-node NAME N   one node of a running cluster, for failover
   kafka_cluster.py up | down                   the suite's shared clusters: `source` and `target`
   kafka_cluster.py status                      what runs under the run directory
 
@@ -204,39 +205,78 @@ def start(run, name, nodes):
                             heap="128m", quick=True), check=True, stdout=subprocess.DEVNULL)
     for i in range(nodes):
         ndir = os.path.join(cdir, "node-%d" % (i + 1))
-        out = open(os.path.join(ndir, "stdout"), "w")
-        proc = subprocess.Popen(java(libs, "kafka.Kafka", os.path.join(ndir, "server.properties"), logs_dir=ndir,
-                                     log4j=os.path.join(ndir, "log4j2.properties")),
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-        with open(os.path.join(ndir, "pid"), "w") as f:
-            f.write(str(proc.pid))
         with open(os.path.join(ndir, "port"), "w") as f:
             f.write(str(brokers[i]))
+        launch_node(libs, ndir)
     deadline = time.monotonic() + START_TIMEOUT_S
     for i in range(nodes):
-        ndir = os.path.join(cdir, "node-%d" % (i + 1))
-        pid = read_pid(ndir)
-        server_log = os.path.join(ndir, "server.log")
-        while True:
-            if not alive(pid):
-                tail(ndir)
-                stop(run, name, quiet=True)
-                sys.exit("kafka_cluster: %s node %d exited during start-up (logs in %s)" % (name, i + 1, ndir))
-            if os.path.exists(server_log) and "Kafka Server started" in open(server_log, errors="replace").read() \
-                    and serves(brokers[i]):
-                break
-            if time.monotonic() > deadline:
-                tail(ndir)
-                stop(run, name, quiet=True)
-                sys.exit("kafka_cluster: %s node %d not ready in %d s (logs in %s)" % (name, i + 1, START_TIMEOUT_S,
-                                                                                      ndir))
-            time.sleep(0.2)
+        wait_until_serving(run, name, i + 1, deadline)
     bootstrap = ",".join("127.0.0.1:%d" % p for p in brokers)
     with open(os.path.join(cdir, "bootstrap"), "w") as f:
         f.write(bootstrap + "\n")
     log("%s (%d node%s, Kafka %s) serves %s after %.1f s" % (name, nodes, "s" if nodes > 1 else "", version(),
                                                             bootstrap, time.monotonic() - started))
+
+
+def launch_node(libs, ndir):
+    """Starts one formatted node in the background; its pid goes to ndir/pid. The server log starts
+    afresh, so that readiness is judged on this start only."""
+    try:
+        os.remove(os.path.join(ndir, "server.log"))
+    except FileNotFoundError:
+        pass
+    out = open(os.path.join(ndir, "stdout"), "w")
+    proc = subprocess.Popen(java(libs, "kafka.Kafka", os.path.join(ndir, "server.properties"), logs_dir=ndir,
+                                 log4j=os.path.join(ndir, "log4j2.properties")),
+                            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(os.path.join(ndir, "pid"), "w") as f:
+        f.write(str(proc.pid))
+
+
+def wait_until_serving(run, name, node, deadline):
+    ndir = os.path.join(cluster_dir(run, name), "node-%d" % node)
+    pid = read_pid(ndir)
+    port = int(open(os.path.join(ndir, "port")).read())
+    server_log = os.path.join(ndir, "server.log")
+    while True:
+        if not alive(pid):
+            tail(ndir)
+            stop(run, name, quiet=True)
+            sys.exit("kafka_cluster: %s node %d exited during start-up (logs in %s)" % (name, node, ndir))
+        if os.path.exists(server_log) and "Kafka Server started" in open(server_log, errors="replace").read() \
+                and serves(port):
+            return
+        if time.monotonic() > deadline:
+            tail(ndir)
+            stop(run, name, quiet=True)
+            sys.exit("kafka_cluster: %s node %d not ready in %d s (logs in %s)" % (name, node, START_TIMEOUT_S, ndir))
+        time.sleep(0.2)
+
+
+def stop_node(run, name, node):
+    """Controlled shutdown of one node of a running cluster (its partitions' leadership moves)."""
+    ndir = os.path.join(cluster_dir(run, name), "node-%d" % node)
+    pid = read_pid(ndir)
+    if pid is None or not alive(pid):
+        sys.exit("kafka_cluster: %s node %d is not running" % (name, node))
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    os.remove(os.path.join(ndir, "pid"))
+    log("%s node %d stopped" % (name, node))
+
+
+def start_node(run, name, node):
+    """Starts again one stopped node of a cluster, on its old port and data."""
+    ndir = os.path.join(cluster_dir(run, name), "node-%d" % node)
+    if read_pid(ndir) is not None and alive(read_pid(ndir)):
+        sys.exit("kafka_cluster: %s node %d is running already" % (name, node))
+    launch_node(fetch(), ndir)
+    wait_until_serving(run, name, node, time.monotonic() + START_TIMEOUT_S)
+    log("%s node %d serves again" % (name, node))
 
 
 def tail(ndir, lines=40):
@@ -298,6 +338,10 @@ def main():
     s.add_argument("--nodes", type=int, default=1)
     t = sub.add_parser("stop")
     t.add_argument("name")
+    for cmd in ("stop-node", "start-node"):
+        n = sub.add_parser(cmd)
+        n.add_argument("name")
+        n.add_argument("node", type=int)
     sub.add_parser("up")
     sub.add_parser("down")
     sub.add_parser("status")
@@ -309,6 +353,10 @@ def main():
         start(run, args.name, args.nodes)
     elif args.cmd == "stop":
         stop(run, args.name)
+    elif args.cmd == "stop-node":
+        stop_node(run, args.name, args.node)
+    elif args.cmd == "start-node":
+        start_node(run, args.name, args.node)
     elif args.cmd == "up":
         start(run, "source", 1)
         start(run, "target", 1)

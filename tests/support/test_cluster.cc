@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include <glog/logging.h>
 #include <gtest/gtest.h>
 
 #include "worker/kafka/client.h"
@@ -77,15 +78,54 @@ Result<std::unique_ptr<TestCluster>> TestCluster::StartMock(int brokers) {
 Result<std::unique_ptr<TestCluster>> TestCluster::ConnectReal(const std::string& name) {
   const auto bootstrap = RealKafkaBootstrap(name);
   if (!bootstrap) return Error::NotFound(NoRealKafka(name).why);
-  std::unique_ptr<TestCluster> cluster(new TestCluster(nullptr, *bootstrap));
-  auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", *bootstrap}}, kAdminTimeout);
+  return ConnectTo(*bootstrap);
+}
+
+Result<std::unique_ptr<TestCluster>> TestCluster::ConnectTo(const std::string& bootstrap) {
+  std::unique_ptr<TestCluster> cluster(new TestCluster(nullptr, bootstrap));
+  auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", bootstrap}}, kAdminTimeout);
   if (!admin.ok()) return admin.error();
   cluster->admin_ = std::move(*admin);
-  auto client = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", *bootstrap}});
+  auto client = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", bootstrap}});
   if (!client.ok()) return client.error();
   cluster->client_ = std::move(*client);
   return cluster;
 }
+
+namespace {
+
+// Runs tests/kafka/kafka_cluster.py with `args` under the run directory; its output goes to the test's log.
+Result<> RunLauncher(const std::string& args) {
+  const std::string command = "python3 '" FERRY_SOURCE_DIR "/tests/kafka/kafka_cluster.py' --run-dir '" +
+                              EnvOr("FERRY_KAFKA_RUN", FERRY_KAFKA_RUN_DEFAULT) + "' " + args + " 1>&2";
+  const int status = std::system(command.c_str());
+  if (status != 0) return Error::Internal("`" + command + "` failed with status " + std::to_string(status));
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LaunchedKafka>> LaunchedKafka::Start(const std::string& name, int nodes) {
+  std::unique_ptr<LaunchedKafka> launched(new LaunchedKafka(name));
+  if (auto started = RunLauncher("start " + name + " --nodes " + std::to_string(nodes)); !started.ok()) {
+    return started.error();
+  }
+  const auto bootstrap = RealKafkaBootstrap(name);
+  if (!bootstrap) return Error::Internal("cluster " + name + " started but wrote no bootstrap file");
+  auto cluster = TestCluster::ConnectTo(*bootstrap);
+  if (!cluster.ok()) return cluster.error();
+  launched->cluster_ = std::move(*cluster);
+  return launched;
+}
+
+LaunchedKafka::~LaunchedKafka() {
+  cluster_.reset();  // its clients first
+  if (auto stopped = RunLauncher("stop " + name_); !stopped.ok()) LOG(ERROR) << stopped.error().ToString();
+}
+
+Result<> LaunchedKafka::StopNode(int node) { return RunLauncher("stop-node " + name_ + " " + std::to_string(node)); }
+
+Result<> LaunchedKafka::StartNode(int node) { return RunLauncher("start-node " + name_ + " " + std::to_string(node)); }
 
 Result<> TestCluster::CreateTopic(const std::string& topic, int partitions, const Properties& configs) {
   if (mock_) {

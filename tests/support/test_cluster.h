@@ -50,6 +50,8 @@ class TestCluster {
   static Result<std::unique_ptr<TestCluster>> StartMock(int brokers);
   // The running real cluster `name`; kNotFound if none runs.
   static Result<std::unique_ptr<TestCluster>> ConnectReal(const std::string& name);
+  // A running real cluster at `bootstrap`.
+  static Result<std::unique_ptr<TestCluster>> ConnectTo(const std::string& bootstrap);
 
   Peer peer() const { return mock_ ? Peer::kMock : Peer::kRealKafka; }
   bool real() const { return peer() == Peer::kRealKafka; }
@@ -76,6 +78,27 @@ class TestCluster {
   std::string bootstrap_servers_;
   kafka::AdminPtr admin_;
   kafka::HandlePtr client_;  // metadata and watermark look-ups
+};
+
+// A real cluster of its own for one test (e.g. three nodes, so that leadership can move), started by
+// tests/kafka/kafka_cluster.py under $FERRY_KAFKA_RUN and stopped by the destructor. Starting one
+// costs a few seconds per node; the shared clusters serve every test that does not stop brokers.
+class LaunchedKafka {
+ public:
+  static Result<std::unique_ptr<LaunchedKafka>> Start(const std::string& name, int nodes);
+  ~LaunchedKafka();
+  LaunchedKafka(const LaunchedKafka&) = delete;
+  LaunchedKafka& operator=(const LaunchedKafka&) = delete;
+
+  TestCluster& cluster() { return *cluster_; }
+  // Controlled shutdown of node `node` (1-based), and its start again on the same port and data.
+  Result<> StopNode(int node);
+  Result<> StartNode(int node);
+
+ private:
+  explicit LaunchedKafka(std::string name) : name_(std::move(name)) {}
+  std::string name_;
+  std::unique_ptr<TestCluster> cluster_;
 };
 
 // A name no other test (of this run or an earlier one on the same clusters) uses: `base` plus a
