@@ -295,8 +295,9 @@ TEST_F(GroupCutoverWithFakeAdminTest, ACommitThatFailsHalfWayIsUndoneAndJournall
   auto report = cutover.Move("app", Direction::kCutover);
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->outcome, MoveReport::Outcome::kFailed) << ToJson(*report);
-  // Exactly as before: A.orders-0 had no offset (the half-written one is removed), A.orders-1 had 10.
-  const kafka::GroupOffsets before = {{kRemote1, {10, ""}}};
+  // Exactly as before: A.orders-0 had no offset (the half-written one is removed); A.orders-1, which
+  // the failed commit did not reach, is left alone (its metadata too).
+  const kafka::GroupOffsets before = {{kRemote1, {10, "old"}}};
   EXPECT_EQ(target.Committed("app"), before);
   auto last = journal_.Latest("app", milliseconds(1000));
   ASSERT_TRUE(last.ok() && last->has_value());

@@ -24,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -178,6 +179,20 @@ class LostCommitAnswerAdmin : public kafka::ForwardingAdmin {
 
  private:
   std::shared_ptr<std::atomic<int>> failures_;
+};
+
+// A consumer of the group joins on this cluster between the move's plan and its commit (once).
+class MemberJoinsBeforeCommitAdmin : public kafka::ForwardingAdmin {
+ public:
+  MemberJoinsBeforeCommitAdmin(kafka::AdminPtr admin, std::function<void()> join)
+      : ForwardingAdmin(std::move(admin)), join_(std::move(join)) {}
+  Result<> AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) override {
+    if (join_) std::exchange(join_, nullptr)();
+    return ForwardingAdmin::AlterConsumerGroupOffsets(group, offsets);
+  }
+
+ private:
+  std::function<void()> join_;
 };
 
 // Records with unique keys, so "exactly once" is checked key by key. Their timestamps are recent: a
@@ -710,6 +725,47 @@ TEST_P(CutoverTest, WithoutOffsetSyncsTheBrokersTimestampLookupTranslatesApproxi
   ASSERT_TRUE(on_target.ok());
   ASSERT_EQ(on_target->count({remote_orders_, 0}), 1u);
   EXPECT_EQ(on_target->at({remote_orders_, 0}).offset, 50) << "the copy of source offset 40";
+}
+
+TEST_P(CutoverTest, ACommitRefusedBecauseAConsumerJoinedMeanwhileChangesNothingAndSaysSo) {
+  // Kafka refuses an admin commit to a group with members (UNKNOWN_MEMBER_ID), and refuses to delete
+  // offsets of a topic a member reads (GROUP_SUBSCRIBED_TO_TOPIC): nothing was written, so nothing
+  // needs undoing, and the group is still whole on the source.
+  std::unique_ptr<GroupMember> late;
+  const std::string target_bootstrap = target().bootstrap_servers();
+  auto join = [&] {
+    GroupMember::Options never_commits;
+    never_commits.commit = false;
+    late = GroupMember::Start(target_bootstrap, app_, remote_orders_, nullptr, never_commits);
+    ASSERT_NE(late, nullptr);
+    ASSERT_TRUE(WaitFor([&] { return late->assigned(); }, seconds(30)));
+  };
+  wrap_admin_ = [join, target_bootstrap](std::unique_ptr<kafka::Admin> admin, const std::string& bootstrap) {
+    if (bootstrap != target_bootstrap) return admin;
+    return std::unique_ptr<kafka::Admin>(std::make_unique<MemberJoinsBeforeCommitAdmin>(std::move(admin), join));
+  };
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
+  auto worker = StartMirroring();
+  ASSERT_NE(worker, nullptr);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
+  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 1}, 60);
+  ASSERT_TRUE(target().admin().AlterConsumerGroupOffsets(app_, {{{remote_orders_, 1}, {20, ""}}}).ok());
+
+  HttpReply failed = Post(*worker, GroupPath("cutover?wait_ms=30000"));
+  EXPECT_EQ(failed.status, 500) << failed.body;
+  EXPECT_EQ(Outcome(failed), "failed") << failed.body;
+  EXPECT_NE(failed.body.find("UNKNOWN_MEMBER_ID"), std::string::npos) << failed.body;
+  EXPECT_NE(failed.body.find("\"restored\":true"), std::string::npos) << failed.body;
+  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
+  ASSERT_TRUE(on_target.ok()) << on_target.error().ToString();
+  EXPECT_EQ(on_target->count({remote_orders_, 0}), 0u);
+  ASSERT_EQ(on_target->count({remote_orders_, 1}), 1u);
+  EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 20);
+  HttpReply status = Http(worker->port(), "GET", GroupPath("status"));
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(std::string(status.Json()["position"].GetString()), "source") << status.body;
+  ASSERT_NE(late, nullptr);
+  late->Stop();
 }
 
 }  // namespace

@@ -356,10 +356,18 @@ MoveReport GroupCutover::Commit(GroupPlan plan) {
     LOG(INFO) << DirectionName(p.direction) << " of group " << Quoted(p.group) << " to cluster " << p.to_cluster
               << ": " << writes.size() << " partition(s) committed";
   } else {
-    // Put back what was there, so the group stays whole on the side it came from.
+    // Put back what changed, so the group stays whole on the side it came from. What the read-back
+    // shows unchanged is left alone: Kafka refuses a commit to a group a consumer joined meanwhile
+    // (UNKNOWN_MEMBER_ID) and would refuse its undo too, though nothing was written.
     kafka::GroupOffsets previous;
     std::vector<TopicPartition> had_none;
     for (const PartitionPlan& part : p.partitions) {
+      if (seen.ok()) {
+        auto it = seen->find(part.to);
+        const std::optional<int64_t> now =
+            it == seen->end() ? std::nullopt : std::optional<int64_t>(it->second.offset);
+        if (now == part.current) continue;
+      }
       if (part.current) previous[part.to] = {*part.current, ""};
       else had_none.push_back(part.to);
     }
