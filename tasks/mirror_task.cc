@@ -1,6 +1,7 @@
 #include "tasks/mirror_task.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <unordered_map>
 #include <vector>
 
@@ -22,8 +23,11 @@ constexpr int kBatchSize = 1000;
 constexpr int kQueueMaxMessages = 100000;
 constexpr size_t kQueueFullMessages = kQueueMaxMessages * 9 / 10;
 constexpr int kIdleWaitMs = 10;
-// A stalled fetcher is woken after this long without records while the source is known to be ahead.
-constexpr milliseconds kStallAfter{5};
+// Without the queue having been full, a fetcher is woken only after this long without records while
+// the source is known to be ahead, and only once until records arrive again. A wake (a seek) throws
+// away the answer of a fetch in flight, so it must wait longer than a fetch takes on a loaded machine
+// or from another region: woken every 5 ms, a source answering in more than 5 ms was hardly read.
+constexpr milliseconds kStallAfter{500};
 constexpr milliseconds kPublishEvery{10};
 constexpr milliseconds kMetadataTimeout{10000};
 // Memory a queued record costs beyond its key and value (librdkafka's message and op structs).
@@ -94,6 +98,9 @@ class MirrorTask::Loop {
   void Forward(kafka::MessagePtr msg);
   void HandleConsumerError(kafka::MessagePtr msg);
   Result<> Reassign();  // restarts fetching every partition at its next_consume
+  // Whether the consumer's queue is near one of its limits (records, or bytes estimated from the
+  // values last consumed), at which librdkafka 2.0.2 stops fetching.
+  bool QueueNearFull() const;
   void MaybeWakeFetcher(Clock::time_point now, bool queue_was_full);
   void Publish(bool force);
   void Fail(Error error);
@@ -118,8 +125,10 @@ class MirrorTask::Loop {
   int64_t lost_records_ = 0;
   int64_t fetcher_wakeups_ = 0;
   bool queue_was_full_ = false;
+  int64_t queue_max_bytes_ = 0;       // queued.max.messages.kbytes, in bytes
+  int64_t recent_value_bytes_ = 0;    // mean value size of the last batch consumed
   Clock::time_point last_record_at_ = Clock::now();
-  Clock::time_point last_wake_at_ = Clock::now();
+  Clock::time_point last_wake_at_{};  // none yet
   Clock::time_point last_publish_at_ = Clock::now();
   bool progress_since_publish_ = false;
 
@@ -140,6 +149,7 @@ Result<> MirrorTask::Loop::Open() {
     return Error::InvalidConfig("target bootstrap.servers", "missing");
   }
 
+  queue_max_bytes_ = std::max<int64_t>(1024, config_.max_buffered_bytes / 2048) * 1024;
   Properties consumer_props = {
       {"group.id", "ferry-" + config_.name},  // needed to assign(); Ferry never commits to it
       {"client.id", config_.name + "|replication-consumer"},
@@ -148,9 +158,12 @@ Result<> MirrorTask::Loop::Open() {
       {"enable.partition.eof", "false"},
       {"auto.offset.reset", "error"},  // a fetch below the log start is reported, never skipped
       {"queued.min.messages", std::to_string(kQueueMaxMessages)},
-      {"queued.max.messages.kbytes", std::to_string(std::max<int64_t>(1024, config_.max_buffered_bytes / 2048))},
+      {"queued.max.messages.kbytes", std::to_string(queue_max_bytes_ / 1024)},
   };
   for (const auto& [k, v] : config_.source_consumer) consumer_props[k] = v;
+  if (auto it = consumer_props.find("queued.max.messages.kbytes"); it != consumer_props.end()) {
+    queue_max_bytes_ = std::max<int64_t>(1, std::atoll(it->second.c_str())) * 1024;
+  }
   auto consumer = kafka::NewClient(RD_KAFKA_CONSUMER, consumer_props);
   if (!consumer.ok()) return consumer.error();
   consumer_ = std::move(*consumer);
@@ -245,7 +258,7 @@ void MirrorTask::Loop::Run() {
       continue;
     }
     // A queue near its limit means the fetcher has probably stopped (see MaybeWakeFetcher).
-    if (rd_kafka_queue_length(consumer_queue_.get()) >= kQueueFullMessages) queue_was_full_ = true;
+    if (QueueNearFull()) queue_was_full_ = true;
     ssize_t n = rd_kafka_consume_batch_queue(consumer_queue_.get(), 0, batch.data(), batch.size());
     if (n == 0 && queue_was_full_) {
       MaybeWakeFetcher(Clock::now(), true);
@@ -261,6 +274,9 @@ void MirrorTask::Loop::Run() {
       break;
     }
     if (n > 0) last_record_at_ = now;
+    int64_t value_bytes = 0;
+    for (ssize_t i = 0; i < n; ++i) value_bytes += static_cast<int64_t>(batch[i]->len);
+    if (n > 0) recent_value_bytes_ = value_bytes / n;
     for (ssize_t i = 0; i < n; ++i) {
       kafka::MessagePtr msg(batch[i]);
       if (failed_) continue;  // never produced: copied after a restart
@@ -383,14 +399,25 @@ void MirrorTask::Loop::HandleConsumerError(kafka::MessagePtr msg) {
   if (auto r = Reassign(); !r.ok()) Fail(r.error());
 }
 
+bool MirrorTask::Loop::QueueNearFull() const {
+  const auto queued = static_cast<int64_t>(rd_kafka_queue_length(consumer_queue_.get()));
+  if (queued >= static_cast<int64_t>(kQueueFullMessages)) return true;
+  // librdkafka counts the queue's bytes as the values' sizes.
+  return recent_value_bytes_ > 0 && queued * recent_value_bytes_ >= queue_max_bytes_ / 10 * 9;
+}
+
 void MirrorTask::Loop::MaybeWakeFetcher(Clock::time_point now, bool queue_was_full) {
   // librdkafka 2.0.2 stops fetching a broker's partitions once its queue limit is reached and looks
   // again only when its broker thread wakes, up to a second later. Pause/resume does not wake that
   // thread; a seek does. With the queue empty, seeking each lagging partition to the offset after
   // the last record consumed drops nothing and resumes fetching at once. Right after a full queue
-  // drained this runs at once; otherwise only after kStallAfter without records (the byte limit, or
-  // a fetcher that stalled for another reason).
-  if (!queue_was_full && (now - last_record_at_ < kStallAfter || now - last_wake_at_ < kStallAfter)) return;
+  // drained this runs at once. Otherwise (a fetcher that stalled for another reason) only after
+  // kStallAfter without records, and not again before records arrive: a seek also discards the
+  // answer of a fetch in flight, which a slow source always has.
+  if (!queue_was_full && (now - last_record_at_ < kStallAfter || now - last_wake_at_ < kStallAfter ||
+                          last_wake_at_ > last_record_at_)) {
+    return;
+  }
   kafka::PartitionsPtr lagging(rd_kafka_topic_partition_list_new(8));
   for (auto& [topic, ts] : topics_) {
     for (auto& [p, ps] : ts.partitions) {
