@@ -1,7 +1,7 @@
 // The ferry command: Connect's `distributed` and `standalone` workers, and `demo`.
 //   ferry distributed worker.properties
 //   ferry standalone worker.properties connector1.properties [connector2.properties ...]
-//   ferry demo [--demo_seconds=N ...]
+//   ferry demo [--bootstrap-source=HOST:PORT --bootstrap-target=HOST:PORT] [--demo_seconds=N ...]
 //   ferry cutover plan|cutover|rollback|status|verify mirror.properties group-or-topic [flags]
 //   ferry mirror-maker mm2.properties [--clusters C1 [C2 ...]]
 #include <signal.h>
@@ -34,6 +34,11 @@ DEFINE_int32(demo_seconds, 8, "ferry demo: how long the producer writes");
 DEFINE_int32(demo_rate, 25000, "ferry demo: records per second the producer writes");
 DEFINE_int32(demo_topics, 3, "ferry demo: topics to mirror");
 DEFINE_int32(demo_partitions, 4, "ferry demo: partitions per topic");
+DEFINE_string(bootstrap_source, "", "ferry demo: run on this Kafka cluster as the source (host:port,...) instead of "
+              "the embedded clusters; needs --bootstrap-target. The demo makes its own topics, with names new to "
+              "each run, and deletes nothing; its report lists what it made");
+DEFINE_string(bootstrap_target, "", "ferry demo: the Kafka cluster to mirror to (host:port,...); needs "
+              "--bootstrap-source");
 DEFINE_bool(allow_approximate, false, "ferry cutover: accept translations found by timestamp");
 DEFINE_int64(wait_ms, 0, "ferry cutover: how long a move waits for the mirror to copy past the group");
 DEFINE_string(direction, "cutover", "ferry cutover plan: 'cutover' or 'rollback'");
@@ -56,7 +61,8 @@ constexpr const char* kUsage =
     "  standalone worker.properties connector.properties...  run a standalone worker\n"
     "  mirror-maker mm2.properties [--clusters C...] run MM2's dedicated mode on the same file\n"
     "  demo                                          mirror a live stream between two embedded clusters\n"
-    "                                                and verify every record\n"
+    "                                                and verify every record; on your own Kafka clusters\n"
+    "                                                with --bootstrap-source H:P --bootstrap-target H:P\n"
     "  cutover ACTION mirror.properties NAME         move a consumer group between the mirror's clusters\n"
     "                                                (ACTION: plan, cutover, rollback, status with a group\n"
     "                                                NAME; verify with a topic NAME); see docs/cutover.md\n";
@@ -67,6 +73,8 @@ int Demo() {
   options.records_per_second = FLAGS_demo_rate;
   options.topics = FLAGS_demo_topics;
   options.partitions = FLAGS_demo_partitions;
+  options.source_bootstrap = FLAGS_bootstrap_source;
+  options.target_bootstrap = FLAGS_bootstrap_target;
   auto report = worker::RunDemo(options, std::cout);
   if (!report.ok()) {
     std::cout << "\nferry demo FAILED: " << report.error().ToString() << "\n";
