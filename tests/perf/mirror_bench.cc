@@ -1,10 +1,13 @@
 // mirror_bench: how fast Ferry's MirrorTask copies a topic, next to librdkafka at its best on the same
-// two mock clusters in the same run. See README.md in this directory for what it measures and why.
+// two clusters in the same run: two mock clusters by default, or two Kafka clusters named with
+// --bootstrap-source and --bootstrap-target. See README.md in this directory for what it measures and why.
 //
 // Process layout. The driver (this process) never creates a Kafka client or a thread, so fork()
 // without exec is safe. It forks:
-//   - one cluster process that runs the source and target mock clusters (3 brokers each, loopback),
-//     creates every topic, reports the bootstrap strings and lives until its control pipe closes;
+//   - on the mock, one cluster process that runs the source and target mock clusters (3 brokers each,
+//     loopback), creates every topic, reports the bootstrap strings and lives until its control pipe
+//     closes; on Kafka, one process that creates the run's topics (names new to the run) and one at the
+//     end that deletes them;
 //   - one process per measured phase (raw produce, raw consume, Ferry) and per copy check, so that
 //     getrusage(RUSAGE_SELF) and VmHWM describe that phase alone.
 // Every child sends one fixed-size struct back over a pipe, dies with the driver (PR_SET_PDEATHSIG),
@@ -21,6 +24,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -43,6 +47,7 @@
 #include "tasks/mirror_task.h"
 #include "worker/common/result.h"
 #include "worker/common/types.h"
+#include "worker/kafka/admin.h"
 #include "worker/kafka/client.h"
 #include "worker/kafka/handles.h"
 #include "worker/kafka/mock_cluster.h"
@@ -59,6 +64,10 @@ DEFINE_int32(min_rounds, 3, "Rounds per value size at least");
 DEFINE_int32(max_rounds, 12, "Rounds per value size at most (each round keeps ~80 MB in the mock clusters)");
 DEFINE_int32(phase_timeout_s, 120, "Limit for one phase (produce, consume, mirror, check), in seconds");
 DEFINE_int32(max_runtime_s, 3600, "Limit for the whole run; the cluster process exits after it");
+DEFINE_string(bootstrap_source, "", "A Kafka cluster (host:port,...) to read from instead of the mock clusters; "
+              "needs --bootstrap-target. The run makes its own topics (names new to the run) and deletes them "
+              "at the end");
+DEFINE_string(bootstrap_target, "", "The Kafka cluster to mirror to; needs --bootstrap-source");
 
 namespace ferry::bench {
 namespace {
@@ -72,7 +81,6 @@ constexpr int kBrokers = 3;
 constexpr const char* kSourceAlias = "source";
 constexpr int kKeySize = 8;
 constexpr const char* kHeaderName = "id";  // one header per record: the record index, 8 bytes
-constexpr int64_t kBaseTimestampMs = 1'700'000'000'000;  // explicit CreateTime: base + record index
 constexpr size_t kConsumeBatch = 1000;
 // The mock drops a partition's oldest batches beyond 5 MiB (shared/reference/mock-cluster.md, "Retention").
 constexpr int64_t kMockRetentionBytes = 5 << 20;
@@ -82,6 +90,13 @@ constexpr int64_t kRecordFramingBytes = 16;
 constexpr int64_t kBatchFramingBytes = 61;
 
 Deadline Now() { return Clock::now(); }
+
+bool OnKafka() { return !FLAGS_bootstrap_source.empty(); }
+
+// Explicit CreateTime: the run's start + record index, so that a real broker's time retention keeps
+// the records (a fixed date in the past would be deleted at its next retention check).
+const int64_t kBaseTimestampMs =
+    std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 double SecondsBetween(Deadline from, Deadline to) {
   return std::chrono::duration<double>(to - from).count();
 }
@@ -113,6 +128,8 @@ struct PhaseReport {
   int64_t bytes = 0;
   double seconds = 0;          // wall time of the measured part
   double first_record_s = -1;  // from the phase start to the first record delivered/read/acknowledged
+  int32_t slow = 0;            // Ferry only: the phase timed out; records and seconds are what it did in time
+  int64_t fetcher_wakeups = 0;  // Ferry only: MirrorTaskStats::fetcher_wakeups
   double cpu_user_s = 0;
   double cpu_sys_s = 0;
   int64_t peak_rss_kb = 0;     // VmHWM, reset at the phase start where the kernel allows
@@ -554,7 +571,8 @@ Result<PhaseReport> RawConsume(const Workload& w, const std::string& bootstrap, 
 }
 
 // Phase 3: Ferry's MirrorTask copies the topic from its log start, with Ferry's own defaults; timed
-// from Start() until the target has acknowledged every record.
+// from Start() until the target has acknowledged every record. A phase that does not finish by
+// `deadline` is a slow round: its report says how far the task got in that time (`slow`).
 Result<PhaseReport> FerryMirror(const Workload& w, const std::string& source, const std::string& target,
                                 Deadline deadline) {
   PhaseReport report;
@@ -581,13 +599,22 @@ Result<PhaseReport> FerryMirror(const Workload& w, const std::string& source, co
                              " records: " + (failure ? failure->ToString() : "no failure recorded"));
     }
     if (Now() >= deadline) {
-      return Error::Timeout("Ferry: " + std::to_string(stats.records) + " of " +
-                            std::to_string(w.records()) + " records acknowledged in time");
+      meter.Stop(&report);
+      (*task)->Stop();
+      report.ok = 1;
+      report.slow = 1;
+      report.records = stats.records;
+      report.bytes = stats.bytes;
+      report.fetcher_wakeups = (*task)->Stats().fetcher_wakeups;
+      SetText(report.text, "Ferry: " + std::to_string(stats.records) + " of " + std::to_string(w.records()) +
+                               " records acknowledged in " + std::to_string(FLAGS_phase_timeout_s) + " s");
+      return report;
     }
     std::this_thread::sleep_for(milliseconds(1));
   }
   meter.Stop(&report);
   (*task)->Stop();
+  report.fetcher_wakeups = (*task)->Stats().fetcher_wakeups;
   if (stats.records != w.records()) {
     return Error::Corrupt("Ferry acknowledged " + std::to_string(stats.records) + " records, expected " +
                           std::to_string(w.records()));
@@ -666,6 +693,68 @@ int RunClusters(const std::vector<Workload>& workloads, int report_fd, int contr
   return 0;  // the clusters stop here, before _exit
 }
 
+// On Kafka (in a child process): creates `topics` with `partitions` each and the broker's default
+// replication factor, refusing any that exists already, and waits until the metadata shows them.
+Result<PhaseReport> CreateKafkaTopics(const std::string& bootstrap, const std::vector<std::string>& topics,
+                                      int partitions) {
+  auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", bootstrap}}, seconds(60));
+  if (!admin.ok()) return admin.error();
+  std::vector<kafka::NewTopic> specs;
+  for (const std::string& topic : topics) specs.push_back({topic, partitions, -1, {}});
+  auto answers = (*admin)->CreateTopics(specs);
+  if (!answers.ok()) return answers.error();
+  for (const auto& [topic, answer] : *answers) {
+    if (!answer.ok()) return answer.error();
+    if (*answer == kafka::TopicCreation::kAlreadyExisted) {
+      return Error::Conflict("topic " + topic + " already exists on " + bootstrap + "; the bench uses only its own");
+    }
+  }
+  auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", bootstrap}});
+  if (!rk.ok()) return rk.error();
+  const Deadline deadline = Now() + seconds(60);
+  for (const std::string& topic : topics) {
+    for (;;) {
+      auto count = kafka::PartitionCount(rk->get(), topic, seconds(10));
+      if (count.ok() && *count == partitions) break;
+      if (Now() >= deadline) return Error::Timeout("topic " + topic + " created but not in the metadata after 60 s");
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  }
+  PhaseReport report;
+  report.ok = 1;
+  return report;
+}
+
+// On Kafka (in a child process): deletes the run's own `topics`.
+Result<PhaseReport> DeleteKafkaTopics(const std::string& bootstrap, const std::vector<std::string>& topics) {
+  auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", bootstrap}});
+  if (!rk.ok()) return rk.error();
+  std::vector<rd_kafka_DeleteTopic_t*> requests;
+  for (const std::string& topic : topics) requests.push_back(rd_kafka_DeleteTopic_new(topic.c_str()));
+  kafka::QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_DeleteTopics(rk->get(), requests.data(), requests.size(), nullptr, queue.get());
+  rd_kafka_DeleteTopic_destroy_array(requests.data(), requests.size());
+  kafka::EventPtr event(rd_kafka_queue_poll(queue.get(), 60000));
+  if (!event) return Error::Timeout("DeleteTopics on " + bootstrap + " got no answer in 60 s");
+  if (rd_kafka_event_error(event.get())) {
+    return Error::Kafka("DeleteTopics on " + bootstrap, rd_kafka_event_error(event.get()));
+  }
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &n);
+  std::string failures;
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_topic_result_error(results[i])) {
+      failures += std::string(" ") + rd_kafka_topic_result_name(results[i]) + ": " +
+                  rd_kafka_err2str(rd_kafka_topic_result_error(results[i])) + ";";
+    }
+  }
+  if (!failures.empty()) return Error::Internal("DeleteTopics on " + bootstrap + ":" + failures);
+  PhaseReport report;
+  report.ok = 1;
+  return report;
+}
+
 // Runs `phase` in a child process and returns its report.
 Result<PhaseReport> RunInChild(const std::string& name, const std::function<Result<PhaseReport>()>& phase) {
   auto child = Child::Fork(name, [&](int report_fd, int) {
@@ -715,6 +804,7 @@ struct SizeResult {
   Totals consume;
   Totals ferry;
   int rounds_run = 0;
+  int slow_rounds = 0;  // the Ferry phase did not finish within --phase_timeout_s
   bool copy_ok = true;
 
   bool Enough() const {
@@ -737,13 +827,16 @@ void PrintPhaseRow(const Workload& w, const char* phase, const PhaseReport& r, d
               PerSecond(r), r.seconds > 0 ? r.bytes / r.seconds / 1e6 : 0, r.cpu_user_s, r.cpu_sys_s,
               r.records > 0 ? cpu * 1e6 / r.records : 0, r.peak_rss_kb / 1024.0);
   if (ratio >= 0) std::printf("  %14.2f", ratio);
+  if (r.fetcher_wakeups > 0) std::printf("  wakeups=%lld", static_cast<long long>(r.fetcher_wakeups));
+  if (r.slow) std::printf("  SLOW: %s", r.text);
   std::printf("\n");
   std::fflush(stdout);
 }
 
 // One round on fresh topics: raw produce (which also fills the source topic), raw consume, Ferry, and
-// the copy check. A phase that fails ends the run; a copy that does not match is recorded and the run
-// goes on, so that every number still gets printed.
+// the copy check. A phase that fails ends the run; a Ferry phase that does not finish in time is a slow
+// round, and a copy that does not match is recorded: the run goes on, so that every number still gets
+// printed.
 Result<> RunRound(const Workload& w, const Endpoints& clusters, SizeResult* size) {
   const auto deadline = [] { return Now() + seconds(FLAGS_phase_timeout_s); };
   auto produce = RunInChild("raw produce " + w.topic,
@@ -760,6 +853,15 @@ Result<> RunRound(const Workload& w, const Endpoints& clusters, SizeResult* size
                           [&] { return FerryMirror(w, clusters.source, clusters.target, deadline()); });
   if (!ferry.ok()) return ferry.error();
   PrintPhaseRow(w, "Ferry", *ferry, PerSecond(*ferry) / std::min(PerSecond(*produce), PerSecond(*consume)));
+  size->produce.Add(*produce);
+  size->consume.Add(*consume);
+  size->ferry.Add(*ferry);  // a slow round counts with what it copied in its time
+  ++size->rounds_run;
+  if (ferry->slow) {
+    // The task stopped part-way: the target is not a whole copy, so there is nothing to check.
+    ++size->slow_rounds;
+    return Ok();
+  }
 
   auto check = RunInChild("copy check " + w.remote_topic,
                           [&] { return CheckCopy(w, clusters.source, clusters.target); });
@@ -767,10 +869,6 @@ Result<> RunRound(const Workload& w, const Endpoints& clusters, SizeResult* size
     std::printf("COPY CHECK FAILED: %s\n", check.error().ToString().c_str());
     size->copy_ok = false;
   }
-  size->produce.Add(*produce);
-  size->consume.Add(*consume);
-  size->ferry.Add(*ferry);
-  ++size->rounds_run;
   return Ok();
 }
 
@@ -810,10 +908,11 @@ void PrintSummary(const std::vector<SizeResult>& sizes, unsigned cpus) {
     const double ratio = s.ferry.rate() / std::min(s.produce.rate(), s.consume.rate());
     char cpu[64];
     std::snprintf(cpu, sizeof cpu, "%.2f s, %.2f us/rec", s.ferry.cpu_s, s.ferry.us_per_record());
-    std::printf("%5d B  %6d  %-26s %-26s %-26s %14.2f  %-22s %4.0f MiB  %s%s\n", s.value_size, s.rounds_run,
+    std::printf("%5d B  %6d  %-26s %-26s %-26s %14.2f  %-22s %4.0f MiB  %s%s%s\n", s.value_size, s.rounds_run,
                 cell(s.produce).c_str(), cell(s.consume).c_str(), cell(s.ferry).c_str(), ratio, cpu,
                 s.ferry.peak_rss_kb / 1024.0, s.copy_ok ? "ok" : "MISMATCH",
-                s.Enough() ? "" : "  (short: --max_rounds reached before --min_phase_seconds)");
+                s.Enough() ? "" : "  (short: --max_rounds reached before --min_phase_seconds)",
+                s.slow_rounds == 0 ? "" : ("  (" + std::to_string(s.slow_rounds) + " slow rounds included)").c_str());
 
     char row[512];
     std::snprintf(row, sizeof row,
@@ -826,8 +925,10 @@ void PrintSummary(const std::vector<SizeResult>& sizes, unsigned cpus) {
                   s.ferry.peak_rss_kb / 1024.0);
     doc_rows.push_back(row);
   }
-  std::printf("\nFor docs/performance.md (librdkafka %s, %u CPUs, two 3-broker mock clusters):\n",
-              rd_kafka_version_str(), cpus);
+  std::printf("\nFor docs/performance.md (librdkafka %s, %u CPUs, %s):\n", rd_kafka_version_str(), cpus,
+              OnKafka() ? ("two Kafka clusters, source " + FLAGS_bootstrap_source + ", target " +
+                           FLAGS_bootstrap_target).c_str()
+                        : "two 3-broker mock clusters");
   std::printf("| value | rounds × partitions × records | raw produce | raw consume | Ferry | "
               "Ferry ÷ min(raw) | Ferry CPU | Ferry peak RSS |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
@@ -843,6 +944,19 @@ int Main() {
                          "--max_rounds at least --min_rounds\n");
     return 2;
   }
+  if (FLAGS_bootstrap_source.empty() != FLAGS_bootstrap_target.empty() ||
+      (OnKafka() && FLAGS_bootstrap_source == FLAGS_bootstrap_target)) {
+    std::fprintf(stderr, "mirror_bench: give both --bootstrap-source and --bootstrap-target (two different "
+                         "clusters), or neither for the mock clusters\n");
+    return 2;
+  }
+  // On Kafka the run's topics get a suffix new to the run: the clusters may hold anything.
+  std::string suffix;
+  if (OnKafka()) {
+    char buf[10];
+    std::snprintf(buf, sizeof buf, "-%08x", static_cast<unsigned>(std::random_device{}()));
+    suffix = buf;
+  }
   const connectors::DefaultReplicationPolicy policy;
   std::vector<SizeResult> sizes;
   for (const auto& [value_size, per_partition] :
@@ -857,11 +971,11 @@ int Main() {
       w.round = round;
       w.partitions = FLAGS_partitions;
       w.per_partition = per_partition;
-      w.topic = "bench" + std::to_string(value_size) + (round > 1 ? "-r" + std::to_string(round) : "");
+      w.topic = "bench" + std::to_string(value_size) + suffix + (round > 1 ? "-r" + std::to_string(round) : "");
       w.remote_topic = policy.FormatRemoteTopic(kSourceAlias, w.topic);
     }
     const Workload& w = size.rounds.front();
-    if (w.EstimatedPartitionBytes() >= kMockRetentionBytes) {
+    if (!OnKafka() && w.EstimatedPartitionBytes() >= kMockRetentionBytes) {
       std::fprintf(stderr,
                    "mirror_bench: %lld records of %d B per partition take about %.2f MiB, but the mock "
                    "keeps at most 5 MiB per partition; lower --records_per_partition_%d\n",
@@ -872,10 +986,12 @@ int Main() {
   }
 
   const unsigned cpus = std::thread::hardware_concurrency();
-  std::printf("mirror_bench: librdkafka %s, %u CPUs, two mock clusters of %d brokers on loopback in their "
-              "own process, %d partitions per topic, %d..%d rounds per size until each phase has run "
-              "%.1f s in total\n",
-              rd_kafka_version_str(), cpus, kBrokers, FLAGS_partitions, FLAGS_min_rounds, FLAGS_max_rounds,
+  const std::string where =
+      OnKafka() ? "two Kafka clusters (source " + FLAGS_bootstrap_source + ", target " + FLAGS_bootstrap_target + ")"
+                : "two mock clusters of " + std::to_string(kBrokers) + " brokers on loopback in their own process";
+  std::printf("mirror_bench: librdkafka %s, %u CPUs, %s, %d partitions per topic, %d..%d rounds per size until "
+              "each phase has run %.1f s in total\n",
+              rd_kafka_version_str(), cpus, where.c_str(), FLAGS_partitions, FLAGS_min_rounds, FLAGS_max_rounds,
               FLAGS_min_phase_seconds);
   std::printf("records: %d-byte key, one header (%s, 8 bytes), explicit CreateTime. MB = 10^6 bytes of "
               "key+value. time: from client creation to the last record; first_ms: to the first record. "
@@ -883,22 +999,53 @@ int Main() {
               kKeySize, kHeaderName);
 
   const Deadline run_deadline = Now() + seconds(FLAGS_max_runtime_s);
-  auto clusters = Child::Fork("cluster process", [&](int report_fd, int control_fd) {
-    std::vector<Workload> workloads;
-    for (const SizeResult& size : sizes) workloads.insert(workloads.end(), size.rounds.begin(), size.rounds.end());
-    return RunClusters(workloads, report_fd, control_fd);
-  });
-  if (!clusters.ok()) {
-    std::fprintf(stderr, "mirror_bench: %s\n", clusters.error().ToString().c_str());
-    return 1;
+  std::optional<Child> clusters;  // the mock clusters' process
+  Endpoints endpoints{FLAGS_bootstrap_source, FLAGS_bootstrap_target};
+  std::vector<std::string> source_topics, target_topics;  // on Kafka: the run's, deleted at the end
+  if (OnKafka()) {
+    for (const SizeResult& size : sizes) {
+      for (const Workload& w : size.rounds) {
+        source_topics.push_back(w.topic);
+        target_topics.push_back(w.remote_topic);
+      }
+    }
+    for (const auto& [bootstrap, topics] : {std::pair{endpoints.source, source_topics},
+                                            std::pair{endpoints.target, target_topics}}) {
+      auto made = RunInChild("topic setup on " + bootstrap,
+                             [&] { return CreateKafkaTopics(bootstrap, topics, FLAGS_partitions); });
+      if (!made.ok()) {
+        std::fprintf(stderr, "mirror_bench: %s\n", made.error().ToString().c_str());
+        return 1;
+      }
+    }
+  } else {
+    auto forked = Child::Fork("cluster process", [&](int report_fd, int control_fd) {
+      std::vector<Workload> workloads;
+      for (const SizeResult& size : sizes) workloads.insert(workloads.end(), size.rounds.begin(), size.rounds.end());
+      return RunClusters(workloads, report_fd, control_fd);
+    });
+    if (!forked.ok()) {
+      std::fprintf(stderr, "mirror_bench: %s\n", forked.error().ToString().c_str());
+      return 1;
+    }
+    clusters.emplace(std::move(*forked));
+    auto info = clusters->ReadReport<ClusterReport>(Now() + seconds(60));
+    if (!info.ok() || !info->ok) {
+      std::fprintf(stderr, "mirror_bench: cannot start the mock clusters: %s\n",
+                   info.ok() ? info->error : info.error().ToString().c_str());
+      return 1;
+    }
+    endpoints = {info->source, info->target};
   }
-  auto info = clusters->ReadReport<ClusterReport>(Now() + seconds(60));
-  if (!info.ok() || !info->ok) {
-    std::fprintf(stderr, "mirror_bench: cannot start the mock clusters: %s\n",
-                 info.ok() ? info->error : info.error().ToString().c_str());
-    return 1;
-  }
-  const Endpoints endpoints{info->source, info->target};
+  // On Kafka, the run's topics go on every exit path from here.
+  auto delete_topics = [&] {
+    for (const auto& [bootstrap, topics] : {std::pair{endpoints.source, source_topics},
+                                            std::pair{endpoints.target, target_topics}}) {
+      if (topics.empty()) continue;
+      auto deleted = RunInChild("topic cleanup on " + bootstrap, [&] { return DeleteKafkaTopics(bootstrap, topics); });
+      if (!deleted.ok()) std::fprintf(stderr, "mirror_bench: %s\n", deleted.error().ToString().c_str());
+    }
+  };
 
   std::printf("%7s  %5s  %-12s %9s %8s %8s %11s %8s %7s %7s %7s %9s  %14s\n", "value", "round", "phase",
               "records", "time_s", "first_ms", "msgs/s", "MB/s", "user_s", "sys_s", "us/rec", "peak_MiB",
@@ -907,10 +1054,12 @@ int Main() {
     for (const Workload& w : size.rounds) {
       if (Now() >= run_deadline) {
         std::fprintf(stderr, "mirror_bench: --max_runtime_s passed\n");
+        delete_topics();
         return 1;
       }
       if (auto r = RunRound(w, endpoints, &size); !r.ok()) {
         std::fprintf(stderr, "mirror_bench: %s\n", r.error().ToString().c_str());
+        delete_topics();
         return 1;
       }
       if (size.Enough()) break;
@@ -918,9 +1067,12 @@ int Main() {
   }
   PrintSummary(sizes, cpus);
 
-  clusters->CloseControl();
-  if (auto r = clusters->Wait(Now() + seconds(60)); !r.ok()) {
-    std::fprintf(stderr, "mirror_bench: %s\n", r.error().ToString().c_str());
+  delete_topics();
+  if (clusters) {
+    clusters->CloseControl();
+    if (auto r = clusters->Wait(Now() + seconds(60)); !r.ok()) {
+      std::fprintf(stderr, "mirror_bench: %s\n", r.error().ToString().c_str());
+    }
   }
   const bool copies_ok =
       std::all_of(sizes.begin(), sizes.end(), [](const SizeResult& s) { return s.copy_ok; });
@@ -938,7 +1090,8 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   FLAGS_minloglevel = 1;  // warnings and errors; --minloglevel=0 shows Ferry's INFO logs
   gflags::SetUsageMessage(
-      "Raw librdkafka produce and consume vs Ferry's MirrorTask, on the same two mock clusters");
+      "Raw librdkafka produce and consume vs Ferry's MirrorTask, on the same two mock clusters (or two Kafka "
+      "clusters: --bootstrap-source, --bootstrap-target)");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   google::InitGoogleLogging(argv[0]);
   signal(SIGPIPE, SIG_IGN);  // a dead child shows up as a failed write, not as our death
