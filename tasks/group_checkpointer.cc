@@ -62,7 +62,7 @@ Result<GroupSyncReport> GroupCheckpointer::SyncGroupOffsets(const std::string& g
   if (checkpoints.empty()) return report;
   auto state = target_.DescribeConsumerGroupState(group);
   if (!state.ok()) return state.error();
-  if (state->members > 0) {
+  if (state->active()) {  // counted members, or a KIP-848 group that DescribeGroups cannot see
     report.skipped_active = true;  // a live consumer owns its position; MM2 waits too
     return report;
   }

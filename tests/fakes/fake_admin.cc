@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_admin.h"
 
+#include <algorithm>
+
 #include <utility>
 
 namespace ferry::testing {
@@ -431,7 +433,8 @@ Result<kafka::GroupDescription> FakeAdmin::DescribeConsumerGroupState(const std:
   if (auto error = FailureFor(Op::kDescribeConsumerGroupState, group)) return *error;
   auto it = groups_.find(group);
   if (it == groups_.end()) return kafka::GroupDescription{group, kafka::GroupState::kDead, 0, false};
-  return kafka::GroupDescription{group, it->second.state, it->second.members, it->second.members == 0};
+  const int members = it->second.members;
+  return kafka::GroupDescription{group, it->second.state, std::max(members, 0), members == 0, members < 0};
 }
 
 }  // namespace ferry::testing

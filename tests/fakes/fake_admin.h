@@ -68,6 +68,7 @@ class FakeAdmin : public kafka::Admin {
                 int replication_factor = 3);
   void AddAcl(const kafka::AclBinding& acl);
   void SetAuthorizer(bool enabled);  // on by default
+  // `members` < 0: a group of Kafka's consumer protocol (KIP-848), whose members cannot be counted.
   void SetGroup(const std::string& group, kafka::GroupState state, int members);
   void SetCommitted(const std::string& group, const TopicPartition& tp, kafka::OffsetAndMetadata offset);
 

@@ -13,6 +13,14 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   return true;
 }
 
+// Record times an hour before the process started: recent, so that a real broker's time-based
+// retention (7 days) does not delete them and its time-based roll (on the first record's time) does
+// not start a segment per batch, as 2020 times did; in the past, within what brokers accept.
+const int64_t kTimestampBase = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count() -
+                               3600 * 1000;
+
 std::vector<Record> MakeRecords(int64_t first, int64_t count, size_t value_bytes) {
   std::vector<Record> records;
   records.reserve(static_cast<size_t>(count));
@@ -31,7 +39,7 @@ std::vector<Record> MakeRecords(int64_t first, int64_t count, size_t value_bytes
     r.headers.push_back({"seq", std::to_string(i)});
     if (i % 3 == 0) r.headers.push_back({"trace", std::nullopt});
     if (i % 5 == 0) r.headers.push_back({"seq", "dup-name-" + std::to_string(i)});
-    r.timestamp = 1600000000000 + i * 3;
+    r.timestamp = kTimestampBase + i * 3;
     records.push_back(std::move(r));
   }
   return records;

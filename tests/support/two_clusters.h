@@ -28,7 +28,8 @@ using kafka::Record;
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // `count` records numbered from `first`: varied keys and sizes, a null key every 7th, a tombstone
-// every 11th, an empty value every 13th, one to three headers (one null-valued), explicit timestamps.
+// every 11th, an empty value every 13th, one to three headers (one null-valued), explicit timestamps
+// (the same for the same numbers within one process).
 std::vector<Record> MakeRecords(int64_t first, int64_t count, size_t value_bytes = 100);
 
 class TwoClustersTest : public ::testing::Test {

@@ -74,6 +74,14 @@ TEST_F(GroupCheckpointerWithFakeAdminTest, SyncWritesTranslatedOffsetsOnlyToAnIn
   EXPECT_TRUE(active->skipped_active);
   EXPECT_TRUE(target_.Committed("app").empty());
 
+  // Consumers of Kafka's consumer protocol (KIP-848): DescribeGroups says Dead with no members, the
+  // state from ListGroups says Stable; they own the group as much.
+  target_.SetGroup("app", kafka::GroupState::kStable, -1);
+  auto consumer_protocol = checkpointer.SyncGroupOffsets("app", checkpoints);
+  ASSERT_TRUE(consumer_protocol.ok());
+  EXPECT_TRUE(consumer_protocol->skipped_active);
+  EXPECT_TRUE(target_.Committed("app").empty());
+
   target_.SetGroup("app", kafka::GroupState::kEmpty, 0);
   target_.SetCommitted("app", {"A.orders", 0}, {60, ""});  // the group moved on by itself
   auto behind = checkpointer.SyncGroupOffsets("app", checkpoints);
