@@ -1,6 +1,7 @@
 #include "worker/kafka/admin.h"
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 
 #include "worker/kafka/client.h"
@@ -120,18 +121,84 @@ Error AdminError(const std::string& context, rd_kafka_resp_err_t err, const char
   }
 }
 
-Result<std::unique_ptr<RdKafkaAdmin>> RdKafkaAdmin::Create(const Properties& client_props,
-                                                          std::chrono::milliseconds timeout) {
-  auto rk = NewClient(RD_KAFKA_PRODUCER, client_props);
-  if (!rk.ok()) return rk.error();
-  return std::unique_ptr<RdKafkaAdmin>(new RdKafkaAdmin(std::move(*rk), timeout));
+namespace {
+
+// The admin's client is a consumer with a group id that never joins, subscribes or commits, only so
+// that the handle has a consumer-group object (rk_cgrp). librdkafka 2.0.2's OffsetFetch answer handler,
+// which ListConsumerGroupOffsets uses, asks rk->rk_cgrp to look its coordinator up again when the
+// broker answers NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE (rdkafka_request.c:858-861), without a
+// null check (rdkafka_cgrp.c:5255): on a producer handle that segfaults the process whenever a
+// group's coordinator moves or is still loading (seen after a broker stall on Kafka 4.1). With
+// rk_cgrp set the look-up is for this idle group and harmless.
+constexpr char kAdminGroupId[] = "ferry-admin-client";
+
+Result<HandlePtr> NewAdminClient(const Properties& client_props) {
+  Properties props = client_props;
+  props.emplace("group.id", kAdminGroupId);  // a group.id of the caller's (unusual for an admin) stays
+  return NewClient(RD_KAFKA_CONSUMER, props);
 }
 
-Result<AdminOptionsPtr> RdKafkaAdmin::Options(rd_kafka_admin_op_t op) const {
-  AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk_.get(), op));
+// Why coordinator calls are timed by Ferry (librdkafka v2.0.2, src/rdkafka_admin.c and src/rdkafka_coord.c).
+// A coordinator admin op hands its enqueue-once object (eonce) to rd_kafka_coord_req with a
+// "coordinator request" reference (admin.c:1121). If the op's own timer fires first (admin.c:684; the
+// coord request has no timeout of its own: creq_ts_timeout is never read), the op ends and that
+// reference is the eonce's last. When the coordinator is then found and up (a late FindCoordinator
+// answer, a broker coming up), rd_kafka_coord_req_fsm calls rd_kafka_admin_coord_request
+// (coord.c:494), which drops that reference, freeing the eonce, and returns ERR__DESTROY
+// (admin.c:484-487). The fsm takes that for a failed send and calls rd_kafka_coord_req_fail
+// (coord.c:502), whose reply runs rd_kafka_admin_coord_response_parse on the freed eonce
+// (admin.c:960): `eonce->refcnt > 0` fails at rdkafka_queue.h:1038 and the process aborts (librdkafka
+// #4605, fixed upstream after 2.14.1). Two facts of that code keep Ferry clear of it:
+//  - an op whose timer has not fired still owns its eonce, so the late coordinator answer is harmless;
+//  - a handle being destroyed fails its pending coord requests through rd_kafka_coord_req_fail
+//    without calling admin_coord_request (coord.c:463-466, rd_kafka_coord_reqs_term at coord.c:612).
+// So librdkafka's timer is set to its maximum (one hour), Ferry waits `timeout` itself, and a handle
+// that left a coordinator call unanswered is retired: destroyed when its last call returns, long
+// before that hour is up.
+constexpr std::chrono::milliseconds kCoordinatorRequestTimeout = std::chrono::hours(1);  // librdkafka's max
+constexpr std::chrono::milliseconds kMaxCoordinatorWait = kCoordinatorRequestTimeout / 3;
+
+}  // namespace
+
+Result<std::unique_ptr<RdKafkaAdmin>> RdKafkaAdmin::Create(const Properties& client_props,
+                                                          std::chrono::milliseconds timeout) {
+  auto rk = NewAdminClient(client_props);
+  if (!rk.ok()) return rk.error();
+  return std::unique_ptr<RdKafkaAdmin>(new RdKafkaAdmin(client_props, std::move(*rk), timeout));
+}
+
+RdKafkaAdmin::RdKafkaAdmin(Properties client_props, HandlePtr rk, std::chrono::milliseconds timeout)
+    : client_props_(std::move(client_props)), timeout_(timeout), rk_(std::move(rk)) {}
+
+Result<RdKafkaAdmin::SharedHandle> RdKafkaAdmin::Handle() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (rk_ == nullptr) {
+    auto rk = NewAdminClient(client_props_);
+    if (!rk.ok()) return rk.error();
+    rk_ = std::move(*rk);
+  }
+  return rk_;
+}
+
+void RdKafkaAdmin::Retire(const SharedHandle& rk) {
+  SharedHandle retired;  // if it is the last reference, destroyed below, outside the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  if (rk_ != rk) return;  // another call retired it already
+  retired = std::move(rk_);
+  ++retired_;
+}
+
+int RdKafkaAdmin::RetiredHandlesForTest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return retired_;
+}
+
+Result<AdminOptionsPtr> RdKafkaAdmin::Options(rd_kafka_t* rk, rd_kafka_admin_op_t op, bool coordinator) const {
+  AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, op));
   CHECK(options != nullptr) << "unknown admin op " << op;
   char errstr[512];
-  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), ClampMs(timeout_), errstr, sizeof errstr)) {
+  const std::chrono::milliseconds request_timeout = coordinator ? kCoordinatorRequestTimeout : timeout_;
+  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), ClampMs(request_timeout), errstr, sizeof errstr)) {
     return Error::Internal(std::string("admin request timeout: ") + errstr);
   }
   // Only these wait on the broker for the operation to finish; others reject the option.
@@ -155,10 +222,27 @@ Result<EventPtr> RdKafkaAdmin::Await(rd_kafka_queue_t* queue, const std::string&
   return event;
 }
 
+Result<EventPtr> RdKafkaAdmin::AwaitCoordinator(const SharedHandle& rk, rd_kafka_queue_t* queue,
+                                                const std::string& what) {
+  const std::chrono::milliseconds wait = std::min(timeout_, kMaxCoordinatorWait);
+  EventPtr event(rd_kafka_queue_poll(queue, ClampMs(wait)));
+  if (event == nullptr) {
+    // The op lives on in librdkafka with its timer an hour away: never let that timer fire (above).
+    Retire(rk);
+    return Error::Timeout(what + ": no answer within " + std::to_string(wait.count()) + " ms");
+  }
+  if (rd_kafka_resp_err_t err = rd_kafka_event_error(event.get())) {
+    return AdminError(what, err, rd_kafka_event_error_string(event.get()));
+  }
+  return event;
+}
+
 Result<std::map<std::string, int>> RdKafkaAdmin::ListTopics() {
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
   const rd_kafka_metadata_t* raw = nullptr;
   // all_topics=1 and no topic handle: a listing, which never auto-creates anything.
-  if (rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 1, nullptr, &raw, ClampMs(timeout_))) {
+  if (rd_kafka_resp_err_t err = rd_kafka_metadata(rk->get(), 1, nullptr, &raw, ClampMs(timeout_))) {
     return AdminError("list topics", err);
   }
   MetadataPtr md(raw);
@@ -201,10 +285,12 @@ Result<TopicResults<TopicCreation>> RdKafkaAdmin::CreateTopics(const std::vector
   }
   if (raw.empty()) return results;
 
-  auto options = Options(RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
-  rd_kafka_CreateTopics(rk_.get(), raw.data(), raw.size(), options->get(), queue.get());  // copies the topics
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_CreateTopics(rk->get(), raw.data(), raw.size(), options->get(), queue.get());  // copies the topics
   auto event = Await(queue.get(), "create topics " + Quoted(*names.begin()) +
                                       (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : ""));
   if (!event.ok()) return event.error();
@@ -249,10 +335,12 @@ Result<TopicResults<>> RdKafkaAdmin::CreatePartitions(const std::map<std::string
   }
   if (raw.empty()) return results;
 
-  auto options = Options(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
-  rd_kafka_CreatePartitions(rk_.get(), raw.data(), raw.size(), options->get(), queue.get());
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_CreatePartitions(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
   auto event = Await(queue.get(), "add partitions to " + Quoted(total_counts.begin()->first) +
                                       (total_counts.size() > 1 ? " and others" : ""));
   if (!event.ok()) return event.error();
@@ -286,10 +374,12 @@ Result<TopicResults<TopicConfigs>> RdKafkaAdmin::DescribeTopicConfigs(const std:
     owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
     raw.push_back(owned.back().get());
   }
-  auto options = Options(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
-  rd_kafka_DescribeConfigs(rk_.get(), raw.data(), raw.size(), options->get(), queue.get());
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_DescribeConfigs(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
   auto event = Await(queue.get(), "describe configs of " + Quoted(topics.front()) +
                                       (topics.size() > 1 ? " and others" : ""));
   if (!event.ok()) return event.error();
@@ -348,10 +438,12 @@ Result<TopicResults<>> RdKafkaAdmin::AlterTopicConfigs(const std::map<std::strin
   }
   if (raw.empty()) return results;
 
-  auto options = Options(RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
-  rd_kafka_AlterConfigs(rk_.get(), raw.data(), raw.size(), options->get(), queue.get());
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_AlterConfigs(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
   auto event = Await(queue.get(), "alter configs of " + Quoted(configs.begin()->first) +
                                       (configs.size() > 1 ? " and others" : ""));
   if (!event.ok()) return event.error();
@@ -383,10 +475,12 @@ Result<std::vector<AclBinding>> RdKafkaAdmin::DescribeAcls(const AclBindingFilte
       static_cast<rd_kafka_ResourcePatternType_t>(filter.pattern_type), nullptr, nullptr, RD_KAFKA_ACL_OPERATION_ANY,
       RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr));
   if (raw_filter == nullptr) return Error(ErrorCode::kInvalidConfig, std::string("describe ACLs: ") + errstr);
-  auto options = Options(RD_KAFKA_ADMIN_OP_DESCRIBEACLS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_DESCRIBEACLS);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
-  rd_kafka_DescribeAcls(rk_.get(), raw_filter.get(), options->get(), queue.get());
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_DescribeAcls(rk->get(), raw_filter.get(), options->get(), queue.get());
   auto event = Await(queue.get(), "describe ACLs");
   if (!event.ok()) return event.error();
   size_t count = 0;
@@ -420,10 +514,12 @@ Result<std::vector<Result<>>> RdKafkaAdmin::CreateAcls(const std::vector<AclBind
     sent.push_back(i);
   }
   if (!raw.empty()) {
-    auto options = Options(RD_KAFKA_ADMIN_OP_CREATEACLS);
+    auto rk = Handle();
+    if (!rk.ok()) return rk.error();
+    auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_CREATEACLS);
     if (!options.ok()) return options.error();
-    QueuePtr queue(rd_kafka_queue_new(rk_.get()));
-    rd_kafka_CreateAcls(rk_.get(), raw.data(), raw.size(), options->get(), queue.get());
+    QueuePtr queue(rd_kafka_queue_new(rk->get()));
+    rd_kafka_CreateAcls(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
     auto event = Await(queue.get(), "create " + std::to_string(raw.size()) + " ACL(s)");
     if (!event.ok()) return event.error();
     size_t count = 0;
@@ -446,10 +542,12 @@ Result<std::vector<Result<>>> RdKafkaAdmin::CreateAcls(const std::vector<AclBind
 }
 
 Result<std::vector<GroupListing>> RdKafkaAdmin::ListConsumerGroups() {
-  auto options = Options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
-  rd_kafka_ListConsumerGroups(rk_.get(), options->get(), queue.get());
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
+  rd_kafka_ListConsumerGroups(rk->get(), options->get(), queue.get());
   auto event = Await(queue.get(), "list consumer groups");
   if (!event.ok()) return event.error();
   const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event->get());
@@ -480,12 +578,14 @@ Result<GroupOffsets> RdKafkaAdmin::ListConsumerGroupOffsets(const std::string& g
       rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
   }
   ListGroupOffsetsPtr request(rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list.get()));  // copies the list
-  auto options = Options(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, /*coordinator=*/true);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
-  rd_kafka_ListConsumerGroupOffsets(rk_.get(), requests, 1, options->get(), queue.get());
-  auto event = Await(queue.get(), what);
+  rd_kafka_ListConsumerGroupOffsets(rk->get(), requests, 1, options->get(), queue.get());
+  auto event = AwaitCoordinator(*rk, queue.get(), what);
   if (!event.ok()) return event.error();
 
   size_t count = 0;
@@ -525,12 +625,14 @@ Result<> RdKafkaAdmin::AlterConsumerGroupOffsets(const std::string& group, const
     }
   }
   AlterGroupOffsetsPtr request(rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));  // copies
-  auto options = Options(RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, /*coordinator=*/true);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
-  rd_kafka_AlterConsumerGroupOffsets(rk_.get(), requests, 1, options->get(), queue.get());
-  auto event = Await(queue.get(), what);
+  rd_kafka_AlterConsumerGroupOffsets(rk->get(), requests, 1, options->get(), queue.get());
+  auto event = AwaitCoordinator(*rk, queue.get(), what);
   if (!event.ok()) return event.error();
 
   size_t count = 0;
@@ -546,12 +648,14 @@ Result<> RdKafkaAdmin::DeleteConsumerGroupOffsets(const std::string& group,
   PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (const TopicPartition& tp : partitions) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
   DeleteGroupOffsetsPtr request(rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), list.get()));  // copies
-  auto options = Options(RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, /*coordinator=*/true);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_DeleteConsumerGroupOffsets_t* requests[] = {request.get()};
-  rd_kafka_DeleteConsumerGroupOffsets(rk_.get(), requests, 1, options->get(), queue.get());
-  auto event = Await(queue.get(), what);
+  rd_kafka_DeleteConsumerGroupOffsets(rk->get(), requests, 1, options->get(), queue.get());
+  auto event = AwaitCoordinator(*rk, queue.get(), what);
   if (!event.ok()) return event.error();
   size_t count = 0;
   const rd_kafka_group_result_t** groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
@@ -561,12 +665,14 @@ Result<> RdKafkaAdmin::DeleteConsumerGroupOffsets(const std::string& group,
 
 Result<GroupDescription> RdKafkaAdmin::DescribeConsumerGroupState(const std::string& group) {
   const std::string what = "describe group " + Quoted(group);
-  auto options = Options(RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+  auto rk = Handle();
+  if (!rk.ok()) return rk.error();
+  auto options = Options(rk->get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, /*coordinator=*/true);
   if (!options.ok()) return options.error();
-  QueuePtr queue(rd_kafka_queue_new(rk_.get()));
+  QueuePtr queue(rd_kafka_queue_new(rk->get()));
   const char* groups[] = {group.c_str()};
-  rd_kafka_DescribeConsumerGroups(rk_.get(), groups, 1, options->get(), queue.get());
-  auto event = Await(queue.get(), what);
+  rd_kafka_DescribeConsumerGroups(rk->get(), groups, 1, options->get(), queue.get());
+  auto event = AwaitCoordinator(*rk, queue.get(), what);
   if (!event.ok()) return event.error();
   size_t count = 0;
   const rd_kafka_ConsumerGroupDescription_t** descriptions =

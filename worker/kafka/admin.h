@@ -14,16 +14,19 @@
 //   ListConsumerGroups: kUnsupported (and librdkafka 2.0.2 leaks one 176-byte allocation per process
 //     on that path, which LeakSanitizer reports: keep it out of sanitized tests).
 //   ListConsumerGroupOffsets with no partitions: nothing (the mock has no "all topics" OffsetFetch).
-//   DescribeConsumerGroupState: ABORTS THE PROCESS (librdkafka 2.0.2 assertion). Never call it there.
+//   DescribeConsumerGroupState: ABORTS THE PROCESS (librdkafka 2.0.2: the mock has no DescribeGroups, and
+//     a coordinator request that fails to be sent frees its eonce twice, rdkafka_admin.c:495-501 and
+//     rdkafka_queue.h:1038). Never call it there.
 //
 // Thread-safety: RdKafkaAdmin's methods may be called from any thread (each call has its own queue on
-// one shared rd_kafka_t). Implementations must be, too.
+// a shared rd_kafka_t). Implementations must be, too.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -285,9 +288,17 @@ class ForwardingAdmin : public Admin {
 
 // Admin over librdkafka. Every call waits at most `timeout` (request timeout, and for topic creation
 // and growth also the broker's operation timeout), plus one second for the answer to arrive.
+//
+// The calls that go to a group coordinator (ListConsumerGroupOffsets, AlterConsumerGroupOffsets,
+// DeleteConsumerGroupOffsets, DescribeConsumerGroupState) are timed by Ferry, not by librdkafka:
+// librdkafka 2.0.2 aborts the process when such a request times out before it was sent to the
+// coordinator and the coordinator is found afterwards (see admin.cc). So librdkafka gets its longest
+// request timeout (one hour), Ferry stops waiting after `timeout` (at most 20 minutes), and a call
+// left unanswered retires the client handle: later calls get a new one, and the old one is destroyed
+// when its last call returns, which librdkafka 2.0.2 handles safely.
 class RdKafkaAdmin : public Admin {
  public:
-  // `client_props`: bootstrap.servers, security, client.id... (a producer handle is made from them).
+  // `client_props`: bootstrap.servers, security, client.id... (a consumer handle is made from them, see admin.cc).
   static Result<std::unique_ptr<RdKafkaAdmin>> Create(const Properties& client_props,
                                                       std::chrono::milliseconds timeout);
   Result<std::map<std::string, int>> ListTopics() override;
@@ -304,16 +315,32 @@ class RdKafkaAdmin : public Admin {
   Result<> DeleteConsumerGroupOffsets(const std::string& group, const std::vector<TopicPartition>& partitions) override;
   Result<GroupDescription> DescribeConsumerGroupState(const std::string& group) override;
 
- private:
-  RdKafkaAdmin(HandlePtr rk, std::chrono::milliseconds timeout) : rk_(std::move(rk)), timeout_(timeout) {}
+  // How many client handles this admin has retired after an unanswered coordinator call.
+  int RetiredHandlesForTest() const;
 
-  // Options for `op` with this admin's timeouts.
-  Result<AdminOptionsPtr> Options(rd_kafka_admin_op_t op) const;
+ private:
+  // A client handle shared by the calls using it; destroyed (rd_kafka_destroy) with its last user.
+  using SharedHandle = std::shared_ptr<rd_kafka_t>;
+
+  RdKafkaAdmin(Properties client_props, HandlePtr rk, std::chrono::milliseconds timeout);
+
+  // The current handle (a new one after a retirement).
+  Result<SharedHandle> Handle();
+  // Stops handing out `rk` (if still current) after a call on it went unanswered.
+  void Retire(const SharedHandle& rk);
+
+  // Options for `op` with this admin's timeouts; `coordinator`: librdkafka's longest request timeout.
+  Result<AdminOptionsPtr> Options(rd_kafka_t* rk, rd_kafka_admin_op_t op, bool coordinator = false) const;
   // Waits for the answer of `what` on `queue`; the event's own error becomes the Error.
   Result<EventPtr> Await(rd_kafka_queue_t* queue, const std::string& what) const;
+  // Await for a coordinator call on `rk`: Ferry's own deadline, and the handle retired if it passes.
+  Result<EventPtr> AwaitCoordinator(const SharedHandle& rk, rd_kafka_queue_t* queue, const std::string& what);
 
-  HandlePtr rk_;
-  std::chrono::milliseconds timeout_;
+  const Properties client_props_;
+  const std::chrono::milliseconds timeout_;
+  mutable std::mutex mu_;
+  SharedHandle rk_;  // guarded by mu_; null after a retirement until the next call
+  int retired_ = 0;  // guarded by mu_
 };
 
 // The Error for a librdkafka error code, with Ferry's code for it (kTimeout for timeouts, kNotFound
