@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -94,6 +95,31 @@ TEST_F(RdKafkaAdminWithMockClusterTest, CreateTopicsFailsClearlyWithinItsTimeout
   EXPECT_TRUE(created.error().retriable());
   EXPECT_THAT(created.error().message(), HasSubstr("'A.orders'"));
   EXPECT_LT(elapsed, seconds(5));
+}
+
+// librdkafka 2.0.2 aborts the process (rdkafka_queue.h:1038) when a coordinator call's own timer fires
+// while its FindCoordinator is unanswered and the answer comes after (see admin.cc). Every answer is
+// delayed past the call's timeout here; the call must fail with kTimeout, leave the process alive
+// once the late answers arrive, and the same Admin must work when the brokers answer in time again.
+TEST_F(RdKafkaAdminWithMockClusterTest, CoordinatorCallTimingOutBeforeItsRequestIsSentDoesNotAbort) {
+  ASSERT_TRUE(cluster_->CreateTopic("orders", 1).ok());
+  auto admin = MakeAdmin(milliseconds(800));
+  ASSERT_TRUE(admin->ListTopics().ok());  // connected; the group's coordinator is not known yet
+  for (int32_t broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_rtt(cluster_->raw(), broker, 2500);
+  const auto start = Clock::now();
+
+  auto offsets = admin->ListConsumerGroupOffsets("late-group", {{"orders", 0}});
+
+  EXPECT_LT(Clock::now() - start, seconds(2));
+  ASSERT_FALSE(offsets.ok());
+  EXPECT_EQ(offsets.error().code(), ErrorCode::kTimeout) << offsets.error().ToString();
+  EXPECT_EQ(admin->RetiredHandlesForTest(), 1);
+  std::this_thread::sleep_for(seconds(4));  // the delayed FindCoordinator answer arrives meanwhile
+  for (int32_t broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_rtt(cluster_->raw(), broker, 0);
+  ASSERT_TRUE(admin->AlterConsumerGroupOffsets("late-group", {{{"orders", 0}, {3, ""}}}).ok());
+  auto again = admin->ListConsumerGroupOffsets("late-group", {{"orders", 0}});
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(*again, (GroupOffsets{{{"orders", 0}, {3, ""}}}));
 }
 
 TEST(RdKafkaAdminTest, BadClientSettingIsAnError) {
