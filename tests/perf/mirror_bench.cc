@@ -912,7 +912,7 @@ void PrintSummary(const std::vector<SizeResult>& sizes, unsigned cpus) {
                 cell(s.produce).c_str(), cell(s.consume).c_str(), cell(s.ferry).c_str(), ratio, cpu,
                 s.ferry.peak_rss_kb / 1024.0, s.copy_ok ? "ok" : "MISMATCH",
                 s.Enough() ? "" : "  (short: --max_rounds reached before --min_phase_seconds)",
-                s.slow_rounds == 0 ? "" : ("  (" + std::to_string(s.slow_rounds) + " slow rounds included)").c_str());
+                s.slow_rounds == 0 ? "" : ("  (" + std::to_string(s.slow_rounds) + " slow round(s) included)").c_str());
 
     char row[512];
     std::snprintf(row, sizeof row,
