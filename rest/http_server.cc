@@ -66,6 +66,9 @@ std::optional<size_t> HeadEnd(std::string_view buffer) {
 struct HeadSummary {
   size_t lines = 0;
   bool conflicting_lengths = false;
+  // Not METHOD SP target SP HTTP/x: httplib would answer 400 and read on into the same bytes as a
+  // next request (a second 400 for one bad request), so it is refused here and the connection closed.
+  bool malformed_request_line = false;
   bool priority = false;  // /health, or a request between workers
 };
 
@@ -85,6 +88,8 @@ HeadSummary Summarize(std::string_view head) {
       first = false;
       const size_t sp1 = line.find(' ');
       const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+      summary.malformed_request_line = sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos ||
+                                       !line.substr(sp2 + 1).starts_with("HTTP/");
       if (sp2 == std::string_view::npos) continue;
       const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
       const std::string_view path = target.substr(0, target.find('?'));
@@ -364,7 +369,9 @@ void BoundedHttpServer::PollLoop() {
         }
       }
       if (now >= c->deadline) {
-        if (c->head_started) Refuse(*c, 408);
+        if (c->head_started) {
+          Refuse(*c, 408, "Request headers not received within " + std::to_string(limits_.header_timeout.count()) + " ms");
+        }
         c.reset();  // an idle connection is closed without a word, as httplib's keep-alive does
       }
     }
@@ -378,13 +385,18 @@ std::unique_ptr<BoundedHttpServer::Connection> BoundedHttpServer::Check(std::uni
   const size_t lines = static_cast<size_t>(std::count(head.begin(), head.end(), '\n'));
   // Request line + headers + the blank line.
   if (head.size() > limits_.max_header_bytes || lines > limits_.max_headers + 2) {
-    Refuse(*connection, 431);
+    Refuse(*connection, 431, "Request headers larger than " + std::to_string(limits_.max_header_bytes) +
+                                 " bytes or " + std::to_string(limits_.max_headers) + " lines");
     return nullptr;
   }
   if (!end) return connection;  // wait for more
   const HeadSummary summary = Summarize(head);
+  if (summary.malformed_request_line) {
+    Refuse(*connection, 400, "HTTP 400 Bad Request");
+    return nullptr;
+  }
   if (summary.conflicting_lengths) {
-    Refuse(*connection, 400);
+    Refuse(*connection, 400, "Conflicting Content-Length headers");
     return nullptr;
   }
   (summary.priority ? priority_ : requests_)->Submit(std::move(connection));
@@ -408,20 +420,7 @@ void BoundedHttpServer::Serve(std::unique_ptr<Connection> connection) {
   Wait(std::move(connection));
 }
 
-void BoundedHttpServer::Refuse(Connection& connection, int status) {
-  std::string message;
-  switch (status) {
-    case 408:
-      message = "Request headers not received within " + std::to_string(limits_.header_timeout.count()) + " ms";
-      break;
-    case 431:
-      message = "Request headers larger than " + std::to_string(limits_.max_header_bytes) + " bytes or " +
-                std::to_string(limits_.max_headers) + " lines";
-      break;
-    default:
-      message = "Conflicting Content-Length headers";
-      break;
-  }
+void BoundedHttpServer::Refuse(Connection& connection, int status, const std::string& message) {
   LOG_EVERY_N(WARNING, 100) << "REST: refused a request (" << status << "): " << message;
   const std::string body = ErrorBody(status, message);
   const char* reason = status == 408 ? "Request Timeout" : status == 431 ? "Request Header Fields Too Large" : "Bad Request";

@@ -57,7 +57,7 @@ class BoundedHttpServer : public httplib::Server {
   // Decides about a waiting connection after a read: nullptr if it was dispatched or closed.
   std::unique_ptr<Connection> Check(std::unique_ptr<Connection> connection);
   void Serve(std::unique_ptr<Connection> connection);
-  void Refuse(Connection& connection, int status);
+  void Refuse(Connection& connection, int status, const std::string& message);
 
   const HttpLimits limits_;
   int wake_fd_ = -1;  // eventfd: new connections or shutdown
