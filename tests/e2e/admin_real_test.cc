@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -83,7 +84,8 @@ class AdminOnRealKafkaTest : public ::testing::Test {
 };
 
 // librdkafka 2.0.2 aborts the process (rdkafka_queue.h:1038, `eonce->refcnt > 0`) when a
-// coordinator-based admin call (here ListConsumerGroupOffsets) times out before its request was
+// coordinator-based admin call (ListConsumerGroupOffsets, AlterConsumerGroupOffsets,
+// DescribeConsumerGroupState, one per round) times out before its request was
 // sent, i.e. while the FindCoordinator it waits on is unanswered, and the coordinator answers after.
 // The broker is frozen across the call's timeout and thawed; the process must live on, and the same
 // Admin must answer once the broker does. Right after the thaw the broker may answer NOT_COORDINATOR,
@@ -100,24 +102,45 @@ TEST_F(AdminOnRealKafkaTest, CoordinatorCallTimingOutBeforeItsRequestIsSentDoesN
     {
       Frozen frozen(pid_);
       ASSERT_TRUE(frozen.frozen());
-      auto offsets = (*admin)->ListConsumerGroupOffsets(group, {{topic, 0}});
-      ASSERT_FALSE(offsets.ok());
-      EXPECT_EQ(offsets.error().code(), ErrorCode::kTimeout) << offsets.error().ToString();
+      const auto start = std::chrono::steady_clock::now();
+      // Each coordinator call in turn: offsets listed, committed, the group described.
+      std::optional<Error> error;
+      if (round == 0) {
+        auto offsets = (*admin)->ListConsumerGroupOffsets(group, {{topic, 0}});
+        if (!offsets.ok()) error = offsets.error();
+      } else if (round == 1) {
+        auto altered = (*admin)->AlterConsumerGroupOffsets(group, {{{topic, 0}, {1, ""}}});
+        if (!altered.ok()) error = altered.error();
+      } else {
+        auto described = (*admin)->DescribeConsumerGroupState(group);
+        if (!described.ok()) error = described.error();
+      }
+      // Within its timeout, the retired handle's destruction included.
+      EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+      ASSERT_TRUE(error.has_value()) << "round " << round << " was answered by a frozen broker";
+      EXPECT_EQ(error->code(), ErrorCode::kTimeout) << error->ToString();
       EXPECT_EQ((*admin)->RetiredHandlesForTest(), 1);  // the unanswered op's handle is gone
       std::this_thread::sleep_for(milliseconds(500));
     }  // thawed: the FindCoordinator answer arrives now
     bool answered = WaitFor(
         [&] {
           auto offsets = (*admin)->ListConsumerGroupOffsets(group, {{topic, 0}});
-          return offsets.ok() && offsets->empty();
+          return offsets.ok();
         },
         seconds(30));
     EXPECT_TRUE(answered) << "round " << round;
-    // Committing and deleting offsets goes through the coordinator too.
+    // Every coordinator call works on the thawed broker.
     EXPECT_TRUE((*admin)->AlterConsumerGroupOffsets(group, {{{topic, 0}, {5, "m"}}}).ok());
     auto offsets = (*admin)->ListConsumerGroupOffsets(group, {{topic, 0}});
     ASSERT_TRUE(offsets.ok()) << offsets.error().ToString();
-    EXPECT_EQ(offsets->at({topic, 0}).offset, 5);
+    EXPECT_EQ(offsets->at({topic, 0}), (kafka::OffsetAndMetadata{5, "m"}));
+    auto described = (*admin)->DescribeConsumerGroupState(group);
+    ASSERT_TRUE(described.ok()) << described.error().ToString();
+    EXPECT_EQ(described->state, kafka::GroupState::kEmpty);
+    EXPECT_TRUE((*admin)->DeleteConsumerGroupOffsets(group, {{topic, 0}}).ok());
+    offsets = (*admin)->ListConsumerGroupOffsets(group, {{topic, 0}});
+    ASSERT_TRUE(offsets.ok()) << offsets.error().ToString();
+    EXPECT_TRUE(offsets->empty());
   }
 }
 
