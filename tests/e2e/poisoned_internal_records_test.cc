@@ -1,4 +1,4 @@
-// Poisoned records in a worker's three Connect topics, on librdkafka's mock cluster (issue 13): 200 KB
+// Poisoned records in a worker's three Connect topics, on both peers (issue 13): 200 KB
 // of nested '[' once overflowed the log thread's stack in every store's recursive JSON parser, so one
 // record crashed the worker and every restart. Now each bad record is skipped with an error naming its
 // topic, partition and offset, the records after it apply, and the worker starts and restarts.
@@ -11,8 +11,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include "tests/support/log_capture.h"
+#include "tests/support/two_clusters.h"
 #include "worker/kafka/client.h"
-#include "worker/kafka/mock_cluster.h"
 #include "worker/runtime.h"
 #include "worker/worker_config.h"
 
@@ -23,22 +23,23 @@ using std::chrono::seconds;
 
 const std::string kPoison(200'000, '[');
 
-class PoisonedInternalRecordsOnMockTest : public ::testing::Test {
+class PoisonedInternalRecordsFixture : public ferry::testing::TwoClustersTest {
  protected:
+  explicit PoisonedInternalRecordsFixture(ferry::testing::Peer peer) : TwoClustersTest(peer) {}
+
   void SetUp() override {
-    auto cluster = kafka::MockCluster::Start(1);
-    ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
-    cluster_ = std::move(*cluster);
+    TwoClustersTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     for (const auto& [topic, partitions] : {std::pair{Topic("configs"), 1}, {Topic("offsets"), 5}, {Topic("status"), 3}}) {
-      ASSERT_TRUE(cluster_->CreateTopic(topic, partitions, 1).ok());
+      ASSERT_TRUE(target().CreateTopic(topic, partitions).ok());
     }
   }
 
-  static std::string Topic(const std::string& kind) { return "poisoned-" + kind; }
+  std::string Topic(const std::string& kind) const { return prefix_ + "-" + kind; }
 
-  WorkerConfig Config() const {
-    Properties props = {{"bootstrap.servers", cluster_->bootstrap_servers()},
-                        {"group.id", "poisoned-cluster"},
+  WorkerConfig Config() {
+    Properties props = {{"bootstrap.servers", target().bootstrap_servers()},
+                        {"group.id", prefix_ + "-cluster"},
                         {"config.storage.topic", Topic("configs")},
                         {"offset.storage.topic", Topic("offsets")},
                         {"status.storage.topic", Topic("status")},
@@ -60,7 +61,7 @@ class PoisonedInternalRecordsOnMockTest : public ::testing::Test {
   // Writes records to partition 0 of `topic`, in order (so the first is at offset 0).
   void Produce(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& records) {
     Result<kafka::HandlePtr> producer = kafka::NewClient(
-        RD_KAFKA_PRODUCER, {{"bootstrap.servers", cluster_->bootstrap_servers()}, {"message.max.bytes", "1000000"}});
+        RD_KAFKA_PRODUCER, {{"bootstrap.servers", target().bootstrap_servers()}, {"message.max.bytes", "1000000"}});
     ASSERT_TRUE(producer.ok()) << producer.error().ToString();
     for (const auto& [key, value] : records) {
       const rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -72,10 +73,13 @@ class PoisonedInternalRecordsOnMockTest : public ::testing::Test {
     ASSERT_EQ(rd_kafka_flush(producer->get(), 10'000), RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
-  std::unique_ptr<kafka::MockCluster> cluster_;
+  const std::string prefix_ = ferry::testing::UniqueName("poisoned");
 };
 
-TEST_F(PoisonedInternalRecordsOnMockTest, EachBadRecordIsSkippedNamingWhereItIsAndTheWorkerRuns) {
+using PoisonedInternalRecordsTest = ferry::testing::OnPeers<PoisonedInternalRecordsFixture>;
+FERRY_INSTANTIATE_ON_PEERS(PoisonedInternalRecordsTest);
+
+TEST_P(PoisonedInternalRecordsTest, EachBadRecordIsSkippedNamingWhereItIsAndTheWorkerRuns) {
   // In each topic a poisoned record first, then a good one that must still apply.
   Produce(Topic("configs"),
           {{"connector-poison", kPoison},
@@ -112,21 +116,21 @@ TEST_F(PoisonedInternalRecordsOnMockTest, EachBadRecordIsSkippedNamingWhereItIsA
     EXPECT_EQ(offsets->front().offset_json, R"({"offset":41})");
 
     const std::string too_deep = "arrays and objects nest deeper than 64 levels at offset 64";
-    EXPECT_EQ(log.Count(google::GLOG_ERROR, "Ignoring config record 'connector-poison' at poisoned-configs partition "
-                                            "0 offset 0: its value is not valid JSON: " + too_deep),
+    EXPECT_EQ(log.Count(google::GLOG_ERROR, "Ignoring config record 'connector-poison' at " + Topic("configs") +
+                                                                " partition 0 offset 0: its value is not valid JSON: " + too_deep),
               1);
     EXPECT_EQ(log.Count(google::GLOG_WARNING,
-                        "Ignoring offsets record at poisoned-offsets partition 0 offset 0: its key is not valid JSON: " +
+                        "Ignoring offsets record at " + Topic("offsets") + " partition 0 offset 0: its key is not valid JSON: " +
                             too_deep),
               1);
-    EXPECT_EQ(log.Count(google::GLOG_WARNING, "at poisoned-offsets partition 0 offset 1: its value is not valid "
+    EXPECT_EQ(log.Count(google::GLOG_WARNING, "at " + Topic("offsets") + " partition 0 offset 1: its value is not valid "
                                               "JSON: " + too_deep),
               1);
-    EXPECT_EQ(log.Count(google::GLOG_ERROR, "Ignoring status record 'status-connector-poison' at poisoned-status "
-                                            "partition 0 offset 0: its value is not valid JSON: " + too_deep),
+    EXPECT_EQ(log.Count(google::GLOG_ERROR, "Ignoring status record 'status-connector-poison' at " + Topic("status") +
+                                                                " partition 0 offset 0: its value is not valid JSON: " + too_deep),
               1);
-    EXPECT_EQ(log.Count(google::GLOG_ERROR, "Ignoring topic status record 'status-topic-t:connector-mirror-x' at "
-                                            "poisoned-status partition 0 offset 1: its value is not valid JSON: " +
+    EXPECT_EQ(log.Count(google::GLOG_ERROR, "Ignoring topic status record 'status-topic-t:connector-mirror-x' at " +
+                                                                Topic("status") + " partition 0 offset 1: its value is not valid JSON: " +
                                                 too_deep),
               1);
     (*runtime)->Stop();
