@@ -129,7 +129,9 @@ namespace {
 // broker answers NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE (rdkafka_request.c:858-861), without a
 // null check (rdkafka_cgrp.c:5255): on a producer handle that segfaults the process whenever a
 // group's coordinator moves or is still loading (seen after a broker stall on Kafka 4.1). With
-// rk_cgrp set the look-up is for this idle group and harmless.
+// rk_cgrp set the look-up is for this idle group and harmless. Its cost: the handle finds that
+// group's coordinator once and keeps a connection to it (where ACLs deny DESCRIBE on the group,
+// librdkafka asks again about once a second; nothing else fails).
 constexpr char kAdminGroupId[] = "ferry-admin-client";
 
 Result<HandlePtr> NewAdminClient(const Properties& client_props) {
