@@ -150,7 +150,7 @@ Result<HandlePtr> NewAdminClient(const Properties& client_props) {
 // (admin.c:484-487). The fsm takes that for a failed send and calls rd_kafka_coord_req_fail
 // (coord.c:502), whose reply runs rd_kafka_admin_coord_response_parse on the freed eonce
 // (admin.c:960): `eonce->refcnt > 0` fails at rdkafka_queue.h:1038 and the process aborts (librdkafka
-// #4605, fixed upstream after 2.14.1). Two facts of that code keep Ferry clear of it:
+// #4605; its fix, commit 731d335e4, is in no release up to 2.15.0). Two facts of that code keep Ferry clear of it:
 //  - an op whose timer has not fired still owns its eonce, so the late coordinator answer is harmless;
 //  - a handle being destroyed fails its pending coord requests through rd_kafka_coord_req_fail
 //    without calling admin_coord_request (coord.c:463-466, rd_kafka_coord_reqs_term at coord.c:612).
