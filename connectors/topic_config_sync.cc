@@ -1,7 +1,9 @@
 #include "connectors/topic_config_sync.h"
 
 #include <map>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include <glog/logging.h>
@@ -114,6 +116,48 @@ Properties ConfigsForCreation(const kafka::TopicConfigs& source, const ConfigPro
   return configs;
 }
 
+namespace {
+
+// The config a broker named in "Unknown topic config name: X" (INVALID_CONFIG), if that is the error.
+std::optional<std::string> UnknownConfigName(const Error& error) {
+  static constexpr std::string_view kPrefix = "Unknown topic config name: ";
+  if (error.kafka_err() != RD_KAFKA_RESP_ERR_INVALID_CONFIG) return std::nullopt;
+  const size_t at = error.message().find(kPrefix);
+  if (at == std::string::npos) return std::nullopt;
+  std::string name = error.message().substr(at + kPrefix.size());
+  const size_t end = name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-");
+  if (end != std::string::npos) name.resize(end);
+  if (name.empty()) return std::nullopt;
+  return name;
+}
+
+}  // namespace
+
+Result<kafka::TopicResults<kafka::TopicCreation>> CreateDroppingUnknownConfigs(kafka::Admin& target,
+                                                                             std::vector<kafka::NewTopic> topics) {
+  kafka::TopicResults<kafka::TopicCreation> results;
+  // Each round drops one unknown name per topic; a source has only a few configs the target lacks.
+  for (int round = 0; round < 8 && !topics.empty(); ++round) {
+    auto created = target.CreateTopics(topics);
+    if (!created.ok()) return created.error();
+    std::vector<kafka::NewTopic> again;
+    for (kafka::NewTopic& topic : topics) {
+      auto it = created->find(topic.name);
+      if (it == created->end()) continue;  // the caller reports the missing answer
+      const std::optional<std::string> unknown = it->second.ok() ? std::nullopt : UnknownConfigName(it->second.error());
+      if (unknown && topic.configs.erase(*unknown) > 0) {
+        LOG(WARNING) << "remote topic '" << topic.name << "': the target cluster does not know topic config '"
+                     << *unknown << "' (the source's Kafka is of another version); created without it";
+        again.push_back(std::move(topic));
+        continue;
+      }
+      results.insert_or_assign(topic.name, std::move(it->second));
+    }
+    topics = std::move(again);
+  }
+  return results;
+}
+
 Result<std::optional<ConfigAlteration>> PlanConfigAlteration(const kafka::TopicConfigs& source,
                                                              const kafka::TopicConfigs& target,
                                                              const ConfigPropertyFilter& filter) {
@@ -130,6 +174,9 @@ Result<std::optional<ConfigAlteration>> PlanConfigAlteration(const kafka::TopicC
   Properties desired = current;
   for (const auto& [name, entry] : source) {
     if (!IsReplicableEntry(name, entry, filter)) continue;
+    // A config the target's Kafka does not know (e.g. message.format.version, which Kafka 4.0 removed,
+    // from a 3.x source): setting it would fail the whole alteration.
+    if (!target.count(name)) continue;
     if (!entry.is_default || filter.ShouldReplicateSourceDefault(name)) {
       desired[name] = *entry.value;  // SET
     } else {
@@ -204,7 +251,7 @@ Result<SyncReport> SyncRemoteTopics(kafka::Admin& source, kafka::Admin& target, 
       by_remote[m.remote] = m;
     }
     if (!new_topics.empty()) {
-      auto created = target.CreateTopics(new_topics);
+      auto created = CreateDroppingUnknownConfigs(target, new_topics);
       for (const kafka::NewTopic& topic : new_topics) {
         const std::string context = "creating " + Describe(by_remote[topic.name]);
         if (!created.ok()) {

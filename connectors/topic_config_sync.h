@@ -82,6 +82,12 @@ struct TopicSyncOptions {
 // Never shrinks, never deletes. Run at connector start and on every topic refresh.
 Result<SyncReport> SyncRemoteTopics(kafka::Admin& source, kafka::Admin& target, const TopicSyncOptions& options);
 
+// CreateTopics, where a topic the target refuses for a config it does not know ("Unknown topic config
+// name", INVALID_CONFIG: e.g. message.format.version from a Kafka 3.x source into Kafka 4) is created
+// again without that config, with a warning naming it. Other answers are returned as they came.
+Result<kafka::TopicResults<kafka::TopicCreation>> CreateDroppingUnknownConfigs(kafka::Admin& target,
+                                                                             std::vector<kafka::NewTopic> topics);
+
 // (2) For every selected source topic whose remote topic exists: make the remote topic's overrides
 // agree with the source's configs (see PlanConfigAlteration). Run every
 // `sync.topic.configs.interval.seconds` when `sync.topic.configs.enabled`.
@@ -100,7 +106,8 @@ bool IsReplicableEntry(const std::string& name, const kafka::ConfigEntry& entry,
 Properties ConfigsForCreation(const kafka::TopicConfigs& source, const ConfigPropertyFilter& filter);
 
 // What config sync does to one remote topic, with MM2's IncrementalAlterConfigs semantics (its
-// default, and the only mode of MM2 4.0): each replicable source entry that is not at its default is
+// default, and the only mode of MM2 4.0), for the configs the target's Kafka knows (a name absent
+// from `target` is left out: Kafka 4 has no message.format.version): each replicable source entry that is not at its default is
 // SET on the target; one at its default is SET too with `use.defaults.from=source`, else its target
 // override is DELETEd so the target's default applies; every other target override (e.g. an
 // excluded property set on the target) is left alone.

@@ -471,6 +471,18 @@ TEST(TopicConfigSyncPlanTest, CarriesTheWholeResultingSet) {
   EXPECT_THAT((*plan)->reset, ElementsAre("segment.ms"));
 }
 
+// A Kafka 3.x source still reports message.format.version, which Kafka 4 removed: the target does
+// not list it, and setting it would fail the whole AlterConfigs.
+TEST(TopicConfigSyncPlanTest, ConfigsTheTargetDoesNotKnowAreLeftOut) {
+  const kafka::TopicConfigs source{{"retention.ms", Override("5")}, {"message.format.version", Override("2.8")}};
+  const kafka::TopicConfigs target{{"retention.ms", Override("4")}};
+  auto plan = PlanConfigAlteration(source, target, Filter());
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(plan->has_value());
+  EXPECT_EQ((*plan)->overrides, (Properties{{"retention.ms", "5"}}));
+  EXPECT_EQ((*plan)->set, (Properties{{"retention.ms", "5"}}));
+}
+
 TEST(TopicConfigSyncPlanTest, CreationTakesNonDefaultReplicableEntriesOnly) {
   const kafka::TopicConfigs source{
       {"retention.ms", Override("5")},

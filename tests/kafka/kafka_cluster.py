@@ -38,26 +38,27 @@ def version():
     return os.environ.get("FERRY_KAFKA_VERSION", DEFAULT_VERSION)
 
 
-def libs_dir():
+def libs_dir(v):
     cache = os.environ.get("FERRY_KAFKA_CACHE", os.path.expanduser("~/.cache/ferry"))
-    return os.path.join(cache, "kafka-" + version(), "libs")
+    return os.path.join(cache, "kafka-" + v, "libs")
 
 
 def log(msg):
     print("kafka_cluster: " + msg, flush=True)
 
 
-def fetch():
-    """Copies the release's runtime jars into the cache once; later calls find `.complete`."""
-    libs = libs_dir()
+def fetch(v=None):
+    """Copies release v's runtime jars into the cache once; later calls find `.complete`."""
+    v = v or version()
+    libs = libs_dir(v)
     if os.path.exists(os.path.join(libs, ".complete")):
         return libs
     if shutil.which("mvn") is None or shutil.which("java") is None:
         sys.exit("kafka_cluster: java and mvn are needed (`make deps` installs them)")
-    log("fetching Apache Kafka %s jars into %s" % (version(), libs))
+    log("fetching Apache Kafka %s jars into %s" % (v, libs))
     partial = libs + ".partial"
     shutil.rmtree(partial, ignore_errors=True)
-    subprocess.run(["mvn", "-q", "-B", "-f", os.path.join(HERE, "pom.xml"), "-Dkafka.version=" + version(),
+    subprocess.run(["mvn", "-q", "-B", "-f", os.path.join(HERE, "pom.xml"), "-Dkafka.version=" + v,
                     "dependency:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory=" + partial],
                    check=True)
     open(os.path.join(partial, ".complete"), "w").close()
@@ -114,6 +115,15 @@ def node_properties(node_id, port, cport, voters, data_dir, nodes):
     ])
 
 
+# Kafka 3.x logs through reload4j (log4j 1), 4.x through log4j2: a node gets both files.
+LOG4J1 = """log4j.rootLogger=INFO, FILE
+log4j.appender.FILE=org.apache.log4j.FileAppender
+log4j.appender.FILE.File=${kafka.logs.dir}/server.log
+log4j.appender.FILE.layout=org.apache.log4j.PatternLayout
+log4j.appender.FILE.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.state.change.logger=WARN
+"""
+
 LOG4J2 = """status = warn
 appender.file.type = File
 appender.file.name = FILE
@@ -138,6 +148,7 @@ def java(libs, *args, heap="512m", logs_dir=None, log4j=None, quick=False):
         cmd.append("-Dkafka.logs.dir=" + logs_dir)
     if log4j:
         cmd.append("-Dlog4j2.configurationFile=" + log4j)
+        cmd.append("-Dlog4j.configuration=file:" + os.path.join(os.path.dirname(log4j), "log4j.properties"))
     cmd += ["-cp", os.path.join(libs, "*")] + list(args)
     return cmd
 
@@ -186,6 +197,8 @@ def start(run, name, nodes):
         stop(run, name, quiet=True)
         shutil.rmtree(cdir)
     os.makedirs(cdir)
+    with open(os.path.join(cdir, "version"), "w") as f:
+        f.write(version())
     ports = free_ports(2 * nodes)
     brokers = ports[:nodes]
     controllers = ports[nodes:]
@@ -201,6 +214,8 @@ def start(run, name, nodes):
             f.write(node_properties(i + 1, brokers[i], controllers[i], voters, os.path.join(ndir, "data"), nodes))
         with open(os.path.join(ndir, "log4j2.properties"), "w") as f:
             f.write(LOG4J2)
+        with open(os.path.join(ndir, "log4j.properties"), "w") as f:
+            f.write(LOG4J1)
         subprocess.run(java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", props,
                             heap="128m", quick=True), check=True, stdout=subprocess.DEVNULL)
     for i in range(nodes):
@@ -274,7 +289,7 @@ def start_node(run, name, node):
     ndir = os.path.join(cluster_dir(run, name), "node-%d" % node)
     if read_pid(ndir) is not None and alive(read_pid(ndir)):
         sys.exit("kafka_cluster: %s node %d is running already" % (name, node))
-    launch_node(fetch(), ndir)
+    launch_node(fetch(open(os.path.join(cluster_dir(run, name), "version")).read().strip()), ndir)
     wait_until_serving(run, name, node, time.monotonic() + START_TIMEOUT_S)
     log("%s node %d serves again" % (name, node))
 

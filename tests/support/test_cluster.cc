@@ -95,8 +95,9 @@ Result<std::unique_ptr<TestCluster>> TestCluster::ConnectTo(const std::string& b
 namespace {
 
 // Runs tests/kafka/kafka_cluster.py with `args` under the run directory; its output goes to the test's log.
-Result<> RunLauncher(const std::string& args) {
-  const std::string command = "python3 '" FERRY_SOURCE_DIR "/tests/kafka/kafka_cluster.py' --run-dir '" +
+Result<> RunLauncher(const std::string& args, const std::string& version = "") {
+  const std::string command = (version.empty() ? "" : "FERRY_KAFKA_VERSION=" + version + " ") +
+                              "python3 '" FERRY_SOURCE_DIR "/tests/kafka/kafka_cluster.py' --run-dir '" +
                               EnvOr("FERRY_KAFKA_RUN", FERRY_KAFKA_RUN_DEFAULT) + "' " + args + " 1>&2";
   const int status = std::system(command.c_str());
   if (status != 0) return Error::Internal("`" + command + "` failed with status " + std::to_string(status));
@@ -105,9 +106,10 @@ Result<> RunLauncher(const std::string& args) {
 
 }  // namespace
 
-Result<std::unique_ptr<LaunchedKafka>> LaunchedKafka::Start(const std::string& name, int nodes) {
+Result<std::unique_ptr<LaunchedKafka>> LaunchedKafka::Start(const std::string& name, int nodes,
+                                                           const std::string& version) {
   std::unique_ptr<LaunchedKafka> launched(new LaunchedKafka(name));
-  if (auto started = RunLauncher("start " + name + " --nodes " + std::to_string(nodes)); !started.ok()) {
+  if (auto started = RunLauncher("start " + name + " --nodes " + std::to_string(nodes), version); !started.ok()) {
     return started.error();
   }
   const auto bootstrap = RealKafkaBootstrap(name);

@@ -85,7 +85,9 @@ class TestCluster {
 // costs a few seconds per node; the shared clusters serve every test that does not stop brokers.
 class LaunchedKafka {
  public:
-  static Result<std::unique_ptr<LaunchedKafka>> Start(const std::string& name, int nodes);
+  // `version`: an Apache Kafka release on Maven Central ("3.9.1"); empty: the launcher's default.
+  static Result<std::unique_ptr<LaunchedKafka>> Start(const std::string& name, int nodes,
+                                                      const std::string& version = "");
   ~LaunchedKafka();
   LaunchedKafka(const LaunchedKafka&) = delete;
   LaunchedKafka& operator=(const LaunchedKafka&) = delete;
