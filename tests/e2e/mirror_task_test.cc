@@ -140,6 +140,9 @@ class MirrorTaskOnRealKafkaTest : public MirrorTaskFixture {
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_END);
         ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
       }
+      // Every record delivered (its partition added to the transaction) before the end: an abort
+      // racing librdkafka 2.0.2's AddPartitionsToTxn got INVALID_TXN_STATE from Kafka 4.1, fatally.
+      ASSERT_EQ(rd_kafka_flush(rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
       if (commit) {
         check(rd_kafka_commit_transaction(rk, 30000), "commit_transaction");
       } else {
