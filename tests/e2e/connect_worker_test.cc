@@ -62,12 +62,7 @@ class ConnectWorkerFixture : public TwoClustersTest {
            ReplicationFactors() + "}";
   }
 
-  // MM2 creates its topics with 3 replicas (2 for remote topics): more than the test clusters have.
-  std::string ReplicationFactors() const {
-    return real_kafka() ? ",\"replication.factor\":\"1\",\"offset-syncs.topic.replication.factor\":\"1\","
-                          "\"checkpoints.topic.replication.factor\":\"1\",\"heartbeats.topic.replication.factor\":\"1\""
-                        : "";
-  }
+  std::string ReplicationFactors() const { return Mm2ReplicationFactors(peer()); }
 
   // Waits until the connector has `state` and every one of `tasks` tasks has `task_state`.
   bool WaitForStatus(int port, const std::string& name, const std::string& state, size_t tasks,

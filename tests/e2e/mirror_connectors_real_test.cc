@@ -49,8 +49,7 @@ class MirrorConnectorsOnRealKafkaTest : public TwoClustersTest {
            ",\"target.cluster.alias\":" + json::Quote(target_alias_) +
            ",\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) +
            ",\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) +
-           ",\"source.consumer.fetch.wait.max.ms\":\"50\",\"replication.factor\":\"1\""
-           ",\"offset-syncs.topic.replication.factor\":\"1\",\"checkpoints.topic.replication.factor\":\"1\""
+           ",\"source.consumer.fetch.wait.max.ms\":\"50\"" + Mm2ReplicationFactors(peer()) +
            ",\"refresh.topics.interval.seconds\":\"1\",\"sync.topic.configs.interval.seconds\":\"1\""
            ",\"sync.topic.acls.interval.seconds\":\"1\"" +
            extra + "}";

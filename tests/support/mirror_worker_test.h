@@ -61,12 +61,7 @@ class MirrorWorkerTest : public TwoClustersTest {
            ReplicationFactors() + "}";
   }
 
-  // MM2 creates its topics with 3 replicas (2 for remote topics): more than the real test clusters have.
-  std::string ReplicationFactors() const {
-    return real_kafka() ? ",\"replication.factor\":\"1\",\"offset-syncs.topic.replication.factor\":\"1\","
-                          "\"checkpoints.topic.replication.factor\":\"1\",\"heartbeats.topic.replication.factor\":\"1\""
-                        : "";
-  }
+  std::string ReplicationFactors() const { return Mm2ReplicationFactors(peer()); }
 
   const std::string orders_;
   const std::string remote_orders_;

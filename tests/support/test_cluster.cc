@@ -195,6 +195,12 @@ kafka::MockCluster& TestCluster::mock() {
   return *mock_;
 }
 
+std::string Mm2ReplicationFactors(Peer peer) {
+  if (peer == Peer::kMock) return "";
+  return ",\"replication.factor\":\"1\",\"offset-syncs.topic.replication.factor\":\"1\","
+         "\"checkpoints.topic.replication.factor\":\"1\",\"heartbeats.topic.replication.factor\":\"1\"";
+}
+
 std::string UniqueName(const std::string& base) {
   // One random token per process, mixed with the running test's full name: stable within a test,
   // different across tests and across runs on the same long-lived clusters.

@@ -103,6 +103,11 @@ class LaunchedKafka {
   std::unique_ptr<TestCluster> cluster_;
 };
 
+// MM2's connectors create their topics with 3 replicas (2 for remote topics), more than the one-node
+// real test clusters have: on real Kafka, JSON members (",\"k\":\"v\"...") setting them to 1 for a
+// connector config; nothing on the mock, where tests make the topics.
+std::string Mm2ReplicationFactors(Peer peer);
+
 // A name no other test (of this run or an earlier one on the same clusters) uses: `base` plus a
 // suffix made once per test. Topic names stay valid Kafka names.
 std::string UniqueName(const std::string& base);
