@@ -196,110 +196,6 @@ class DemoGroupState : public kafka::ForwardingAdmin {
   const std::atomic<bool>& consuming_here_;
 };
 
-// The cutover act's application: reads a topic as the group and commits what it processed.
-class GroupConsumer {
- public:
-  virtual ~GroupConsumer() = default;
-  virtual Result<std::vector<kafka::GroupReader::Read>> Poll(size_t max, milliseconds timeout) = 0;
-  virtual Result<> Commit() = 0;
-};
-
-// On the mock: assigned partitions and the group's committed offsets (the mock's coordinator makes a
-// first join wait 3 s and cannot describe groups anyway).
-class AssignedConsumer : public GroupConsumer {
- public:
-  explicit AssignedConsumer(std::unique_ptr<kafka::GroupReader> reader) : reader_(std::move(reader)) {}
-  Result<std::vector<kafka::GroupReader::Read>> Poll(size_t max, milliseconds timeout) override {
-    return reader_->Poll(max, timeout);
-  }
-  Result<> Commit() override { return reader_->Commit(); }
-
- private:
-  std::unique_ptr<kafka::GroupReader> reader_;
-};
-
-// On Kafka: a member of the group (subscribe), so that the broker sees it while it reads; closing it
-// leaves the group. It starts at the group's committed offsets, or at the log start.
-class MemberConsumer : public GroupConsumer {
- public:
-  static Result<std::unique_ptr<GroupConsumer>> Create(const std::string& bootstrap, const std::string& group,
-                                                       const std::string& topic, int partitions) {
-    auto rk = kafka::NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap},
-                                                   {"group.id", group},
-                                                   {"enable.auto.commit", "false"},
-                                                   {"auto.offset.reset", "earliest"},
-                                                   {"enable.partition.eof", "true"}});
-    if (!rk.ok()) return rk.error();
-    rd_kafka_poll_set_consumer(rk->get());
-    kafka::PartitionsPtr topics(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
-    if (rd_kafka_resp_err_t err = rd_kafka_subscribe(rk->get(), topics.get())) {
-      return Error::Kafka("subscribe group '" + group + "' to " + topic, err);
-    }
-    return std::unique_ptr<GroupConsumer>(new MemberConsumer(std::move(*rk), topic, partitions));
-  }
-  ~MemberConsumer() override { rd_kafka_consumer_close(rk_.get()); }
-  MemberConsumer(const MemberConsumer&) = delete;
-  MemberConsumer& operator=(const MemberConsumer&) = delete;
-
-  // Returns early once every partition is at its end.
-  Result<std::vector<kafka::GroupReader::Read>> Poll(size_t max, milliseconds timeout) override {
-    std::vector<kafka::GroupReader::Read> out;
-    const auto deadline = Clock::now() + timeout;
-    while (out.size() < max && Clock::now() < deadline) {
-      kafka::MessagePtr msg(rd_kafka_consumer_poll(rk_.get(), 50));
-      if (!msg) continue;
-      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        at_end_[msg->partition] = true;
-        if (static_cast<int>(at_end_.size()) == partitions_ &&
-            std::all_of(at_end_.begin(), at_end_.end(), [](const auto& e) { return e.second; })) {
-          break;
-        }
-        continue;
-      }
-      if (msg->err) return Error::Kafka("read " + topic_ + "-" + std::to_string(msg->partition), msg->err);
-      at_end_[msg->partition] = false;
-      next_[msg->partition] = msg->offset + 1;
-      kafka::Record record;
-      if (msg->key != nullptr) record.key = std::string(static_cast<const char*>(msg->key), msg->key_len);
-      if (msg->payload != nullptr) record.value = std::string(static_cast<const char*>(msg->payload), msg->len);
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(msg.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name;
-        const void* value;
-        size_t size;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-          record.headers.push_back({name, value != nullptr ? std::optional<std::string>(std::string(
-                                                                  static_cast<const char*>(value), size))
-                                                            : std::nullopt});
-        }
-      }
-      record.timestamp = rd_kafka_message_timestamp(msg.get(), nullptr);
-      record.offset = msg->offset;
-      out.push_back({msg->partition, std::move(record)});
-    }
-    return out;
-  }
-
-  Result<> Commit() override {
-    if (next_.empty()) return Ok();
-    kafka::PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_.size())));
-    for (const auto& [p, offset] : next_) rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset = offset;
-    if (rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), list.get(), 0)) return Error::Kafka("commit " + topic_, err);
-    return Ok();
-  }
-
- private:
-  MemberConsumer(kafka::HandlePtr rk, std::string topic, int partitions)
-      : rk_(std::move(rk)), topic_(std::move(topic)), partitions_(partitions) {}
-
-  kafka::HandlePtr rk_;
-  std::string topic_;
-  int partitions_;
-  std::map<int32_t, int64_t> next_;  // partition -> offset after the last record read
-  std::map<int32_t, bool> at_end_;
-};
-
 // The two clusters as the cutover act sees them.
 struct ActClusters {
   std::string source;
@@ -355,13 +251,15 @@ class CutoverAct {
   }
 
  private:
-  Result<std::unique_ptr<GroupConsumer>> NewConsumer(const std::string& bootstrap, const std::string& topic) {
-    if (clusters_.real) return MemberConsumer::Create(bootstrap, group_, topic, partitions_);
+  // On Kafka a member of the group, so that the brokers see it while it reads (and a cutover planned
+  // meanwhile is refused); on the mock, whose coordinator makes a first join wait 3 s and cannot
+  // describe groups, a reader of the group's assigned partitions.
+  Result<std::unique_ptr<kafka::GroupReader>> NewConsumer(const std::string& bootstrap, const std::string& topic) {
     std::vector<int32_t> all;
     for (int p = 0; p < partitions_; ++p) all.push_back(p);
-    auto reader = kafka::GroupReader::Create(bootstrap, group_, topic, all);
-    if (!reader.ok()) return reader.error();
-    return std::unique_ptr<GroupConsumer>(std::make_unique<AssignedConsumer>(std::move(*reader)));
+    return kafka::GroupReader::Create(bootstrap, group_, topic, all,
+                                      clusters_.real ? kafka::GroupReader::Membership::kJoined
+                                                     : kafka::GroupReader::Membership::kAssigned);
   }
 
   // Reads `topic` of `bootstrap` as the group until `done` says so; returns when it has committed and

@@ -37,7 +37,8 @@ Record FromMessage(rd_kafka_message_t* msg) {
 
 Result<std::unique_ptr<GroupReader>> GroupReader::Create(const std::string& bootstrap_servers, const std::string& group,
                                                          const std::string& topic,
-                                                         const std::vector<int32_t>& partitions) {
+                                                         const std::vector<int32_t>& partitions,
+                                                         Membership membership) {
   auto rk = NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap_servers},
                                           {"group.id", group},
                                           {"enable.auto.commit", "false"},
@@ -46,12 +47,20 @@ Result<std::unique_ptr<GroupReader>> GroupReader::Create(const std::string& boot
                                           {"fetch.wait.max.ms", "50"}});
   if (!rk.ok()) return rk.error();
   rd_kafka_poll_set_consumer(rk->get());
-  PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
-  for (int32_t p : partitions) {
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_STORED;
-  }
-  if (rd_kafka_resp_err_t err = rd_kafka_assign(rk->get(), list.get())) {
-    return Error::Kafka("assign " + topic + " to a reader of group '" + group + "'", err);
+  if (membership == Membership::kJoined) {
+    PartitionsPtr topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_resp_err_t err = rd_kafka_subscribe(rk->get(), topics.get())) {
+      return Error::Kafka("subscribe group '" + group + "' to " + topic, err);
+    }
+  } else {
+    PartitionsPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (int32_t p : partitions) {
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_STORED;
+    }
+    if (rd_kafka_resp_err_t err = rd_kafka_assign(rk->get(), list.get())) {
+      return Error::Kafka("assign " + topic + " to a reader of group '" + group + "'", err);
+    }
   }
   return std::unique_ptr<GroupReader>(new GroupReader(std::move(*rk), topic, partitions.size()));
 }

@@ -64,11 +64,15 @@ class RecordWriter {
 
 // An application's consumer with manual commits, for the demo and tests: each partition of `topic`
 // starts at `group`'s committed offset (or the log start) and Commit() commits the offset after the
-// last record read. It reads as the group but does not join it (the mock's rebalances take seconds).
+// last record read. kAssigned reads `partitions` as the group without joining it (the mock's
+// rebalances take seconds and it cannot describe groups); kJoined subscribes to the whole topic as a
+// member, so the broker sees it while it reads, and leaves the group when destroyed.
 class GroupReader {
  public:
+  enum class Membership { kAssigned, kJoined };
   static Result<std::unique_ptr<GroupReader>> Create(const std::string& bootstrap_servers, const std::string& group,
-                                                     const std::string& topic, const std::vector<int32_t>& partitions);
+                                                     const std::string& topic, const std::vector<int32_t>& partitions,
+                                                     Membership membership = Membership::kAssigned);
   ~GroupReader();
   GroupReader(const GroupReader&) = delete;
   GroupReader& operator=(const GroupReader&) = delete;
