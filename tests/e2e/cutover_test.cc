@@ -263,6 +263,39 @@ class CutoverFixture : public MirrorWorkerTest {
     return worker;
   }
 
+  // Wraps the Admin of the target cluster only, with `wrap`, for workers started after this call.
+  void WrapTargetAdmin(std::function<std::unique_ptr<kafka::Admin>(std::unique_ptr<kafka::Admin>)> wrap) {
+    wrap_admin_ = [wrap, target_bootstrap = target().bootstrap_servers()](std::unique_ptr<kafka::Admin> admin,
+                                                                          const std::string& bootstrap) {
+      return bootstrap == target_bootstrap ? wrap(std::move(admin)) : std::move(admin);
+    };
+  }
+
+  // A mirroring worker; the group committed 40 and 60 on the source and already has 20 on the target
+  // for partition 1 (behind the translation), none for partition 0.
+  std::unique_ptr<InProcessWorker> StartWithTheGroupPartlyOnTheTarget() {
+    for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
+    auto worker = StartMirroring();
+    if (worker == nullptr) return nullptr;
+    ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
+    ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 1}, 60);
+    EXPECT_TRUE(target().admin().AlterConsumerGroupOffsets(app_, {{{remote_orders_, 1}, {20, ""}}}).ok());
+    return worker;
+  }
+
+  // After a failed move: the target holds what it held before (20 on partition 1, nothing on 0) and
+  // the group is on the source.
+  void ExpectTheTargetAsBeforeAndTheGroupOnTheSource(InProcessWorker& worker) {
+    auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
+    ASSERT_TRUE(on_target.ok()) << on_target.error().ToString();
+    EXPECT_EQ(on_target->count({remote_orders_, 0}), 0u) << "no offset where the group had none";
+    ASSERT_EQ(on_target->count({remote_orders_, 1}), 1u);
+    EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 20) << "the previous offset";
+    HttpReply status = Http(worker.port(), "GET", GroupPath("status"));
+    ASSERT_EQ(status.status, 200) << status.body;
+    EXPECT_EQ(std::string(status.Json()["position"].GetString()), "source") << status.body;
+  }
+
   // Waits until remote_orders_-p holds every record of orders_-p (plus `base` that were there before).
   void WaitMirrored(int p, size_t base) {
     ASSERT_TRUE(WaitFor([&] { return Read(target(), {remote_orders_, p}).size() == Read(source(), {orders_, p}).size() + base; },
@@ -661,37 +694,24 @@ TEST_P(CutoverTest, FerryCutoverCommandReadsTheGroupStateFromTheBrokerAndMoves) 
 TEST_P(CutoverTest, ACommitWhoseAnswerIsLostIsUndoneOnTheBrokerAndTheGroupStaysOnTheSource) {
   // The undo deletes offsets written where the group had none (OffsetDelete), which the mock lacks.
   auto failures = std::make_shared<std::atomic<int>>(0);
-  const std::string target_bootstrap = target().bootstrap_servers();
-  wrap_admin_ = [failures, target_bootstrap](std::unique_ptr<kafka::Admin> admin, const std::string& bootstrap) {
-    if (bootstrap != target_bootstrap) return admin;
+  WrapTargetAdmin([failures](std::unique_ptr<kafka::Admin> admin) {
     return std::unique_ptr<kafka::Admin>(std::make_unique<LostCommitAnswerAdmin>(std::move(admin), failures));
-  };
-  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
-  auto worker = StartMirroring();
+  });
+  auto worker = StartWithTheGroupPartlyOnTheTarget();
   ASSERT_NE(worker, nullptr);
-  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
-  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 1}, 60);
-  // The group already has an offset on the target for partition 1 (behind the translation).
-  ASSERT_TRUE(target().admin().AlterConsumerGroupOffsets(app_, {{{remote_orders_, 1}, {20, ""}}}).ok());
 
   *failures = 1;
   HttpReply failed = Post(*worker, GroupPath("cutover?wait_ms=30000"));
   EXPECT_EQ(failed.status, 500) << failed.body;
   EXPECT_EQ(Outcome(failed), "failed") << failed.body;
   EXPECT_NE(failed.body.find("\"restored\":true"), std::string::npos) << failed.body;
-  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
-  ASSERT_TRUE(on_target.ok()) << on_target.error().ToString();
-  EXPECT_EQ(on_target->count({remote_orders_, 0}), 0u) << "the offset written where the group had none is deleted";
-  ASSERT_EQ(on_target->count({remote_orders_, 1}), 1u);
-  EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 20) << "the previous offset is put back";
-  HttpReply status = Http(worker->port(), "GET", GroupPath("status"));
-  ASSERT_EQ(status.status, 200) << status.body;
-  EXPECT_EQ(std::string(status.Json()["position"].GetString()), "source") << status.body;
+  // The offset written where the group had none is deleted; the previous one is put back.
+  ExpectTheTargetAsBeforeAndTheGroupOnTheSource(*worker);
 
   // Moved again, it goes through.
   HttpReply moved = Post(*worker, GroupPath("cutover?wait_ms=30000"));
   ASSERT_EQ(moved.status, 200) << moved.body;
-  on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
+  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
   ASSERT_TRUE(on_target.ok());
   EXPECT_EQ(on_target->at({remote_orders_, 0}).offset, 40);
   EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 60);
@@ -740,30 +760,18 @@ TEST_P(CutoverTest, ACommitRefusedBecauseAConsumerJoinedMeanwhileChangesNothingA
     ASSERT_NE(late, nullptr);
     ASSERT_TRUE(WaitFor([&] { return late->assigned(); }, seconds(30)));
   };
-  wrap_admin_ = [join, target_bootstrap](std::unique_ptr<kafka::Admin> admin, const std::string& bootstrap) {
-    if (bootstrap != target_bootstrap) return admin;
+  WrapTargetAdmin([join](std::unique_ptr<kafka::Admin> admin) {
     return std::unique_ptr<kafka::Admin>(std::make_unique<MemberJoinsBeforeCommitAdmin>(std::move(admin), join));
-  };
-  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
-  auto worker = StartMirroring();
+  });
+  auto worker = StartWithTheGroupPartlyOnTheTarget();
   ASSERT_NE(worker, nullptr);
-  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 0}, 40);
-  ConsumeAndCommit(source().bootstrap_servers(), app_, {orders_, 1}, 60);
-  ASSERT_TRUE(target().admin().AlterConsumerGroupOffsets(app_, {{{remote_orders_, 1}, {20, ""}}}).ok());
 
   HttpReply failed = Post(*worker, GroupPath("cutover?wait_ms=30000"));
   EXPECT_EQ(failed.status, 500) << failed.body;
   EXPECT_EQ(Outcome(failed), "failed") << failed.body;
   EXPECT_NE(failed.body.find("UNKNOWN_MEMBER_ID"), std::string::npos) << failed.body;
   EXPECT_NE(failed.body.find("\"restored\":true"), std::string::npos) << failed.body;
-  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {{remote_orders_, 0}, {remote_orders_, 1}});
-  ASSERT_TRUE(on_target.ok()) << on_target.error().ToString();
-  EXPECT_EQ(on_target->count({remote_orders_, 0}), 0u);
-  ASSERT_EQ(on_target->count({remote_orders_, 1}), 1u);
-  EXPECT_EQ(on_target->at({remote_orders_, 1}).offset, 20);
-  HttpReply status = Http(worker->port(), "GET", GroupPath("status"));
-  ASSERT_EQ(status.status, 200) << status.body;
-  EXPECT_EQ(std::string(status.Json()["position"].GetString()), "source") << status.body;
+  ExpectTheTargetAsBeforeAndTheGroupOnTheSource(*worker);
   ASSERT_NE(late, nullptr);
   late->Stop();
 }
