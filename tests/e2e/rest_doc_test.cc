@@ -1,18 +1,27 @@
 // Runs every curl command of docs/rest.md, in order and unchanged but for the addresses, against a real
-// Ferry worker on mock clusters: the documentation is the test. Each command block is followed by its
-// answers, one line per command: the status code, then the body if there is one. The real answer must
-// have that status and a body of the same structure: the same JSON field names in the same order,
-// the same array lengths and equal values, except where the doc writes `…` (any value; as an array
-// element any number of elements; as an object member any further members; inside a string any text)
-// and for values that depend on the environment (worker ids, the cluster id, timestamps, offsets),
-// whose JSON type alone must match. A GET is repeated (bounded) until it matches, since what a worker
-// shows settles only after a change (tasks starting, offsets flushed); other commands are sent once.
+// Ferry worker, on both peers: the documentation is the test. On the mock, the connector's source and
+// target are two mock clusters on which the test makes every topic first (the mock has no CreateTopics).
+// On real Kafka, the test starts a 3-node cluster of its own, since the docs' connector keeps MM2's
+// default replication factors (3 for internal topics, 2 for remote ones), and names it as both source
+// (alias A) and target (alias B), as MM2 allows; it keeps the docs' fixed names and makes only `orders`:
+// the worker creates its internal topics, the connector `A.orders` and its offset-syncs topic.
+// Each command block is followed by its answers, one line per command: the status code, then the body if
+// there is one. The real answer must have that status and a body of the same structure: the same JSON
+// field names in the same order, the same array lengths and equal values, except where the doc writes
+// `…` (any value; as an array element any number of elements; as an object member any further members;
+// inside a string any text) and for values that depend on the environment (worker ids, the cluster id,
+// timestamps, offsets), whose JSON type alone must match. A GET is repeated (bounded) until it matches,
+// since what a worker shows settles only after a change (tasks starting, offsets flushed); other
+// commands are sent once.
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iostream>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <set>
@@ -289,24 +298,57 @@ std::string Compare(const Example& example, int status, const std::string& body,
   return Mismatch(*pattern, doc, "$");
 }
 
-class RestDocTest : public TwoClustersTest {};
+class RestDocFixture : public TwoClustersTest {
+ protected:
+  explicit RestDocFixture(Peer peer) : TwoClustersTest(peer) {}
 
-TEST_F(RestDocTest, EveryCurlExampleOfTheDocsGivesTheDocumentedAnswer) {
-  ASSERT_TRUE(target().CreateTopic("d-configs", 1).ok());
-  ASSERT_TRUE(target().CreateTopic("d-offsets", 5).ok());
-  ASSERT_TRUE(target().CreateTopic("d-status", 3).ok());
-  ASSERT_TRUE(source().CreateTopic("orders", 2).ok());
-  ASSERT_TRUE(target().CreateTopic("A.orders", 2).ok());
-  ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1).ok());
+  void SetUp() override {
+    if (!real_kafka()) {
+      TwoClustersTest::SetUp();
+      return;
+    }
+    // Real Kafka is set up for this run when the shared clusters run; the test uses a cluster of its own.
+    if (!RealKafkaBootstrap("target")) {
+      const RealKafkaMissing missing = NoRealKafka("target");
+      if (missing.fail) FAIL() << missing.why;
+      GTEST_SKIP() << missing.why;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto launched = LaunchedKafka::Start(UniqueName("restdoc"), 3);
+    ASSERT_TRUE(launched.ok()) << launched.error().ToString();
+    kafka_ = std::move(*launched);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    std::cout << "[ report   ] 3-node cluster started in " << took.count() << " ms\n";
+  }
+
+  // The documented connector's clusters: two mocks, or one real 3-node cluster under both aliases.
+  TestCluster& doc_source() { return kafka_ ? kafka_->cluster() : source(); }
+  TestCluster& doc_target() { return kafka_ ? kafka_->cluster() : target(); }
+
+ private:
+  std::unique_ptr<LaunchedKafka> kafka_;  // real Kafka only
+};
+
+using RestDocTest = OnPeers<RestDocFixture>;
+
+TEST_P(RestDocTest, EveryCurlExampleOfTheDocsGivesTheDocumentedAnswer) {
+  if (!real_kafka()) {
+    ASSERT_TRUE(target().CreateTopic("d-configs", 1).ok());
+    ASSERT_TRUE(target().CreateTopic("d-offsets", 5).ok());
+    ASSERT_TRUE(target().CreateTopic("d-status", 3).ok());
+    ASSERT_TRUE(target().CreateTopic("A.orders", 2).ok());
+    ASSERT_TRUE(source().CreateTopic("mm2-offset-syncs.B.internal", 1).ok());
+  }
+  ASSERT_TRUE(doc_source().CreateTopic("orders", 2).ok());
   // Records to mirror, so that the connector has offsets and topics to show.
-  for (int p = 0; p < 2; ++p) Produce(source(), "orders", p, MakeRecords(p * 100, 20));
-  auto worker = InProcessWorker::Start(DistributedWorkerProps(target().bootstrap_servers(), "d"));
+  for (int p = 0; p < 2; ++p) Produce(doc_source(), "orders", p, MakeRecords(p * 100, 20));
+  auto worker = InProcessWorker::Start(DistributedWorkerProps(doc_target().bootstrap_servers(), "d", peer()));
   ASSERT_NE(worker, nullptr);
 
   auto localize = [&](std::string s) {
     s = Replace(s, "http://localhost:8083", "http://127.0.0.1:" + std::to_string(worker->port()));
-    s = Replace(s, "SOURCE_BOOTSTRAP", source().bootstrap_servers());
-    return Replace(s, "TARGET_BOOTSTRAP", target().bootstrap_servers());
+    s = Replace(s, "SOURCE_BOOTSTRAP", doc_source().bootstrap_servers());
+    return Replace(s, "TARGET_BOOTSTRAP", doc_target().bootstrap_servers());
   };
   const auto examples = Examples(std::string(FERRY_SOURCE_DIR) + "/docs/rest.md");
   ASSERT_GE(examples.size(), 30u) << "docs/rest.md lost its examples";
@@ -326,6 +368,8 @@ TEST_F(RestDocTest, EveryCurlExampleOfTheDocsGivesTheDocumentedAnswer) {
     EXPECT_EQ(why, "") << "docs/rest.md:" << example.line << ": " << example.command << "\nanswered: " << output;
   }
 }
+
+FERRY_INSTANTIATE_ON_PEERS(RestDocTest);
 
 }  // namespace
 }  // namespace ferry::testing
