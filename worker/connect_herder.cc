@@ -258,6 +258,7 @@ void ConnectHerder::Stop() {
   std::promise<void> done;
   Enqueue("stopping every connector and task", [this, &done] {
     JoinConnectorStarts();  // what they started is stopped below with the rest
+    JoinTaskStarts();
     for (const ConnectorTaskId& id : worker_.Tasks()) {
       worker_.StopTask(id);
       PutTaskStatus(id, "UNASSIGNED");
@@ -394,6 +395,7 @@ void ConnectHerder::Reconcile(const std::string& name) {
 }
 
 void ConnectHerder::ReconcileOwned(const std::string& name) {
+  FinishUnwantedTaskStarts(name);
   const ClusterConfigState snapshot = configs_.Snapshot();
   auto found = snapshot.connectors.find(name);
   if (found == snapshot.connectors.end()) {  // deleted
@@ -495,6 +497,7 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
       PutTaskStatus(id, "PAUSED");
       continue;
     }
+    if (task_starts_.count(id)) continue;  // starting with this config (FinishUnwantedTaskStarts)
     auto it = run.tasks.find(i);
     if (it != run.tasks.end() && it->second == task_config) continue;  // running as it should
     RestartTaskNow(id, task_config);
@@ -547,22 +550,79 @@ void ConnectHerder::StopTasks(const std::string& name, int32_t from_id) {
 }
 
 void ConnectHerder::RestartTaskNow(const ConnectorTaskId& id, const Properties& config) {
+  if (auto start = task_starts_.find(id); start != task_starts_.end()) {
+    start->second.restart = true;  // OnTaskStarted restarts it once this start has ended
+    return;
+  }
   Running& run = running_[id.connector];
   if (run.tasks.count(id.task)) worker_.StopTask(id);
   run.tasks.erase(id.task);
   reported_failed_.erase(id);
-  StartTask(id, config);
+  BeginTaskStart(id, config);
 }
 
-void ConnectHerder::StartTask(const ConnectorTaskId& id, const Properties& config) {
+void ConnectHerder::BeginTaskStart(const ConnectorTaskId& id, const Properties& config) {
+  TaskStart& start = task_starts_[id];
+  start.id = ++next_task_start_;
+  start.config = config;
+  start.thread = std::thread([this, id, config, start_id = start.id] {
+    Result<> started = worker_.StartTask(id, config);
+    Enqueue("finishing the start of task " + id.ToString(),
+            [this, id, start_id, started] { OnTaskStarted(id, start_id, started); });
+  });
+}
+
+void ConnectHerder::FinishUnwantedTaskStarts(const std::string& name) {
+  const ClusterConfigState snapshot = configs_.Snapshot();
+  auto found = snapshot.connectors.find(name);
+  std::vector<ConnectorTaskId> unwanted;
+  for (const auto& [id, start] : task_starts_) {
+    if (id.connector != name) continue;
+    const bool wanted = found != snapshot.connectors.end() && found->second.target_state == TargetState::kStarted &&
+                        Owns(id) && id.task < static_cast<int32_t>(found->second.task_configs.size()) &&
+                        found->second.task_configs[static_cast<size_t>(id.task)] == start.config;
+    if (!wanted) unwanted.push_back(id);
+  }
+  for (const ConnectorTaskId& id : unwanted) FinishTaskStart(id);
+}
+
+void ConnectHerder::FinishTaskStart(const ConnectorTaskId& id) {
+  auto start = task_starts_.find(id);
+  if (start == task_starts_.end()) return;
+  start->second.thread.join();  // bounded: the offsets read and the task's own Start
+  const Properties config = std::move(start->second.config);
+  task_starts_.erase(start);  // its queued completion finds nothing and does nothing
+  // Started or not, the caller stops it (or leaves it stopped) without a status of its own.
+  if (worker_.Tasks().count(id)) running_[id.connector].tasks[id.task] = config;
+}
+
+void ConnectHerder::JoinTaskStarts() {
+  for (auto& [id, start] : task_starts_) {
+    if (start.thread.joinable()) start.thread.join();
+  }
+  task_starts_.clear();  // what they started is in the Worker, and is stopped with the rest
+}
+
+void ConnectHerder::OnTaskStarted(const ConnectorTaskId& id, uint64_t start_id, const Result<>& started) {
+  auto start = task_starts_.find(id);
+  if (start == task_starts_.end() || start->second.id != start_id) return;  // finished already
+  start->second.thread.join();  // it has only its last instructions left
+  const Properties config = std::move(start->second.config);
+  const bool restart = start->second.restart;
+  task_starts_.erase(start);
   Running& run = running_[id.connector];
-  if (auto r = worker_.StartTask(id, config); !r.ok()) {
-    LOG(ERROR) << "task " << id.ToString() << " failed to start: " << r.error().message();
+  if (!started.ok()) {
+    LOG(ERROR) << "task " << id.ToString() << " failed to start: " << started.error().message();
     reported_failed_.insert(id);
-    PutTaskStatus(id, "FAILED", r.error().ToString());
+    PutTaskStatus(id, "FAILED", started.error().ToString());
+    if (restart) RestartTaskNow(id, config);
     return;
   }
   run.tasks[id.task] = config;
+  if (restart) {
+    RestartTaskNow(id, config);
+    return;
+  }
   PutTaskStatus(id, "RUNNING");
   if (config_.topic_tracking) {
     const std::set<std::string> known = statuses_.Topics(id.connector);
@@ -586,7 +646,7 @@ void ConnectHerder::RestartInstance(const std::string& name) {
 
 void ConnectHerder::CheckFailures() {
   for (const ConnectorTaskId& id : worker_.Tasks()) {
-    if (reported_failed_.count(id)) continue;
+    if (reported_failed_.count(id) || task_starts_.count(id)) continue;  // OnTaskStarted reports first
     if (auto failure = worker_.TaskFailure(id)) {
       // As in Connect, a failed task stays failed until it is restarted.
       reported_failed_.insert(id);

@@ -125,6 +125,15 @@ class ConnectHerder : public Herder {
     std::thread thread;
   };
 
+  // A task's start reads the offsets topic to its end (up to offset.flush.timeout.ms) and may build
+  // clients: it runs on a thread of its own too, and reports back through the queue (OnTaskStarted).
+  struct TaskStart {
+    uint64_t id = 0;       // which start of the task this is
+    Properties config;     // the config it starts with
+    bool restart = false;  // a restart was asked for meanwhile
+    std::thread thread;
+  };
+
   // What the herder is (or was last) doing, for Health(): Connect's Stage.
   struct Stage {
     std::string description;  // "reading the stored connector configs"
@@ -158,6 +167,14 @@ class ConnectHerder : public Herder {
   void OnConnectorStarted(const std::string& name, uint64_t id, const Result<>& started);
   // Waits for every start in flight (at shutdown).
   void JoinConnectorStarts();
+  // Starts task `id` on a thread of its own; OnTaskStarted continues on this thread.
+  void BeginTaskStart(const ConnectorTaskId& id, const Properties& config);
+  void OnTaskStarted(const ConnectorTaskId& id, uint64_t start_id, const Result<>& started);
+  // Waits for the start in flight of a task that is no longer wanted, so that what follows stops it
+  // as a running task: nothing runs twice or on after a revocation.
+  void FinishUnwantedTaskStarts(const std::string& name);
+  void FinishTaskStart(const ConnectorTaskId& id);
+  void JoinTaskStarts();
   void ApplyAssignment(const WorkerAssignment& assignment);
   bool Owns(const std::string& connector) const;
   bool Owns(const ConnectorTaskId& task) const;
@@ -192,7 +209,6 @@ class ConnectHerder : public Herder {
   // A restart-connector record from the config topic (cluster mode).
   void RestartOwned(const RestartRequest& request);
   void RestartTaskNow(const ConnectorTaskId& id, const Properties& config);
-  void StartTask(const ConnectorTaskId& id, const Properties& config);
   void StopTasks(const std::string& name, int32_t from_id);
   void CheckFailures();
   void PutConnectorStatus(const std::string& name, const std::string& state, std::optional<std::string> trace = {});
@@ -229,6 +245,8 @@ class ConnectHerder : public Herder {
   // start does.
   std::map<std::string, ConnectorStart> connector_starts_;
   uint64_t next_connector_start_ = 0;
+  std::map<ConnectorTaskId, TaskStart> task_starts_;
+  uint64_t next_task_start_ = 0;
   std::set<std::string> reconfigure_;          // connectors that asked for new task configs
   std::set<ConnectorTaskId> reported_failed_;  // task failures already published
 };

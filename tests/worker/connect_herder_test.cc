@@ -3,6 +3,7 @@
 // leader-only requests with Connect's 409, writes nothing, and still serves reads.
 #include "worker/connect_herder.h"
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -96,6 +97,84 @@ TEST(ConnectHerderTest, AConnectorOnAnUnreachableClusterDoesNotHoldTheHerderThre
   ASSERT_EQ(state, "FAILED");
   ASSERT_TRUE(status->connector.trace.has_value());
   EXPECT_FALSE(status->connector.trace->empty());
+  herder.Stop();
+}
+
+// The offsets topic of a worker whose cluster stalls: ReadToEnd waits its whole timeout, then fails.
+class StalledOffsetsLog : public testing::MemoryLog {
+ public:
+  Result<> ReadToEnd(std::chrono::milliseconds timeout) override {
+    if (!stalled_) return MemoryLog::ReadToEnd(timeout);
+    std::this_thread::sleep_for(timeout);
+    return Error::Timeout("reading the offsets topic to its end: no answer from the cluster");
+  }
+  std::atomic<bool> stalled_{true};
+};
+
+// A task's start reads the offsets topic to its end first (up to offset.flush.timeout.ms) and once
+// did so on the herder thread: every request waited behind it. Task starts now run on threads of
+// their own; a start that fails leaves the task FAILED with the reason, and a restart once the
+// cluster answers again runs it.
+TEST(ConnectHerderTest, ATaskWhoseStartWaitsOnAStalledClusterDoesNotHoldTheHerderThread) {
+  testing::MemoryLog config_log, status_log;
+  StalledOffsetsLog offset_log;
+  ConfigStore configs(config_log);
+  OffsetStore offsets(offset_log);
+  StatusStore statuses(status_log);
+  HerderConfig config;
+  config.offset_flush_timeout = milliseconds(3000);
+  config.worker_producer_props = {{"bootstrap.servers", "127.0.0.1:1"}};  // heartbeats go nowhere
+  ConnectHerder herder(config, configs, offsets, statuses);  // a cluster of one
+  offset_log.stalled_ = false;  // the herder's own start reads the offsets
+  ASSERT_TRUE(herder.Start("127.0.0.1:8083").ok());
+  offset_log.stalled_ = true;
+
+  // Three heartbeat connectors: their tasks need nothing but the worker's cluster and start at once.
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "beats-" + std::to_string(i);
+    const Properties beats = {{"name", name}, {"connector.class", "MirrorHeartbeatConnector"}, {"source.cluster.alias", "A"}};
+    ASSERT_TRUE(herder.PutConnectorConfig(name, beats, std::nullopt, false).ok());
+  }
+  // Their three starts take 3 s each; the herder answers throughout.
+  const auto until = std::chrono::steady_clock::now() + milliseconds(4000);
+  int asked = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    const auto at = std::chrono::steady_clock::now();
+    EXPECT_EQ(herder.Health().status, WorkerHealth::Status::kHealthy);
+    EXPECT_TRUE(herder.Connectors().ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - at, milliseconds(1000)) << "request " << asked;
+    ++asked;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  EXPECT_GE(asked, 10);
+
+  auto task_state = [&](const std::string& name) {
+    auto status = herder.GetTaskStatus({name, 0});
+    return status.ok() ? status->state.state : std::string();
+  };
+  auto wait_for = [&](const std::string& name, const std::string& state) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (task_state(name) != state && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    return task_state(name);
+  };
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "beats-" + std::to_string(i);
+    ASSERT_EQ(wait_for(name, "FAILED"), "FAILED") << name;
+    auto status = herder.GetTaskStatus({name, 0});
+    ASSERT_TRUE(status.ok() && status->state.trace.has_value());
+    EXPECT_NE(status->state.trace->find("no answer from the cluster"), std::string::npos) << *status->state.trace;
+  }
+  // The cluster answers again: a restart runs the task.
+  offset_log.stalled_ = false;
+  ASSERT_TRUE(herder.RestartTask({"beats-0", 0}).ok());
+  EXPECT_EQ(wait_for("beats-0", "RUNNING"), "RUNNING");
+  // Deleted while its start waits: the start ends, and the task is stopped, not left running.
+  offset_log.stalled_ = true;
+  ASSERT_TRUE(herder.RestartTask({"beats-1", 0}).ok());
+  ASSERT_TRUE(herder.DeleteConnector("beats-1").ok());
+  EXPECT_FALSE(herder.GetTaskStatus({"beats-1", 0}).ok());
   herder.Stop();
 }
 
