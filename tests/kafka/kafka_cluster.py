@@ -4,7 +4,7 @@ run from the release's Maven jars. No Docker.
 
   kafka_cluster.py fetch                       jars into the cache (once per version)
   kafka_cluster.py start NAME [--nodes 3]      format, start, wait until every node serves
-  kafka_cluster.py stop NAME                   SIGTERM (controlled shutdown), SIGKILL after 30 s
+  kafka_cluster.py stop NAME                   SIGTERM, SIGKILL after 5 s (the data is dropped)
   kafka_cluster.py stop-node NAME N | start-node NAME N   one node of a running cluster, for failover
   kafka_cluster.py up | down                   the suite's shared clusters: `source` and `target`
   kafka_cluster.py status                      what runs under the run directory
@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_VERSION = "4.1.1"
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 30
+CLUSTER_STOP_TIMEOUT_S = 5
 
 
 def version():
@@ -216,7 +217,7 @@ def start(run, name, nodes):
             f.write(LOG4J2)
         with open(os.path.join(ndir, "log4j.properties"), "w") as f:
             f.write(LOG4J1)
-        subprocess.run(java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", props,
+        subprocess.run(java(libs, "kafka.tools.StorageTool", "format", "--cluster-id=" + cluster_id, "-c", props,
                             heap="128m", quick=True), check=True, stdout=subprocess.DEVNULL)
     for i in range(nodes):
         ndir = os.path.join(cdir, "node-%d" % (i + 1))
@@ -315,12 +316,14 @@ def stop(run, name, quiet=False):
     pids = [p for p in (read_pid(n) for n in node_dirs(cdir)) if p and alive(p)]
     for pid in pids:
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_S
+    # The whole cluster stops and its data is dropped: a controlled shutdown serves nothing, and the
+    # last nodes of a multi-node cluster wait in it for a controller quorum that is gone.
+    deadline = time.monotonic() + CLUSTER_STOP_TIMEOUT_S
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     for pid in pids:
         if alive(pid):
-            log("%s: pid %d ignored SIGTERM for %d s; SIGKILL" % (name, pid, STOP_TIMEOUT_S))
+            log("%s: pid %d still running %d s after SIGTERM; SIGKILL" % (name, pid, CLUSTER_STOP_TIMEOUT_S))
             os.kill(pid, signal.SIGKILL)
     for ndir in node_dirs(cdir):
         # Keep the logs, drop the data: a later run starts clean and a failing test can still show why.
