@@ -2,12 +2,17 @@
 
 #include <set>
 
+#include <glog/logging.h>
+
 #include "connectors/mirror_client_config.h"
 #include "connectors/mirror_task_keys.h"
 #include "connectors/replication_policy.h"
 #include "worker/common/json.h"
 
 namespace ferry::tasks {
+
+// How long an offset commit waits for the syncs covering its positions.
+constexpr std::chrono::milliseconds kSyncFlushTimeout{5000};
 
 std::string MirrorSourcePartitionJson(const std::string& alias, const TopicPartition& tp) {
   // Member order as MM2 writes it (Java HashMap order of its keys): cluster, partition, topic.
@@ -103,18 +108,39 @@ Result<> MirrorSourceTask::StartOffsetSyncs(const Properties& config, const conn
 }
 
 void MirrorSourceTask::Stop() {
-  if (task_) task_->Stop();
-  if (offset_syncs_) offset_syncs_->Commit();  // the last copied record of every partition
+  if (task_) task_->Stop();  // the worker's last Commit then syncs and offers the final positions
 }
 
 void MirrorSourceTask::Commit() {
-  if (offset_syncs_) offset_syncs_->Commit();
+  if (!task_ || !offset_syncs_) return;
+  // Positions first: the writer has seen every record they cover (the task reports progress to the
+  // writer before it publishes positions), so the syncs written below cover them.
+  std::map<TopicPartition, int64_t> positions = task_->CommittedOffsets();
+  offset_syncs_->Commit();
+  Result<> written = offset_syncs_->Flush(kSyncFlushTimeout);
+  std::lock_guard lock(mu_);
+  if (written.ok()) {
+    synced_positions_ = std::move(positions);
+  } else if (written.error().code() == ErrorCode::kTimeout) {
+    LOG(WARNING) << "offset syncs still in flight; positions held back until they are written: "
+                 << written.error().message();
+  } else if (!sync_failure_) {
+    LOG(ERROR) << "offset syncs lost, failing the task: " << written.error().message();
+    sync_failure_ = written.error();
+  }
 }
 
 std::vector<SourceOffsetRecord> MirrorSourceTask::Offsets() const {
   std::vector<SourceOffsetRecord> out;
   if (!task_) return out;
-  for (const auto& [tp, next] : task_->CommittedOffsets()) {
+  std::map<TopicPartition, int64_t> positions;
+  if (offset_syncs_) {
+    std::lock_guard lock(mu_);
+    positions = synced_positions_;
+  } else {
+    positions = task_->CommittedOffsets();
+  }
+  for (const auto& [tp, next] : positions) {
     if (next <= 0) continue;  // nothing copied and nothing stored before
     out.push_back({MirrorSourcePartitionJson(source_alias_, tp), "{\"offset\":" + std::to_string(next - 1) + "}"});
   }
@@ -124,6 +150,10 @@ std::vector<SourceOffsetRecord> MirrorSourceTask::Offsets() const {
 std::vector<std::string> MirrorSourceTask::ActiveTopics() const { return active_topics_; }
 
 std::optional<Error> MirrorSourceTask::failure() const {
+  {
+    std::lock_guard lock(mu_);
+    if (sync_failure_) return sync_failure_;
+  }
   return task_ ? task_->failure() : std::nullopt;
 }
 

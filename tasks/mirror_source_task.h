@@ -2,9 +2,14 @@
 // in `task.assigned.partitions`, resuming each at the offset stored in MM2's format (source partition
 // {"cluster":A,"partition":P,"topic":T}, offset {"offset":<last copied>}), so it continues where MM2
 // (or an earlier Ferry) stopped. Writes offset syncs to MM2's offset-syncs topic (OffsetSyncWriter).
+// A position is offered for storing (Offsets) only once the syncs covering it are written: a restart
+// from it then finds, in the syncs topic, where every run before it ends. A sync that cannot be
+// written fails the task (the map would miss it); one still in flight holds the position back.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -34,6 +39,9 @@ class MirrorSourceTask : public Task {
 
   std::string source_alias_;
   std::vector<std::string> active_topics_;
+  mutable std::mutex mu_;
+  std::map<TopicPartition, int64_t> synced_positions_;  // mu_; covered by written syncs
+  std::optional<Error> sync_failure_;                   // mu_
   std::unique_ptr<OffsetSyncWriter> offset_syncs_;  // null when emit.offset-syncs.enabled=false
   std::unique_ptr<MirrorTask> task_;                 // declared last: stopped before the writer goes
 };

@@ -9,14 +9,17 @@ namespace ferry::tasks {
 void OffsetMap::OnOffsetSync(const OffsetSync& sync) {
   std::lock_guard lock(mu_);
   PartitionMap& p = partitions_[sync.source];
+  const int64_t s = sync.source_offset.value;
   // Everything from this source offset on was copied again; the old copies no longer count.
-  for (auto run = p.runs.lower_bound(sync.source_offset.value); run != p.runs.end(); ++run) {
-    p.runs_by_target.erase(run->second);
+  for (auto run = p.runs.lower_bound(s); run != p.runs.end(); ++run) p.runs_by_target.erase(run->second.target);
+  p.runs.erase(p.runs.lower_bound(s), p.runs.end());
+  if (!p.runs.empty()) {
+    Run& previous = std::prev(p.runs.end())->second;
+    previous.end = std::min(previous.end, s);
   }
-  p.runs.erase(p.runs.lower_bound(sync.source_offset.value), p.runs.end());
-  p.runs.emplace(sync.source_offset.value, sync.target_offset.value);
-  p.runs_by_target[sync.target_offset.value] = sync.source_offset.value;
-  p.next_source = sync.source_offset.value;
+  p.runs.emplace(s, Run{sync.target_offset.value, s, sync.run_ends_reported});
+  p.runs_by_target[sync.target_offset.value] = s;
+  p.next_source = s;
   p.next_target = sync.target_offset.value;
 }
 
@@ -25,6 +28,32 @@ void OffsetMap::OnCopied(const TopicPartition& source, SourceOffset next_source,
   PartitionMap& p = partitions_[source];
   p.next_source = next_source.value;
   p.next_target = next_target.value;
+  if (!p.runs.empty()) {
+    auto last = std::prev(p.runs.end());
+    if (next_source.value > last->first) last->second.end = next_source.value;
+  }
+}
+
+void OffsetMap::OnSyncRead(const OffsetSync& sync) {
+  const int64_t s = sync.source_offset.value;
+  const int64_t t = sync.target_offset.value;
+  bool same_run;
+  {
+    std::lock_guard lock(mu_);
+    PartitionMap& p = partitions_[sync.source];
+    same_run = p.last_read_source >= 0 && s > p.last_read_source && t - s == p.last_read_target - p.last_read_source;
+    p.last_read_source = s;
+    p.last_read_target = t;
+  }
+  if (!same_run) OnOffsetSync(sync);
+  OnCopied(sync.source, SourceOffset(s + 1), TargetOffset(t + 1));
+}
+
+int64_t OffsetMap::RunLength(const PartitionMap& p, std::map<int64_t, Run>::const_iterator run) {
+  auto next = std::next(run);
+  if (next == p.runs.end() || run->second.end_reported) return run->second.end - run->first;
+  // Its writer did not report where it ended: it reaches the next run (targets are consecutive).
+  return next->second.target - run->second.target;
 }
 
 std::optional<TargetOffset> OffsetMap::Translate(const TopicPartition& source, SourceOffset committed) const {
@@ -36,13 +65,10 @@ std::optional<TargetOffset> OffsetMap::Translate(const TopicPartition& source, S
   if (p.runs.empty() || c < p.runs.begin()->first || c > p.next_source) return std::nullopt;
   // The run that holds c, or the last run before it.
   auto run = std::prev(p.runs.upper_bound(c));
-  auto next = std::next(run);
-  // Targets are consecutive: a run ends where the next run's target starts (or at next_target).
-  const int64_t run_end_target = next == p.runs.end() ? p.next_target : next->second;
-  const int64_t run_length = run_end_target - run->second;
-  if (c - run->first < run_length) return TargetOffset(run->second + (c - run->first));
+  if (c - run->first < RunLength(p, run)) return TargetOffset(run->second.target + (c - run->first));
   // c is in the gap after the run: the first record after it is the first of the next run.
-  return TargetOffset(run_end_target);
+  auto next = std::next(run);
+  return TargetOffset(next == p.runs.end() ? p.next_target : next->second.target);
 }
 
 std::optional<SourceOffset> OffsetMap::TranslateBack(const TopicPartition& source,
@@ -61,10 +87,12 @@ std::optional<SourceOffset> OffsetMap::TranslateBack(const TopicPartition& sourc
   auto run = p.runs.find(by_target->second);
   CHECK(run != p.runs.end()) << source << ": run at target " << by_target->first << " missing by source";
   auto next = std::next(run);
-  const int64_t run_end_source = next == p.runs.end() ? p.next_source : next->first;
-  // One for one within the run. Past the run's last source record the target record is not a copy
-  // of this run (copied twice, or written by someone else): the next copy is the next run's first.
-  return SourceOffset(std::min(run->first + (t - run->second), run_end_source));
+  // Without reported ends a run is taken to reach the next run's first source record.
+  const int64_t copies = next == p.runs.end() || run->second.end_reported ? RunLength(p, run) : next->first - run->first;
+  if (t - run->second.target < copies) return SourceOffset(run->first + (t - run->second.target));
+  // Past the run's last copy the target record is not a copy of it (copied twice, or written by
+  // someone else): the next copy is the next run's first.
+  return SourceOffset(next == p.runs.end() ? p.next_source : next->first);
 }
 
 std::optional<OffsetMap::Coverage> OffsetMap::Covered(const TopicPartition& source) const {
@@ -72,7 +100,7 @@ std::optional<OffsetMap::Coverage> OffsetMap::Covered(const TopicPartition& sour
   auto it = partitions_.find(source);
   if (it == partitions_.end() || it->second.runs.empty()) return std::nullopt;
   const PartitionMap& p = it->second;
-  return Coverage{SourceOffset(p.runs.begin()->first), TargetOffset(p.runs.begin()->second),
+  return Coverage{SourceOffset(p.runs.begin()->first), TargetOffset(p.runs.begin()->second.target),
                   SourceOffset(p.next_source), TargetOffset(p.next_target)};
 }
 

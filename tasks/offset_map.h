@@ -1,7 +1,10 @@
 // OffsetMap translates a source offset to the target offset of the first source record at or after
-// it. It is exact because the mirror emits a sync whenever the offset delta changes: a run of records
-// with one delta ends where the next run starts, and the last run ends at the copied-up-to point.
-// Past that point there is no answer yet ("not yet replicated"), never a guess.
+// it. It is exact because the mirror emits a sync whenever the offset delta changes, and reports the
+// last record of each run before the next run starts (OffsetSync::run_ends_reported): a source offset
+// after a run's last record and before the next run's first is a gap (markers, compaction, or the
+// position a restarted task resumed from), whose first record after it is the next run's first, at
+// its newest copy. The last run ends at the copied-up-to point. Past that point there is no answer
+// yet ("not yet replicated"), never a guess.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -21,6 +24,10 @@ class OffsetMap : public OffsetSyncSink {
   // there were copied again (a restart from an older committed position) and now live at new offsets.
   void OnOffsetSync(const OffsetSync& sync) override;
   void OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) override;
+  // A sync as read back from the offset-syncs topic (OffsetSyncStore): one whose delta differs from
+  // the last sync of its partition, or that goes back, starts a run; any other marks how far the
+  // run has been copied.
+  void OnSyncRead(const OffsetSync& sync);
 
   // The target offset at which a consumer that committed `committed` on the source resumes.
   // nullopt before the first sync or beyond what has been copied.
@@ -49,14 +56,24 @@ class OffsetMap : public OffsetSyncSink {
   size_t sync_count(const TopicPartition& source) const;
 
  private:
+  // Source records [start, end) copied one for one to target records from `target` on.
+  struct Run {
+    int64_t target = -1;
+    int64_t end = -1;             // exclusive; the copied-up-to point while it is the last run
+    bool end_reported = false;    // else it may reach the next run (syncs of a writer that does not report ends)
+  };
   struct PartitionMap {
-    std::map<int64_t, int64_t> runs;  // source offset of a run's first record -> its target offset
+    std::map<int64_t, Run> runs;  // by the source offset of a run's first record
     // The same runs keyed by target offset (target -> source), for TranslateBack. Runs are added in
     // the order their first records were acknowledged, so targets rise with sources.
     std::map<int64_t, int64_t> runs_by_target;
     int64_t next_source = -1;         // copied up to (exclusive)
     int64_t next_target = -1;
+    int64_t last_read_source = -1;    // the last sync OnSyncRead saw
+    int64_t last_read_target = -1;
   };
+  // How many source offsets from `run`'s start it copied (the last run: up to the copied-up-to point).
+  static int64_t RunLength(const PartitionMap& p, std::map<int64_t, Run>::const_iterator run);
 
   mutable std::mutex mu_;
   std::unordered_map<TopicPartition, PartitionMap> partitions_;  // guarded by mu_

@@ -9,6 +9,10 @@ struct OffsetSync {
   TopicPartition source;  // the source topic-partition (the target partition has the same number)
   SourceOffset source_offset;
   TargetOffset target_offset;
+  // Its writer reports the last record of every run before the first record of the next one (Ferry's
+  // emitter and writer do): a run then ends exactly where its last reported record does, and a
+  // source offset after it is a gap. Without it (MM2's syncs) a run is taken to reach the next.
+  bool run_ends_reported = false;
   bool operator==(const OffsetSync&) const = default;
 };
 
@@ -16,8 +20,8 @@ struct OffsetSync {
 class OffsetSyncSink {
  public:
   virtual ~OffsetSyncSink() = default;
-  // A run of records starts here: from `source_offset` on, source and target advance together until
-  // the next sync of the same partition.
+  // A run of records starts here: from `source_offset` on, source and target advance together, as
+  // far as OnCopied reports (or, without run_ends_reported, until the next sync of the partition).
   virtual void OnOffsetSync(const OffsetSync& sync) = 0;
   // Every source record before `next_source` has been copied; the next one will land at `next_target`.
   virtual void OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) = 0;

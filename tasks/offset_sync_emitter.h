@@ -1,7 +1,8 @@
 // Decides when a partition needs a new offset sync: at its first acknowledged record, and whenever
 // `target offset - source offset` changes (a gap in the source from transaction markers, compaction
 // or retention, or a restart that re-copied records). Between two syncs source and target advance
-// one for one, so every source offset translates exactly.
+// one for one, and the last record of a run is reported (OnCopied) before the next run's sync, so
+// every source offset translates exactly, gaps included.
 // Thread-safety: not thread-safe; one per task, used on the task thread.
 #pragma once
 

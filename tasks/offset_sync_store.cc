@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include "tasks/mirror_records.h"
+#include "tasks/offset_sync_writer.h"
 
 namespace ferry::tasks {
 
@@ -26,15 +27,10 @@ void OffsetSyncStore::OnRecord(const kafka::LogRecord& record) {
     return;
   }
   ++syncs_read_;
-  const TopicPartition tp{sync->topic, sync->partition};
-  const int64_t s = sync->upstream_offset;
-  const int64_t t = sync->downstream_offset;
-  auto last = last_.find(tp);
-  const bool same_run = last != last_.end() && s > last->second.first &&
-                        t - s == last->second.second - last->second.first;
-  if (!same_run) map_.OnOffsetSync({tp, SourceOffset(s), TargetOffset(t)});
-  map_.OnCopied(tp, SourceOffset(s + 1), TargetOffset(t + 1));
-  last_[tp] = {s, t};
+  bool run_ends_reported = false;
+  for (const auto& [name, value] : record.headers) run_ends_reported |= name == kRunEndsHeader;
+  map_.OnSyncRead({{sync->topic, sync->partition}, SourceOffset(sync->upstream_offset),
+                   TargetOffset(sync->downstream_offset), run_ends_reported});
 }
 
 int64_t OffsetSyncStore::syncs_read() const {

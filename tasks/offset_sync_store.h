@@ -1,7 +1,8 @@
 // OffsetSyncStore reads MM2's offset-syncs topic from its start, keeps tailing it, and rebuilds the
-// exact offset map from it: a sync whose offset delta differs from its partition's current run starts
-// a new run; one with the same delta only marks how far the run has been copied. So after a restart
-// (of the mirror or of the reader) every source offset up to the last synced record translates exactly.
+// exact offset map from it (OffsetMap::OnSyncRead): a sync whose offset delta differs from its
+// partition's current run starts a new run; one with the same delta only marks how far the run has
+// been copied. So after a restart (of the mirror or of the reader) every source offset up to the last
+// synced record translates exactly.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -40,7 +41,6 @@ class OffsetSyncStore {
   kafka::KafkaLog log_;
   OffsetMap map_;
   mutable std::mutex mu_;
-  std::map<TopicPartition, std::pair<int64_t, int64_t>> last_;  // partition -> last (source, target); mu_
   int64_t syncs_read_ = 0;                                      // mu_
   int64_t corrupt_ = 0;                                         // mu_
 };

@@ -12,6 +12,7 @@ Result<std::unique_ptr<OffsetSyncWriter>> OffsetSyncWriter::Create(OffsetSyncWri
   Properties props = writer->config_.producer;
   props.emplace("acks", "all");
   props.emplace("linger.ms", "5");
+  props["enable.idempotence"] = "true";  // a retried sync is never duplicated or reordered
   auto producer = kafka::NewClient(RD_KAFKA_PRODUCER, props, [&](rd_kafka_conf_t* conf) {
     rd_kafka_conf_set_dr_msg_cb(conf, &OnDelivery);
     rd_kafka_conf_set_opaque(conf, writer.get());
@@ -35,6 +36,7 @@ void OffsetSyncWriter::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, vo
   std::lock_guard lock(self->mu_);
   if (msg->err) {
     ++self->failed_;
+    self->last_failure_ = rd_kafka_err2str(msg->err);
     LOG(WARNING) << "an offset sync to " << self->config_.topic << " was not written: " << rd_kafka_err2str(msg->err);
   } else {
     ++self->written_;
@@ -48,9 +50,11 @@ void OffsetSyncWriter::Write(const TopicPartition& tp, int64_t source, int64_t t
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_.get(), RD_KAFKA_V_TOPIC(config_.topic.c_str()), RD_KAFKA_V_PARTITION(0),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+      RD_KAFKA_V_HEADER(kRunEndsHeader, "1", 1), RD_KAFKA_V_END);
   if (err) {
     ++failed_;
+    last_failure_ = rd_kafka_err2str(err);
     LOG(WARNING) << "an offset sync of " << tp << " was not queued: " << rd_kafka_err2str(err);
     return;
   }
@@ -62,6 +66,8 @@ void OffsetSyncWriter::Write(const TopicPartition& tp, int64_t source, int64_t t
 void OffsetSyncWriter::OnOffsetSync(const OffsetSync& sync) {
   std::lock_guard lock(mu_);
   Partition& p = partitions_[sync.source];
+  // The previous run's last record first, so a reader knows where that run ends.
+  if (p.last_target >= 0 && p.last_target != p.synced_target) Write(sync.source, p.last_source, p.last_target);
   p.last_source = sync.source_offset.value;
   p.last_target = sync.target_offset.value;
   Write(sync.source, sync.source_offset.value, sync.target_offset.value);
@@ -88,6 +94,20 @@ void OffsetSyncWriter::Commit() {
     }
   }
   rd_kafka_poll(producer_.get(), 0);
+}
+
+Result<> OffsetSyncWriter::Flush(std::chrono::milliseconds timeout) {
+  const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), static_cast<int>(timeout.count()));
+  std::lock_guard lock(mu_);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error::Kafka("write the offset syncs to " + config_.topic + " within " + std::to_string(timeout.count()) + " ms", err);
+  }
+  const int64_t failed = failed_ - failed_at_last_flush_;
+  failed_at_last_flush_ = failed_;
+  if (failed > 0) {
+    return Error::Internal(std::to_string(failed) + " offset sync(s) to " + config_.topic + " not written: " + last_failure_);
+  }
+  return Ok();
 }
 
 int64_t OffsetSyncWriter::written() const {

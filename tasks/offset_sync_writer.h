@@ -1,11 +1,16 @@
 // OffsetSyncWriter writes a mirror task's offset syncs to MM2's offset-syncs topic, in MM2's
 // OffsetSync format, partition 0. Ferry's rule keeps translation exact: a sync at the first record of
-// every run (whenever `target - source` changes); MM2's bound adds one whenever the last record is
-// `offset.lag.max` or more past the last sync; and at every offset commit the last copied record of
-// each partition that moved gets a sync (as MM2 3.7+ does), so a reader knows where each run ends.
+// every run (whenever `target - source` changes), preceded by one for the previous run's last record
+// unless it has one; MM2's bound adds one whenever the last record is `offset.lag.max` or more past
+// the last sync; and at every offset commit the last copied record of each partition that moved gets
+// a sync (as MM2 3.7+ does). Each sync carries the header kRunEndsHeader, so a reader knows that a
+// run ends at its last synced record and that what lies between two runs is a gap.
+// The producer is idempotent (no sync duplicated or reordered by retries), and Flush() says whether
+// every sync so far was written: a task stores its positions only after that (MirrorSourceTask).
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +21,9 @@
 #include "worker/kafka/handles.h"
 
 namespace ferry::tasks {
+
+// Header on every sync Ferry writes (MM2 ignores headers): its writer reports run ends.
+inline constexpr char kRunEndsHeader[] = "ferry.run-ends";
 
 struct OffsetSyncWriterConfig {
   Properties producer;  // the cluster the topic lives on (source or target)
@@ -32,6 +40,8 @@ class OffsetSyncWriter : public OffsetSyncSink {
   void OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) override;
   // Writes the last copied record of every partition that moved since its last sync.
   void Commit();
+  // Waits until every sync queued so far is written; an error if any since the last Flush was not.
+  Result<> Flush(std::chrono::milliseconds timeout);
 
   int64_t written() const;  // syncs acknowledged
   int64_t failed() const;   // syncs that could not be written (logged; translation falls back to older syncs)
@@ -51,6 +61,8 @@ class OffsetSyncWriter : public OffsetSyncSink {
   std::map<TopicPartition, Partition> partitions_;  // guarded by mu_
   int64_t written_ = 0;                             // guarded by mu_
   int64_t failed_ = 0;                              // guarded by mu_
+  int64_t failed_at_last_flush_ = 0;                // guarded by mu_
+  std::string last_failure_;                        // guarded by mu_
 };
 
 }  // namespace ferry::tasks

@@ -248,6 +248,29 @@ TEST_F(GroupCutoverWithFakeAdminTest, AnOffsetBelowAMovedLogStartResumesAtTheFir
   EXPECT_EQ(plan->partitions[0].translated, 0);
 }
 
+// Records below the destination's log start are gone: a group committed there would follow
+// auto.offset.reset. Such a translation blocks the move, in either direction, and no wait clears it.
+TEST_F(GroupCutoverWithFakeAdminTest, ATranslationBelowTheDestinationsLogStartBlocksTheMove) {
+  Commit(source_, kOrders0, 120);                                    // translates to 170 on the target
+  target_probe_.SetRecords(kRemote0, 200, 1050, {{200, 1}, {1049, 2}});  // 50..199 deleted there
+  auto plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 1u) << ToJson(*plan);
+  EXPECT_EQ(plan->blockers[0],
+            "orders-0: the translated offset 170 is below the log start 200 of A.orders-0: the records from there on "
+            "were deleted, and the consumer would resume wherever auto.offset.reset says");
+  EXPECT_FALSE(plan->partitions[0].waiting);
+  // Back: the group on the target at 400 of A.orders-1 translates to source 500; the source's log
+  // start moved past it.
+  Commit(target_, kRemote1, 300);  // source 400
+  source_probe_.SetRecords(kOrders1, 450, 500, {{450, 1}});
+  auto back = Make().Plan("app", Direction::kRollback);
+  ASSERT_TRUE(back.ok());
+  bool found = false;
+  for (const std::string& b : back->blockers) found |= b.find("below the log start 450 of orders-1") != std::string::npos;
+  EXPECT_TRUE(found) << ToJson(*back);
+}
+
 TEST_F(GroupCutoverWithFakeAdminTest, RecordsNeverMirroredBlockTheMove) {
   source_probe_.SetDense(kOrders1, 60, 500);  // 60..99 exist on the source but the mirror began at 100
   Commit(source_, kOrders1, 70);

@@ -5,6 +5,8 @@
 // checked against the truth.
 #include "tasks/offset_map.h"
 
+#include <map>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -78,10 +80,12 @@ TEST(OffsetSyncEmitterTest, SyncsAtFirstRecordAndAtEveryDeltaChange) {
   emitter.OnAcked(kOrders0, SourceOffset(105), TargetOffset(43));
   emitter.Flush();
   ASSERT_EQ(sink.syncs.size(), 2u);
-  EXPECT_EQ(sink.syncs[0], (OffsetSync{kOrders0, SourceOffset(100), TargetOffset(40)}));
-  EXPECT_EQ(sink.syncs[1], (OffsetSync{kOrders0, SourceOffset(104), TargetOffset(42)}));
-  ASSERT_EQ(sink.copied.size(), 1u);  // progress once per flush, not per record
-  EXPECT_EQ(sink.copied[0], std::make_pair(SourceOffset(106), TargetOffset(44)));
+  EXPECT_EQ(sink.syncs[0], (OffsetSync{kOrders0, SourceOffset(100), TargetOffset(40), true}));
+  EXPECT_EQ(sink.syncs[1], (OffsetSync{kOrders0, SourceOffset(104), TargetOffset(42), true}));
+  // Progress once per flush, not per record, and where a run ends before the next one starts.
+  ASSERT_EQ(sink.copied.size(), 2u);
+  EXPECT_EQ(sink.copied[0], std::make_pair(SourceOffset(102), TargetOffset(42)));
+  EXPECT_EQ(sink.copied[1], std::make_pair(SourceOffset(106), TargetOffset(44)));
   EXPECT_EQ(emitter.syncs_emitted(), 2);
 }
 
@@ -157,6 +161,113 @@ TEST(OffsetMapTest, TranslateBackIsTheInverseOnCopiesAndRespectsGaps) {
   EXPECT_EQ(covered->next_source, SourceOffset(120));
   EXPECT_EQ(covered->next_target, TargetOffset(58));
   EXPECT_FALSE(map.Covered({"orders", 1}).has_value());
+}
+
+// A task stored position 10 (the commit marker after records 0..9) while it had already copied the
+// next transaction, 11..20, to 10..19. It crashed and resumed at 10: 11..20 were copied again, to
+// 20..29. A group that committed 10 on the source must resume at 20, the newest copy of 11; at 10 it
+// would read 11..20 twice. The run 0..9 ends where its writer reported, so 10 is a gap.
+TEST(OffsetMapTest, ARestartFromAGapPositionResumesAtTheNewestCopyOfTheNextRecord) {
+  OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(0), true});
+  map.OnSyncRead({kOrders0, SourceOffset(9), TargetOffset(9), true});    // run end, before the next run
+  map.OnSyncRead({kOrders0, SourceOffset(11), TargetOffset(10), true});  // 10 is a marker
+  map.OnSyncRead({kOrders0, SourceOffset(15), TargetOffset(14), true});  // a lag sync; then the crash
+  map.OnSyncRead({kOrders0, SourceOffset(11), TargetOffset(20), true});  // the restart's first copy
+  map.OnSyncRead({kOrders0, SourceOffset(20), TargetOffset(29), true});  // its commit
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(9)), TargetOffset(9));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(10)), TargetOffset(20));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(11)), TargetOffset(20));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(20)), TargetOffset(29));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(21)), TargetOffset(30));
+  EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(12)), SourceOffset(11)) << "an old copy: back to the newest";
+  // MM2's syncs say nothing of where runs end: a run is taken to reach the next one, as before.
+  OffsetMap mm2;
+  for (const auto& [s, t] : std::vector<std::pair<int, int>>{{0, 0}, {11, 10}, {11, 20}, {20, 29}}) {
+    mm2.OnSyncRead({kOrders0, SourceOffset(s), TargetOffset(t), false});
+  }
+  EXPECT_EQ(mm2.Translate(kOrders0, SourceOffset(5)), TargetOffset(5));
+  EXPECT_EQ(mm2.Translate(kOrders0, SourceOffset(10)), TargetOffset(10));
+}
+
+// A mirror of a source with gaps, as the syncs topic tells it: restarts from the last stored position
+// (a task stores a position only once the syncs covering it are written), syncs written after the
+// last commit lost at a crash, records copied again. Every source offset must translate to the newest
+// copy of the first record at or after it, and every newest copy back to its source record.
+TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBruteForceTruth) {
+  for (uint32_t seed = 1; seed <= 200; ++seed) {
+    std::mt19937 random(seed);
+    auto chance = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
+    // The source: offsets 0..599 with markers, compacted stretches and aborted transactions.
+    std::vector<int64_t> records;
+    for (int64_t o = 0; o < 600; ++o) {
+      if (chance(12)) continue;
+      if (chance(2)) o += 1 + static_cast<int64_t>(random() % 20);
+      records.push_back(o);
+    }
+    // The syncs topic as OffsetSyncWriter writes it, fed by the emitter of each task incarnation.
+    struct WriterModel : OffsetSyncSink {
+      std::vector<OffsetSync> topic;
+      size_t committed = 0;  // syncs [0, committed) were written before the last commit returned
+      std::optional<std::pair<int64_t, int64_t>> last, synced;
+      void Write(int64_t s, int64_t t) {
+        topic.push_back({kOrders0, SourceOffset(s), TargetOffset(t), true});
+        synced = {s, t};
+      }
+      void OnOffsetSync(const OffsetSync& sync) override {
+        if (last && last != synced) Write(last->first, last->second);
+        last = {sync.source_offset.value, sync.target_offset.value};
+        Write(last->first, last->second);
+      }
+      void OnCopied(const TopicPartition&, SourceOffset s, TargetOffset t) override { last = {s.value - 1, t.value - 1}; }
+      void Commit() {
+        if (last && last != synced) Write(last->first, last->second);
+        committed = topic.size();
+      }
+    } writer;
+    std::map<int64_t, int64_t> newest;  // source record -> target offset of its newest copy
+    size_t stored = 0;                  // index of the record a restart resumes at
+    int64_t next_target = static_cast<int64_t>(random() % 50);
+    for (int incarnation = 0; incarnation < 5 && stored < records.size(); ++incarnation) {
+      writer.last.reset();
+      writer.synced.reset();
+      OffsetSyncEmitter emitter(writer);
+      size_t i = stored;
+      const size_t until = std::min(records.size(), i + 1 + random() % 200);
+      for (; i < until; ++i) {
+        newest[records[i]] = next_target;
+        emitter.OnAcked(kOrders0, SourceOffset(records[i]), TargetOffset(next_target++));
+        if (chance(5)) emitter.Flush();
+        if (chance(3)) {  // an offset commit: syncs written, then the position stored
+          emitter.Flush();
+          writer.Commit();
+          stored = i + 1;
+        }
+      }
+      emitter.Flush();
+      if (incarnation == 4 || until == records.size() || chance(30)) {  // a clean stop
+        writer.Commit();
+        stored = until;
+      } else {  // a crash: syncs after the last commit may be lost
+        writer.topic.resize(writer.committed + random() % (writer.topic.size() - writer.committed + 1));
+      }
+    }
+    writer.Commit();  // the final state, as the store sees it after a clean stop
+    if (writer.topic.empty()) continue;
+    OffsetMap map;
+    for (const OffsetSync& sync : writer.topic) map.OnSyncRead(sync);
+    const int64_t copied_up_to = writer.synced->first + 1;
+    for (int64_t c = records.front(); c <= copied_up_to; ++c) {
+      auto first = newest.lower_bound(c);
+      const std::optional<TargetOffset> truth =
+          first == newest.end() || first->first >= copied_up_to ? TargetOffset(writer.synced->second + 1) : TargetOffset(first->second);
+      ASSERT_EQ(map.Translate(kOrders0, SourceOffset(c)), truth) << "seed " << seed << ", source offset " << c;
+    }
+    for (const auto& [s, t] : newest) {
+      if (s >= copied_up_to) break;
+      ASSERT_EQ(map.TranslateBack(kOrders0, TargetOffset(t)), SourceOffset(s)) << "seed " << seed << ", target " << t;
+    }
+  }
 }
 
 struct GapCase {

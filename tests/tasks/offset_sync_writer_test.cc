@@ -56,25 +56,51 @@ TEST_F(OffsetSyncWriterTest, SyncsAtRunStartsAtTheLagBoundAndForTheLastRecordAtC
   Copy(kOrders0, 100, 0, 10);  // 100..109 -> 0..9: the run's first record gets a sync
   Copy(kOrders0, 110, 10, 1);  // 110 -> 10: 10 past the last sync reaches offset.lag.max
   Copy(kOrders0, 111, 11, 5);  // 111..115 -> 11..15: within the bound, delta unchanged
-  Copy(kOrders0, 118, 16, 3);  // 116, 117 absent (markers): 118..120 -> 16..18, a new run
+  Copy(kOrders0, 118, 16, 3);  // 116, 117 absent (markers): 118..120 -> 16..18, a new run, after
+                               // the last record of the run before it (115 -> 15)
   Copy(kOrders1, 0, 0, 1);     // another partition: its first record
-  EXPECT_EQ(Syncs(4), (std::vector<OffsetSyncRecord>{{"orders", 0, 100, 0},
+  EXPECT_EQ(Syncs(5), (std::vector<OffsetSyncRecord>{{"orders", 0, 100, 0},
                                                      {"orders", 0, 110, 10},
+                                                     {"orders", 0, 115, 15},
                                                      {"orders", 0, 118, 16},
                                                      {"orders", 1, 0, 0}}));
   // At commit, the last copied record of each partition that moved past its last sync; orders-1's
   // only record is its sync already.
   writer_->Commit();
-  const auto syncs = Syncs(5);
-  ASSERT_EQ(syncs.size(), 5u);
+  EXPECT_TRUE(writer_->Flush(std::chrono::seconds(10)).ok());
+  const auto syncs = Syncs(6);
+  ASSERT_EQ(syncs.size(), 6u);
   EXPECT_EQ(syncs.back(), (OffsetSyncRecord{"orders", 0, 120, 18}));
-  // Nothing moved since: further commits write nothing (they serve the delivery reports).
-  EXPECT_TRUE(WaitFor([&] { writer_->Commit(); return writer_->written() >= 5; }, std::chrono::seconds(30)));
-  EXPECT_EQ(writer_->written(), 5);
+  // Every sync says its writer reports run ends.
+  for (const kafka::Record& r : Read(source(), {kTopic, 0})) {
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].name, kRunEndsHeader);
+  }
+  // Nothing moved since: further commits write nothing.
+  writer_->Commit();
+  EXPECT_TRUE(writer_->Flush(std::chrono::seconds(10)).ok());
+  EXPECT_EQ(writer_->written(), 6);
   EXPECT_EQ(writer_->failed(), 0);
   emitter_.reset();
   writer_.reset();  // delivers whatever is still queued
-  EXPECT_EQ(Syncs(5).size(), 5u);
+  EXPECT_EQ(Syncs(6).size(), 6u);
+}
+
+// A sync that cannot be written is reported by the next Flush, never only counted: the task that
+// owns the writer fails rather than store a position the syncs topic does not cover.
+TEST_F(OffsetSyncWriterTest, ASyncThatCannotBeWrittenIsReportedByFlush) {
+  auto writer = OffsetSyncWriter::Create({{{"bootstrap.servers", source().bootstrap_servers()}}, kTopic, 10});
+  ASSERT_TRUE(writer.ok());
+  // The broker refuses the produce request with an error no retry can cure (the mock injects it).
+  rd_kafka_mock_push_request_errors(source().mock().raw(), /*Produce*/ 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  OffsetSyncEmitter emitter(**writer);
+  emitter.OnAcked(kOrders0, SourceOffset(0), TargetOffset(0));
+  emitter.Flush();
+  Result<> flushed = (*writer)->Flush(std::chrono::seconds(10));
+  ASSERT_FALSE(flushed.ok());
+  EXPECT_NE(flushed.error().message().find("not written"), std::string::npos) << flushed.error().ToString();
+  EXPECT_EQ((*writer)->failed(), 1);
+  EXPECT_TRUE((*writer)->Flush(std::chrono::seconds(1)).ok()) << "reported once";
 }
 
 TEST_F(OffsetSyncWriterTest, TheLagBoundCountsFromTheLastSyncOfAnyKind) {

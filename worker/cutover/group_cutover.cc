@@ -158,6 +158,20 @@ void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& 
   } else {
     TranslateBack(p, covered);
   }
+  if (p.translated) {
+    // Records below the destination's log start are gone (retention, DeleteRecords): a consumer
+    // committed there would follow auto.offset.reset, not resume at the translated record.
+    auto destination = forward ? clusters_.target.Watermarks(p.to) : Result<kafka::Watermarks>(*watermarks);
+    if (!destination.ok()) {
+      p.blockers.push_back("cannot read the destination partition " + p.to.ToString() + ": " + destination.error().message());
+    } else if (*p.translated < destination->low) {
+      p.waiting = false;  // no waiting brings deleted records back
+      p.blockers.push_back("the translated offset " + std::to_string(*p.translated) + " is below the log start " +
+                           std::to_string(destination->low) + " of " + p.to.ToString() +
+                           ": the records from there on were deleted, and the consumer would resume wherever "
+                           "auto.offset.reset says");
+    }
+  }
   if (p.translation == Translation::kApproximate && !options.allow_approximate) {
     p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
   }

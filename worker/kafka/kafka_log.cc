@@ -163,6 +163,15 @@ void KafkaLog::Run(std::stop_token stop) {
     record.partition = partition;
     record.offset = rkmessage->offset;
     record.topic = options_.topic;
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(rkmessage.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* value;
+      size_t size;
+      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        record.headers.emplace_back(name, value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
+      }
+    }
     on_record_(record);
     std::lock_guard lock(mu_);
     if (partition >= 0 && static_cast<size_t>(partition) < positions_.size()) {

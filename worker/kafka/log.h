@@ -10,6 +10,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "worker/common/result.h"
 
@@ -21,6 +23,7 @@ struct LogRecord {
   int32_t partition = 0;
   int64_t offset = -1;
   std::string topic = {};  // the topic (or file) it was read from, to name it in errors
+  std::vector<std::pair<std::string, std::string>> headers = {};  // Kafka record headers, in order
 
   // "connect-status partition 0 offset 7": where this record is, for a message about it.
   std::string Where() const {
