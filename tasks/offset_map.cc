@@ -49,14 +49,8 @@ void OffsetMap::OnSyncRead(const OffsetSync& sync) {
   OnCopied(sync.source, SourceOffset(s + 1), TargetOffset(t + 1));
 }
 
-int64_t OffsetMap::RunLength(const PartitionMap& p, std::map<int64_t, Run>::const_iterator run) {
-  auto next = std::next(run);
-  if (next == p.runs.end() || run->second.end_reported) return run->second.end - run->first;
-  // Its writer did not report where it ended: it reaches the next run (targets are consecutive).
-  return next->second.target - run->second.target;
-}
-
-std::optional<TargetOffset> OffsetMap::Translate(const TopicPartition& source, SourceOffset committed) const {
+std::optional<OffsetMap::Translated<TargetOffset>> OffsetMap::Forward(const TopicPartition& source,
+                                                                      SourceOffset committed) const {
   std::lock_guard lock(mu_);
   auto it = partitions_.find(source);
   if (it == partitions_.end()) return std::nullopt;
@@ -65,14 +59,18 @@ std::optional<TargetOffset> OffsetMap::Translate(const TopicPartition& source, S
   if (p.runs.empty() || c < p.runs.begin()->first || c > p.next_source) return std::nullopt;
   // The run that holds c, or the last run before it.
   auto run = std::prev(p.runs.upper_bound(c));
-  if (c - run->first < RunLength(p, run)) return TargetOffset(run->second.target + (c - run->first));
-  // c is in the gap after the run: the first record after it is the first of the next run.
+  const Run& r = run->second;
+  if (c < r.end) return Translated<TargetOffset>{TargetOffset(r.target + (c - run->first))};
   auto next = std::next(run);
-  return TargetOffset(next == p.runs.end() ? p.next_target : next->second.target);
+  if (next == p.runs.end()) return Translated<TargetOffset>{TargetOffset(p.next_target)};  // c == next_source
+  // c is in the gap after the run: the first record after it is the first of the next run...
+  if (r.end_reported) return Translated<TargetOffset>{TargetOffset(next->second.target)};
+  // ... unless the writer left where the run ends unsaid: MM2's answer, one past its last copy.
+  return Translated<TargetOffset>{TargetOffset(r.target + (r.end - run->first)), false};
 }
 
-std::optional<SourceOffset> OffsetMap::TranslateBack(const TopicPartition& source,
-                                                     TargetOffset committed) const {
+std::optional<OffsetMap::Translated<SourceOffset>> OffsetMap::Backward(const TopicPartition& source,
+                                                                       TargetOffset committed) const {
   std::lock_guard lock(mu_);
   auto it = partitions_.find(source);
   if (it == partitions_.end()) return std::nullopt;
@@ -81,18 +79,20 @@ std::optional<SourceOffset> OffsetMap::TranslateBack(const TopicPartition& sourc
   if (p.runs_by_target.empty() || t < p.runs_by_target.begin()->first || t > p.next_target) {
     return std::nullopt;
   }
-  if (t == p.next_target) return SourceOffset(p.next_source);
+  if (t == p.next_target) return Translated<SourceOffset>{SourceOffset(p.next_source)};
   // The run whose target range holds t: the last one starting at or before it.
   auto by_target = std::prev(p.runs_by_target.upper_bound(t));
   auto run = p.runs.find(by_target->second);
   CHECK(run != p.runs.end()) << source << ": run at target " << by_target->first << " missing by source";
+  const Run& r = run->second;
+  if (t - r.target < r.end - run->first) return Translated<SourceOffset>{SourceOffset(run->first + (t - r.target))};
   auto next = std::next(run);
-  // Without reported ends a run is taken to reach the next run's first source record.
-  const int64_t copies = next == p.runs.end() || run->second.end_reported ? RunLength(p, run) : next->first - run->first;
-  if (t - run->second.target < copies) return SourceOffset(run->first + (t - run->second.target));
+  const int64_t next_source = next == p.runs.end() ? p.next_source : next->first;
   // Past the run's last copy the target record is not a copy of it (copied twice, or written by
   // someone else): the next copy is the next run's first.
-  return SourceOffset(next == p.runs.end() ? p.next_source : next->first);
+  if (r.end_reported || next == p.runs.end()) return Translated<SourceOffset>{SourceOffset(next_source)};
+  // Where an MM2 run ends is unsaid: one past its last synced record never skips a record.
+  return Translated<SourceOffset>{SourceOffset(r.end), false};
 }
 
 std::optional<OffsetMap::Coverage> OffsetMap::Covered(const TopicPartition& source) const {

@@ -29,9 +29,24 @@ class OffsetMap : public OffsetSyncSink {
   // run has been copied.
   void OnSyncRead(const OffsetSync& sync);
 
+  // A translation, and whether it is exact. It is not where a writer that does not report run ends
+  // (MM2) left the map unsure: past such a run's last sync and before the next run. There the answer
+  // is MM2's own, one past the last synced copy: never past the true position, though a consumer may
+  // read again the records between.
+  template <typename Offset>
+  struct Translated {
+    Offset offset;
+    bool exact = true;
+    bool operator==(const Translated&) const = default;
+  };
+
   // The target offset at which a consumer that committed `committed` on the source resumes.
   // nullopt before the first sync or beyond what has been copied.
-  std::optional<TargetOffset> Translate(const TopicPartition& source, SourceOffset committed) const;
+  std::optional<Translated<TargetOffset>> Forward(const TopicPartition& source, SourceOffset committed) const;
+  std::optional<TargetOffset> Translate(const TopicPartition& source, SourceOffset committed) const {
+    auto t = Forward(source, committed);
+    return t ? std::optional<TargetOffset>(t->offset) : std::nullopt;
+  }
 
   // The other direction, for a group moving back from the target to the source: `committed` is the
   // next target record the group would read; the answer is the source offset of the first mirrored
@@ -41,7 +56,11 @@ class OffsetMap : public OffsetSyncSink {
   // the copied-up-to point, and for an unknown partition. A target record the map does not claim as
   // a copy (a stretch copied twice after a restart, or a record another producer wrote) maps to the
   // source offset of the next copy. For every copy t: Translate(*TranslateBack(t)) == t.
-  std::optional<SourceOffset> TranslateBack(const TopicPartition& source, TargetOffset committed) const;
+  std::optional<Translated<SourceOffset>> Backward(const TopicPartition& source, TargetOffset committed) const;
+  std::optional<SourceOffset> TranslateBack(const TopicPartition& source, TargetOffset committed) const {
+    auto s = Backward(source, committed);
+    return s ? std::optional<SourceOffset>(s->offset) : std::nullopt;
+  }
 
   // What has been copied of `source`: the first run's start and the copied-up-to point (exclusive)
   // on both sides. nullopt while nothing of `source` has been copied.
@@ -72,8 +91,6 @@ class OffsetMap : public OffsetSyncSink {
     int64_t last_read_source = -1;    // the last sync OnSyncRead saw
     int64_t last_read_target = -1;
   };
-  // How many source offsets from `run`'s start it copied (the last run: up to the copied-up-to point).
-  static int64_t RunLength(const PartitionMap& p, std::map<int64_t, Run>::const_iterator run);
 
   mutable std::mutex mu_;
   std::unordered_map<TopicPartition, PartitionMap> partitions_;  // guarded by mu_

@@ -271,6 +271,36 @@ TEST_F(GroupCutoverWithFakeAdminTest, ATranslationBelowTheDestinationsLogStartBl
   EXPECT_TRUE(found) << ToJson(*back);
 }
 
+// Offset syncs MM2 wrote do not say where a run ends (and MM2 coalesces syncs): a group committed
+// past a run's last sync translates as MM2 would, one past that copy, marked approximate; the move
+// needs allow_approximate, and the note says why.
+TEST_F(GroupCutoverWithFakeAdminTest, PastTheLastSyncOfAnMM2RunTheTranslationIsApproximateAndMustBeAllowed) {
+  tasks::OffsetMap mm2;
+  for (const auto& [s, t] : std::vector<std::pair<int, int>>{{0, 50}, {99, 149}, {200, 240}, {999, 1039}}) {
+    mm2.OnSyncRead({kOrders0, SourceOffset(s), TargetOffset(t), false});
+  }
+  target_probe_.SetDense(kRemote0, 0, 1040);
+  Commit(source_, kOrders0, 150);
+  auto plan = Make(nullptr, &mm2).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->partitions.size(), 1u);
+  EXPECT_EQ(plan->partitions[0].translated, 150);  // one past the copy of 99
+  EXPECT_EQ(plan->partitions[0].translation, Translation::kApproximate);
+  EXPECT_NE(plan->partitions[0].note.find("MM2's, which do not say where a run ends"), std::string::npos);
+  EXPECT_EQ(plan->blockers, std::vector<std::string>{"orders-0: the translation is approximate (MM2's offset syncs): allow it explicitly"});
+  MoveOptions allowed;
+  allowed.allow_approximate = true;
+  auto moved = Make(nullptr, &mm2).Move("app", Direction::kCutover, allowed);
+  ASSERT_TRUE(moved.ok()) << moved.error().ToString();
+  EXPECT_EQ(moved->outcome, MoveReport::Outcome::kMoved) << ToJson(*moved);
+  // At a synced record it is exact.
+  Commit(source_, kOrders0, 99);
+  Commit(target_, kRemote0, 0);  // not ahead of the translation
+  auto exact = Make(nullptr, &mm2).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->partitions[0].translation, Translation::kExact);
+}
+
 TEST_F(GroupCutoverWithFakeAdminTest, RecordsNeverMirroredBlockTheMove) {
   source_probe_.SetDense(kOrders1, 60, 500);  // 60..99 exist on the source but the mirror began at 100
   Commit(source_, kOrders1, 70);

@@ -102,8 +102,9 @@ TEST(OffsetSyncEmitterTest, PartitionsAreIndependent) {
 
 TEST(OffsetMapTest, GapMapsToTheFirstRecordAfterIt) {
   OffsetMap map;
-  map.OnOffsetSync({kOrders0, SourceOffset(100), TargetOffset(40)});  // 100..109 copied to 40..49
-  map.OnOffsetSync({kOrders0, SourceOffset(112), TargetOffset(50)});  // 110, 111 were markers
+  map.OnOffsetSync({kOrders0, SourceOffset(100), TargetOffset(40), true});  // 100..109 copied to 40..49
+  map.OnCopied(kOrders0, SourceOffset(110), TargetOffset(50));
+  map.OnOffsetSync({kOrders0, SourceOffset(112), TargetOffset(50), true});  // 110, 111 were markers
   map.OnCopied(kOrders0, SourceOffset(120), TargetOffset(58));
   EXPECT_EQ(map.Translate(kOrders0, SourceOffset(100)), TargetOffset(40));
   EXPECT_EQ(map.Translate(kOrders0, SourceOffset(105)), TargetOffset(45));
@@ -144,8 +145,9 @@ TEST(OffsetMapTest, RecopiedRecordsReplaceTheOldCopies) {
 
 TEST(OffsetMapTest, TranslateBackIsTheInverseOnCopiesAndRespectsGaps) {
   OffsetMap map;
-  map.OnOffsetSync({kOrders0, SourceOffset(100), TargetOffset(40)});  // 100..109 -> 40..49
-  map.OnOffsetSync({kOrders0, SourceOffset(112), TargetOffset(50)});  // 110, 111 were markers
+  map.OnOffsetSync({kOrders0, SourceOffset(100), TargetOffset(40), true});  // 100..109 -> 40..49
+  map.OnCopied(kOrders0, SourceOffset(110), TargetOffset(50));
+  map.OnOffsetSync({kOrders0, SourceOffset(112), TargetOffset(50), true});  // 110, 111 were markers
   map.OnCopied(kOrders0, SourceOffset(120), TargetOffset(58));
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(39)), std::nullopt);  // on the target before the mirror
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(40)), SourceOffset(100));
@@ -181,13 +183,35 @@ TEST(OffsetMapTest, ARestartFromAGapPositionResumesAtTheNewestCopyOfTheNextRecor
   EXPECT_EQ(map.Translate(kOrders0, SourceOffset(20)), TargetOffset(29));
   EXPECT_EQ(map.Translate(kOrders0, SourceOffset(21)), TargetOffset(30));
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(12)), SourceOffset(11)) << "an old copy: back to the newest";
-  // MM2's syncs say nothing of where runs end: a run is taken to reach the next one, as before.
+}
+
+// MM2's syncs say nothing of where a run ends, and MM2 coalesces syncs, so a run's start may be
+// missing: past a run's last sync the map answers as MM2 does (one past the last synced copy, never
+// beyond the true position) and says that it is not exact. At and between synced records with one
+// delta it is exact. Back from the target the same: one past the last synced source record.
+TEST(OffsetMapTest, MM2SyncsPastARunsLastSyncTranslateConservativelyAndSaySo) {
   OffsetMap mm2;
-  for (const auto& [s, t] : std::vector<std::pair<int, int>>{{0, 0}, {11, 10}, {11, 20}, {20, 29}}) {
+  // 0..99 -> 0..99 (syncs at 0 and 99); then records 100..149 with a gap MM2's coalescing lost the
+  // sync of; then a run from 150 -> 140.
+  for (const auto& [s, t] : std::vector<std::pair<int, int>>{{0, 0}, {99, 99}, {150, 140}, {160, 150}}) {
     mm2.OnSyncRead({kOrders0, SourceOffset(s), TargetOffset(t), false});
   }
-  EXPECT_EQ(mm2.Translate(kOrders0, SourceOffset(5)), TargetOffset(5));
-  EXPECT_EQ(mm2.Translate(kOrders0, SourceOffset(10)), TargetOffset(10));
+  using T = OffsetMap::Translated<TargetOffset>;
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(50)), (T{TargetOffset(50), true}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(99)), (T{TargetOffset(99), true}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(120)), (T{TargetOffset(100), false}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(150)), (T{TargetOffset(140), true}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(161)), (T{TargetOffset(151), true}));
+  using S = OffsetMap::Translated<SourceOffset>;
+  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(99)), (S{SourceOffset(99), true}));
+  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(120)), (S{SourceOffset(100), false}));
+  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(145)), (S{SourceOffset(155), true}));
+  // The same stretch written by Ferry, which reports run ends: 100..149 is a gap, answered exactly.
+  OffsetMap ferry;
+  for (const auto& [s, t] : std::vector<std::pair<int, int>>{{0, 0}, {99, 99}, {150, 100}, {160, 110}}) {
+    ferry.OnSyncRead({kOrders0, SourceOffset(s), TargetOffset(t), true});
+  }
+  EXPECT_EQ(ferry.Forward(kOrders0, SourceOffset(120)), (T{TargetOffset(100), true}));
 }
 
 // A mirror of a source with gaps, as the syncs topic tells it: restarts from the last stored position

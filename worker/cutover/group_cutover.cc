@@ -8,6 +8,11 @@
 namespace ferry::cutover {
 namespace {
 
+// Where a translation falls past the last sync of a run whose writer (MM2) did not report its end.
+constexpr char kUnsaidRunEnd[] =
+    "the offset syncs here are MM2's, which do not say where a run ends: one past the last synced copy, "
+    "as MM2 translates (records between may be read again)";
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -173,7 +178,8 @@ void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& 
     }
   }
   if (p.translation == Translation::kApproximate && !options.allow_approximate) {
-    p.blockers.push_back("the translation is approximate (by timestamp): allow it explicitly");
+    const std::string how = p.note == kUnsaidRunEnd ? "MM2's offset syncs" : "by timestamp";
+    p.blockers.push_back("the translation is approximate (" + how + "): allow it explicitly");
   }
   if (p.translated && p.current && *p.current > *p.translated) {
     p.waiting = false;  // no waiting clears this one
@@ -203,8 +209,14 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const std::optional<tasks:
     return *r;
   };
 
-  if (auto t = map_.Translate(source, SourceOffset(c))) {
-    exact(t->value, "");
+  if (auto t = map_.Forward(source, SourceOffset(c))) {
+    if (t->exact) {
+      exact(t->offset.value, "");
+    } else {
+      p.translated = t->offset.value;
+      p.translation = Translation::kApproximate;
+      p.note = kUnsaidRunEnd;
+    }
   } else if (covered && c > covered->next_source.value) {
     // Past what the map says was copied: exact only if nothing but gaps lie in between.
     auto next = first_record(covered->next_source.value);
@@ -267,9 +279,10 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const std::optional<tasks::Of
   // `from` is the target partition, `to` the source partition.
   const TopicPartition& source = p.to;
   const int64_t u = p.committed;
-  if (auto s = map_.TranslateBack(source, TargetOffset(u))) {
-    p.translated = s->value;
-    p.translation = Translation::kExact;
+  if (auto s = map_.Backward(source, TargetOffset(u))) {
+    p.translated = s->offset.value;
+    p.translation = s->exact ? Translation::kExact : Translation::kApproximate;
+    if (!s->exact) p.note = kUnsaidRunEnd;
   } else if (covered && u < covered->first_target.value) {
     p.translated = covered->first_source.value;
     p.translation = Translation::kExact;
