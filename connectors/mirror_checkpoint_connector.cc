@@ -128,6 +128,7 @@ void MirrorCheckpointConnector::RefreshLoop(std::chrono::seconds interval) {
     lock.unlock();
     auto found = FindGroups();
     lock.lock();
+    if (stopping_) break;  // Stop() cancelled the admin: the error, if any, is that
     if (!found.ok()) {
       LOG(WARNING) << "MirrorCheckpointConnector: group refresh failed, will retry: " << found.error().message();
       continue;
@@ -166,6 +167,8 @@ void MirrorCheckpointConnector::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  // A refresh may be waiting on a source that is gone (admin.timeout.ms): it ends now.
+  if (source_) source_->Cancel();
   if (refresher_.joinable()) refresher_.join();
   source_.reset();
 }

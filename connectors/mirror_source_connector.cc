@@ -215,15 +215,17 @@ void MirrorSourceConnector::Schedule() {
     if (wake_.wait_until(lock, due, [this] { return stopping_; })) break;
     const auto now = Clock::now();
     lock.unlock();
-    if (next_refresh && now >= *next_refresh) {
+    // Stop() cancels both admins, so a pass under way ends at its next admin call; no other pass
+    // starts once stopping is asked.
+    if (next_refresh && now >= *next_refresh && !Stopping()) {
       RefreshTopics();
       next_refresh = now + *refresh_every_;
     }
-    if (next_configs && now >= *next_configs) {
+    if (next_configs && now >= *next_configs && !Stopping()) {
       SyncConfigs();
       next_configs = now + *configs_every_;
     }
-    if (next_acls && now >= *next_acls) {
+    if (next_acls && now >= *next_acls && !Stopping()) {
       SyncAcls();
       next_acls = now + *acls_every_;
     }
@@ -231,14 +233,21 @@ void MirrorSourceConnector::Schedule() {
   }
 }
 
+bool MirrorSourceConnector::Stopping() {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
 void MirrorSourceConnector::RefreshTopics() {
   auto synced = SyncRemoteTopics(*source_, *target_, *sync_options_);
+  if (Stopping()) return;  // its errors are those of the cancelled admins
   if (!synced.ok()) {
     LOG(WARNING) << "MirrorSourceConnector: remote topic sync failed, will retry: " << synced.error().message();
   } else {
     LogReport(*synced);
   }
   auto found = FindPartitions();
+  if (Stopping()) return;
   if (!found.ok()) {
     LOG(WARNING) << "MirrorSourceConnector: topic refresh failed, will retry: " << found.error().message();
     return;
@@ -254,6 +263,7 @@ void MirrorSourceConnector::RefreshTopics() {
 
 void MirrorSourceConnector::SyncConfigs() {
   auto synced = SyncTopicConfigs(*source_, *target_, *sync_options_);
+  if (Stopping()) return;
   if (!synced.ok()) {
     LOG(WARNING) << "MirrorSourceConnector: topic config sync failed, will retry: " << synced.error().message();
   } else {
@@ -263,6 +273,7 @@ void MirrorSourceConnector::SyncConfigs() {
 
 void MirrorSourceConnector::SyncAcls() {
   auto synced = SyncTopicAcls(*source_, *target_, sync_options_->topics);
+  if (Stopping()) return;
   if (!synced.ok()) {
     if (synced.error().code() == ErrorCode::kUnsupported) {
       if (!acls_unsupported_logged_) {
@@ -337,6 +348,10 @@ void MirrorSourceConnector::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  // The scheduler may be waiting on a cluster that is gone (admin.timeout.ms per call): its admin
+  // calls end now, so the join below is prompt.
+  if (source_) source_->Cancel();
+  if (target_) target_->Cancel();
   if (scheduler_.joinable()) scheduler_.join();
   source_.reset();
   target_.reset();

@@ -67,6 +67,7 @@ class MirrorSourceConnector : public Connector {
   Result<std::vector<TopicPartition>> FindPartitions();
   bool ShouldReplicate(const std::string& topic) const;
   void Schedule();  // the scheduler thread
+  bool Stopping();  // Stop() was called: a pass's errors are the cancelled admins'
   void RefreshTopics();
   void SyncConfigs();
   void SyncAcls();

@@ -94,6 +94,7 @@ Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& conte
 
 void MirrorCheckpointTask::Run() {
   if (auto started = syncs_->Start(kAdminTimeout); !started.ok()) {
+    if (Stopping()) return;  // Stop() stopped the store under way: not a failure
     LOG(ERROR) << "checkpoints " << checkpoints_topic_ << ": cannot read the offset syncs: " << started.error().message();
     std::lock_guard lock(mu_);
     failure_ = started.error();
@@ -121,12 +122,22 @@ void MirrorCheckpointTask::Run() {
   }
 }
 
+bool MirrorCheckpointTask::Stopping() const {
+  std::lock_guard lock(mu_);
+  return stop_;
+}
+
 void MirrorCheckpointTask::EmitOnce(bool sync_groups) {
+  // Between calls to the clusters it looks whether Stop() was called; Stop() also cancels the
+  // admins and stops the offset-syncs store, so a call under way ends then too.
   if (auto r = syncs_->ReadToEnd(kAdminTimeout); !r.ok()) {
+    if (Stopping()) return;
     LOG(WARNING) << "checkpoints: offset syncs not read to the end, translating with what is known: " << r.error().message();
   }
   for (const std::string& group : groups_) {
+    if (Stopping()) return;
     auto changed = checkpointer_->ChangedCheckpoints(group);
+    if (Stopping()) return;  // an error now is the cancelled admins'
     if (!changed.ok()) {
       // Transient (a broker away, a timeout): the next round tries again.
       LOG(WARNING) << "checkpoints of group " << group << " skipped this round: " << changed.error().message();
@@ -147,10 +158,11 @@ void MirrorCheckpointTask::EmitOnce(bool sync_groups) {
       std::lock_guard lock(mu_);
       emitted_.insert({group, TopicPartition{c.topic, c.partition}});
     }
-    if (sync_groups) {
+    if (sync_groups && !Stopping()) {
       auto all = checkpointer_->Checkpoints(group);
       if (!all.ok()) continue;
       auto report = checkpointer_->SyncGroupOffsets(group, *all);
+      if (Stopping()) return;
       if (!report.ok()) {
         LOG(WARNING) << "offsets of group " << group << " not synced to the target: " << report.error().message();
       } else if (report->skipped_active) {
@@ -167,8 +179,13 @@ void MirrorCheckpointTask::Stop() {
     stop_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  // The thread may be waiting on a cluster that is gone (30 s per admin call or offset-syncs read):
+  // the admins' calls end now, and stopping the store ends its start or read under way, so the join
+  // is prompt. The thread uses the store no more than its failing calls once stop_ is set.
+  if (source_admin_) source_admin_->Cancel();
+  if (target_admin_) target_admin_->Cancel();
   if (syncs_) syncs_->Stop();
+  if (thread_.joinable()) thread_.join();
 }
 
 std::vector<SourceOffsetRecord> MirrorCheckpointTask::Offsets() const {

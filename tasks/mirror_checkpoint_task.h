@@ -39,6 +39,7 @@ class MirrorCheckpointTask : public Task {
  private:
   void Run();
   void EmitOnce(bool sync_groups);
+  bool Stopping() const;  // Stop() was called
 
   std::vector<std::string> groups_;
   std::string checkpoints_topic_;

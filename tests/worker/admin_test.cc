@@ -7,8 +7,11 @@
 #include "worker/kafka/admin.h"
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -120,6 +123,80 @@ TEST_F(RdKafkaAdminWithMockClusterTest, CoordinatorCallTimingOutBeforeItsRequest
   auto again = admin->ListConsumerGroupOffsets("late-group", {{"orders", 0}});
   ASSERT_TRUE(again.ok()) << again.error().ToString();
   EXPECT_EQ(*again, (GroupOffsets{{{"orders", 0}, {3, ""}}}));
+}
+
+// Runs each of `calls` on a thread of its own, cancels `admin` after `before_cancel`, and expects
+// every call to end within a second of it with kUnavailable.
+void ExpectCancelEndsEveryCall(RdKafkaAdmin& admin, const std::vector<std::function<Result<>()>>& calls,
+                               milliseconds before_cancel) {
+  std::vector<std::optional<Result<>>> results(calls.size());
+  std::vector<Clock::time_point> ended(calls.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = calls[i]();
+      ended[i] = Clock::now();
+    });
+  }
+  std::this_thread::sleep_for(before_cancel);
+  const auto cancelled = Clock::now();
+  admin.Cancel();
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    ASSERT_TRUE(results[i].has_value());
+    ASSERT_FALSE(results[i]->ok()) << "call " << i << " was answered";
+    EXPECT_EQ(results[i]->error().code(), ErrorCode::kUnavailable)
+        << "call " << i << ": " << results[i]->error().ToString();
+    EXPECT_THAT(results[i]->error().message(), HasSubstr("cancelled"));
+    EXPECT_GE(ended[i], cancelled) << "call " << i << " ended before the cancel";
+    EXPECT_LT(ended[i] - cancelled, seconds(1)) << "call " << i;
+  }
+  // Later calls fail at once, without reaching any cluster.
+  const auto start = Clock::now();
+  auto later = admin.ListTopics();
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.error().code(), ErrorCode::kUnavailable);
+  EXPECT_LT(Clock::now() - start, milliseconds(100));
+}
+
+// Every kind of call (broker, controller, all brokers, coordinator), each waiting for a cluster that
+// is not there, with a timeout far away: Cancel() ends them all at once, and the admin (with the ops
+// its calls walked away from still pending in librdkafka) is destroyed promptly, without an abort.
+TEST(RdKafkaAdminTest, CancelEndsCallsWaitingForAClusterThatIsNotThere) {
+  auto created = RdKafkaAdmin::Create({{"bootstrap.servers", "127.0.0.1:1"}}, seconds(60));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  std::unique_ptr<RdKafkaAdmin> admin = std::move(*created);
+  auto status = [](auto result) { return result.ok() ? Result<>() : Result<>(result.error()); };
+  ExpectCancelEndsEveryCall(
+      *admin,
+      {[&] { return status(admin->ListTopics()); },
+       [&] { return status(admin->CreateTopics({{"orders", 1, 1, {}}})); },
+       [&] { return status(admin->DescribeTopicConfigs({"orders"})); },
+       [&] { return status(admin->DescribeAcls({})); },
+       [&] { return status(admin->ListConsumerGroups()); },
+       [&] { return status(admin->ListConsumerGroupOffsets("g", {{"orders", 0}})); },
+       [&] { return status(admin->AlterConsumerGroupOffsets("g", {{{"orders", 0}, {1, ""}}})); },
+       [&] { return status(admin->DescribeConsumerGroupState("g")); }},
+      seconds(1));
+  const auto start = Clock::now();
+  admin.reset();
+  EXPECT_LT(Clock::now() - start, seconds(5));
+}
+
+// On the mock the brokers are up, but the controller calls wait for a controller it never names.
+TEST_F(RdKafkaAdminWithMockClusterTest, CancelEndsCallsInFlight) {
+  auto admin = MakeAdmin(seconds(60));
+  ASSERT_TRUE(admin->ListTopics().ok());
+  auto status = [](auto result) { return result.ok() ? Result<>() : Result<>(result.error()); };
+  ExpectCancelEndsEveryCall(*admin,
+                            {[&] { return status(admin->CreateTopics({{"orders", 1, 1, {}}})); },
+                             [&] { return status(admin->DescribeTopicConfigs({"orders"})); },
+                             [&] { return status(admin->AlterTopicConfigs({{"orders", {{"retention.ms", "1"}}}})); }},
+                            seconds(1));
+  EXPECT_EQ(admin->RetiredHandlesForTest(), 1);
+  const auto start = Clock::now();
+  admin.reset();
+  EXPECT_LT(Clock::now() - start, seconds(5));
 }
 
 TEST(RdKafkaAdminTest, BadClientSettingIsAnError) {

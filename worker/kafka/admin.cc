@@ -173,6 +173,7 @@ RdKafkaAdmin::RdKafkaAdmin(Properties client_props, HandlePtr rk, std::chrono::m
     : client_props_(std::move(client_props)), timeout_(timeout), rk_(std::move(rk)) {}
 
 Result<RdKafkaAdmin::SharedHandle> RdKafkaAdmin::Handle() {
+  if (cancelled_.load()) return Cancelled("admin call");
   std::lock_guard<std::mutex> lock(mu_);
   if (rk_ == nullptr) {
     auto rk = NewAdminClient(client_props_);
@@ -188,6 +189,12 @@ void RdKafkaAdmin::Retire(const SharedHandle& rk) {
   if (rk_ != rk) return;  // another call retired it already
   retired = std::move(rk_);
   ++retired_;
+}
+
+void RdKafkaAdmin::Cancel() { cancelled_.store(true); }
+
+Error RdKafkaAdmin::Cancelled(const std::string& what) const {
+  return Error(ErrorCode::kUnavailable, what + ": abandoned, the admin client was cancelled (its owner is stopping)");
 }
 
 int RdKafkaAdmin::RetiredHandlesForTest() const {
@@ -212,14 +219,41 @@ Result<AdminOptionsPtr> RdKafkaAdmin::Options(rd_kafka_t* rk, rd_kafka_admin_op_
   return options;
 }
 
-Result<EventPtr> RdKafkaAdmin::Await(rd_kafka_queue_t* queue, const std::string& what) const {
+// Why a cancelled call may walk away from its op (RdKafkaAdmin::Cancel). Waiting is cut in slices of
+// kCancelCheck on the call's own reply queue, which touches nothing in librdkafka. A call that sees
+// the admin cancelled returns and retires its handle, as an unanswered coordinator call does, so a
+// coordinator op's hour-long timer never fires (above): the handle is destroyed when its last call
+// returns, or with the admin, a moment later. Destruction fails the ops still pending: coordinator
+// requests through rd_kafka_coord_reqs_term (above), ops waiting for a broker or the controller
+// through the broker state-change waiters it triggers (rdkafka.c:1229; the admin worker then sees
+// the handle terminating, rdkafka_admin.c:1033); their replies go to a queue the call destroyed,
+// which drops them, as after any timed-out call. Checked under ASan and LeakSanitizer with every kind
+// of call waiting for a broker, and with controller calls on the mock (tests/worker/admin_test.cc).
+Result<EventPtr> RdKafkaAdmin::Poll(const SharedHandle& rk, rd_kafka_queue_t* queue, std::chrono::milliseconds wait,
+                                    const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    EventPtr event(rd_kafka_queue_poll(queue, ClampMs(std::min(left, kCancelCheck))));
+    if (event != nullptr) return event;
+    if (cancelled_.load()) {
+      Retire(rk);
+      return Cancelled(what);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return EventPtr();
+  }
+}
+
+Result<EventPtr> RdKafkaAdmin::Await(const SharedHandle& rk, rd_kafka_queue_t* queue, const std::string& what) {
   // The request times out on its own after timeout_; the extra second lets that answer arrive.
-  EventPtr event(rd_kafka_queue_poll(queue, ClampMs(timeout_ + std::chrono::seconds(1))));
-  if (event == nullptr) {
+  auto event = Poll(rk, queue, timeout_ + std::chrono::seconds(1), what);
+  if (!event.ok()) return event.error();
+  if (*event == nullptr) {
     return Error::Timeout(what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
   }
-  if (rd_kafka_resp_err_t err = rd_kafka_event_error(event.get())) {
-    return AdminError(what, err, rd_kafka_event_error_string(event.get()));
+  if (rd_kafka_resp_err_t err = rd_kafka_event_error(event->get())) {
+    return AdminError(what, err, rd_kafka_event_error_string(event->get()));
   }
   return event;
 }
@@ -227,14 +261,15 @@ Result<EventPtr> RdKafkaAdmin::Await(rd_kafka_queue_t* queue, const std::string&
 Result<EventPtr> RdKafkaAdmin::AwaitCoordinator(const SharedHandle& rk, rd_kafka_queue_t* queue,
                                                 const std::string& what) {
   const std::chrono::milliseconds wait = std::min(timeout_, kMaxCoordinatorWait);
-  EventPtr event(rd_kafka_queue_poll(queue, ClampMs(wait)));
-  if (event == nullptr) {
+  auto event = Poll(rk, queue, wait, what);
+  if (!event.ok()) return event.error();
+  if (*event == nullptr) {
     // The op lives on in librdkafka with its timer an hour away: never let that timer fire (above).
     Retire(rk);
     return Error::Timeout(what + ": no answer within " + std::to_string(wait.count()) + " ms");
   }
-  if (rd_kafka_resp_err_t err = rd_kafka_event_error(event.get())) {
-    return AdminError(what, err, rd_kafka_event_error_string(event.get()));
+  if (rd_kafka_resp_err_t err = rd_kafka_event_error(event->get())) {
+    return AdminError(what, err, rd_kafka_event_error_string(event->get()));
   }
   return event;
 }
@@ -242,12 +277,12 @@ Result<EventPtr> RdKafkaAdmin::AwaitCoordinator(const SharedHandle& rk, rd_kafka
 Result<std::map<std::string, int>> RdKafkaAdmin::ListTopics() {
   auto rk = Handle();
   if (!rk.ok()) return rk.error();
-  const rd_kafka_metadata_t* raw = nullptr;
-  // all_topics=1 and no topic handle: a listing, which never auto-creates anything.
-  if (rd_kafka_resp_err_t err = rd_kafka_metadata(rk->get(), 1, nullptr, &raw, ClampMs(timeout_))) {
-    return AdminError("list topics", err);
-  }
-  MetadataPtr md(raw);
+  // In slices while no broker is reachable, so that Cancel() ends the wait (FetchAllTopicsMetadata).
+  AllTopicsMetadata answer =
+      FetchAllTopicsMetadata(rk->get(), timeout_, kCancelCheck, [this] { return cancelled_.load(); });
+  if (answer.stopped) return Cancelled("list topics");  // no admin op is left behind: nothing to retire
+  if (answer.err != RD_KAFKA_RESP_ERR_NO_ERROR) return AdminError("list topics", answer.err);
+  MetadataPtr md = std::move(answer.metadata);
   std::map<std::string, int> topics;
   for (int i = 0; i < md->topic_cnt; ++i) {
     const rd_kafka_metadata_topic_t& t = md->topics[i];
@@ -293,7 +328,7 @@ Result<TopicResults<TopicCreation>> RdKafkaAdmin::CreateTopics(const std::vector
   if (!options.ok()) return options.error();
   QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_CreateTopics(rk->get(), raw.data(), raw.size(), options->get(), queue.get());  // copies the topics
-  auto event = Await(queue.get(), "create topics " + Quoted(*names.begin()) +
+  auto event = Await(*rk, queue.get(), "create topics " + Quoted(*names.begin()) +
                                       (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : ""));
   if (!event.ok()) return event.error();
 
@@ -343,7 +378,7 @@ Result<TopicResults<>> RdKafkaAdmin::CreatePartitions(const std::map<std::string
   if (!options.ok()) return options.error();
   QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_CreatePartitions(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
-  auto event = Await(queue.get(), "add partitions to " + Quoted(total_counts.begin()->first) +
+  auto event = Await(*rk, queue.get(), "add partitions to " + Quoted(total_counts.begin()->first) +
                                       (total_counts.size() > 1 ? " and others" : ""));
   if (!event.ok()) return event.error();
 
@@ -382,7 +417,7 @@ Result<TopicResults<TopicConfigs>> RdKafkaAdmin::DescribeTopicConfigs(const std:
   if (!options.ok()) return options.error();
   QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_DescribeConfigs(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
-  auto event = Await(queue.get(), "describe configs of " + Quoted(topics.front()) +
+  auto event = Await(*rk, queue.get(), "describe configs of " + Quoted(topics.front()) +
                                       (topics.size() > 1 ? " and others" : ""));
   if (!event.ok()) return event.error();
 
@@ -446,7 +481,7 @@ Result<TopicResults<>> RdKafkaAdmin::AlterTopicConfigs(const std::map<std::strin
   if (!options.ok()) return options.error();
   QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_AlterConfigs(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
-  auto event = Await(queue.get(), "alter configs of " + Quoted(configs.begin()->first) +
+  auto event = Await(*rk, queue.get(), "alter configs of " + Quoted(configs.begin()->first) +
                                       (configs.size() > 1 ? " and others" : ""));
   if (!event.ok()) return event.error();
 
@@ -483,7 +518,7 @@ Result<std::vector<AclBinding>> RdKafkaAdmin::DescribeAcls(const AclBindingFilte
   if (!options.ok()) return options.error();
   QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_DescribeAcls(rk->get(), raw_filter.get(), options->get(), queue.get());
-  auto event = Await(queue.get(), "describe ACLs");
+  auto event = Await(*rk, queue.get(), "describe ACLs");
   if (!event.ok()) return event.error();
   size_t count = 0;
   const rd_kafka_AclBinding_t** acls =
@@ -522,7 +557,7 @@ Result<std::vector<Result<>>> RdKafkaAdmin::CreateAcls(const std::vector<AclBind
     if (!options.ok()) return options.error();
     QueuePtr queue(rd_kafka_queue_new(rk->get()));
     rd_kafka_CreateAcls(rk->get(), raw.data(), raw.size(), options->get(), queue.get());
-    auto event = Await(queue.get(), "create " + std::to_string(raw.size()) + " ACL(s)");
+    auto event = Await(*rk, queue.get(), "create " + std::to_string(raw.size()) + " ACL(s)");
     if (!event.ok()) return event.error();
     size_t count = 0;
     const rd_kafka_acl_result_t** results =
@@ -550,7 +585,7 @@ Result<std::vector<GroupListing>> RdKafkaAdmin::ListConsumerGroups() {
   if (!options.ok()) return options.error();
   QueuePtr queue(rd_kafka_queue_new(rk->get()));
   rd_kafka_ListConsumerGroups(rk->get(), options->get(), queue.get());
-  auto event = Await(queue.get(), "list consumer groups");
+  auto event = Await(*rk, queue.get(), "list consumer groups");
   if (!event.ok()) return event.error();
   const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event->get());
   size_t error_count = 0;

@@ -22,6 +22,7 @@
 // a shared rd_kafka_t). Implementations must be, too.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -242,6 +243,11 @@ class Admin {
   // WARNING: librdkafka 2.0.2 ABORTS THE PROCESS when the broker cannot describe groups, which is
   // the case of its mock cluster. Never call this against the mock; tests use FakeAdmin.
   virtual Result<GroupDescription> DescribeConsumerGroupState(const std::string& group) = 0;
+
+  // For an owner that is stopping (a connector, a task): every call in flight returns now with
+  // kUnavailable, and every later call fails so at once, without reaching the cluster. Idempotent;
+  // any thread. The default does nothing (an Admin whose calls never wait, such as a fake).
+  virtual void Cancel() {}
 };
 
 using AdminPtr = std::unique_ptr<Admin>;
@@ -281,6 +287,7 @@ class ForwardingAdmin : public Admin {
   Result<GroupDescription> DescribeConsumerGroupState(const std::string& group) override {
     return admin_->DescribeConsumerGroupState(group);
   }
+  void Cancel() override { admin_->Cancel(); }
 
  private:
   AdminPtr admin_;
@@ -296,6 +303,12 @@ class ForwardingAdmin : public Admin {
 // request timeout (one hour), Ferry stops waiting after `timeout` (at most 20 minutes), and a call
 // left unanswered retires the client handle: later calls get a new one, and the old one is destroyed
 // when its last call returns, which librdkafka 2.0.2 handles safely.
+//
+// Cancel() makes a stop prompt, whatever `timeout` is: every wait is cut in slices of at most
+// kCancelCheck (a wait on the call's own reply queue, or ListTopics' wait for a broker it can reach),
+// and a call that sees the admin cancelled stops waiting and retires its handle as an unanswered
+// coordinator call does. So the op left behind in librdkafka is ended by the handle's destruction
+// when its last call returns, never by its own timer (see admin.cc).
 class RdKafkaAdmin : public Admin {
  public:
   // `client_props`: bootstrap.servers, security, client.id... (a consumer handle is made from them, see admin.cc).
@@ -314,6 +327,10 @@ class RdKafkaAdmin : public Admin {
   Result<> AlterConsumerGroupOffsets(const std::string& group, const GroupOffsets& offsets) override;
   Result<> DeleteConsumerGroupOffsets(const std::string& group, const std::vector<TopicPartition>& partitions) override;
   Result<GroupDescription> DescribeConsumerGroupState(const std::string& group) override;
+  void Cancel() override;
+
+  // How often a waiting call looks whether the admin was cancelled.
+  static constexpr std::chrono::milliseconds kCancelCheck{200};
 
   // How many client handles this admin has retired after an unanswered coordinator call.
   int RetiredHandlesForTest() const;
@@ -331,16 +348,22 @@ class RdKafkaAdmin : public Admin {
 
   // Options for `op` with this admin's timeouts; `coordinator`: librdkafka's longest request timeout.
   Result<AdminOptionsPtr> Options(rd_kafka_t* rk, rd_kafka_admin_op_t op, bool coordinator = false) const;
-  // Waits for the answer of `what` on `queue`; the event's own error becomes the Error.
-  Result<EventPtr> Await(rd_kafka_queue_t* queue, const std::string& what) const;
+  // Waits for the answer of `what` on `queue` (a call on `rk`); the event's own error becomes the Error.
+  Result<EventPtr> Await(const SharedHandle& rk, rd_kafka_queue_t* queue, const std::string& what);
   // Await for a coordinator call on `rk`: Ferry's own deadline, and the handle retired if it passes.
   Result<EventPtr> AwaitCoordinator(const SharedHandle& rk, rd_kafka_queue_t* queue, const std::string& what);
+  // Polls `queue` for at most `wait`, in slices, until an event comes or the admin is cancelled
+  // (then `rk` is retired and the Error says so). nullptr: `wait` passed.
+  Result<EventPtr> Poll(const SharedHandle& rk, rd_kafka_queue_t* queue, std::chrono::milliseconds wait,
+                        const std::string& what);
+  Error Cancelled(const std::string& what) const;
 
   const Properties client_props_;
   const std::chrono::milliseconds timeout_;
   mutable std::mutex mu_;
   SharedHandle rk_;  // guarded by mu_; null after a retirement until the next call
   int retired_ = 0;  // guarded by mu_
+  std::atomic<bool> cancelled_{false};
 };
 
 // The Error for a librdkafka error code, with Ferry's code for it (kTimeout for timeouts, kNotFound

@@ -85,6 +85,36 @@ Result<Watermarks> QueryWatermarks(rd_kafka_t* rk, const TopicPartition& tp,
   return w;
 }
 
+AllTopicsMetadata FetchAllTopicsMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeout,
+                                         std::chrono::milliseconds slice, const std::function<bool()>& stop) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  bool reached = false;  // a broker took a request: its answer gets the rest of the time
+  AllTopicsMetadata out;
+  while (true) {
+    const auto begin = Clock::now();
+    const auto left = std::max(std::chrono::milliseconds(1),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(deadline - begin));
+    const std::chrono::milliseconds wait = reached ? left : std::min(left, slice);
+    const rd_kafka_metadata_t* raw = nullptr;
+    out.err = rd_kafka_metadata(rk, 1, nullptr, &raw,
+                                static_cast<int>(std::min<int64_t>(wait.count(), 24 * 3600 * 1000)));
+    if (out.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.metadata.reset(raw);
+      return out;
+    }
+    const bool used_its_slice = Clock::now() - begin >= wait * 9 / 10;
+    const bool unreached =
+        out.err == RD_KAFKA_RESP_ERR__TRANSPORT || (out.err == RD_KAFKA_RESP_ERR__TIMED_OUT && !reached);
+    if (reached || !used_its_slice || !unreached || Clock::now() >= deadline) return out;
+    reached = out.err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+    if (stop && stop()) {
+      out.stopped = true;
+      return out;
+    }
+  }
+}
+
 Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout) {
   TopicPtr rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
   const rd_kafka_metadata_t* raw = nullptr;

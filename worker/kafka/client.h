@@ -28,6 +28,20 @@ struct Watermarks {
 Result<Watermarks> QueryWatermarks(rd_kafka_t* rk, const TopicPartition& tp,
                                    std::chrono::milliseconds timeout);
 
+// Metadata of every topic (a listing, which never auto-creates anything), within `timeout`, that a
+// stop can cut short. rd_kafka_metadata cannot be interrupted, and it first waits for a broker it can
+// reach (ERR__TRANSPORT if none comes in time). So while no broker is reachable it is called in
+// slices of `slice`, asking `stop` between them; once a broker took a request and left it unanswered
+// for a slice, the rest of the timeout goes to one last call, so a slow broker gets all of it. An
+// error that ends a call before its time (a failed request) is the answer, as for a single call.
+struct AllTopicsMetadata {
+  MetadataPtr metadata;  // set when err is NO_ERROR and not stopped
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  bool stopped = false;  // `stop` said so before an answer came
+};
+AllTopicsMetadata FetchAllTopicsMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeout,
+                                         std::chrono::milliseconds slice, const std::function<bool()>& stop);
+
 // The partition count of `topic` from cluster metadata, or NotFound.
 Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout);
 

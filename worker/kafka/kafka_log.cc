@@ -25,6 +25,10 @@ int ToTimeoutMs(std::chrono::milliseconds timeout) {
 constexpr int kPollMs = 1000;
 constexpr std::chrono::milliseconds kSettleBackoff{100};
 constexpr std::chrono::milliseconds kTopicWaitBackoff{250};
+// The longest a wait on the cluster (for the topic, for end offsets) goes without looking whether
+// Stop() was called: a log whose cluster has vanished must still stop within seconds. A look that
+// runs out of its slice is retried until the caller's timeout, as a settling topic's is.
+constexpr std::chrono::milliseconds kStopCheck{2000};
 
 }  // namespace
 
@@ -71,11 +75,20 @@ Result<> KafkaLog::Start(RecordCallback on_record, std::chrono::milliseconds tim
 
     // As Connect's KafkaBasedLog, wait (to the deadline) for a topic another component creates: MM2's
     // checkpoint task reads the offset-syncs topic its source connector makes, maybe a moment later.
-    auto partitions = FindTopicPartitions(consumer->get(), options_.topic, Remaining(deadline));
-    while (partitions.ok() && !partitions->has_value() && Clock::now() + kTopicWaitBackoff < deadline) {
+    // Stop() (which marks the log stopped before it takes stop_mu_) ends the wait at its next look.
+    const auto stopped = [this] {
+      std::lock_guard lock(mu_);
+      return stopped_;
+    };
+    auto find = [&] {
+      return FindTopicPartitions(consumer->get(), options_.topic, Remaining(deadline), stopped, kStopCheck);
+    };
+    auto partitions = find();
+    while (partitions.ok() && !partitions->has_value() && Clock::now() + kTopicWaitBackoff < deadline && !stopped()) {
       std::this_thread::sleep_for(kTopicWaitBackoff);
-      partitions = FindTopicPartitions(consumer->get(), options_.topic, Remaining(deadline));
+      partitions = find();
     }
+    if (stopped()) return Error::Internal("the log of topic '" + options_.topic + "' was stopped while it started");
     if (!partitions.ok()) return partitions.error();
     if (!partitions->has_value() || **partitions <= 0) {
       return Error::NotFound("topic '" + options_.topic + "' does not exist (waited " +
@@ -188,10 +201,14 @@ Result<std::vector<int64_t>> KafkaLog::QueryEnds(std::chrono::milliseconds timeo
   // UNKNOWN_TOPIC_OR_PARTITION for a while. The topic exists (Start found it): wait that out.
   const auto deadline = Clock::now() + timeout;
   while (true) {
-    auto ends = QueryEndsOnce(Remaining(deadline));
+    auto ends = QueryEndsOnce(std::min(Remaining(deadline), kStopCheck));
     const bool settling = !ends.ok() && (ends.error().retriable() ||
                                          ends.error().kafka_err() == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
     if (!settling || Clock::now() + kSettleBackoff >= deadline) return ends;
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return Error::Internal("the log of topic '" + options_.topic + "' was stopped");
+    }
     VLOG(1) << "end offsets of '" << options_.topic << "' not known yet (" << ends.error().message() << "); retrying";
     std::this_thread::sleep_for(kSettleBackoff);
   }
@@ -317,12 +334,13 @@ Result<> KafkaLog::Flush(std::chrono::milliseconds timeout) {
 void KafkaLog::Stop() {
   CHECK(thread_.get_id() != std::this_thread::get_id())
       << "KafkaLog::Stop called from the record callback of topic '" << options_.topic << "'";
-  std::lock_guard stop_lock(stop_mu_);
   {
+    // Before stop_mu_: a Start waiting for its topic holds it, and gives up when it sees this.
     std::lock_guard lock(mu_);
     stopped_ = true;
   }
   position_cv_.notify_all();
+  std::lock_guard stop_lock(stop_mu_);
   if (thread_.joinable()) {
     thread_.request_stop();
     rd_kafka_queue_yield(consumer_queue_.get());  // wakes the poll now rather than within kPollMs

@@ -57,7 +57,9 @@ class KafkaLog : public Log {
   Result<> Flush(std::chrono::milliseconds timeout) override;
   Result<> ReadToEnd(std::chrono::milliseconds timeout) override;
   // Joins the thread (bounded by the poll wakeup), lets queued records go out for at most
-  // `stop_flush_timeout`, then closes both clients.
+  // `stop_flush_timeout`, then closes both clients. A Start or ReadToEnd waiting on the cluster on
+  // another thread ends within seconds (each wait looks every 2 s whether the log was stopped) and
+  // fails, so a log whose cluster has vanished stops promptly.
   void Stop() override;
 
   const std::string& topic() const { return options_.topic; }

@@ -40,13 +40,13 @@ std::string CreationHint(const TopicSpec& spec) {
 }  // namespace
 
 Result<std::optional<int>> FindTopicPartitions(rd_kafka_t* rk, const std::string& topic,
-                                               std::chrono::milliseconds timeout) {
-  const rd_kafka_metadata_t* raw = nullptr;
-  const int timeout_ms = static_cast<int>(std::clamp<int64_t>(timeout.count(), 1, 24 * 3600 * 1000));
-  // all_topics=1 and no topic handle: a listing, which never auto-creates anything.
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &raw, timeout_ms);
-  if (err) return Error::Kafka("list topics to find '" + topic + "'", err);
-  MetadataPtr md(raw);
+                                               std::chrono::milliseconds timeout, const std::function<bool()>& stop,
+                                               std::chrono::milliseconds slice) {
+  // A listing, which never auto-creates anything; in one call unless a stop may cut it short.
+  AllTopicsMetadata answer = FetchAllTopicsMetadata(rk, timeout, stop ? slice : timeout, stop);
+  if (answer.stopped) return Error(ErrorCode::kUnavailable, "list topics to find '" + topic + "': stopped");
+  if (answer.err) return Error::Kafka("list topics to find '" + topic + "'", answer.err);
+  MetadataPtr md = std::move(answer.metadata);
   for (int i = 0; i < md->topic_cnt; ++i) {
     const rd_kafka_metadata_topic_t& t = md->topics[i];
     if (t.topic == nullptr || topic != t.topic) continue;

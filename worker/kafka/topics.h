@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -36,8 +37,12 @@ Result<> EnsureTopic(const Properties& admin_props, const TopicSpec& spec, std::
 
 // The partition count of `topic`, or nullopt if the cluster does not have it. Lists all topics, so it
 // never auto-creates `topic` (a metadata request naming it would on brokers that auto-create).
+// With `stop`, a wait for a reachable broker asks it every `slice` and ends with kUnavailable when it
+// says so (FetchAllTopicsMetadata).
 Result<std::optional<int>> FindTopicPartitions(rd_kafka_t* rk, const std::string& topic,
-                                               std::chrono::milliseconds timeout);
+                                               std::chrono::milliseconds timeout,
+                                               const std::function<bool()>& stop = {},
+                                               std::chrono::milliseconds slice = std::chrono::seconds(1));
 
 // The decisions EnsureTopic takes, apart from the I/O so they can be tested without a broker.
 // Success if an existing topic with `actual_partitions` partitions satisfies `spec`.
