@@ -23,11 +23,15 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include <gtest/gtest.h>
 
+#include "tasks/mirror_records.h"
+#include "tasks/mirror_source_task.h"
+#include "tasks/offset_sync_writer.h"
 #include "tests/support/group_member.h"
 #include "tests/support/mirror_worker_test.h"
 #include "worker/common/json.h"
@@ -774,6 +778,154 @@ TEST_P(CutoverTest, ACommitRefusedBecauseAConsumerJoinedMeanwhileChangesNothingA
   ExpectTheTargetAsBeforeAndTheGroupOnTheSource(*worker);
   ASSERT_NE(late, nullptr);
   late->Stop();
+}
+
+TEST_P(CutoverTest, AGroupAtACommitMarkerResumesAtTheNewestCopyAfterTheMirrorResumedFromThatMarker) {
+  // Issue "Exactness", item 1. A mirror task restarted from a stored position that is a commit
+  // marker's offset (its offset flush followed a transaction's last record) copies the next
+  // transaction again. The offset map used to take a run's length from where the next run's copies
+  // start, so the old copies of the next transaction counted as the first run's own: a group committed
+  // at the marker was sent to those OLD copies and read the transaction twice on the target. Ferry's
+  // syncs now say where each run ends (header ferry.run-ends): the marker is a gap, answered with the
+  // NEWEST copy of the record after it. Real markers, real Kafka, the worker's REST API throughout.
+  const TopicPartition tp{orders_, 0};
+  const TopicPartition remote{remote_orders_, 0};
+  // Two committed transactions of 10 records: 0-9, the marker at 10, 11-20, the marker at 21.
+  ProduceTransactions(source(), tp, {{Keyed(0, 0, 10), true}, {Keyed(0, 10, 10), true}});
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<Record> src = Read(source(), tp);
+  ASSERT_EQ(src.size(), 20u);
+  const int64_t first_txn_last = src[9].offset;
+  const int64_t marker = first_txn_last + 1;  // where an application that read the first transaction commits
+  const Record& after_marker = src[10];       // the second transaction's first record
+  ASSERT_GT(after_marker.offset, marker) << "offset " << marker << " should be the first transaction's commit marker";
+
+  auto worker = StartMirroring();  // both transactions copied
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+  const std::string connector = "/connectors/" + mirror_;
+  auto stored_offset = [&]() -> std::optional<int64_t> {
+    HttpReply r = Http(port, "GET", connector + "/offsets");
+    if (r.status != 200) return std::nullopt;
+    auto doc = r.Json();
+    for (const auto& o : doc["offsets"].GetArray()) {
+      if (o["partition"]["topic"].GetString() == orders_ && o["partition"]["partition"].GetInt() == 0) {
+        return o["offset"]["offset"].GetInt64();
+      }
+    }
+    return std::nullopt;
+  };
+
+  // Stopped (KIP-875), the task has stored the second transaction's last record. The stored position
+  // is moved back to the first transaction's last record, as an offset flush right after it leaves
+  // it: resumed, the task starts at the marker and copies the second transaction again.
+  ASSERT_EQ(Http(port, "PUT", connector + "/stop").status, 204);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "STOPPED", 0, ""));
+  // (GET answers from the worker's copy of the offsets topic, which reads a write back a moment later.)
+  EXPECT_TRUE(WaitFor([&] { return stored_offset() == src.back().offset; }, seconds(10))) << stored_offset().value_or(-1);
+  HttpReply altered = Http(port, "PATCH", connector + "/offsets",
+                           "{\"offsets\":[{\"partition\":" + tasks::MirrorSourcePartitionJson("A", tp) +
+                               ",\"offset\":{\"offset\":" + std::to_string(first_txn_last) + "}}]}");
+  ASSERT_EQ(altered.status, 200) << altered.body;
+  EXPECT_TRUE(WaitFor([&] { return stored_offset() == first_txn_last; }, seconds(10))) << stored_offset().value_or(-1);
+  ASSERT_EQ(Http(port, "PUT", connector + "/resume").status, 202);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "RUNNING", 2, "RUNNING"));
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote).size() == 30u; }, seconds(60)))
+      << "the second transaction was not copied again: " << Read(target(), remote).size() << " records on the target";
+  const std::vector<Record> tgt = Read(target(), remote);
+
+  // Brute force from both logs: every target offset holding a copy of each source record.
+  std::map<int64_t, std::vector<int64_t>> copies;  // source offset -> target offsets, oldest first
+  for (const Record& s : src) {
+    for (const Record& t : tgt) {
+      if (t.SameContent(s)) copies[s.offset].push_back(t.offset);
+    }
+  }
+  int copied_twice = 0;
+  for (const Record& s : src) {
+    const size_t expected = s.offset > marker ? 2 : 1;
+    EXPECT_EQ(copies[s.offset].size(), expected) << "copies of source offset " << s.offset;
+    if (copies[s.offset].size() == 2) ++copied_twice;
+  }
+  ASSERT_EQ(copied_twice, 10) << "the target holds the second transaction twice";
+  const int64_t old_copy = copies[after_marker.offset].front();
+  const int64_t newest_copy = copies[after_marker.offset].back();
+  ASSERT_NE(old_copy, newest_copy);
+
+  // The restarted task's syncs are written before the move reads the map: its last one is the
+  // newest copy of the second transaction's last record (synced at its offset flush).
+  const std::string syncs_topic = "mm2-offset-syncs.B.internal";
+  std::vector<std::string> syncs_seen;
+  ASSERT_TRUE(WaitFor([&] {
+    syncs_seen.clear();
+    bool last_synced = false;
+    for (const Record& r : Read(source(), {syncs_topic, 0})) {
+      if (!r.key || !r.value) continue;
+      auto sync = tasks::OffsetSyncRecord::Decode(*r.key, *r.value);
+      if (!sync.ok() || sync->topic != orders_ || sync->partition != 0) continue;
+      bool run_ends = false;
+      for (const auto& h : r.headers) run_ends |= h.name == tasks::kRunEndsHeader;
+      syncs_seen.push_back(std::to_string(sync->upstream_offset) + "->" + std::to_string(sync->downstream_offset) +
+                           (run_ends ? "" : " (no run-ends header)"));
+      last_synced |= sync->upstream_offset == src.back().offset && sync->downstream_offset == tgt.back().offset;
+    }
+    return last_synced;
+  }, seconds(30))) << "no sync of the re-copied transaction's last record";
+  for (const std::string& s : syncs_seen) {
+    EXPECT_EQ(s.find("no run-ends header"), std::string::npos) << "every Ferry sync says its writer reports run ends";
+  }
+
+  // The application read the first transaction on the source and committed the marker's offset;
+  // it has no members.
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp, 10).size(), 10u);
+  auto committed = source().admin().ListConsumerGroupOffsets(app_, {tp});
+  ASSERT_TRUE(committed.ok()) << committed.error().ToString();
+  ASSERT_EQ(committed->at(tp).offset, marker);
+
+  std::cout << "[ measure  ] source records 0.." << src.back().offset << ", marker at " << marker
+            << ", first record after it " << after_marker.offset << "; target holds " << tgt.size() << " records, "
+            << copied_twice << " copied twice; the copies of " << after_marker.offset << " at " << old_copy
+            << " (old) and " << newest_copy << " (newest); syncs of " << tp << ":";
+  for (const std::string& s : syncs_seen) std::cout << " " << s;
+  std::cout << std::endl;
+
+  // The plan translates the marker exactly, to the newest copy.
+  HttpReply plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  {
+    auto doc = plan.Json();
+    EXPECT_TRUE(doc["ready"].GetBool()) << plan.body;
+    bool found = false;
+    for (const auto& p : doc["partitions"].GetArray()) {
+      if (p["from_topic"].GetString() != orders_ || p["from_partition"].GetInt() != 0) continue;
+      found = true;
+      EXPECT_EQ(p["committed"].GetInt64(), marker) << plan.body;
+      EXPECT_EQ(std::string(p["translation"].GetString()), "exact") << plan.body;
+      ASSERT_TRUE(p["translated"].IsInt64()) << plan.body;
+      EXPECT_EQ(p["translated"].GetInt64(), newest_copy) << "not the old copy at " << old_copy << ": " << plan.body;
+    }
+    EXPECT_TRUE(found) << plan.body;
+  }
+
+  HttpReply moved = Post(*worker, GroupPath("cutover?wait_ms=30000"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(Outcome(moved), "moved") << moved.body;
+  auto on_target = target().admin().ListConsumerGroupOffsets(app_, {remote});
+  ASSERT_TRUE(on_target.ok()) << on_target.error().ToString();
+  ASSERT_EQ(on_target->count(remote), 1u);
+  EXPECT_EQ(on_target->at(remote).offset, newest_copy) << "the old copy is at " << old_copy;
+  EXPECT_NE(on_target->at(remote).offset, old_copy) << "the group would read the second transaction twice";
+
+  // The application resumes on the target and reads every record after the marker exactly once.
+  ExpectExactlyOnce(0, ConsumeAndCommit(target().bootstrap_servers(), app_, remote, 100000), marker);
+
+  HttpReply status = Http(port, "GET", GroupPath("status"));
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(std::string(status.Json()["position"].GetString()), "target") << status.body;
+  // Verify skips the older copies (no source record translates to them) and finds the copy faithful.
+  HttpReply verify = Http(port, "GET", "/ferry/topics/" + orders_ + "/verify?partition=0");
+  ASSERT_EQ(verify.status, 200) << verify.body;
+  EXPECT_TRUE(verify.Json()["ok"].GetBool()) << verify.body;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -44,6 +45,12 @@ class TwoClustersTest : public ::testing::Test {
 
   // Writes `records` to one partition and waits until all are acknowledged.
   void Produce(TestCluster& cluster, const std::string& topic, int32_t partition, const std::vector<Record>& records);
+  // Real Kafka only (the mock writes no transaction markers): writes each batch to `tp` as one
+  // transaction of a transactional producer (a transactional.id of its own), committed or aborted as
+  // its flag says. Kafka puts a control record (the marker) at the offset after each batch's last
+  // record: a gap in the partition's offsets.
+  void ProduceTransactions(TestCluster& cluster, const TopicPartition& tp,
+                           const std::vector<std::pair<std::vector<Record>, bool>>& batches);
   std::vector<Record> Read(TestCluster& cluster, const TopicPartition& tp);
   // For waits: how many records `tp` holds, 0 while it does not exist yet (a topic Ferry will create).
   size_t CountRecords(TestCluster& cluster, const TopicPartition& tp);
