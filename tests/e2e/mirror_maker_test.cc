@@ -1,19 +1,33 @@
-// `ferry mirror-maker mm2.properties`, MM2's dedicated mode, run as a process against mock clusters:
+// `ferry mirror-maker mm2.properties`, MM2's dedicated mode, run as child processes on both peers:
 // every example file of examples/mm2/ end to end (records in each source, their copies in each
-// target, compared key by key and offset by offset), two nodes sharing one flow, and bad files.
-// The mock has no CreateTopics, so every topic a flow uses is made up front; its group rebalances
-// take session.timeout.ms - 1 s, so the files get short, mock-friendly timings per cluster.
+// target, compared key by key and offset by offset), two nodes sharing one flow, continuing where MM2
+// stopped, a flow whose cluster cannot be reached; and bad files (mock only: no cluster is reached).
+// Every alias of a file is a cluster of the test's own: 3 mock brokers, or on real Kafka a one-node
+// cluster the test starts (LaunchedKafka, all of a test's at once, 5-10 s) and stops, since the
+// examples' names (orders, heartbeats, mm2-configs.<alias>.internal, ...) are fixed and the suite's
+// shared clusters serve other tests meanwhile.
+// The mock has no CreateTopics, no configs or ACLs API and no ListGroups: every topic a flow uses is
+// made up front, topic config and ACL sync are off and groups are named literally; its group
+// rebalances take session.timeout.ms - 1 s, so the files get short, mock-friendly timings per
+// cluster. On real Kafka the test makes only the source topics it writes (and, for the test that
+// continues after MM2, what MM2 left): Ferry creates remote, internal, offset-syncs, checkpoints and
+// heartbeats topics, syncs topic configs and ACLs and lists groups (the examples' own `groups`) as MM2
+// does; the files get replication factors of 1 and short intervals (RealKafkaSettings).
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
+#include "tasks/mirror_records.h"
 #include "tests/support/two_clusters.h"
 #include "tests/support/worker_harness.h"
 #include "worker/kafka/mock_cluster.h"
@@ -29,31 +43,66 @@ struct Flow {
   bool enabled = true;
 };
 
-class MirrorMakerTest : public TwoClustersTest {
+// The mock has no ListGroups, and librdkafka 2.0.2 leaks an allocation when a broker says so
+// (LeakSanitizer fails the node): on the mock, examples whose `groups` is a pattern get a group named
+// literally, which the checkpoint connector takes without listing. On real Kafka the files keep
+// their own `groups`.
+constexpr char kLiteralGroups[] = "groups = billing";
+
+class MirrorMakerFixture : public TwoClustersTest {
  protected:
+  explicit MirrorMakerFixture(Peer peer = Peer::kMock) : TwoClustersTest(peer) {}
+
   void SetUp() override {
+    // The shared clusters go unused; on real Kafka, whether they run says whether a real broker can
+    // be started here (the test is skipped, or fails under CI, where none runs).
     TwoClustersTest::SetUp();
-    dir_ = ::testing::TempDir() + "/ferry-mm-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    if (IsSkipped() || HasFatalFailure()) return;
+    std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(test.begin(), test.end(), '/', '.');
+    dir_ = ::testing::TempDir() + "/ferry-mm-" + std::to_string(getpid()) + "-" + test;
     std::filesystem::create_directories(dir_);
   }
 
-  // The mock cluster of `alias`, started on first use.
-  TestCluster& Cluster(const std::string& alias) {
-    auto& c = clusters_[alias];
-    if (!c) {
-      auto started = TestCluster::StartMock(3);
-      EXPECT_TRUE(started.ok());
-      c = std::move(*started);
+  // A cluster for each alias: 3 mock brokers, or a one-node real cluster of this test's, started
+  // together (each takes 4-7 s on 2 cores) and stopped when the test ends.
+  void StartClusters(const std::vector<std::string>& aliases) {
+    if (!real_kafka()) {
+      for (const std::string& alias : aliases) {
+        auto started = TestCluster::StartMock(3);
+        ASSERT_TRUE(started.ok()) << started.error().ToString();
+        mocks_[alias] = std::move(*started);
+        clusters_[alias] = mocks_[alias].get();
+      }
+      return;
     }
-    return *c;
+    std::map<std::string, std::future<Result<std::unique_ptr<LaunchedKafka>>>> starting;
+    for (const std::string& alias : aliases) {
+      starting[alias] = std::async(std::launch::async, [name = UniqueName("mm-" + alias)] { return LaunchedKafka::Start(name, 1); });
+    }
+    for (auto& [alias, start] : starting) {
+      auto launched = start.get();
+      ASSERT_TRUE(launched.ok()) << alias << ": " << launched.error().ToString();
+      launched_[alias] = std::move(*launched);
+      clusters_[alias] = &launched_[alias]->cluster();
+    }
   }
 
-  // Every topic `flow` writes or reads, on both clusters; `remote` maps a source topic to its copy.
+  TestCluster& Cluster(const std::string& alias) { return *clusters_.at(alias); }
+
+  // The topics of `flow` the test writes: its source topics. On the mock, which has no CreateTopics,
+  // also every other topic the flow uses, on both clusters (`remote` names a source topic's copy).
   void CreateFlowTopics(const Flow& flow, const std::vector<std::string>& topics, int partitions,
                         const std::function<std::string(const std::string&, const std::string&)>& remote) {
     TestCluster& src = Cluster(flow.source);
     TestCluster& tgt = Cluster(flow.target);
+    if (real_kafka()) {
+      for (const std::string& t : topics) {
+        auto created = src.CreateTopic(t, partitions);
+        ASSERT_TRUE(created.ok()) << created.error().ToString();
+      }
+      return;
+    }
     auto create = [](TestCluster& c, const std::string& t, int p) { (void)c.CreateTopic(t, p); };
     for (const char* kind : {"configs", "status"}) create(tgt, std::string("mm2-") + kind + "." + flow.source + ".internal", kind[0] == 'c' ? 1 : 3);
     create(tgt, "mm2-offsets." + flow.source + ".internal", 5);
@@ -69,8 +118,8 @@ class MirrorMakerTest : public TwoClustersTest {
     }
   }
 
-  // examples/mm2/`name` with each `<alias>.bootstrap.servers` pointing at its mock and `extra`
-  // appended (a later key wins); returns the new file's path.
+  // examples/mm2/`name` with each `<alias>.bootstrap.servers` pointing at its cluster, the peer's
+  // settings and `extra` appended (a later key wins); returns the new file's path.
   std::string PrepareFile(const std::string& name, const std::vector<std::string>& aliases,
                           const std::vector<std::string>& extra = {}) {
     std::ifstream in(std::string(FERRY_SOURCE_DIR) + "/examples/mm2/" + name);
@@ -85,11 +134,16 @@ class MirrorMakerTest : public TwoClustersTest {
       }
       out << line << "\n";
     }
-    out << MockSettings(aliases);
+    out << PeerSettings(aliases);
     for (const std::string& e : extra) out << e << "\n";
     const std::string path = dir_ + "/" + name;
     std::ofstream(path) << out.str();
     return path;
+  }
+
+  // What the tests append to every file, for the peer.
+  std::string PeerSettings(const std::vector<std::string>& aliases) const {
+    return real_kafka() ? RealKafkaSettings(aliases) : MockSettings(aliases);
   }
 
   // Short group timings for the mock (its rebalances wait session.timeout.ms - 1 s), per cluster, and
@@ -107,6 +161,26 @@ class MirrorMakerTest : public TwoClustersTest {
                  "emit.checkpoints.interval.seconds = 1\nemit.heartbeats.interval.seconds = 1\n";
   }
 
+  // Real Kafka: the files' replication factors (3, as in production) exceed the test clusters' one
+  // node, and creating such a topic fails with INVALID_REPLICATION_FACTOR (in MM2 as in Ferry): every
+  // replication factor key is set to 1. Kafka's coordinator needs none of the mock's group timings.
+  // Only what would make a test wait a minute is shortened: checkpoints and group offsets every
+  // second (the examples: 30-60 s), and task offsets committed every second (Connect: 60 s), since a
+  // group's checkpoint waits for the offset sync a commit writes at the last record copied.
+  static std::string RealKafkaSettings(const std::vector<std::string>& aliases) {
+    std::string out = "\n# one-node test clusters, short intervals (tests)\n"
+                      "replication.factor = 1\noffset-syncs.topic.replication.factor = 1\n"
+                      "checkpoints.topic.replication.factor = 1\nheartbeats.topic.replication.factor = 1\n"
+                      "config.storage.replication.factor = 1\noffset.storage.replication.factor = 1\n"
+                      "status.storage.replication.factor = 1\n"
+                      "emit.checkpoints.interval.seconds = 1\nsync.group.offsets.interval.seconds = 1\n";
+    for (const std::string& a : aliases) out += a + ".offset.flush.interval.ms = 1000\n";
+    return out;
+  }
+
+  // The `groups` line a test adds to a file whose own is a pattern: none on real Kafka.
+  std::string Groups() const { return real_kafka() ? "" : kLiteralGroups; }
+
   std::unique_ptr<WorkerProcess> StartNode(const std::string& file, const std::string& log_name,
                                            const std::vector<std::string>& more = {}) {
     std::vector<std::string> args = {"mirror-maker", file};
@@ -119,14 +193,15 @@ class MirrorMakerTest : public TwoClustersTest {
     Produce(Cluster(alias), topic, partition, r);
   }
 
-  // Waits until `to_topic` on `to` is a copy of `from_topic` on `from`, record by record.
+  // Waits until `to_topic` on `to` (which Ferry may still have to create) is a copy of `from_topic` on
+  // `from`, record by record.
   void ExpectCopied(const std::string& from, const std::string& from_topic, const std::string& to,
                     const std::string& to_topic, int partitions) {
     for (int p = 0; p < partitions; ++p) {
       const auto src = ReadAt(from, {from_topic, p});
       ASSERT_FALSE(src.empty());
-      ASSERT_TRUE(WaitFor([&] { return ReadAt(to, {to_topic, p}).size() >= src.size(); }, seconds(120)))
-          << from << ":" << from_topic << "-" << p << " not copied to " << to << ":" << to_topic;
+      ASSERT_TRUE(WaitFor([&] { return CountRecords(Cluster(to), {to_topic, p}) >= src.size(); }, seconds(120)))
+          << from << ":" << from_topic << "-" << p << " not copied to " << to << ":" << to_topic << " (see " << dir_ << ")";
       auto verified = kafka::VerifyMirrored({from_topic, p}, src, ReadAt(to, {to_topic, p}));
       EXPECT_TRUE(verified.ok()) << verified.error().ToString();
     }
@@ -140,8 +215,14 @@ class MirrorMakerTest : public TwoClustersTest {
   }
 
   std::string dir_;
-  std::map<std::string, std::unique_ptr<TestCluster>> clusters_;
+  std::map<std::string, std::unique_ptr<TestCluster>> mocks_;
+  std::map<std::string, std::unique_ptr<LaunchedKafka>> launched_;
+  std::map<std::string, TestCluster*> clusters_;  // by alias
 };
+
+using MirrorMakerTest = OnPeers<MirrorMakerFixture>;
+FERRY_INSTANTIATE_ON_PEERS(MirrorMakerTest);
+using MirrorMakerOnMockTest = MirrorMakerFixture;
 
 std::string DefaultRemote(const std::string& source, const std::string& topic) { return source + "." + topic; }
 // IdentityReplicationPolicy keeps names, but a heartbeats topic's copy is prefixed as MM2 does.
@@ -151,12 +232,9 @@ std::string IdentityRemote(const std::string& source, const std::string& topic) 
 
 // Every topic of a partition count, written before the nodes start and again while they run.
 constexpr int kPartitions = 3;
-// The mock has no ListGroups, and librdkafka 2.0.2 leaks an allocation when a broker says so
-// (LeakSanitizer fails the node): examples whose `groups` is a pattern get a group named literally,
-// which the checkpoint connector takes without listing. Checkpoints are tested in connect_worker_test.
-constexpr char kLiteralGroups[] = "groups = billing";
 
-TEST_F(MirrorMakerTest, TwoNodesShareOneFlowAndTheSurvivorTakesOverWithNoRecordLost) {
+TEST_P(MirrorMakerTest, TwoNodesShareOneFlowAndTheSurvivorTakesOverWithNoRecordLost) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"A", "B"}));
   const Flow flow{"A", "B"};
   CreateFlowTopics(flow, {"orders"}, 6, DefaultRemote);
   CreateFlowTopics({"B", "A", false}, {}, 0, DefaultRemote);
@@ -166,8 +244,8 @@ TEST_F(MirrorMakerTest, TwoNodesShareOneFlowAndTheSurvivorTakesOverWithNoRecordL
                           << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
                           << "A->B.enabled = true\nA->B.topics = orders\ntasks.max = 4\n"
                           << "dedicated.mode.enable.internal.rest = true\nlisteners = http://127.0.0.1:0\n"
-                          << kLiteralGroups << "\n"
-                          << MockSettings({"A", "B"});
+                          << Groups() << "\n"
+                          << PeerSettings({"A", "B"});
   for (int p = 0; p < 6; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 10000, 200));
 
   auto first = StartNode(prepared, "node1.log");
@@ -205,7 +283,8 @@ TEST_F(MirrorMakerTest, TwoNodesShareOneFlowAndTheSurvivorTakesOverWithNoRecordL
   EXPECT_EQ(second->Terminate(), 0);
 }
 
-TEST_F(MirrorMakerTest, BadFilesAreRefusedNamingTheKeyAndTheLineAndNothingStarts) {
+TEST_F(MirrorMakerOnMockTest, BadFilesAreRefusedNamingTheKeyAndTheLineAndNothingStarts) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"A", "B"}));
   const std::string base = "clusters = A, B\nA.bootstrap.servers = " + Cluster("A").bootstrap_servers() +
                            "\nB.bootstrap.servers = " + Cluster("B").bootstrap_servers() + "\n";
   const std::pair<std::string, std::string> cases[] = {
@@ -237,7 +316,8 @@ TEST_F(MirrorMakerTest, BadFilesAreRefusedNamingTheKeyAndTheLineAndNothingStarts
 }
 
 
-TEST_F(MirrorMakerTest, OneWayMigrationExampleCopiesUnderTheSameNames) {
+TEST_P(MirrorMakerTest, OneWayMigrationExampleCopiesUnderTheSameNames) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"old", "new"}));
   CreateFlowTopics({"old", "new"}, {"orders", "payments"}, kPartitions, IdentityRemote);
   CreateFlowTopics({"new", "old", false}, {}, 0, IdentityRemote);
   for (const char* t : {"orders", "payments"}) {
@@ -254,21 +334,63 @@ TEST_F(MirrorMakerTest, OneWayMigrationExampleCopiesUnderTheSameNames) {
   // The reverse flow only beats (MM2's heartbeat-only herder), under its own path.
   EXPECT_TRUE(WaitFor([&] { return ConnectorState(node->port(), "/new/old", "MirrorHeartbeatConnector") == "RUNNING"; },
                       seconds(60)));
-  EXPECT_TRUE(WaitFor([&] { return !ReadAt("old", {"heartbeats", 0}).empty(); }, seconds(60)));
+  EXPECT_TRUE(WaitFor([&] { return CountRecords(Cluster("old"), {"heartbeats", 0}) > 0; }, seconds(60)));
   EXPECT_EQ(node->Terminate(), 0);
 }
 
-TEST_F(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPerFlow) {
+TEST_P(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPerFlow) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"primary", "standby"}));
   CreateFlowTopics({"primary", "standby"}, {"orders", "payments", "audit-eu"}, kPartitions, DefaultRemote);
   CreateFlowTopics({"standby", "primary", false}, {}, 0, DefaultRemote);
   for (const char* t : {"orders", "payments", "audit-eu"}) {
     for (int p = 0; p < kPartitions; ++p) ProduceAt("primary", t, p, MakeRecords(p * 1000, 100));
   }
-  const std::string file = PrepareFile("dr-standby.properties", {"primary", "standby"}, {"listeners = http://127.0.0.1:0", kLiteralGroups});
+  const std::string file = PrepareFile("dr-standby.properties", {"primary", "standby"}, {"listeners = http://127.0.0.1:0", Groups()});
+  // On real Kafka, where the example's `groups = .*` lists groups: a group that committed on the
+  // primary before the node started.
+  const std::string group = "billing";
+  const std::map<int, int64_t> committed = {{0, 10}, {1, 55}, {2, 100}};
+  if (real_kafka()) {
+    kafka::GroupOffsets offsets;
+    for (const auto& [p, offset] : committed) offsets[{"orders", p}] = {offset, ""};
+    auto altered = Cluster("primary").admin().AlterConsumerGroupOffsets(group, offsets);
+    ASSERT_TRUE(altered.ok()) << altered.error().ToString();
+  }
   // As the example's DR node runs: only the flows into the standby (MM2's --clusters).
   auto node = StartNode(file, "node.log", {"--clusters", "standby"});
   ASSERT_NE(node, nullptr);
   for (const char* t : {"orders", "payments", "audit-eu"}) ExpectCopied("primary", t, "standby", std::string("primary.") + t, kPartitions);
+  if (real_kafka()) {
+    // Its checkpoints on the standby, exact (primary.orders started empty: the same offsets), and its
+    // offsets committed to the same group there (sync.group.offsets.enabled).
+    std::map<int, tasks::Checkpoint> latest;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          auto records = kafka::ReadPartition(Cluster("standby").bootstrap_servers(), {"primary.checkpoints.internal", 0}, seconds(10));
+          if (!records.ok()) return false;
+          for (const auto& record : *records) {
+            auto c = tasks::Checkpoint::Decode(record.key.value_or(""), record.value.value_or(""));
+            if (c.ok() && c->group == group) latest[c->partition] = *c;
+          }
+          return latest.size() == committed.size();
+        },
+        seconds(60)))
+        << "no checkpoints of " << group << " (see " << dir_ << "/node.log)";
+    for (const auto& [p, offset] : committed) {
+      EXPECT_EQ(latest[p].topic, "primary.orders");
+      EXPECT_EQ(latest[p].upstream_offset, offset);
+      EXPECT_EQ(latest[p].downstream_offset, offset) << "partition " << p;
+    }
+    kafka::GroupOffsets synced;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          auto listed = Cluster("standby").admin().ListConsumerGroupOffsets(group, {{"primary.orders", 0}, {"primary.orders", 1}, {"primary.orders", 2}});
+          if (listed.ok()) synced = *listed;
+          return synced.size() == committed.size();
+        },
+        seconds(60)));
+    for (const auto& [tp, offset] : synced) EXPECT_EQ(offset.offset, committed.at(tp.partition)) << tp;
+  }
   // Each flow's Connect API is under /<source>/<target>; an unknown flow is not served.
   const std::string all_three = R"(["MirrorCheckpointConnector","MirrorHeartbeatConnector","MirrorSourceConnector"])";
   HttpReply list;
@@ -286,7 +408,8 @@ TEST_F(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPer
   EXPECT_EQ(node->Terminate(), 0);
 }
 
-TEST_F(MirrorMakerTest, ActiveActiveExampleCopiesBothWaysAndNeverLoops) {
+TEST_P(MirrorMakerTest, ActiveActiveExampleCopiesBothWaysAndNeverLoops) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"east", "west"}));
   CreateFlowTopics({"east", "west"}, {"orders", "payments"}, kPartitions, DefaultRemote);
   CreateFlowTopics({"west", "east"}, {"orders", "payments"}, kPartitions, DefaultRemote);
   for (const char* side : {"east", "west"}) {
@@ -297,7 +420,7 @@ TEST_F(MirrorMakerTest, ActiveActiveExampleCopiesBothWaysAndNeverLoops) {
   // With MM2's default `topics = .*` each cluster's copies of the other's topics are candidates too:
   // the replication policy's cycle detection must keep them home.
   const std::string file =
-      PrepareFile("active-active.properties", {"east", "west"}, {"listeners = http://127.0.0.1:0", "topics = .*", kLiteralGroups});
+      PrepareFile("active-active.properties", {"east", "west"}, {"listeners = http://127.0.0.1:0", "topics = .*", Groups()});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr);
   for (const char* t : {"orders", "payments"}) {
@@ -314,7 +437,8 @@ TEST_F(MirrorMakerTest, ActiveActiveExampleCopiesBothWaysAndNeverLoops) {
   EXPECT_EQ(node->Terminate(), 0);
 }
 
-TEST_F(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster) {
+TEST_P(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"us", "eu", "central"}));
   CreateFlowTopics({"us", "central"}, {"orders", "payments"}, kPartitions, DefaultRemote);
   CreateFlowTopics({"eu", "central"}, {"orders", "payments"}, kPartitions, DefaultRemote);
   CreateFlowTopics({"central", "us", false}, {}, 0, DefaultRemote);
@@ -324,7 +448,7 @@ TEST_F(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster)
       for (int p = 0; p < kPartitions; ++p) ProduceAt(region, t, p, MakeRecords(region[0] == 'u' ? p * 1000 : 70000 + p * 1000, 100));
     }
   }
-  const std::string file = PrepareFile("aggregation.properties", {"us", "eu", "central"}, {kLiteralGroups});
+  const std::string file = PrepareFile("aggregation.properties", {"us", "eu", "central"}, {Groups()});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr);
   for (const char* region : {"us", "eu"}) {
@@ -334,9 +458,21 @@ TEST_F(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster)
   EXPECT_EQ(node->Terminate(), 0);
 }
 
-TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAndTakesOverItsConfigs) {
+TEST_P(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAndTakesOverItsConfigs) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"A", "B"}));
   CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions, DefaultRemote);
   CreateFlowTopics({"B", "A", false}, {}, 0, DefaultRemote);
+  if (real_kafka()) {
+    // The topics MM2 made and this test writes into: the copy, and its Connect configs and offsets
+    // topics (compacted, with Connect's partition counts).
+    const Properties compacted = {{"cleanup.policy", "compact"}};
+    for (const auto& [topic, partitions, configs] : {std::tuple{"A.orders", kPartitions, Properties{}},
+                                                     std::tuple{"mm2-offsets.A.internal", 25, compacted},
+                                                     std::tuple{"mm2-configs.A.internal", 1, compacted}}) {
+      auto created = Cluster("B").CreateTopic(topic, partitions, configs);
+      ASSERT_TRUE(created.ok()) << created.error().ToString();
+    }
+  }
   constexpr int kCopiedByMm2 = 120;
   for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000, 200));
   // What MM2 left behind when it stopped: the first 120 records of each partition copied, and in its
@@ -360,19 +496,19 @@ TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAnd
                      R"("source.cluster.bootstrap.servers":")" + Cluster("A").bootstrap_servers() +
                      R"(","target.cluster.bootstrap.servers":")" + Cluster("B").bootstrap_servers() +
                      R"(","topics":"orders","tasks.max":"1","sync.topic.configs.enabled":"false",)"
-                     R"("sync.topic.acls.enabled":"false"}})";
+                     R"("sync.topic.acls.enabled":"false")" + Mm2ReplicationFactors(peer()) + "}}";
   old_config.timestamp = 1700000000000;
   ProduceAt("B", "mm2-configs.A.internal", 0, {old_config});
   const std::string file = dir_ + "/mm2.properties";
   std::ofstream(file) << "clusters = A, B\n"
                       << "A.bootstrap.servers = " << Cluster("A").bootstrap_servers() << "\n"
                       << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
-                      << "A->B.enabled = true\nA->B.topics = orders\ntasks.max = 2\n" << kLiteralGroups << "\n"
+                      << "A->B.enabled = true\nA->B.topics = orders\ntasks.max = 2\n" << Groups() << "\n"
                       // Java client settings, as MM2 files carry them: translated or dropped, never fatal.
                       << "A.consumer.max.poll.records = 500\nA.consumer.default.api.timeout.ms = 60000\n"
                       << "B.producer.buffer.memory = 33554432\nB.producer.max.block.ms = 60000\n"
                       << "B.producer.key.serializer = org.apache.kafka.common.serialization.ByteArraySerializer\n"
-                      << MockSettings({"A", "B"});
+                      << PeerSettings({"A", "B"});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr);
   for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000 + 200, 50));
@@ -390,7 +526,8 @@ TEST_F(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAnd
   EXPECT_EQ(node->Terminate(), 0);
 }
 
-TEST_F(MirrorMakerTest, AFlowWhoseClusterCannotBeReachedDoesNotHoldTheOthers) {
+TEST_P(MirrorMakerTest, AFlowWhoseClusterCannotBeReachedDoesNotHoldTheOthers) {
+  ASSERT_NO_FATAL_FAILURE(StartClusters({"A", "B"}));
   CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions, DefaultRemote);
   for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000, 100));
   const std::string file = dir_ + "/mm2.properties";
@@ -399,8 +536,8 @@ TEST_F(MirrorMakerTest, AFlowWhoseClusterCannotBeReachedDoesNotHoldTheOthers) {
                       << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
                       << "C.bootstrap.servers = 127.0.0.1:1\n"  // nothing listens: C is down
                       << "A->B.enabled = true\nA->C.enabled = true\ntopics = orders\n"
-                      << "emit.heartbeats.enabled = false\n" << kLiteralGroups << "\n"
-                      << MockSettings({"A", "B", "C"});
+                      << "emit.heartbeats.enabled = false\n" << Groups() << "\n"
+                      << PeerSettings({"A", "B", "C"});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr) << "the node starts with the flows it can run";
   ExpectCopied("A", "orders", "B", "A.orders", kPartitions);
