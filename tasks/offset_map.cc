@@ -66,7 +66,7 @@ std::optional<OffsetMap::Translated<TargetOffset>> OffsetMap::Forward(const Topi
   // c is in the gap after the run: the first record after it is the first of the next run...
   if (r.end_reported) return Translated<TargetOffset>{TargetOffset(next->second.target)};
   // ... unless the writer left where the run ends unsaid: MM2's answer, one past its last copy.
-  return Translated<TargetOffset>{TargetOffset(r.target + (r.end - run->first)), false};
+  return Translated<TargetOffset>{TargetOffset(r.target + (r.end - run->first)), Inexact::kRunEndUnsaid};
 }
 
 std::optional<OffsetMap::Translated<SourceOffset>> OffsetMap::Backward(const TopicPartition& source,
@@ -89,10 +89,14 @@ std::optional<OffsetMap::Translated<SourceOffset>> OffsetMap::Backward(const Top
   auto next = std::next(run);
   const int64_t next_source = next == p.runs.end() ? p.next_source : next->first;
   // Past the run's last copy the target record is not a copy of it (copied twice, or written by
-  // someone else): the next copy is the next run's first.
-  if (r.end_reported || next == p.runs.end()) return Translated<SourceOffset>{SourceOffset(next_source)};
+  // someone else): the next copy is the next run's first. Exact only right after the last copy; a
+  // group further on has read such records, and reads their sources again.
+  const bool after_last_copy = t - r.target == r.end - run->first;
+  if (r.end_reported || next == p.runs.end()) {
+    return Translated<SourceOffset>{SourceOffset(next_source), after_last_copy ? Inexact::kNo : Inexact::kReadAgain};
+  }
   // Where an MM2 run ends is unsaid: one past its last synced record never skips a record.
-  return Translated<SourceOffset>{SourceOffset(r.end), false};
+  return Translated<SourceOffset>{SourceOffset(r.end), Inexact::kRunEndUnsaid};
 }
 
 std::optional<OffsetMap::Coverage> OffsetMap::Covered(const TopicPartition& source) const {

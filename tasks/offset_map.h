@@ -29,14 +29,17 @@ class OffsetMap : public OffsetSyncSink {
   // run has been copied.
   void OnSyncRead(const OffsetSync& sync);
 
-  // A translation, and whether it is exact. It is not where a writer that does not report run ends
-  // (MM2) left the map unsure: past such a run's last sync and before the next run. There the answer
-  // is MM2's own, one past the last synced copy: never past the true position, though a consumer may
-  // read again the records between.
+  // Why a translation is not exact. kRunEndUnsaid: past the last sync of a run whose writer does not
+  // report run ends (MM2), the answer is MM2's own, one past the last synced copy: never past the
+  // true position, though a consumer may read again the records between. kReadAgain (back from the
+  // target): the group read target records the map does not claim as copies (older copies of a
+  // re-copied stretch, or records someone else wrote), and reads their sources again.
+  enum class Inexact { kNo, kRunEndUnsaid, kReadAgain };
   template <typename Offset>
   struct Translated {
     Offset offset;
-    bool exact = true;
+    Inexact inexact = Inexact::kNo;
+    bool exact() const { return inexact == Inexact::kNo; }
     bool operator==(const Translated&) const = default;
   };
 

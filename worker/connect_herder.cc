@@ -983,6 +983,8 @@ Result<> ConnectHerder::ResetActiveTopics(const std::string& name) {
 
 Result<std::vector<ConnectorOffset>> ConnectHerder::GetOffsets(const std::string& name) {
   if (auto state = Existing(name); !state.ok()) return state.error();
+  // As Connect: the offsets topic read to its end first, so an alteration just answered is seen.
+  FERRY_RETURN_IF_ERROR(offsets_.Refresh(config_.store_timeout));
   std::vector<ConnectorOffset> out;
   for (const auto& [partition, offset] : offsets_.Offsets(name)) out.push_back({partition, offset});
   return out;

@@ -241,7 +241,9 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
   // herder has read the stores GET /health answers 503 "starting".
   const ferry::rest::RestConfig rest_config = ferry::rest::RestConfig::ForWorker(*config);
   ferry::cutover::CutoverService cutover(ferry::cutover::HerderFlows((*runtime)->herder()), config->AdminProps(),
-                                        ferry::cutover::KafkaClusterClients(std::chrono::seconds(30)));
+                                        ferry::cutover::KafkaClusterClients(std::chrono::seconds(30)),
+                                        std::chrono::seconds(30),
+                                        ferry::cutover::HerderTaskStates((*runtime)->herder()));
   ferry::rest::Server server((*runtime)->herder(), rest_config, &cutover);
   // Between the steps of the start: true (after stopping what runs) when a stop was asked for.
   auto stopped_during_start = [&]() {

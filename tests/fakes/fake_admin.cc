@@ -152,6 +152,23 @@ void FakeAdmin::ClearFailures() {
   item_failures_.clear();
 }
 
+void FakeAdmin::BeforeNextCall(Op op, std::function<void()> action) {
+  std::lock_guard lock(mu_);
+  next_call_actions_[op].push_back(std::move(action));
+}
+
+void FakeAdmin::RunActionBefore(Op op) {
+  std::function<void()> action;
+  {
+    std::lock_guard lock(mu_);
+    auto it = next_call_actions_.find(op);
+    if (it == next_call_actions_.end() || it->second.empty()) return;
+    action = std::move(it->second.front());
+    it->second.pop_front();
+  }
+  action();  // outside mu_: it may change this admin or another
+}
+
 std::optional<Error> FakeAdmin::BeginCall(Op op) {
   ++calls_[op];
   auto it = next_call_failures_.find(op);
@@ -180,6 +197,7 @@ std::optional<Error> FakeAdmin::CheckOverride(const std::string& context, const 
 }
 
 Result<std::map<std::string, int>> FakeAdmin::ListTopics() {
+  RunActionBefore(Op::kListTopics);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kListTopics)) return *error;
   std::map<std::string, int> topics;
@@ -188,6 +206,7 @@ Result<std::map<std::string, int>> FakeAdmin::ListTopics() {
 }
 
 Result<kafka::TopicResults<kafka::TopicCreation>> FakeAdmin::CreateTopics(const std::vector<kafka::NewTopic>& topics) {
+  RunActionBefore(Op::kCreateTopics);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kCreateTopics)) return *error;
   kafka::TopicResults<kafka::TopicCreation> results;
@@ -230,6 +249,7 @@ Result<kafka::TopicResults<kafka::TopicCreation>> FakeAdmin::CreateTopics(const 
 }
 
 Result<kafka::TopicResults<>> FakeAdmin::CreatePartitions(const std::map<std::string, int>& total_counts) {
+  RunActionBefore(Op::kCreatePartitions);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kCreatePartitions)) return *error;
   kafka::TopicResults<> results;
@@ -261,6 +281,7 @@ Result<kafka::TopicResults<>> FakeAdmin::CreatePartitions(const std::map<std::st
 
 Result<kafka::TopicResults<kafka::TopicConfigs>> FakeAdmin::DescribeTopicConfigs(
     const std::vector<std::string>& topics) {
+  RunActionBefore(Op::kDescribeTopicConfigs);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kDescribeTopicConfigs)) return *error;
   kafka::TopicResults<kafka::TopicConfigs> results;
@@ -304,6 +325,7 @@ Result<kafka::TopicResults<kafka::TopicConfigs>> FakeAdmin::DescribeTopicConfigs
 }
 
 Result<kafka::TopicResults<>> FakeAdmin::AlterTopicConfigs(const std::map<std::string, Properties>& configs) {
+  RunActionBefore(Op::kAlterTopicConfigs);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kAlterTopicConfigs)) return *error;
   kafka::TopicResults<> results;
@@ -333,6 +355,7 @@ Result<kafka::TopicResults<>> FakeAdmin::AlterTopicConfigs(const std::map<std::s
 }
 
 Result<std::vector<AclBinding>> FakeAdmin::DescribeAcls(const kafka::AclBindingFilter& filter) {
+  RunActionBefore(Op::kDescribeAcls);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kDescribeAcls)) return *error;
   if (!authorizer_) {
@@ -346,6 +369,7 @@ Result<std::vector<AclBinding>> FakeAdmin::DescribeAcls(const kafka::AclBindingF
 }
 
 Result<std::vector<Result<>>> FakeAdmin::CreateAcls(const std::vector<AclBinding>& acls) {
+  RunActionBefore(Op::kCreateAcls);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kCreateAcls)) return *error;
   if (!authorizer_) {
@@ -374,6 +398,7 @@ Result<std::vector<Result<>>> FakeAdmin::CreateAcls(const std::vector<AclBinding
 }
 
 Result<std::vector<kafka::GroupListing>> FakeAdmin::ListConsumerGroups() {
+  RunActionBefore(Op::kListConsumerGroups);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kListConsumerGroups)) return *error;
   std::vector<kafka::GroupListing> groups;
@@ -383,6 +408,7 @@ Result<std::vector<kafka::GroupListing>> FakeAdmin::ListConsumerGroups() {
 
 Result<kafka::GroupOffsets> FakeAdmin::ListConsumerGroupOffsets(const std::string& group,
                                                                const std::vector<TopicPartition>& partitions) {
+  RunActionBefore(Op::kListConsumerGroupOffsets);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kListConsumerGroupOffsets)) return *error;
   if (auto error = FailureFor(Op::kListConsumerGroupOffsets, group)) return *error;
@@ -398,6 +424,7 @@ Result<kafka::GroupOffsets> FakeAdmin::ListConsumerGroupOffsets(const std::strin
 }
 
 Result<> FakeAdmin::AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) {
+  RunActionBefore(Op::kAlterConsumerGroupOffsets);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kAlterConsumerGroupOffsets)) return *error;
   const std::string context = "alter offsets of group " + Quoted(group);
@@ -416,6 +443,7 @@ Result<> FakeAdmin::AlterConsumerGroupOffsets(const std::string& group, const ka
 }
 
 Result<> FakeAdmin::DeleteConsumerGroupOffsets(const std::string& group, const std::vector<TopicPartition>& partitions) {
+  RunActionBefore(Op::kDeleteConsumerGroupOffsets);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kDeleteConsumerGroupOffsets)) return *error;
   const std::string context = "delete offsets of group " + Quoted(group);
@@ -428,6 +456,7 @@ Result<> FakeAdmin::DeleteConsumerGroupOffsets(const std::string& group, const s
 }
 
 Result<kafka::GroupDescription> FakeAdmin::DescribeConsumerGroupState(const std::string& group) {
+  RunActionBefore(Op::kDescribeConsumerGroupState);
   std::lock_guard lock(mu_);
   if (auto error = BeginCall(Op::kDescribeConsumerGroupState)) return *error;
   if (auto error = FailureFor(Op::kDescribeConsumerGroupState, group)) return *error;

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -86,6 +87,9 @@ class FakeAdmin : public kafka::Admin {
   void FailNextCall(Op op, Error error);
   void FailFor(Op op, const std::string& name, Error error);
   void ClearFailures();
+  // Runs `action` just before the next call of `op` does anything (e.g. a consumer commits on the
+  // other cluster meanwhile).
+  void BeforeNextCall(Op op, std::function<void()> action);
 
   // --- kafka::Admin ---
   Result<std::map<std::string, int>> ListTopics() override;
@@ -121,6 +125,7 @@ class FakeAdmin : public kafka::Admin {
     kafka::GroupOffsets offsets;
   };
 
+  void RunActionBefore(Op op);  // REQUIRES: mu_ not held
   // Counts the call and pops an injected whole-call failure, if any. REQUIRES: mu_ held.
   std::optional<Error> BeginCall(Op op);
   // The injected failure of `op` for `name`, if any. REQUIRES: mu_ held.
@@ -137,6 +142,7 @@ class FakeAdmin : public kafka::Admin {
   std::map<std::string, Group> groups_;                  // guarded by mu_
   std::map<Op, int> calls_;                              // guarded by mu_
   std::map<Op, std::deque<Error>> next_call_failures_;   // guarded by mu_
+  std::map<Op, std::deque<std::function<void()>>> next_call_actions_;  // guarded by mu_
   std::map<std::pair<Op, std::string>, Error> item_failures_;  // guarded by mu_
 };
 

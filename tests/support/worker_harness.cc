@@ -121,7 +121,8 @@ std::unique_ptr<InProcessWorker> InProcessWorker::Start(const Properties& props,
   rest_config.port = 0;
   w->cutover_ = std::make_unique<cutover::CutoverService>(
       cutover::HerderFlows(w->runtime_->herder()), config->AdminProps(),
-      clients ? *clients : cutover::KafkaClusterClients(std::chrono::seconds(10)), std::chrono::seconds(10));
+      clients ? *clients : cutover::KafkaClusterClients(std::chrono::seconds(10)), std::chrono::seconds(10),
+      cutover::HerderTaskStates(w->runtime_->herder()));
   w->server_ = std::make_unique<rest::Server>(w->runtime_->herder(), rest_config, w->cutover_.get());
   auto port = w->server_->Start();
   EXPECT_TRUE(port.ok()) << port.error().ToString();

@@ -122,9 +122,9 @@ TEST(OffsetMapTest, RecopiedRecordsReplaceTheOldCopies) {
   // A task copied 0..9 to 0..9, acknowledged, but a restart resumed from the committed position 6:
   // records 6..9 are copied again to 10..13. A consumer at 7 must resume at the new copy.
   OffsetMap map;
-  map.OnOffsetSync({kOrders0, SourceOffset(0), TargetOffset(0)});
+  map.OnOffsetSync({kOrders0, SourceOffset(0), TargetOffset(0), true});
   map.OnCopied(kOrders0, SourceOffset(10), TargetOffset(10));
-  map.OnOffsetSync({kOrders0, SourceOffset(6), TargetOffset(10)});
+  map.OnOffsetSync({kOrders0, SourceOffset(6), TargetOffset(10), true});
   map.OnCopied(kOrders0, SourceOffset(10), TargetOffset(14));
   EXPECT_EQ(map.Translate(kOrders0, SourceOffset(5)), TargetOffset(5));
   EXPECT_EQ(map.Translate(kOrders0, SourceOffset(6)), TargetOffset(10));
@@ -137,6 +137,9 @@ TEST(OffsetMapTest, RecopiedRecordsReplaceTheOldCopies) {
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(5)), SourceOffset(5));
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(6)), SourceOffset(6));
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(9)), SourceOffset(6));
+  // Such a group read old copies of 6..8 and reads 6..8 again: not exact, and the answer says so.
+  EXPECT_EQ(map.Backward(kOrders0, TargetOffset(9))->inexact, OffsetMap::Inexact::kReadAgain);
+  EXPECT_TRUE(map.Backward(kOrders0, TargetOffset(6))->exact()) << "right after the last copy of 0..5";
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(10)), SourceOffset(6));
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(13)), SourceOffset(9));
   EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(14)), SourceOffset(10));
@@ -197,21 +200,21 @@ TEST(OffsetMapTest, MM2SyncsPastARunsLastSyncTranslateConservativelyAndSaySo) {
     mm2.OnSyncRead({kOrders0, SourceOffset(s), TargetOffset(t), false});
   }
   using T = OffsetMap::Translated<TargetOffset>;
-  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(50)), (T{TargetOffset(50), true}));
-  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(99)), (T{TargetOffset(99), true}));
-  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(120)), (T{TargetOffset(100), false}));
-  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(150)), (T{TargetOffset(140), true}));
-  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(161)), (T{TargetOffset(151), true}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(50)), (T{TargetOffset(50)}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(99)), (T{TargetOffset(99)}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(120)), (T{TargetOffset(100), OffsetMap::Inexact::kRunEndUnsaid}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(150)), (T{TargetOffset(140)}));
+  EXPECT_EQ(mm2.Forward(kOrders0, SourceOffset(161)), (T{TargetOffset(151)}));
   using S = OffsetMap::Translated<SourceOffset>;
-  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(99)), (S{SourceOffset(99), true}));
-  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(120)), (S{SourceOffset(100), false}));
-  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(145)), (S{SourceOffset(155), true}));
+  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(99)), (S{SourceOffset(99)}));
+  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(120)), (S{SourceOffset(100), OffsetMap::Inexact::kRunEndUnsaid}));
+  EXPECT_EQ(mm2.Backward(kOrders0, TargetOffset(145)), (S{SourceOffset(155)}));
   // The same stretch written by Ferry, which reports run ends: 100..149 is a gap, answered exactly.
   OffsetMap ferry;
   for (const auto& [s, t] : std::vector<std::pair<int, int>>{{0, 0}, {99, 99}, {150, 100}, {160, 110}}) {
     ferry.OnSyncRead({kOrders0, SourceOffset(s), TargetOffset(t), true});
   }
-  EXPECT_EQ(ferry.Forward(kOrders0, SourceOffset(120)), (T{TargetOffset(100), true}));
+  EXPECT_EQ(ferry.Forward(kOrders0, SourceOffset(120)), (T{TargetOffset(100)}));
 }
 
 // A mirror of a source with gaps, as the syncs topic tells it: restarts from the last stored position

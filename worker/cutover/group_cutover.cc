@@ -99,6 +99,8 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
   auto to_topics = to_admin.ListTopics();
   if (!to_topics.ok()) return to_topics.error();
 
+  const Result<std::map<TopicPartition, std::string>> task_states =
+      flow_.task_states ? flow_.task_states() : Result<std::map<TopicPartition, std::string>>(Error::NotFound("unasked"));
   for (size_t i = 0; i < from_partitions.size(); ++i) {
     auto it = committed->find(from_partitions[i]);
     if (it == committed->end() || it->second.offset < 0) continue;
@@ -113,6 +115,7 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
       p.blockers.push_back(p.to.ToString() + " does not exist on cluster " + plan.to_cluster);
     } else {
       Translate(p, forward, options);
+      if (flow_.task_states) RequireRunningTask(p, forward ? p.from : p.to, task_states);
     }
     plan.partitions.push_back(std::move(p));
   }
@@ -148,6 +151,22 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
   return plan;
 }
 
+void GroupCutover::RequireRunningTask(PartitionPlan& p, const TopicPartition& source,
+                                      const Result<std::map<TopicPartition, std::string>>& states) {
+  if (!states.ok()) {
+    p.blockers.push_back("cannot tell whether the mirror's task copying " + source.ToString() +
+                         " runs: " + states.error().message());
+    return;
+  }
+  auto it = states->find(source);
+  if (it != states->end() && it->second == "RUNNING") return;
+  p.waiting = true;  // a task restarting now runs in a moment
+  p.blockers.push_back(
+      (it == states->end() ? "no task of the mirror copies " + source.ToString()
+                           : "the mirror's task copying " + source.ToString() + " is " + it->second) +
+      ": when it runs again it may copy records again past the translated offset; move once it runs");
+}
+
 void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& options) {
   const TopicPartition& source = forward ? p.from : p.to;
   const auto covered = map_.Covered(source);
@@ -158,6 +177,16 @@ void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& 
     return;
   }
   p.source_end = watermarks->high;
+  if (covered && watermarks->high < covered->next_source.value) {
+    // Offsets the mirror copied are gone from the end of the log, so new records will reuse them
+    // (the topic deleted and made again, or a log truncated by an unclean leader election): the
+    // map's answers belong to the old records.
+    p.waiting = false;
+    p.blockers.push_back("the source partition ends at " + std::to_string(watermarks->high) +
+                         ", below the offset " + std::to_string(covered->next_source.value) +
+                         " the mirror copied up to: its offsets were reused (topic re-created or log truncated)");
+    return;
+  }
   if (forward) {
     TranslateForward(p, covered, *watermarks);
   } else {
@@ -178,7 +207,9 @@ void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& 
     }
   }
   if (p.translation == Translation::kApproximate && !options.allow_approximate) {
-    const std::string how = p.note == kUnsaidRunEnd ? "MM2's offset syncs" : "by timestamp";
+    const std::string how = p.note == kUnsaidRunEnd                            ? "MM2's offset syncs"
+                            : p.note.rfind("by timestamp", 0) == 0             ? "by timestamp"
+                                                                               : "records read again";
     p.blockers.push_back("the translation is approximate (" + how + "): allow it explicitly");
   }
   if (p.translated && p.current && *p.current > *p.translated) {
@@ -210,7 +241,7 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const std::optional<tasks:
   };
 
   if (auto t = map_.Forward(source, SourceOffset(c))) {
-    if (t->exact) {
+    if (t->exact()) {
       exact(t->offset.value, "");
     } else {
       p.translated = t->offset.value;
@@ -281,8 +312,13 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const std::optional<tasks::Of
   const int64_t u = p.committed;
   if (auto s = map_.Backward(source, TargetOffset(u))) {
     p.translated = s->offset.value;
-    p.translation = s->exact ? Translation::kExact : Translation::kApproximate;
-    if (!s->exact) p.note = kUnsaidRunEnd;
+    p.translation = s->exact() ? Translation::kExact : Translation::kApproximate;
+    if (s->inexact == tasks::OffsetMap::Inexact::kRunEndUnsaid) p.note = kUnsaidRunEnd;
+    if (s->inexact == tasks::OffsetMap::Inexact::kReadAgain) {
+      p.note = "the group read target records up to " + std::to_string(u) + " that are not the newest copies (a " +
+               "stretch copied again after a restart, or records written there by others): it reads their "
+               "sources again from " + std::to_string(s->offset.value);
+    }
   } else if (covered && u < covered->first_target.value) {
     p.translated = covered->first_source.value;
     p.translation = Translation::kExact;
@@ -328,6 +364,30 @@ Result<MoveReport> GroupCutover::Move(const std::string& group, Direction direct
     if (!plan->waiting_only() || now >= deadline) return MoveReport{MoveReport::Outcome::kRefused, std::move(*plan), {}, {}};
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(500), deadline - now));
   }
+}
+
+std::string GroupCutover::MovedOnTheSideItLeaves(const GroupPlan& p) {
+  // A consumer that started there between the plan and the commit read on from what was translated:
+  // the destination's offsets would make the group read those records again.
+  kafka::Admin& from_admin = p.direction == Direction::kCutover ? clusters_.source_admin : clusters_.target_admin;
+  std::vector<TopicPartition> from_partitions;
+  for (const PartitionPlan& part : p.partitions) from_partitions.push_back(part.from);
+  auto now = from_admin.ListConsumerGroupOffsets(p.group, from_partitions);
+  if (!now.ok()) return "cannot confirm the group stayed put on cluster " + p.from_cluster + ": " + now.error().message();
+  for (const PartitionPlan& part : p.partitions) {
+    auto it = now->find(part.from);
+    if (it == now->end() || it->second.offset != part.committed) {
+      return "the group committed " + (it == now->end() ? std::string("nothing") : At(part.from, it->second.offset)) +
+             " on cluster " + p.from_cluster + " after the plan read " + At(part.from, part.committed) +
+             ": a consumer ran there meanwhile";
+    }
+  }
+  auto state = from_admin.DescribeConsumerGroupState(p.group);
+  if (!state.ok()) return "cannot confirm the group stayed put on cluster " + p.from_cluster + ": " + state.error().message();
+  if (state->members > 0 || state->active()) {
+    return "group " + Quoted(p.group) + " has active members on cluster " + p.from_cluster + " since the plan";
+  }
+  return "";
 }
 
 MoveReport GroupCutover::Commit(GroupPlan plan) {
@@ -377,6 +437,7 @@ MoveReport GroupCutover::Commit(GroupPlan plan) {
       }
     }
   }
+  if (failure.empty()) failure = MovedOnTheSideItLeaves(p);
   if (failure.empty()) {
     entry.state = JournalEntry::State::kDone;
     report.outcome = MoveReport::Outcome::kMoved;

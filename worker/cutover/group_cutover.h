@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,9 @@ struct Flow {
   std::string target_alias;
   std::shared_ptr<const connectors::ReplicationPolicy> policy;
   std::function<bool(const std::string&)> replicates;  // the source topics the mirror copies
+  // The state (RUNNING, FAILED, ...) of the task copying each source partition, as the worker knows
+  // it; unset where no worker is asked (`ferry cutover` on the command line).
+  std::function<Result<std::map<TopicPartition, std::string>>()> task_states = {};
 };
 
 struct FlowClusters {
@@ -135,11 +139,17 @@ class GroupCutover {
   Result<std::vector<Pair>> MirroredPartitions();
   // Translates `p` (the side it leaves -> the side it joins) and adds what blocks it.
   void Translate(PartitionPlan& p, bool forward, const MoveOptions& options);
+  // A partition whose task does not run (failed, restarting, paused) may have copies on the target
+  // that its restart copies again past the translated point: blocks until it runs.
+  static void RequireRunningTask(PartitionPlan& p, const TopicPartition& source,
+                                 const Result<std::map<TopicPartition, std::string>>& states);
   void TranslateForward(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered,
                         const kafka::Watermarks& watermarks);
   void TranslateBack(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered);
   // Commits `plan` to its destination, journalled; restores the previous offsets on failure.
   MoveReport Commit(GroupPlan plan);
+  // After the commit: why the group is no longer as planned on the side it leaves, or "".
+  std::string MovedOnTheSideItLeaves(const GroupPlan& plan);
 
   Flow flow_;
   FlowClusters clusters_;

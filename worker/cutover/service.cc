@@ -8,6 +8,7 @@
 #include "connectors/mirror_client_config.h"
 #include "connectors/mirror_config.h"
 #include "connectors/mirror_source_connector.h"
+#include "connectors/mirror_task_keys.h"
 #include "connectors/registry.h"
 #include "connectors/replication_policy.h"
 #include "tasks/offset_sync_store.h"
@@ -92,9 +93,31 @@ bool VerifyReport::ok() const {
   return std::all_of(partitions.begin(), partitions.end(), [](const PartitionVerification& p) { return p.ok(); });
 }
 
+MirrorTaskStates HerderTaskStates(worker::Herder& herder) {
+  return [&herder](const std::string& connector) -> Result<std::map<TopicPartition, std::string>> {
+    auto tasks = herder.GetTaskConfigs(connector);
+    if (!tasks.ok()) return tasks.error();
+    std::map<TopicPartition, std::string> states;
+    for (const worker::TaskInfo& task : *tasks) {
+      auto assigned = task.config.find(connectors::kTaskAssignedPartitions);
+      if (assigned == task.config.end()) continue;
+      auto partitions = connectors::ParseTopicPartitions(assigned->second);
+      if (!partitions.ok()) return partitions.error();
+      auto status = herder.GetTaskStatus(task.id);
+      const std::string state = status.ok() ? status->state.state : "UNASSIGNED";
+      for (const TopicPartition& tp : *partitions) states[tp] = state;
+    }
+    return states;
+  };
+}
+
 CutoverService::CutoverService(FlowLookup flows, Properties worker_defaults, ClusterClients clients,
-                               std::chrono::milliseconds timeout)
-    : flows_(std::move(flows)), worker_defaults_(std::move(worker_defaults)), clients_(std::move(clients)), timeout_(timeout) {}
+                               std::chrono::milliseconds timeout, MirrorTaskStates task_states)
+    : flows_(std::move(flows)),
+      worker_defaults_(std::move(worker_defaults)),
+      clients_(std::move(clients)),
+      timeout_(timeout),
+      task_states_(std::move(task_states)) {}
 
 CutoverService::~CutoverService() = default;
 
@@ -183,6 +206,7 @@ Result<std::unique_ptr<CutoverService::Session>> CutoverService::Open(const std:
   FERRY_RETURN_IF_ERROR(s->journal->Start(timeout_));
 
   Flow flow{name, s->source_alias, target_alias, s->policy, s->replicates};
+  if (task_states_) flow.task_states = [states = task_states_, name] { return states(name); };
   tasks::OffsetSyncStore* store = s->syncs.get();
   const auto timeout = timeout_;
   s->cutover = std::make_unique<GroupCutover>(

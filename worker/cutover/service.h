@@ -40,6 +40,10 @@ ClusterClients KafkaClusterClients(std::chrono::milliseconds timeout);
 using FlowLookup = std::function<Result<std::pair<std::string, Properties>>(const std::optional<std::string>& connector)>;
 // The MirrorSourceConnectors a herder runs.
 FlowLookup HerderFlows(worker::Herder& herder);
+// The state of the task copying each source partition of the mirror `connector`.
+using MirrorTaskStates = std::function<Result<std::map<TopicPartition, std::string>>(const std::string& connector)>;
+// As a herder knows them (its task configs' task.assigned.partitions, and the task statuses).
+MirrorTaskStates HerderTaskStates(worker::Herder& herder);
 
 // The name of the journal topic of a flow from `source_alias`.
 std::string JournalTopic(const std::string& source_alias);
@@ -56,8 +60,9 @@ class CutoverService {
  public:
   // `worker_defaults`: client settings for a cluster the connector config does not name (the worker's
   // own cluster, as Connect does for a mirror's target). `timeout` bounds each Kafka call.
+  // `task_states`: where the mirror's tasks are known (a worker); unset, a move does not check them.
   CutoverService(FlowLookup flows, Properties worker_defaults, ClusterClients clients,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                 std::chrono::milliseconds timeout = std::chrono::seconds(30), MirrorTaskStates task_states = {});
   ~CutoverService();
   CutoverService(const CutoverService&) = delete;
   CutoverService& operator=(const CutoverService&) = delete;
@@ -82,6 +87,7 @@ class CutoverService {
   const Properties worker_defaults_;
   const ClusterClients clients_;
   const std::chrono::milliseconds timeout_;
+  const MirrorTaskStates task_states_;
   std::mutex mu_;  // one operation at a time
   std::map<std::string, std::unique_ptr<Session>> sessions_;  // by connector name; guarded by mu_
 };
