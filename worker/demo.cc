@@ -243,7 +243,10 @@ class CutoverAct {
           return Error::Corrupt("group '" + group_ + "' on " + topic_ + "-" + std::to_string(p) +
                                 ": its record #" + std::to_string(i) + " is " +
                                 (i < got.size() ? got[i].Describe() : "missing") + ", the source's is " +
-                                (i < src.size() ? src[i].Describe() : "none (read twice?)"));
+                                (i < src.size() ? src[i].Describe() : "none (read twice?)") + " (it read " +
+                                std::to_string(on_source_) + " records on the source and " +
+                                std::to_string(on_target_) + " on the target; cut over at partition:source->target " +
+                                (summary_.empty() ? "none" : summary_) + ")");
         }
       }
     }
@@ -264,11 +267,12 @@ class CutoverAct {
 
   // Reads `topic` of `bootstrap` as the group until `done` says so; returns when it has committed and
   // its consumer is closed.
-  Result<> Consume(const std::string& bootstrap, const std::string& topic, const std::function<bool(bool)>& done,
+  Result<> Consume(const std::string& bootstrap, const std::string& topic,
+                   const std::function<bool(const kafka::GroupReader&, bool)>& done,
                    std::atomic<int64_t>& count) {
     auto consumer = NewConsumer(bootstrap, topic);
     if (!consumer.ok()) return consumer.error();
-    for (bool at_end = false; !done(at_end);) {
+    for (bool at_end = false; !done(**consumer, at_end);) {
       auto batch = (*consumer)->Poll(500, milliseconds(200));
       if (!batch.ok()) return batch.error();
       at_end = batch->size() < 500;
@@ -277,6 +281,19 @@ class CutoverAct {
       FERRY_RETURN_IF_ERROR((*consumer)->Commit());  // as an application commits what it processed
     }
     return Ok();
+  }
+
+  // The end offset of every partition of `topic` on the target.
+  Result<std::vector<int64_t>> TargetEnds(const std::string& topic) const {
+    auto client = kafka::NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", clusters_.target}});
+    if (!client.ok()) return client.error();
+    std::vector<int64_t> ends;
+    for (int p = 0; p < partitions_; ++p) {
+      auto w = kafka::QueryWatermarks(client->get(), {topic, p}, milliseconds(10000));
+      if (!w.ok()) return w.error();
+      ends.push_back(w->high);
+    }
+    return ends;
   }
 
   Result<kafka::AdminPtr> GroupStateAdmin(const std::string& bootstrap, const std::atomic<bool>& consuming_here) {
@@ -336,7 +353,7 @@ class CutoverAct {
       return Ok();
     };
     FERRY_RETURN_IF_ERROR(Consume(clusters_.source, topic_,
-                                  [&](bool) {
+                                  [&](const kafka::GroupReader&, bool) {
                                     if (refusal_check) return true;
                                     if (Clock::now() < switch_at ||
                                         (!read_everywhere() && Clock::now() < switch_at + milliseconds(30000))) {
@@ -376,7 +393,35 @@ class CutoverAct {
 
     on_target_here_ = true;
     const std::string remote = policy_->FormatRemoteTopic(alias_, topic_);
-    FERRY_RETURN_IF_ERROR(Consume(clusters_.target, remote, [&](bool at_end) { return finish_ && at_end; }, on_target_));
+    // Until the mirror has stopped and the group has read every copy: each partition's position at
+    // the target's end as of then (a short poll alone proves nothing while the member joins).
+    std::optional<std::vector<int64_t>> ends;
+    Result<> ends_read = Ok();
+    Clock::time_point read_by;
+    FERRY_RETURN_IF_ERROR(Consume(clusters_.target, remote,
+                                  [&](const kafka::GroupReader& reader, bool) {
+                                    if (!finish_) return false;
+                                    if (ends && Clock::now() > read_by) {
+                                      ends_read = Error::Timeout("group '" + group_ + "' did not read to the end of " +
+                                                                 remote + " within 60 s of the mirror's stop");
+                                      return true;
+                                    }
+                                    if (!ends) {
+                                      read_by = Clock::now() + std::chrono::seconds(60);
+                                      auto read = TargetEnds(remote);
+                                      if (!read.ok()) {
+                                        ends_read = read.error();
+                                        return true;
+                                      }
+                                      ends = std::move(*read);
+                                    }
+                                    for (int p = 0; p < partitions_; ++p) {
+                                      if (reader.position(p) < (*ends)[static_cast<size_t>(p)]) return false;
+                                    }
+                                    return true;
+                                  },
+                                  on_target_));
+    FERRY_RETURN_IF_ERROR(ends_read);
     on_target_here_ = false;
     return Ok();
   }

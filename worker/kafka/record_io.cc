@@ -75,6 +75,7 @@ Result<std::vector<GroupReader::Read>> GroupReader::Poll(size_t max, std::chrono
     if (!msg) continue;
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       at_end_[msg->partition] = true;
+      eof_[msg->partition] = msg->offset;
       if (at_end_.size() == partitions_ &&
           std::all_of(at_end_.begin(), at_end_.end(), [](const auto& e) { return e.second; })) {
         break;
@@ -87,6 +88,13 @@ Result<std::vector<GroupReader::Read>> GroupReader::Poll(size_t max, std::chrono
     out.push_back({msg->partition, FromMessage(msg.get())});
   }
   return out;
+}
+
+int64_t GroupReader::position(int32_t partition) const {
+  int64_t position = -1;
+  if (auto it = next_.find(partition); it != next_.end()) position = it->second;
+  if (auto it = eof_.find(partition); it != eof_.end()) position = std::max(position, it->second);
+  return position;
 }
 
 Result<> GroupReader::Commit() {

@@ -85,6 +85,10 @@ class GroupReader {
   // `timeout` in all.
   Result<std::vector<Read>> Poll(size_t max, std::chrono::milliseconds timeout);
   Result<> Commit();  // the next offset of every partition read from
+  // The offset after the last record read of `partition`, or the end offset it last reached; -1
+  // before either. A short or empty Poll says nothing of it: a member still joining its group reads
+  // nothing for a while.
+  int64_t position(int32_t partition) const;
 
  private:
   GroupReader(HandlePtr rk, std::string topic, size_t partitions)
@@ -94,6 +98,7 @@ class GroupReader {
   std::string topic_;
   size_t partitions_;
   std::map<int32_t, int64_t> next_;  // partition -> offset after the last record read
+  std::map<int32_t, int64_t> eof_;   // partition -> the end offset last reached
   std::map<int32_t, bool> at_end_;
 };
 
