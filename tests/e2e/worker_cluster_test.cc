@@ -273,8 +273,19 @@ TEST_P(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndT
   EXPECT_EQ(forged_post->status, 403) << forged_post->body;
   EXPECT_EQ(Http(leader.port(), "GET", "/connectors/mirror-a/tasks").Json().Size(), 6u) << "nothing written";
 
-  // A task's restart sent to a worker that does not run it reaches the one that does, once.
-  const std::map<int, std::string> owners = Owners(leader.port(), "mirror-b");
+  // A task's restart sent to a worker that does not run it reaches the one that does, once. A task
+  // that moved shows its new worker once its start there ends (tasks start on threads of their own,
+  // as in Connect): wait until mirror-b's tasks show both workers.
+  std::map<int, std::string> owners;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        owners = Owners(leader.port(), "mirror-b");
+        std::set<std::string> running_on;
+        for (const auto& [id, owner] : owners) running_on.insert(owner);
+        return owners.size() == 6 && running_on.size() == 2;
+      },
+      seconds(60)))
+      << "mirror-b's 6 tasks should run on both workers";
   const std::string follower_id = "127.0.0.1:" + std::to_string(follower.port());
   for (InProcessWorker* via : {&leader, &follower}) {
     const bool via_leader = via == &leader;
