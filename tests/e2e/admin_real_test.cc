@@ -65,11 +65,7 @@ class Frozen {
 class AdminOnRealKafkaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!RealKafkaBootstrap("target")) {
-      const RealKafkaMissing missing = NoRealKafka("target");
-      if (missing.fail) FAIL() << missing.why;
-      GTEST_SKIP() << missing.why;
-    }
+    FERRY_REQUIRE_REAL_KAFKA("target");
     name_ = UniqueName("stall");
     auto launched = LaunchedKafka::Start(name_, 1);
     ASSERT_TRUE(launched.ok()) << launched.error().ToString();

@@ -118,39 +118,6 @@ class MirrorTaskOnRealKafkaTest : public MirrorTaskFixture {
  protected:
   MirrorTaskOnRealKafkaTest() : MirrorTaskFixture(ferry::testing::Peer::kRealKafka) {}
 
-  // Writes `batches` to `tp` as transactions of a transactional producer, committing or aborting each.
-  void ProduceTransactions(const TopicPartition& tp, const std::vector<std::pair<std::vector<Record>, bool>>& batches) {
-    auto producer = kafka::NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", source().bootstrap_servers()},
-                                                         {"transactional.id", ferry::testing::UniqueName("txn")},
-                                                         {"linger.ms", "5"}});
-    ASSERT_TRUE(producer.ok()) << producer.error().ToString();
-    rd_kafka_t* rk = producer->get();
-    auto check = [](rd_kafka_error_t* raw, const char* what) {
-      kafka::ErrorPtr error(raw);
-      ASSERT_EQ(error, nullptr) << what << ": " << rd_kafka_error_string(error.get());
-    };
-    check(rd_kafka_init_transactions(rk, 30000), "init_transactions");
-    for (const auto& [records, commit] : batches) {
-      check(rd_kafka_begin_transaction(rk), "begin_transaction");
-      for (const Record& r : records) {
-        const rd_kafka_resp_err_t err = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(tp.topic.c_str()), RD_KAFKA_V_PARTITION(tp.partition),
-            RD_KAFKA_V_KEY((r.key ? r.key->data() : nullptr), (r.key ? r.key->size() : 0)),
-            RD_KAFKA_V_VALUE((r.value ? const_cast<char*>(r.value->data()) : nullptr), (r.value ? r.value->size() : 0)),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_END);
-        ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
-      }
-      // Every record delivered (its partition added to the transaction) before the end: an abort
-      // racing librdkafka 2.0.2's AddPartitionsToTxn got INVALID_TXN_STATE from Kafka 4.1, fatally.
-      ASSERT_EQ(rd_kafka_flush(rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
-      if (commit) {
-        check(rd_kafka_commit_transaction(rk, 30000), "commit_transaction");
-      } else {
-        check(rd_kafka_abort_transaction(rk, 30000), "abort_transaction");
-      }
-    }
-  }
-
   // Every source offset from the log start to one past the end translates to where the first record
   // at or after it landed: the brute-force truth from both logs, gaps included.
   void ExpectEveryOffsetTranslates(const TopicPartition& tp, const OffsetMap& map) {
@@ -440,7 +407,7 @@ TEST_F(MirrorTaskOnRealKafkaTest, CommittedTransactionsAreCopiedAbortedOnesAndMa
   CreateTopic(orders_, 1);
   const TopicPartition tp{orders_, 0};
   Produce(source(), orders_, 0, MakeRecords(0, 20));  // plain records first
-  ProduceTransactions(tp, {{MakeRecords(100, 30), true},
+  ProduceTransactions(source(), tp, {{MakeRecords(100, 30), true},
                            {MakeRecords(200, 15), false},  // aborted: never copied
                            {MakeRecords(300, 1), true},
                            {MakeRecords(400, 7), false},

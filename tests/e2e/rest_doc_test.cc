@@ -308,11 +308,7 @@ class RestDocFixture : public TwoClustersTest {
       return;
     }
     // Real Kafka is set up for this run when the shared clusters run; the test uses a cluster of its own.
-    if (!RealKafkaBootstrap("target")) {
-      const RealKafkaMissing missing = NoRealKafka("target");
-      if (missing.fail) FAIL() << missing.why;
-      GTEST_SKIP() << missing.why;
-    }
+    FERRY_REQUIRE_REAL_KAFKA("target");
     const auto started = std::chrono::steady_clock::now();
     auto launched = LaunchedKafka::Start(UniqueName("restdoc"), 3);
     ASSERT_TRUE(launched.ok()) << launched.error().ToString();

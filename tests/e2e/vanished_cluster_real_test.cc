@@ -64,11 +64,7 @@ class HealthProbe {
 class VanishedClusterOnRealKafkaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!RealKafkaBootstrap("target")) {
-      const RealKafkaMissing missing = NoRealKafka("target");
-      if (missing.fail) FAIL() << missing.why;
-      GTEST_SKIP() << missing.why;
-    }
+    FERRY_REQUIRE_REAL_KAFKA("target");
     auto target = TestCluster::ConnectReal("target");
     ASSERT_TRUE(target.ok()) << target.error().ToString();
     target_ = std::move(*target);

@@ -44,6 +44,16 @@ struct RealKafkaMissing {
   bool fail;
 };
 RealKafkaMissing NoRealKafka(const std::string& name);
+// In a test body or SetUp: ends the test when the real cluster `name` does not run, as a failure
+// under CI and a skip elsewhere.
+#define FERRY_REQUIRE_REAL_KAFKA(name)                                              \
+  do {                                                                              \
+    if (!::ferry::testing::RealKafkaBootstrap(name)) {                              \
+      const ::ferry::testing::RealKafkaMissing missing = ::ferry::testing::NoRealKafka(name); \
+      if (missing.fail) FAIL() << missing.why;                                      \
+      GTEST_SKIP() << missing.why;                                                  \
+    }                                                                               \
+  } while (false)
 
 class TestCluster {
  public:

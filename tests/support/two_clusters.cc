@@ -56,11 +56,7 @@ void TwoClustersTest::SetUp() {
     return;
   }
   for (const char* name : {"source", "target"}) {
-    if (!RealKafkaBootstrap(name)) {
-      const RealKafkaMissing missing = NoRealKafka(name);
-      if (missing.fail) FAIL() << missing.why;
-      GTEST_SKIP() << missing.why;
-    }
+    FERRY_REQUIRE_REAL_KAFKA(name);
   }
   auto source = TestCluster::ConnectReal("source");
   ASSERT_TRUE(source.ok()) << source.error().ToString();
