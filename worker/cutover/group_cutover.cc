@@ -21,6 +21,16 @@ int64_t NowMs() {
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 std::string At(const TopicPartition& tp, int64_t offset) { return tp.ToString() + "@" + std::to_string(offset); }
 
+
+// Sets an approximate translation: `basis` names what it rests on in the move's blocker, `note` says
+// how it was found.
+void Approximate(PartitionPlan& p, int64_t offset, const char* basis, std::string note) {
+  p.translated = offset;
+  p.translation = Translation::kApproximate;
+  p.approximate_by = basis;
+  p.note = std::move(note);
+}
+
 }  // namespace
 
 const char* TranslationName(Translation translation) {
@@ -207,10 +217,7 @@ void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& 
     }
   }
   if (p.translation == Translation::kApproximate && !options.allow_approximate) {
-    const std::string how = p.note == kUnsaidRunEnd                            ? "MM2's offset syncs"
-                            : p.note.rfind("by timestamp", 0) == 0             ? "by timestamp"
-                                                                               : "records read again";
-    p.blockers.push_back("the translation is approximate (" + how + "): allow it explicitly");
+    p.blockers.push_back("the translation is approximate (" + p.approximate_by + "): allow it explicitly");
   }
   if (p.translated && p.current && *p.current > *p.translated) {
     p.waiting = false;  // no waiting clears this one
@@ -244,9 +251,7 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const std::optional<tasks:
     if (t->exact()) {
       exact(t->offset.value, "");
     } else {
-      p.translated = t->offset.value;
-      p.translation = Translation::kApproximate;
-      p.note = kUnsaidRunEnd;
+      Approximate(p, t->offset.value, "MM2's offset syncs", kUnsaidRunEnd);
     }
   } else if (covered && c > covered->next_source.value) {
     // Past what the map says was copied: exact only if nothing but gaps lie in between.
@@ -300,9 +305,8 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const std::optional<tasks:
                            (t.ok() ? "" : " (" + t.error().message() + ")"));
       return;
     }
-    p.translated = **t;
-    p.translation = Translation::kApproximate;
-    p.note = "by timestamp " + std::to_string((*next)->timestamp) + " of source offset " + std::to_string((*next)->offset);
+    Approximate(p, **t, "by timestamp",
+                "by timestamp " + std::to_string((*next)->timestamp) + " of source offset " + std::to_string((*next)->offset));
   }
 }
 
@@ -311,13 +315,20 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const std::optional<tasks::Of
   const TopicPartition& source = p.to;
   const int64_t u = p.committed;
   if (auto s = map_.Backward(source, TargetOffset(u))) {
-    p.translated = s->offset.value;
-    p.translation = s->exact() ? Translation::kExact : Translation::kApproximate;
-    if (s->inexact == tasks::OffsetMap::Inexact::kRunEndUnsaid) p.note = kUnsaidRunEnd;
-    if (s->inexact == tasks::OffsetMap::Inexact::kReadAgain) {
-      p.note = "the group read target records up to " + std::to_string(u) + " that are not the newest copies (a " +
-               "stretch copied again after a restart, or records written there by others): it reads their "
-               "sources again from " + std::to_string(s->offset.value);
+    switch (s->inexact) {
+      case tasks::OffsetMap::Inexact::kNo:
+        p.translated = s->offset.value;
+        p.translation = Translation::kExact;
+        break;
+      case tasks::OffsetMap::Inexact::kRunEndUnsaid:
+        Approximate(p, s->offset.value, "MM2's offset syncs", kUnsaidRunEnd);
+        break;
+      case tasks::OffsetMap::Inexact::kReadAgain:
+        Approximate(p, s->offset.value, "records read again",
+                    "the group read target records up to " + std::to_string(u) + " that are not the newest copies (a "
+                    "stretch copied again after a restart, or records written there by others): it reads their "
+                    "sources again from " + std::to_string(s->offset.value));
+        break;
     }
   } else if (covered && u < covered->first_target.value) {
     p.translated = covered->first_source.value;
@@ -348,9 +359,8 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const std::optional<tasks::Of
                            std::string(*next ? " and the source has no record that late" : "") + why);
       return;
     }
-    p.translated = *s;
-    p.translation = Translation::kApproximate;
-    p.note = "by timestamp " + std::to_string((**next).timestamp) + " of target offset " + std::to_string((**next).offset);
+    Approximate(p, *s, "by timestamp",
+                "by timestamp " + std::to_string((**next).timestamp) + " of target offset " + std::to_string((**next).offset));
   }
 }
 

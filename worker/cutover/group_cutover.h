@@ -70,6 +70,7 @@ struct PartitionPlan {
   std::optional<int64_t> replicated_to;  // the source offset the mirror has copied up to (exclusive)
   int64_t source_end = -1;               // the source partition's high watermark
   std::string note;                      // how the translation was found, when not plainly
+  std::string approximate_by;            // what an approximate translation rests on ("by timestamp", ...)
   std::vector<std::string> blockers;
   bool waiting = false;  // blocked only because the mirror has not copied (or synced) that far yet
 };
