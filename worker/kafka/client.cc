@@ -89,13 +89,12 @@ AllTopicsMetadata FetchAllTopicsMetadata(rd_kafka_t* rk, std::chrono::millisecon
                                          std::chrono::milliseconds slice, const std::function<bool()>& stop) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
-  bool reached = false;  // a broker took a request: its answer gets the rest of the time
   AllTopicsMetadata out;
   while (true) {
     const auto begin = Clock::now();
     const auto left = std::max(std::chrono::milliseconds(1),
                                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - begin));
-    const std::chrono::milliseconds wait = reached ? left : std::min(left, slice);
+    const std::chrono::milliseconds wait = std::min(left, slice);
     const rd_kafka_metadata_t* raw = nullptr;
     out.err = rd_kafka_metadata(rk, 1, nullptr, &raw,
                                 static_cast<int>(std::min<int64_t>(wait.count(), 24 * 3600 * 1000)));
@@ -104,14 +103,13 @@ AllTopicsMetadata FetchAllTopicsMetadata(rd_kafka_t* rk, std::chrono::millisecon
       return out;
     }
     const bool used_its_slice = Clock::now() - begin >= wait * 9 / 10;
-    const bool unreached =
-        out.err == RD_KAFKA_RESP_ERR__TRANSPORT || (out.err == RD_KAFKA_RESP_ERR__TIMED_OUT && !reached);
-    if (reached || !used_its_slice || !unreached || Clock::now() >= deadline) return out;
-    reached = out.err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+    const bool unanswered = out.err == RD_KAFKA_RESP_ERR__TRANSPORT || out.err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+    if (!used_its_slice || !unanswered || Clock::now() >= deadline) return out;
     if (stop && stop()) {
       out.stopped = true;
       return out;
     }
+    slice = std::min(slice * 2, std::max(slice, kMaxMetadataSlice));
   }
 }
 

@@ -29,11 +29,13 @@ Result<Watermarks> QueryWatermarks(rd_kafka_t* rk, const TopicPartition& tp,
                                    std::chrono::milliseconds timeout);
 
 // Metadata of every topic (a listing, which never auto-creates anything), within `timeout`, that a
-// stop can cut short. rd_kafka_metadata cannot be interrupted, and it first waits for a broker it can
-// reach (ERR__TRANSPORT if none comes in time). So while no broker is reachable it is called in
-// slices of `slice`, asking `stop` between them; once a broker took a request and left it unanswered
-// for a slice, the rest of the timeout goes to one last call, so a slow broker gets all of it. An
-// error that ends a call before its time (a failed request) is the answer, as for a single call.
+// stop can cut short. rd_kafka_metadata cannot be interrupted, so it is called in slices, asking
+// `stop` between them. A slice left unanswered (ERR__TRANSPORT: no broker reachable; ERR__TIMED_OUT:
+// no answer, which librdkafka 2.0.2 also says of a broker that has just vanished) is followed by one
+// twice as long, up to kMaxMetadataSlice: a slow broker still gets seconds per request, and a stop
+// waits at most that long. An error that ends a call before its time (a failed request) is the
+// answer, as for a single call.
+inline constexpr std::chrono::milliseconds kMaxMetadataSlice{4000};
 struct AllTopicsMetadata {
   MetadataPtr metadata;  // set when err is NO_ERROR and not stopped
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
