@@ -18,6 +18,7 @@
 #include "rest/forwarding.h"
 #include "rest/http_server.h"
 #include "rest/logger_routes.h"
+#include "rest/metrics_routes.h"
 
 namespace ferry::rest {
 namespace {
@@ -227,6 +228,9 @@ Server::Server(worker::Herder& herder, RestConfig config, cutover::CutoverServic
 Server::Server(std::vector<Namespace> herders, RestConfig config)
     : config_(std::move(config)), loggers_(std::make_unique<LoggerLevels>()) {
   for (const Namespace& n : herders) AddConnectorRoutes(router_, *n.herder, n.prefix);
+  std::vector<MetricsSource> sources;
+  for (const Namespace& n : herders) sources.push_back({n.prefix, n.herder});
+  AddMetricsRoute(router_, std::move(sources));
   if (!config_.admin_listeners) {
     AddLoggerRoutes(router_, *loggers_);
   } else if (!config_.admin_listeners->empty()) {
@@ -295,7 +299,7 @@ void Server::Configure(BoundedHttpServer& http, const Router& router) const {
     if (reply.forward_to) reply = ForwardRequest(req, body, *reply.forward_to);
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
-    if (!reply.body.empty()) res.set_content(reply.body, "application/json");
+    if (!reply.body.empty()) res.set_content(reply.body, reply.content_type);
   };
   // Ferry throws nothing: whatever a handler's plumbing throws (bad_alloc) is answered 500 here.
   auto guarded = [](httplib::Response& res, const std::function<void()>& handle) {

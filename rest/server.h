@@ -91,6 +91,7 @@ struct Reply {
   bool forward_to_leader = false;
   // Set: the server forwards the request to this worker's URL (forwarding.h); "": none known (409).
   std::optional<std::string> forward_to;
+  std::string content_type = "application/json";  // of a non-empty body
 
   static Reply Json(int status, std::string body) { return Reply{status, std::move(body), {}, false, {}}; }
   static Reply Empty(int status) { return Reply{status, {}, {}, false, {}}; }

@@ -7,6 +7,7 @@
 #include "connectors/mirror_client_config.h"
 #include "connectors/mirror_task_keys.h"
 #include "connectors/replication_policy.h"
+#include "tasks/mirror_source_metrics.h"
 #include "worker/common/json.h"
 
 namespace ferry::tasks {
@@ -45,6 +46,9 @@ Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context)
   if (!partitions.ok()) return partitions.error();
   auto policy = connectors::MakeReplicationPolicy(config);
   if (!policy.ok()) return policy.error();
+  policy_ = *policy;
+  target_alias_ = get("target.cluster.alias");
+  if (target_alias_.empty()) target_alias_ = "target";  // MM2's default
 
   MirrorTaskConfig mirror;
   mirror.name = "mirror-" + source_alias_ + "-task-" + get(connectors::kTaskIndex);
@@ -148,6 +152,11 @@ std::vector<SourceOffsetRecord> MirrorSourceTask::Offsets() const {
 }
 
 std::vector<std::string> MirrorSourceTask::ActiveTopics() const { return active_topics_; }
+
+void MirrorSourceTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms) const {
+  if (!task_) return;
+  AddMirrorSourceMetrics(task_->Stats(), source_alias_, target_alias_, *policy_, now_ms, out);
+}
 
 std::optional<Error> MirrorSourceTask::failure() const {
   {

@@ -32,12 +32,16 @@ class MirrorSourceTask : public Task {
   std::vector<SourceOffsetRecord> Offsets() const override;
   std::vector<std::string> ActiveTopics() const override;
   std::optional<Error> failure() const override;
+  // MM2's per-partition metrics and Ferry's (tasks/mirror_source_metrics.h).
+  void CollectMetrics(metrics::Exposition& out, int64_t now_ms) const override;
 
  private:
   Result<> StartOffsetSyncs(const Properties& config, const connectors::ReplicationPolicy& policy,
                             TaskContext& context);
 
   std::string source_alias_;
+  std::string target_alias_;
+  std::shared_ptr<const connectors::ReplicationPolicy> policy_;
   std::vector<std::string> active_topics_;
   mutable std::mutex mu_;
   std::map<TopicPartition, int64_t> synced_positions_;  // mu_; covered by written syncs

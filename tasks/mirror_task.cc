@@ -39,6 +39,10 @@ class NullSink : public OffsetSyncSink {
   void OnCopied(const TopicPartition&, SourceOffset, TargetOffset) override {}
 };
 
+int64_t WallMs() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 int64_t BufferedSize(const rd_kafka_message_t* msg) {
   return static_cast<int64_t>(msg->len + msg->key_len) + kPerRecordOverhead;
 }
@@ -85,6 +89,7 @@ class MirrorTask::Loop {
     int64_t committed = -1;     // next source offset whose predecessors are all acknowledged
     int64_t next_target = -1;
     bool delivery_failed = false;
+    PartitionMetrics metrics;
   };
   struct TopicState {
     kafka::TopicPtr target;  // producer topic handle of the remote topic
@@ -102,6 +107,8 @@ class MirrorTask::Loop {
   // values last consumed), at which librdkafka 2.0.2 stops fetching.
   bool QueueNearFull() const;
   void MaybeWakeFetcher(Clock::time_point now, bool queue_was_full);
+  // Serves delivery reports (HandleDelivery) on this thread, waiting up to `timeout_ms` for one.
+  void PollProducer(int timeout_ms);
   void Publish(bool force);
   void Fail(Error error);
   void Shutdown();
@@ -131,6 +138,10 @@ class MirrorTask::Loop {
   Clock::time_point last_wake_at_{};  // none yet
   Clock::time_point last_publish_at_ = Clock::now();
   bool progress_since_publish_ = false;
+  // Wall-clock time for the metrics: read once per consumed batch, and once per producer poll that
+  // serves a delivery report (-1: not read yet in this poll).
+  int64_t consume_now_ms_ = 0;
+  int64_t ack_now_ms_ = -1;
 
   mutable std::mutex mu_;
   State state_ = State::kRunning;     // guarded by mu_
@@ -253,7 +264,7 @@ void MirrorTask::Loop::Run() {
   while (!stop_requested_.load(std::memory_order_relaxed) && !failed_) {
     if (buffered_bytes_ >= config_.max_buffered_bytes) {
       // Flow control: the target is behind; wait for acknowledgements instead of consuming more.
-      rd_kafka_poll(producer_.get(), kIdleWaitMs);
+      PollProducer(kIdleWaitMs);
       Publish(false);
       continue;
     }
@@ -265,7 +276,7 @@ void MirrorTask::Loop::Run() {
       queue_was_full_ = false;
     }
     if (n == 0) {
-      rd_kafka_poll(producer_.get(), 0);
+      PollProducer(0);
       n = rd_kafka_consume_batch_queue(consumer_queue_.get(), kIdleWaitMs, batch.data(), batch.size());
     }
     const auto now = Clock::now();
@@ -273,7 +284,10 @@ void MirrorTask::Loop::Run() {
       Fail(Error::Kafka("consume", rd_kafka_last_error()));
       break;
     }
-    if (n > 0) last_record_at_ = now;
+    if (n > 0) {
+      last_record_at_ = now;
+      consume_now_ms_ = WallMs();
+    }
     int64_t value_bytes = 0;
     for (ssize_t i = 0; i < n; ++i) value_bytes += static_cast<int64_t>(batch[i]->len);
     if (n > 0) recent_value_bytes_ = value_bytes / n;
@@ -286,7 +300,7 @@ void MirrorTask::Loop::Run() {
         Forward(std::move(msg));
       }
     }
-    rd_kafka_poll(producer_.get(), 0);  // delivery reports, served on this thread
+    PollProducer(0);  // delivery reports, served on this thread
     if (n == 0) MaybeWakeFetcher(now, false);
     Publish(false);
   }
@@ -305,6 +319,10 @@ void MirrorTask::Loop::Forward(kafka::MessagePtr msg) {
   if (ts_type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) timestamp = 0;
   const int64_t size = BufferedSize(msg.get());
   buffered_bytes_ += size;
+  PartitionMetrics& m = ps.metrics;
+  m.value_bytes += static_cast<int64_t>(msg->len);
+  m.byte_rate.Record(static_cast<double>(msg->len), consume_now_ms_);
+  if (timestamp > 0) m.record_age_ms.Record(static_cast<double>(consume_now_ms_ - timestamp), consume_now_ms_);
   for (;;) {
     // The value is not copied: librdkafka points at the consumed message, which lives until its
     // delivery report (it is the opaque). The key is always copied by librdkafka.
@@ -319,7 +337,7 @@ void MirrorTask::Loop::Forward(kafka::MessagePtr msg) {
       return;
     }
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // acknowledgements will make room
-      rd_kafka_poll(producer_.get(), kIdleWaitMs);
+      PollProducer(kIdleWaitMs);
       continue;
     }
     buffered_bytes_ -= size;
@@ -357,6 +375,21 @@ void MirrorTask::Loop::HandleDelivery(const rd_kafka_message_t* rkmessage) {
   ++records_;
   bytes_ += static_cast<int64_t>(source->len + source->key_len);
   progress_since_publish_ = true;
+  PartitionMetrics& m = ps.metrics;
+  if (ack_now_ms_ < 0) ack_now_ms_ = WallMs();
+  ++m.records;
+  m.record_rate.Record(1, ack_now_ms_);
+  rd_kafka_timestamp_type_t ts_type;
+  const int64_t timestamp = rd_kafka_message_timestamp(source.get(), &ts_type);
+  if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && timestamp > 0) {
+    m.replication_latency_ms.Record(static_cast<double>(ack_now_ms_ - timestamp), ack_now_ms_);
+    m.last_copied_timestamp_ms = timestamp;
+  }
+}
+
+void MirrorTask::Loop::PollProducer(int timeout_ms) {
+  ack_now_ms_ = -1;
+  rd_kafka_poll(producer_.get(), timeout_ms);
 }
 
 void MirrorTask::Loop::HandleConsumerError(kafka::MessagePtr msg) {
@@ -395,6 +428,7 @@ void MirrorTask::Loop::HandleConsumerError(kafka::MessagePtr msg) {
   }
   LOG(WARNING) << config_.name << ": " << what << "; skipping them as configured";
   lost_records_ += to - from;
+  ps.metrics.lost_records += to - from;
   ps.next_consume = to;
   if (auto r = Reassign(); !r.ok()) Fail(r.error());
 }
@@ -457,6 +491,7 @@ void MirrorTask::Loop::Publish(bool force) {
       PartitionProgress& pp = stats.partitions[ps.tp];
       pp.committed = ps.committed;
       pp.next_target = ps.next_target;
+      pp.metrics = ps.metrics;
       int64_t lo = -1, hi = -1;
       if (rd_kafka_get_watermark_offsets(consumer_.get(), topic.c_str(), p, &lo, &hi) == 0 && hi >= 0) {
         pp.source_high = hi;
@@ -488,7 +523,7 @@ void MirrorTask::Loop::Shutdown() {
   if (!failed_) {
     const auto deadline = Clock::now() + config_.stop_timeout;
     while (rd_kafka_outq_len(producer_.get()) > 0 && Clock::now() < deadline && !failed_) {
-      rd_kafka_poll(producer_.get(), 50);
+      PollProducer(50);
     }
   }
   if (rd_kafka_outq_len(producer_.get()) > 0) {

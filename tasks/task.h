@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "worker/common/metrics.h"
 #include "worker/common/result.h"
 #include "worker/common/types.h"
 
@@ -48,6 +49,9 @@ class Task {
   virtual std::vector<std::string> ActiveTopics() const = 0;
   // Why the task failed, once it has.
   virtual std::optional<Error> failure() const = 0;
+  // Adds what the task measures to a scrape (GET /metrics); `now_ms` is the wall clock. Reads
+  // published copies only: never waits on the task's thread or a cluster.
+  virtual void CollectMetrics(metrics::Exposition& out, int64_t now_ms) const { (void)out, (void)now_ms; }
 };
 
 }  // namespace ferry::tasks

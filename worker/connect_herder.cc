@@ -2,7 +2,9 @@
 
 #include <time.h>
 
+#include <cctype>
 #include <ctime>
+#include <limits>
 
 #include <glog/logging.h>
 
@@ -116,7 +118,15 @@ Result<> ConnectHerder::Start(const std::string& worker_id) {
                                 ApplyAssignment(assignment);
                                 return Ok();
                               });
-      if (!applied.ok()) LOG(ERROR) << "assignment not applied: " << applied.error().message();
+      if (!applied.ok()) {
+        LOG(ERROR) << "assignment not applied: " << applied.error().message();
+        return;
+      }
+      rebalance_epoch_ = assignment.generation;
+      last_rebalance_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+      ++completed_rebalances_;
     };
     group_ = std::make_unique<WorkerGroup>(std::move(group), std::move(callbacks));
   }
@@ -687,6 +697,73 @@ ConnectorStateInfo ConnectHerder::StateOf(const std::string& name, const Connect
     info.tasks.push_back(std::move(t));
   }
   return info;
+}
+
+void ConnectHerder::CollectMetrics(metrics::Exposition& out) {
+  using metrics::JmxName;
+  using metrics::MBean;
+  using metrics::Type;
+  if (!ready_) return;  // the stores are not read yet
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  worker_.CollectMetrics(out, now_ms);
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  // What runs on this worker, as the status topic says (the statuses this worker wrote last).
+  int64_t connector_count = 0;
+  int64_t task_count = 0;
+  for (const auto& [name, state] : configs_.Snapshot().connectors) {
+    bool here = false;
+    if (auto status = statuses_.GetConnector(name); status && status->worker_id == config_.worker_id) {
+      here = true;
+      ++connector_count;
+      out.Add(JmxName(MBean::kConnector, "status"), "The status of the connector (value 1, state in the label).",
+              Type::kGauge, {{"connector", name}, {"status", lower(status->state)}}, 1);
+    }
+    std::map<std::string, int64_t> by_state = {{"running", 0}, {"paused", 0}, {"failed", 0},
+                                               {"unassigned", 0}, {"destroyed", 0}, {"restarting", 0}};
+    int64_t total = 0;
+    for (const auto& [task, status] : statuses_.GetTasks(name)) {
+      if (status.worker_id != config_.worker_id) continue;
+      here = true;
+      ++total;
+      ++by_state[lower(status.state)];
+      out.Add(JmxName(MBean::kConnectorTask, "status"), "The status of the connector task (value 1, state in the label).",
+              Type::kGauge, {{"connector", name}, {"task", std::to_string(task)}, {"status", lower(status.state)}}, 1);
+    }
+    task_count += total;
+    if (!here) continue;
+    const metrics::Labels connector = {{"connector", name}};
+    out.Add(JmxName(MBean::kConnectWorker, "connector-total-task-count"),
+            "The number of tasks of the connector on the worker.", Type::kGauge, connector, static_cast<double>(total));
+    for (const auto& [s, count] : by_state) {
+      if (s != "running" && s != "paused" && s != "failed" && s != "unassigned" && s != "destroyed" &&
+          s != "restarting") {
+        continue;  // a state Connect has no count for (STOPPED connectors have no tasks)
+      }
+      out.Add(JmxName(MBean::kConnectWorker, "connector-" + s + "-task-count"),
+              "The number of " + s + " tasks of the connector on the worker.", Type::kGauge, connector,
+              static_cast<double>(count));
+    }
+  }
+  out.Add(JmxName(MBean::kConnectWorker, "connector-count"), "The number of connectors run in this worker.",
+          Type::kGauge, {}, static_cast<double>(connector_count));
+  out.Add(JmxName(MBean::kConnectWorker, "task-count"), "The number of tasks run in this worker.", Type::kGauge, {},
+          static_cast<double>(task_count));
+  if (group_) {
+    out.Add(JmxName(MBean::kConnectWorkerRebalance, "completed-rebalances-total"),
+            "The total number of rebalances completed by this worker.", Type::kGauge, {},
+            static_cast<double>(completed_rebalances_.load()));
+    out.Add(JmxName(MBean::kConnectWorkerRebalance, "epoch"), "The epoch or generation number of this worker.",
+            Type::kGauge, {}, static_cast<double>(rebalance_epoch_.load()));
+    const int64_t last = last_rebalance_ms_.load();
+    out.Add(JmxName(MBean::kConnectWorkerRebalance, "time-since-last-rebalance-ms"),
+            "The time in milliseconds since this worker completed the most recent rebalance.", Type::kGauge, {},
+            last < 0 ? std::numeric_limits<double>::infinity() : static_cast<double>(now_ms - last));
+  }
 }
 
 ServerInfo ConnectHerder::Info() { return {connectors::kFerryVersion, config_.commit, config_.kafka_cluster_id}; }

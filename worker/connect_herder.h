@@ -107,6 +107,9 @@ class ConnectHerder : public Herder {
   std::vector<PluginInfo> Plugins() override;
   Result<std::vector<connectors::ConfigKey>> PluginConfig(const std::string& plugin) override;
   Result<connectors::ConfigInfos> ValidateConfig(const std::string& plugin, const Properties& config) override;
+  // Connect's worker metrics (connector and task counts by state, statuses, rebalances) for what this
+  // worker runs, and the Worker's (tasks' own metrics, offset commits).
+  void CollectMetrics(metrics::Exposition& out) override;
 
  private:
   class Context;  // a running connector's ConnectorContext
@@ -233,6 +236,11 @@ class ConnectHerder : public Herder {
   std::thread thread_;
 
   std::unique_ptr<WorkerGroup> group_;  // distributed mode
+  // Assignments applied (Connect's completed-rebalances-total), the last one's generation and when
+  // it was applied (wall clock, ms), for the metrics.
+  std::atomic<int64_t> completed_rebalances_{0};
+  std::atomic<int32_t> rebalance_epoch_{-1};
+  std::atomic<int64_t> last_rebalance_ms_{-1};
 
   // Herder-thread state.
   std::optional<ConnectorsAndTasks> owned_;  // what the group assigned here; nullopt: everything

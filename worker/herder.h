@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "connectors/config_def.h"
+#include "worker/common/metrics.h"
 #include "worker/common/result.h"
 #include "worker/common/types.h"
 #include "worker/request_signature.h"
@@ -148,6 +149,11 @@ class Herder {
   // The definition of a plugin by class name, simple name or alias; kNotFound if unknown.
   virtual Result<std::vector<connectors::ConfigKey>> PluginConfig(const std::string& plugin) = 0;
   virtual Result<connectors::ConfigInfos> ValidateConfig(const std::string& plugin, const Properties& config) = 0;
+
+  // GET /metrics: adds this worker's metrics (docs/operations.md) to a scrape. Answers from what is
+  // published (stores, tasks' progress), never through the herder thread, so a busy herder does not
+  // hold a scrape. Nothing secret: names, states, counts and times only.
+  virtual void CollectMetrics(metrics::Exposition& out) { (void)out; }
 };
 
 }  // namespace ferry::worker

@@ -139,7 +139,25 @@ std::vector<std::string> Worker::ActiveTopics(const ConnectorTaskId& id) const {
   return it == tasks_.end() ? std::vector<std::string>{} : it->second->task->ActiveTopics();
 }
 
+namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 void Worker::Commit(const ConnectorTaskId& id, RunningTask& running) {
+  const auto started = std::chrono::steady_clock::now();
+  auto record = [&](bool success) {
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const int64_t now_ms = WallMs();
+    (success ? running.commit_successes : running.commit_failures)++;
+    running.commit_outcome.Record(success ? 1 : 0, now_ms);
+    running.commit_time_ms.Record(ms, now_ms);
+  };
   running.task->Commit();
   std::vector<tasks::SourceOffsetRecord> now = running.task->Offsets();
   std::vector<std::pair<std::string, std::optional<std::string>>> changed;
@@ -147,13 +165,51 @@ void Worker::Commit(const ConnectorTaskId& id, RunningTask& running) {
     const bool same = std::find(running.committed.begin(), running.committed.end(), record) != running.committed.end();
     if (!same) changed.emplace_back(record.partition_json, record.offset_json);
   }
-  if (changed.empty()) return;
+  if (changed.empty()) {
+    record(true);  // as Connect: a commit with nothing new to store succeeded
+    return;
+  }
   if (auto r = offsets_.Put(id.connector, changed, flush_timeout_); !r.ok()) {
     // The positions stay in the task; the next commit tries again.
     LOG(WARNING) << "storing offsets of task " << id.ToString() << " failed, will retry: " << r.error().message();
+    record(false);
     return;
   }
   running.committed = std::move(now);
+  record(true);
+}
+
+void Worker::CollectMetrics(metrics::Exposition& out, int64_t now_ms) const {
+  using metrics::MBean;
+  using metrics::Type;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, running] : tasks_) {
+    running->task->CollectMetrics(out, now_ms);
+    const metrics::Labels labels = {{"connector", id.connector}, {"task", std::to_string(id.task)}};
+    const metrics::SampledStat::Measure outcome = running->commit_outcome.At(now_ms);
+    const metrics::SampledStat::Measure time = running->commit_time_ms.At(now_ms);
+    const double success = outcome.count > 0 ? outcome.avg : 0;
+    const double failure = outcome.count > 0 ? 1 - outcome.avg : 0;
+    // Connect's help texts (ConnectMetricsRegistry); its "percentages" are fractions from 0 to 1.
+    out.Add(metrics::JmxName(MBean::kConnectorTask, "offset-commit-success-percentage"),
+            "The average percentage of this task's offset commit attempts that succeeded.", Type::kGauge, labels,
+            success);
+    out.Add(metrics::JmxName(MBean::kConnectorTask, "offset-commit-failure-percentage"),
+            "The average percentage of this task's offset commit attempts that failed.", Type::kGauge, labels,
+            failure);
+    out.Add(metrics::JmxName(MBean::kConnectorTask, "offset-commit-avg-time-ms"),
+            "The average time in milliseconds taken by this task to commit offsets.", Type::kGauge, labels, time.avg);
+    out.Add(metrics::JmxName(MBean::kConnectorTask, "offset-commit-max-time-ms"),
+            "The maximum time in milliseconds taken by this task to commit offsets.", Type::kGauge, labels, time.max);
+    for (const auto& [result, count] : {std::pair{"success", running->commit_successes},
+                                        std::pair{"failure", running->commit_failures}}) {
+      metrics::Labels with_result = labels;
+      with_result.emplace_back("result", result);
+      out.Add("ferry_task_offset_commits_total",
+              "Offset commits of this task since it started on this worker, by result.", Type::kCounter,
+              std::move(with_result), static_cast<double>(count));
+    }
+  }
 }
 
 void Worker::CommitOffsets() {

@@ -18,7 +18,9 @@
 
 #include "connectors/connector.h"
 #include "tasks/task.h"
+#include "worker/common/metrics.h"
 #include "worker/common/result.h"
+#include "worker/common/sampled_stat.h"
 #include "worker/common/types.h"
 #include "worker/offset_store.h"
 
@@ -52,12 +54,22 @@ class Worker {
   void CommitOffsets();
   void StopAll();
 
+  // Adds every running task's metrics and its offset commits' (Connect's connector-task-metrics) to
+  // a scrape. Waits for an offset commit under way (bounded by offset.flush.timeout.ms).
+  void CollectMetrics(metrics::Exposition& out, int64_t now_ms) const;
+
  private:
   class Context;  // a task's TaskContext
   struct RunningTask {
     std::unique_ptr<Context> context;
     std::unique_ptr<tasks::Task> task;
     std::vector<tasks::SourceOffsetRecord> committed;  // last offsets stored
+    // Offset commits, as Connect's WorkerTask measures them (commit time includes the task's own
+    // Commit(), e.g. MM2's offset-sync flush).
+    int64_t commit_successes = 0;
+    int64_t commit_failures = 0;
+    metrics::SampledStat commit_outcome;  // 1 per success, 0 per failure
+    metrics::SampledStat commit_time_ms;
   };
 
   void CommitLoop();

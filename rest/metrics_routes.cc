@@ -1,0 +1,37 @@
+#include "rest/metrics_routes.h"
+
+#include <utility>
+
+#include "worker/common/metrics.h"
+
+namespace ferry::rest {
+namespace {
+
+// "/A/B" -> "A->B".
+std::string FlowOf(const std::string& prefix) {
+  std::string flow = prefix;
+  if (!flow.empty() && flow.front() == '/') flow.erase(0, 1);
+  if (auto slash = flow.find('/'); slash != std::string::npos) flow.replace(slash, 1, "->");
+  return flow;
+}
+
+}  // namespace
+
+std::string MetricsText(const std::vector<MetricsSource>& sources) {
+  metrics::Exposition out;
+  for (const MetricsSource& source : sources) {
+    if (sources.size() > 1) out.set_base_labels({{"flow", FlowOf(source.prefix)}});
+    source.herder->CollectMetrics(out);
+  }
+  return out.Text();
+}
+
+void AddMetricsRoute(Router& router, std::vector<MetricsSource> sources) {
+  router.Add("GET", "/metrics", [sources = std::move(sources)](const RouteRequest&) {
+    Reply reply = Reply::Json(200, MetricsText(sources));
+    reply.content_type = metrics::kContentType;
+    return reply;
+  });
+}
+
+}  // namespace ferry::rest

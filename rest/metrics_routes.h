@@ -1,0 +1,24 @@
+// GET /metrics: the worker's metrics in the Prometheus text format 0.0.4 (docs/operations.md), from
+// every herder the server serves. A server with several herders (`ferry mirror-maker`) labels each
+// herder's samples with its flow (`flow="A->B"` for the namespace "/A/B").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rest/server.h"
+#include "worker/herder.h"
+
+namespace ferry::rest {
+
+struct MetricsSource {
+  std::string prefix;  // the herder's REST namespace, "" for a worker's one herder
+  worker::Herder* herder = nullptr;
+};
+
+void AddMetricsRoute(Router& router, std::vector<MetricsSource> sources);
+
+// The exposition of `sources`, as the route answers it.
+std::string MetricsText(const std::vector<MetricsSource>& sources);
+
+}  // namespace ferry::rest

@@ -1,0 +1,79 @@
+#include "tasks/mirror_source_metrics.h"
+
+#include <algorithm>
+#include <string_view>
+
+namespace ferry::tasks {
+namespace {
+
+using metrics::MBean;
+using metrics::Type;
+
+// MM2's help texts (MirrorSourceMetrics).
+constexpr std::string_view kRecordCount = "Number of source records replicated to the target cluster.";
+constexpr std::string_view kRecordRate =
+    "Average number of source records replicated to the target cluster per second.";
+constexpr std::string_view kRecordAge = "The age of incoming source records when replicated to the target cluster.";
+constexpr std::string_view kRecordAgeMax =
+    "The max age of incoming source records when replicated to the target cluster.";
+constexpr std::string_view kRecordAgeMin =
+    "The min age of incoming source records when replicated to the target cluster.";
+constexpr std::string_view kRecordAgeAvg =
+    "The average age of incoming source records when replicated to the target cluster.";
+constexpr std::string_view kByteCount = "Number of bytes replicated to the target cluster.";
+constexpr std::string_view kByteRate = "Average number of bytes replicated per second.";
+constexpr std::string_view kLatency = "Time it takes records to replicate from source to target cluster.";
+constexpr std::string_view kLatencyMax = "Max time it takes records to replicate from source to target cluster.";
+constexpr std::string_view kLatencyMin = "Min time it takes records to replicate from source to target cluster.";
+constexpr std::string_view kLatencyAvg =
+    "Average time it takes records to replicate from source to target cluster.";
+
+}  // namespace
+
+void AddMirrorSourceMetrics(const MirrorTaskStats& stats, const std::string& source_alias,
+                            const std::string& target_alias, const connectors::ReplicationPolicy& policy,
+                            int64_t now_ms, metrics::Exposition& out) {
+  for (const auto& [tp, progress] : stats.partitions) {
+    const PartitionMetrics& m = progress.metrics;
+    const std::string remote = policy.FormatRemoteTopic(source_alias, tp.topic);
+    const std::string partition = std::to_string(tp.partition);
+    const metrics::Labels mm2 = {{"target", target_alias}, {"topic", remote}, {"partition", partition}};
+    auto add = [&](std::string_view attribute, std::string_view help, double value) {
+      out.Add(metrics::JmxName(MBean::kMirrorSourceConnector, attribute), help, Type::kGauge, mm2, value);
+    };
+    const metrics::SampledStat::Measure age = m.record_age_ms.At(now_ms);
+    const metrics::SampledStat::Measure latency = m.replication_latency_ms.At(now_ms);
+    add("record-count", kRecordCount, static_cast<double>(m.records));
+    add("record-rate", kRecordRate, m.record_rate.At(now_ms).rate);
+    add("record-age-ms", kRecordAge, m.record_age_ms.last());
+    add("record-age-ms-max", kRecordAgeMax, age.max);
+    add("record-age-ms-min", kRecordAgeMin, age.min);
+    add("record-age-ms-avg", kRecordAgeAvg, age.avg);
+    add("byte-count", kByteCount, static_cast<double>(m.value_bytes));
+    add("byte-rate", kByteRate, m.byte_rate.At(now_ms).rate);
+    add("replication-latency-ms", kLatency, m.replication_latency_ms.last());
+    add("replication-latency-ms-max", kLatencyMax, latency.max);
+    add("replication-latency-ms-min", kLatencyMin, latency.min);
+    add("replication-latency-ms-avg", kLatencyAvg, latency.avg);
+
+    const metrics::Labels ferry = {
+        {"source", source_alias}, {"target", target_alias}, {"topic", remote}, {"partition", partition}};
+    if (progress.source_high >= 0 && progress.committed >= 0) {
+      out.Add("ferry_mirror_lag_records",
+              "Records in the source partition not yet copied: its end offset (high watermark, as last "
+              "fetched) minus the next offset to copy.",
+              Type::kGauge, ferry, static_cast<double>(std::max<int64_t>(0, progress.source_high - progress.committed)));
+    }
+    if (m.last_copied_timestamp_ms >= 0) {
+      out.Add("ferry_mirror_last_copied_record_age_seconds",
+              "Seconds since the timestamp (CreateTime) of the last record the target acknowledged.", Type::kGauge,
+              ferry, static_cast<double>(now_ms - m.last_copied_timestamp_ms) / 1000.0);
+    }
+    out.Add("ferry_mirror_lost_records_total",
+            "Source records deleted before they were copied and skipped (only with skip_lost_records; "
+            "otherwise the task fails). Must stay 0.",
+            Type::kCounter, ferry, static_cast<double>(m.lost_records));
+  }
+}
+
+}  // namespace ferry::tasks

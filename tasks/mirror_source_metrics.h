@@ -1,0 +1,22 @@
+// The metrics of a MirrorSourceTask, as GET /metrics shows them (docs/operations.md): MM2's
+// MirrorSourceMetrics per topic-partition under the names Strimzi's exporter rules give them
+// (kafka_connect_mirror_mirrorsourceconnector_*{target,topic,partition}, `topic` being the remote
+// topic as in MM2), and Ferry's own per partition (ferry_mirror_*{source,target,topic,partition}).
+// One series per assigned partition and metric: the cardinality is bounded by the partitions the
+// task copies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "connectors/replication_policy.h"
+#include "tasks/mirror_task.h"
+#include "worker/common/metrics.h"
+
+namespace ferry::tasks {
+
+void AddMirrorSourceMetrics(const MirrorTaskStats& stats, const std::string& source_alias,
+                            const std::string& target_alias, const connectors::ReplicationPolicy& policy,
+                            int64_t now_ms, metrics::Exposition& out);
+
+}  // namespace ferry::tasks

@@ -1,0 +1,91 @@
+#include "tasks/mirror_source_metrics.h"
+
+#include <gtest/gtest.h>
+
+namespace ferry::tasks {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+MirrorTaskStats TwoPartitions() {
+  MirrorTaskStats stats;
+  PartitionProgress& p0 = stats.partitions[TopicPartition{"orders", 0}];
+  p0.committed = 120;
+  p0.source_high = 150;
+  p0.metrics.records = 120;
+  p0.metrics.value_bytes = 12'000;
+  p0.metrics.last_copied_timestamp_ms = kNow - 2500;
+  for (int i = 0; i < 120; ++i) {
+    p0.metrics.record_rate.Record(1, kNow - 1000);
+    p0.metrics.byte_rate.Record(100, kNow - 1000);
+  }
+  p0.metrics.record_age_ms.Record(40, kNow - 1000);
+  p0.metrics.record_age_ms.Record(20, kNow - 900);
+  p0.metrics.replication_latency_ms.Record(50, kNow - 1000);
+  p0.metrics.replication_latency_ms.Record(70, kNow - 900);
+  PartitionProgress& p1 = stats.partitions[TopicPartition{"orders", 1}];
+  p1.metrics.lost_records = 7;  // nothing copied, watermark unknown
+  return stats;
+}
+
+std::string Text(const MirrorTaskStats& stats) {
+  metrics::Exposition out;
+  AddMirrorSourceMetrics(stats, "A", "B", connectors::DefaultReplicationPolicy(), kNow, out);
+  return out.Text();
+}
+
+TEST(MirrorSourceMetricsTest, Mm2NamesAndLabelsPerPartition) {
+  const std::string text = Text(TwoPartitions());
+  const std::string p0 = "{target=\"B\",topic=\"A.orders\",partition=\"0\"}";
+  EXPECT_NE(text.find("# TYPE kafka_connect_mirror_mirrorsourceconnector_record_count gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_count" + p0 + " 120\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_byte_count" + p0 + " 12000\n"), std::string::npos);
+  // 120 records one second ago: Kafka's Rate divides by at least one window more (31 s).
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_rate" + p0 + " " +
+                      metrics::FormatValue(120.0 / 31.0) + "\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_age_ms" + p0 + " 20\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_age_ms_max" + p0 + " 40\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_age_ms_min" + p0 + " 20\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_age_ms_avg" + p0 + " 30\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms" + p0 + " 70\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_avg" + p0 + " 60\n"),
+            std::string::npos);
+  // A partition with nothing recorded: counts 0, windowed stats NaN (as Kafka's Min/Max/Avg).
+  const std::string p1 = "{target=\"B\",topic=\"A.orders\",partition=\"1\"}";
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_count" + p1 + " 0\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_mirror_mirrorsourceconnector_record_age_ms_max" + p1 + " NaN\n"),
+            std::string::npos);
+}
+
+TEST(MirrorSourceMetricsTest, FerrysLagAgeAndLostRecords) {
+  const std::string text = Text(TwoPartitions());
+  const std::string p0 = "{source=\"A\",target=\"B\",topic=\"A.orders\",partition=\"0\"}";
+  const std::string p1 = "{source=\"A\",target=\"B\",topic=\"A.orders\",partition=\"1\"}";
+  EXPECT_NE(text.find("ferry_mirror_lag_records" + p0 + " 30\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("ferry_mirror_lag_records" + p1), std::string::npos) << "lag unknown: no sample";
+  EXPECT_NE(text.find("ferry_mirror_last_copied_record_age_seconds" + p0 + " 2.5\n"), std::string::npos);
+  EXPECT_EQ(text.find("ferry_mirror_last_copied_record_age_seconds" + p1), std::string::npos);
+  EXPECT_NE(text.find("# TYPE ferry_mirror_lost_records_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("ferry_mirror_lost_records_total" + p0 + " 0\n"), std::string::npos);
+  EXPECT_NE(text.find("ferry_mirror_lost_records_total" + p1 + " 7\n"), std::string::npos);
+}
+
+TEST(MirrorSourceMetricsTest, OneSeriesPerAssignedPartitionAndMetric) {
+  const std::string text = Text(TwoPartitions());
+  size_t series = 0;
+  size_t families = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (text.compare(pos, 7, "# TYPE ") == 0) ++families;
+    else if (text[pos] != '#') ++series;
+    pos = end + 1;
+  }
+  EXPECT_EQ(families, 12u + 3u);
+  EXPECT_EQ(series, 2 * 12u + 1 + 1 + 2);  // lag and age only where known
+}
+
+}  // namespace
+}  // namespace ferry::tasks
