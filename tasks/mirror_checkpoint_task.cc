@@ -1,5 +1,7 @@
 #include "tasks/mirror_checkpoint_task.h"
 
+#include <tuple>
+
 #include <glog/logging.h>
 
 #include "connectors/mirror_client_config.h"
@@ -10,6 +12,18 @@
 
 namespace ferry::tasks {
 namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A checkpoint in flight: the delivery report's opaque.
+struct PendingCheckpoint {
+  std::string group;
+  TopicPartition tp;  // the remote topic-partition
+  int64_t made_ms;
+};
 
 constexpr std::chrono::milliseconds kAdminTimeout{30000};
 
@@ -43,6 +57,8 @@ Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& conte
   if (!parsed.ok()) return parsed.error();
   const std::string source_alias = parsed->GetString(connectors::kSourceClusterAlias);
   const std::string target_alias = parsed->GetString("target.cluster.alias");
+  source_alias_ = source_alias;
+  target_alias_ = target_alias;
   auto assigned = config.find(connectors::kTaskAssignedGroups);
   groups_ = SplitList(assigned == config.end() ? "" : assigned->second);
   emit_interval_ = std::chrono::seconds(std::max<int64_t>(1, parsed->GetLong("emit.checkpoints.interval.seconds")));
@@ -85,7 +101,10 @@ Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& conte
 
   Properties producer = WithWorkerDefaults(ClientProps(config, Cluster::kTarget, ClientRole::kProducer), context);
   producer["client.id"] = source_alias + "->" + target_alias + "|checkpoints-producer";
-  auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, producer);
+  auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, producer, [this](rd_kafka_conf_t* conf) {
+    rd_kafka_conf_set_dr_msg_cb(conf, &MirrorCheckpointTask::OnDelivery);
+    rd_kafka_conf_set_opaque(conf, this);
+  });
   if (!rk.ok()) return rk.error();
   producer_ = std::move(*rk);
   thread_ = std::thread([this] { Run(); });
@@ -118,6 +137,8 @@ void MirrorCheckpointTask::Run() {
   lock.unlock();
   if (rd_kafka_flush(producer_.get(), 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    // Serve the purged checkpoints' reports, which own their opaques.
+    for (int i = 0; i < 50 && rd_kafka_outq_len(producer_.get()) > 0; ++i) rd_kafka_poll(producer_.get(), 100);
     rd_kafka_poll(producer_.get(), 0);
   }
 }
@@ -146,10 +167,13 @@ void MirrorCheckpointTask::EmitOnce(bool sync_groups) {
     for (const Checkpoint& c : *changed) {
       const std::string key = c.EncodeKey();
       const std::string value = c.EncodeValue();
+      auto pending = std::make_unique<PendingCheckpoint>(PendingCheckpoint{group, {c.topic, c.partition}, WallMs()});
       rd_kafka_resp_err_t err = rd_kafka_producev(
           producer_.get(), RD_KAFKA_V_TOPIC(checkpoints_topic_.c_str()), RD_KAFKA_V_PARTITION(0),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_OPAQUE(pending.get()),
+          RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) pending.release();  // OnDelivery deletes it
       if (err) {
         LOG(WARNING) << "checkpoint of " << group << " " << c.topic << "-" << c.partition << " not queued: " << rd_kafka_err2str(err);
         continue;
@@ -171,6 +195,41 @@ void MirrorCheckpointTask::EmitOnce(bool sync_groups) {
     }
   }
   rd_kafka_flush(producer_.get(), 10000);
+}
+
+void MirrorCheckpointTask::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* rkmessage, void* opaque) {
+  // Served on the task's thread (rd_kafka_flush, rd_kafka_poll).
+  std::unique_ptr<PendingCheckpoint> pending(static_cast<PendingCheckpoint*>(rkmessage->_private));
+  if (pending == nullptr || rkmessage->err) return;
+  auto* task = static_cast<MirrorCheckpointTask*>(opaque);
+  const int64_t now_ms = WallMs();
+  std::lock_guard lock(task->mu_);
+  task->latencies_[{pending->group, pending->tp}].Record(static_cast<double>(now_ms - pending->made_ms), now_ms);
+}
+
+void MirrorCheckpointTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms) const {
+  std::lock_guard lock(mu_);
+  AddCheckpointMetrics(latencies_, source_alias_, target_alias_, now_ms, out);
+}
+
+void AddCheckpointMetrics(const CheckpointLatencies& latencies, const std::string& source_alias,
+                          const std::string& target_alias, int64_t now_ms, metrics::Exposition& out) {
+  using metrics::MBean;
+  for (const auto& [key, stat] : latencies) {
+    const auto& [group, tp] = key;
+    const metrics::Labels labels = {{"source", source_alias}, {"target", target_alias}, {"group", group},
+                                    {"topic", tp.topic}, {"partition", std::to_string(tp.partition)}};
+    const metrics::SampledStat::Measure m = stat.At(now_ms);
+    // MM2's help texts (MirrorCheckpointMetrics).
+    for (const auto& [attribute, help, value] : {
+             std::tuple{"checkpoint-latency-ms", "Time it takes consumer group offsets to replicate from source to target cluster.", stat.last()},
+             std::tuple{"checkpoint-latency-ms-max", "Max time it takes consumer group offsets to replicate from source to target cluster.", m.max},
+             std::tuple{"checkpoint-latency-ms-min", "Min time it takes consumer group offsets to replicate from source to target cluster.", m.min},
+             std::tuple{"checkpoint-latency-ms-avg", "Average time it takes consumer group offsets to replicate from source to target cluster.", m.avg}}) {
+      out.Add(metrics::JmxName(MBean::kMirrorCheckpointConnector, attribute), help, metrics::Type::kGauge, labels,
+              value);
+    }
+  }
 }
 
 void MirrorCheckpointTask::Stop() {

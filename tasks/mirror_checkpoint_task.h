@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -15,9 +16,20 @@
 #include "tasks/group_checkpointer.h"
 #include "tasks/offset_sync_store.h"
 #include "tasks/task.h"
+#include "worker/common/sampled_stat.h"
 #include "worker/kafka/handles.h"
 
 namespace ferry::tasks {
+
+// MM2's checkpoint-latency-ms per (group, remote topic-partition): from a checkpoint's making to the
+// target's acknowledgement of it.
+using CheckpointLatencies = std::map<std::pair<std::string, TopicPartition>, metrics::SampledStat>;
+
+// The checkpoint task's metrics as GET /metrics shows them: MM2's MirrorCheckpointMetrics under the
+// names Strimzi's exporter rules give them,
+// kafka_connect_mirror_mirrorcheckpointconnector_checkpoint_latency_ms[_min|_max|_avg]{source,target,group,topic,partition}.
+void AddCheckpointMetrics(const CheckpointLatencies& latencies, const std::string& source_alias,
+                          const std::string& target_alias, int64_t now_ms, metrics::Exposition& out);
 
 class MirrorCheckpointTask : public Task {
  public:
@@ -35,12 +47,16 @@ class MirrorCheckpointTask : public Task {
   }
 
   int64_t checkpoints_written() const { return written_.load(); }
+  void CollectMetrics(metrics::Exposition& out, int64_t now_ms) const override;
 
  private:
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* rkmessage, void* opaque);
   void Run();
   void EmitOnce(bool sync_groups);
   bool Stopping() const;  // Stop() was called
 
+  std::string source_alias_;
+  std::string target_alias_;
   std::vector<std::string> groups_;
   std::string checkpoints_topic_;
   std::chrono::milliseconds emit_interval_{60000};
@@ -60,6 +76,7 @@ class MirrorCheckpointTask : public Task {
   std::condition_variable wake_;
   bool stop_ = false;                                     // mu_
   std::set<std::pair<std::string, TopicPartition>> emitted_;  // (group, remote tp); mu_
+  CheckpointLatencies latencies_;                             // mu_
 };
 
 }  // namespace ferry::tasks

@@ -13,6 +13,7 @@
 #include <httplib.h>
 
 #include "tests/support/mirror_worker_test.h"
+#include "worker/kafka/admin.h"
 
 namespace ferry::testing {
 namespace {
@@ -138,6 +139,46 @@ TEST_P(MetricsTest, RecordCountIsTheRecordsCopiedAndRisesWithThem) {
   }, seconds(30))) << scrape.body;
   EXPECT_EQ(Value(scrape.body, "kafka_connect_connector_task_offset_commit_success_percentage{connector=\"mirror\",task=\"0\"}"),
             1.0);
+  ExpectWellFormed(scrape.body);
+}
+
+// MM2's checkpoint-latency-ms per group and partition, once the checkpoint task has written a group's
+// checkpoint to the target.
+TEST_P(MetricsTest, CheckpointLatencyPerGroupAndPartition) {
+  const std::string group = Name("app");
+  if (!real_kafka()) {
+    ASSERT_TRUE(target().CreateTopic("A.checkpoints.internal", 1).ok());
+  }
+  Produce(source(), orders_, 0, MakeRecords(0, 100));
+  auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", source().bootstrap_servers()}}, seconds(10));
+  ASSERT_TRUE(admin.ok());
+  kafka::GroupOffsets offsets;
+  offsets[{orders_, 0}] = {40, ""};
+  ASSERT_TRUE((*admin)->AlterConsumerGroupOffsets(group, offsets).ok());
+
+  auto worker = InProcessWorker::Start(worker_props_);
+  ASSERT_NE(worker, nullptr);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror/config", MirrorConfig(1)).status, 201);
+  const std::string checkpoints =
+      "{\"connector.class\":\"MirrorCheckpointConnector\",\"source.cluster.alias\":\"A\",\"target.cluster.alias\":\"B\","
+      "\"groups\":" + json::Quote(group) + ",\"emit.checkpoints.interval.seconds\":\"1\","
+      "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
+      "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ReplicationFactors() + "}";
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/checkpoints/config", checkpoints).status, 201);
+  ASSERT_TRUE(WaitForConnectorStatus(worker->port(), "checkpoints", "RUNNING", 1, "RUNNING"));
+
+  const std::string series = "{source=\"A\",target=\"B\",group=\"" + group + "\",topic=\"" + remote_orders_ +
+                             "\",partition=\"0\"}";
+  const std::string latency = "kafka_connect_mirror_mirrorcheckpointconnector_checkpoint_latency_ms";
+  Scrape scrape;
+  EXPECT_TRUE(WaitFor([&] {
+    scrape = GetMetrics(worker->port());
+    return Value(scrape.body, latency + series).has_value();
+  }, seconds(60))) << scrape.body;
+  EXPECT_GE(*Value(scrape.body, latency + series), 0);
+  EXPECT_LT(*Value(scrape.body, latency + series), 30'000);
+  EXPECT_GE(*Value(scrape.body, latency + "_max" + series), *Value(scrape.body, latency + "_min" + series));
+  EXPECT_EQ(Value(scrape.body, "kafka_connect_worker_connector_count"), 2.0);
   ExpectWellFormed(scrape.body);
 }
 
