@@ -93,6 +93,7 @@ Result<> MirrorSourceTask::StartOffsetSyncs(const Properties& config, const conn
   const bool on_source = get("offset-syncs.topic.location", "source") == "source";
   // MM2 names the topic after the *other* cluster: on the source it is keyed by the target alias.
   sync.topic = policy.OffsetSyncsTopic(on_source ? get("target.cluster.alias", "target") : source_alias_);
+  sync.writer_name = "mirror-" + source_alias_ + "-task-" + get(connectors::kTaskIndex, "0");
   sync.producer = connectors::ClientProps(config, on_source ? connectors::Cluster::kSource : connectors::Cluster::kTarget,
                                           connectors::ClientRole::kProducer);
   if (!sync.producer.count("bootstrap.servers") && !on_source) {
@@ -123,6 +124,7 @@ void MirrorSourceTask::Commit() {
   offset_syncs_->Commit();
   Result<> written = offset_syncs_->Flush(kSyncFlushTimeout);
   std::lock_guard lock(mu_);
+  if (sync_failure_) return;  // a lost sync stays lost: later positions would outrun it
   if (written.ok()) {
     synced_positions_ = std::move(positions);
   } else if (written.error().code() == ErrorCode::kTimeout) {

@@ -430,6 +430,7 @@ void MirrorTask::Loop::HandleConsumerError(kafka::MessagePtr msg) {
   lost_records_ += to - from;
   ps.metrics.lost_records += to - from;
   ps.next_consume = to;
+  emitter_.OnLost(ps.tp, SourceOffset(from), SourceOffset(to));
   if (auto r = Reassign(); !r.ok()) Fail(r.error());
 }
 

@@ -1,6 +1,7 @@
 #include "tasks/offset_map.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <glog/logging.h>
 
@@ -17,7 +18,7 @@ void OffsetMap::OnOffsetSync(const OffsetSync& sync) {
     Run& previous = std::prev(p.runs.end())->second;
     previous.end = std::min(previous.end, s);
   }
-  p.runs.emplace(s, Run{sync.target_offset.value, s, sync.run_ends_reported});
+  p.runs.emplace(s, Run{sync.target_offset.value, s, sync.run_ends_reported, sync.lost_from, sync.lost_to});
   p.runs_by_target[sync.target_offset.value] = s;
   p.next_source = s;
   p.next_target = sync.target_offset.value;
@@ -34,13 +35,38 @@ void OffsetMap::OnCopied(const TopicPartition& source, SourceOffset next_source,
   }
 }
 
-void OffsetMap::OnSyncRead(const OffsetSync& sync) {
+void OffsetMap::OnSyncRead(const OffsetSync& sync, bool older_syncs_may_be_gone) {
   const int64_t s = sync.source_offset.value;
   const int64_t t = sync.target_offset.value;
   bool same_run;
   {
     std::lock_guard lock(mu_);
     PartitionMap& p = partitions_[sync.source];
+    if (p.last_read_source < 0 && older_syncs_may_be_gone) p.complete_history = false;
+    if (p.writer && sync.writer != *p.writer) {
+      if (p.replaced.count(sync.writer)) {
+        // A writer that was taken over from still writes: both copy this partition at once.
+        const int64_t from = std::min(s, p.writer_start);
+        if (!p.Contested(from)) {
+          LOG(WARNING) << sync.source << ": two writers copy it at once ('" << sync.writer << "' wrote a sync at "
+                       << s << " after '" << *p.writer << "' took over at " << p.writer_start
+                       << "); no translation from source offset " << from << " on";
+        }
+        p.contested_from = p.contested_from >= 0 ? std::min(p.contested_from, from) : from;
+        p.contested_until = std::numeric_limits<int64_t>::max();
+        return;  // its copies are not the partition's newest: it erases nothing
+      }
+      p.replaced.insert(*p.writer);
+      // The new writer's copies replace everything from s on, the contested stretch included.
+      if (p.contested_from >= 0) {
+        p.contested_until = std::min(p.contested_until, s);
+        if (p.contested_until <= p.contested_from) p.contested_from = p.contested_until = -1;
+      }
+    }
+    if (!p.writer || sync.writer != *p.writer) {
+      p.writer = sync.writer;
+      p.writer_start = s;
+    }
     same_run = p.last_read_source >= 0 && s > p.last_read_source && t - s == p.last_read_target - p.last_read_source;
     p.last_read_source = s;
     p.last_read_target = t;
@@ -57,16 +83,28 @@ std::optional<OffsetMap::Translated<TargetOffset>> OffsetMap::Forward(const Topi
   const PartitionMap& p = it->second;
   const int64_t c = committed.value;
   if (p.runs.empty() || c < p.runs.begin()->first || c > p.next_source) return std::nullopt;
-  // The run that holds c, or the last run before it.
-  auto run = std::prev(p.runs.upper_bound(c));
-  const Run& r = run->second;
-  if (c < r.end) return Translated<TargetOffset>{TargetOffset(r.target + (c - run->first))};
-  auto next = std::next(run);
-  if (next == p.runs.end()) return Translated<TargetOffset>{TargetOffset(p.next_target)};  // c == next_source
-  // c is in the gap after the run: the first record after it is the first of the next run...
-  if (r.end_reported) return Translated<TargetOffset>{TargetOffset(next->second.target)};
-  // ... unless the writer left where the run ends unsaid: MM2's answer, one past its last copy.
-  return Translated<TargetOffset>{TargetOffset(r.target + (r.end - run->first)), Inexact::kRunEndUnsaid};
+  auto translated = [&]() -> Translated<TargetOffset> {
+    // The run that holds c, or the last run before it.
+    auto run = std::prev(p.runs.upper_bound(c));
+    const Run& r = run->second;
+    if (c < r.end) return {TargetOffset(r.target + (c - run->first))};
+    auto next = std::next(run);
+    if (next == p.runs.end()) return {TargetOffset(p.next_target)};  // c == next_source
+    // c is in the gap after the run: the first record after it is the first of the next run...
+    if (r.end_reported) {
+      Translated<TargetOffset> answer{TargetOffset(next->second.target)};
+      const Run& n = next->second;
+      if (n.lost_from >= 0 && std::max(c, n.lost_from) < n.lost_to) {
+        answer.lost_from = std::max(c, n.lost_from);
+        answer.lost_to = n.lost_to;
+      }
+      return answer;
+    }
+    // ... unless the writer left where the run ends unsaid: MM2's answer, one past its last copy.
+    return {TargetOffset(r.target + (r.end - run->first)), Inexact::kRunEndUnsaid};
+  }();
+  if (p.Contested(c)) translated.inexact = Inexact::kTwoWriters;
+  return translated;
 }
 
 std::optional<OffsetMap::Translated<SourceOffset>> OffsetMap::Backward(const TopicPartition& source,
@@ -79,7 +117,17 @@ std::optional<OffsetMap::Translated<SourceOffset>> OffsetMap::Backward(const Top
   if (p.runs_by_target.empty() || t < p.runs_by_target.begin()->first || t > p.next_target) {
     return std::nullopt;
   }
-  if (t == p.next_target) return Translated<SourceOffset>{SourceOffset(p.next_source)};
+  if (t == p.next_target) {
+    return Translated<SourceOffset>{SourceOffset(p.next_source),
+                                    p.Contested(p.next_source) ? Inexact::kTwoWriters : Inexact::kNo};
+  }
+  const Translated<SourceOffset> answer = BackwardInRuns(p, source, t);
+  if (p.Contested(answer.offset.value)) return Translated<SourceOffset>{answer.offset, Inexact::kTwoWriters};
+  return answer;
+}
+
+OffsetMap::Translated<SourceOffset> OffsetMap::BackwardInRuns(const PartitionMap& p, const TopicPartition& source,
+                                                              int64_t t) {
   // The run whose target range holds t: the last one starting at or before it.
   auto by_target = std::prev(p.runs_by_target.upper_bound(t));
   auto run = p.runs.find(by_target->second);
@@ -105,7 +153,8 @@ std::optional<OffsetMap::Coverage> OffsetMap::Covered(const TopicPartition& sour
   if (it == partitions_.end() || it->second.runs.empty()) return std::nullopt;
   const PartitionMap& p = it->second;
   return Coverage{SourceOffset(p.runs.begin()->first), TargetOffset(p.runs.begin()->second.target),
-                  SourceOffset(p.next_source), TargetOffset(p.next_target)};
+                  SourceOffset(p.next_source), TargetOffset(p.next_target), p.complete_history, p.contested_from,
+                  p.contested_until};
 }
 
 size_t OffsetMap::sync_count(const TopicPartition& source) const {

@@ -11,6 +11,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
@@ -27,18 +29,34 @@ class OffsetMap : public OffsetSyncSink {
   // A sync as read back from the offset-syncs topic (OffsetSyncStore): one whose delta differs from
   // the last sync of its partition, or that goes back, starts a run; any other marks how far the
   // run has been copied.
-  void OnSyncRead(const OffsetSync& sync);
+  //
+  // `older_syncs_may_be_gone`: the reader skipped offsets of the syncs topic before this sync
+  // (compaction, or retention moved its start), so syncs of this partition before its first one
+  // read may be missing: a translation below it is refused (Coverage::complete_history).
+  //
+  // Writers (OffsetSync::writer, one per run of a mirror task): a sync from a new writer takes the
+  // partition over, and a backward one is a re-copy. A sync from a writer that another one had
+  // already replaced means two wrote the partition at once (a task moved without coordination, a
+  // worker cut off from its group still running): their copies interleave on the target, so from
+  // the first offset either copied since the takeover until a later writer's restart point, every
+  // translation is refused (Inexact::kTwoWriters); the stale sync itself erases nothing.
+  void OnSyncRead(const OffsetSync& sync, bool older_syncs_may_be_gone = false);
 
   // Why a translation is not exact. kRunEndUnsaid: past the last sync of a run whose writer does not
   // report run ends (MM2), the answer is MM2's own, one past the last synced copy: never past the
   // true position, though a consumer may read again the records between. kReadAgain (back from the
   // target): the group read target records the map does not claim as copies (older copies of a
   // re-copied stretch, or records someone else wrote), and reads their sources again.
-  enum class Inexact { kNo, kRunEndUnsaid, kReadAgain };
+  // kTwoWriters: not an answer at all; two writers copied this stretch (OnSyncRead).
+  enum class Inexact { kNo, kRunEndUnsaid, kReadAgain, kTwoWriters };
   template <typename Offset>
   struct Translated {
     Offset offset;
     Inexact inexact = Inexact::kNo;
+    // Forward only: source records [lost_from, lost_to) that a consumer at the committed offset would
+    // have read were deleted before the mirror copied them (ferry.skip.lost.records); -1 if none.
+    int64_t lost_from = -1;
+    int64_t lost_to = -1;
     bool exact() const { return inexact == Inexact::kNo; }
     bool operator==(const Translated&) const = default;
   };
@@ -72,6 +90,12 @@ class OffsetMap : public OffsetSyncSink {
     TargetOffset first_target;  // ... and where it landed
     SourceOffset next_source;   // every source record before this one has been copied ...
     TargetOffset next_target;   // ... and the next copy lands here
+    // False when older syncs of this partition may be gone (compacted or expired from the syncs
+    // topic): the first run known is then not the first copy.
+    bool complete_history = true;
+    // Source offsets [contested_from, contested_until) two writers copied; from == -1: none.
+    int64_t contested_from = -1;
+    int64_t contested_until = -1;
   };
   std::optional<Coverage> Covered(const TopicPartition& source) const;
 
@@ -83,6 +107,8 @@ class OffsetMap : public OffsetSyncSink {
     int64_t target = -1;
     int64_t end = -1;             // exclusive; the copied-up-to point while it is the last run
     bool end_reported = false;    // else it may reach the next run (syncs of a writer that does not report ends)
+    int64_t lost_from = -1;       // records [lost_from, lost_to) before it were lost (OffsetSync::lost_from)
+    int64_t lost_to = -1;
   };
   struct PartitionMap {
     std::map<int64_t, Run> runs;  // by the source offset of a run's first record
@@ -93,7 +119,17 @@ class OffsetMap : public OffsetSyncSink {
     int64_t next_target = -1;
     int64_t last_read_source = -1;    // the last sync OnSyncRead saw
     int64_t last_read_target = -1;
+    bool complete_history = true;     // no syncs topic offsets skipped before its first sync read
+    std::optional<std::string> writer;  // of the newest run read ("": one that does not say, MM2)
+    std::set<std::string> replaced;   // writers a newer one took over from
+    int64_t writer_start = -1;        // the source offset `writer` started at
+    int64_t contested_from = -1;      // [contested_from, contested_until): two writers' copies
+    int64_t contested_until = -1;
+    bool Contested(int64_t source) const { return contested_from >= 0 && source >= contested_from && source < contested_until; }
   };
+
+  // Backward within the runs, for a target offset past the first run's start and below next_target.
+  static Translated<SourceOffset> BackwardInRuns(const PartitionMap& p, const TopicPartition& source, int64_t t);
 
   mutable std::mutex mu_;
   std::unordered_map<TopicPartition, PartitionMap> partitions_;  // guarded by mu_

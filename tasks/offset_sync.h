@@ -1,6 +1,9 @@
 // OffsetSync: where one source record landed on the target. The exact offset map is built from these.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "worker/common/types.h"
 
 namespace ferry::tasks {
@@ -13,6 +16,12 @@ struct OffsetSync {
   // emitter and writer do): a run then ends exactly where its last reported record does, and a
   // source offset after it is a gap. Without it (MM2's syncs) a run is taken to reach the next.
   bool run_ends_reported = false;
+  // Which writer (one mirror task's run, kWriterHeader) wrote it; empty when unknown (MM2's syncs).
+  std::string writer = {};
+  // This run starts right after records [lost_from, lost_to) that were deleted from the source
+  // before they were copied (skipped under ferry.skip.lost.records); -1 when none were.
+  int64_t lost_from = -1;
+  int64_t lost_to = -1;
   bool operator==(const OffsetSync&) const = default;
 };
 

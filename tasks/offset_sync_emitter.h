@@ -18,6 +18,9 @@ class OffsetSyncEmitter {
 
   // Called for each acknowledged record, in offset order per partition.
   void OnAcked(const TopicPartition& source, SourceOffset source_offset, TargetOffset target_offset);
+  // Records [from, to) of `source` were deleted before they were copied and are skipped: the sync
+  // of the first record copied after them says so (OffsetSync::lost_from).
+  void OnLost(const TopicPartition& source, SourceOffset from, SourceOffset to);
   // Reports progress of every partition that moved since the last call to the sink.
   void Flush();
 
@@ -30,6 +33,7 @@ class OffsetSyncEmitter {
     int64_t next_source = -1;
     int64_t next_target = -1;
     bool dirty = false;
+    int64_t lost_from = -1, lost_to = -1;  // skipped records not yet reported
   };
 
   OffsetSyncSink& sink_;

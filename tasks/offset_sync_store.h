@@ -43,6 +43,8 @@ class OffsetSyncStore {
   mutable std::mutex mu_;
   int64_t syncs_read_ = 0;                                      // mu_
   int64_t corrupt_ = 0;                                         // mu_
+  std::map<int32_t, int64_t> next_offset_;                      // mu_: per syncs-topic partition
+  bool older_syncs_gone_ = false;                               // mu_: an offset was skipped
 };
 
 }  // namespace ferry::tasks

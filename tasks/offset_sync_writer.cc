@@ -1,14 +1,30 @@
 #include "tasks/offset_sync_writer.h"
 
+#include <cstdio>
+#include <random>
+
 #include <glog/logging.h>
 
 #include "tasks/mirror_records.h"
 #include "worker/kafka/client.h"
 
 namespace ferry::tasks {
+namespace {
+
+// 64 random bits in hex: one writer's runs are told from another's by it.
+std::string RandomId() {
+  std::random_device random;
+  const uint64_t bits = (static_cast<uint64_t>(random()) << 32) ^ random();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(bits));
+  return hex;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<OffsetSyncWriter>> OffsetSyncWriter::Create(OffsetSyncWriterConfig config) {
-  std::unique_ptr<OffsetSyncWriter> writer(new OffsetSyncWriter(std::move(config)));
+  std::string id = config.writer_name + "@" + RandomId();
+  std::unique_ptr<OffsetSyncWriter> writer(new OffsetSyncWriter(std::move(config), std::move(id)));
   Properties props = writer->config_.producer;
   props.emplace("acks", "all");
   props.emplace("linger.ms", "5");
@@ -43,16 +59,24 @@ void OffsetSyncWriter::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, vo
   }
 }
 
-void OffsetSyncWriter::Write(const TopicPartition& tp, int64_t source, int64_t target) {
+void OffsetSyncWriter::Write(const TopicPartition& tp, int64_t source, int64_t target, const OffsetSync* lost) {
   const OffsetSyncRecord record{tp.topic, tp.partition, source, target};
   const std::string key = record.EncodeKey();
   const std::string value = record.EncodeValue();
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(3);  // owned by the message once produced
+  rd_kafka_header_add(headers, kRunEndsHeader, -1, "1", 1);
+  rd_kafka_header_add(headers, kWriterHeader, -1, writer_id_.data(), static_cast<ssize_t>(writer_id_.size()));
+  if (lost != nullptr && lost->lost_from >= 0) {
+    const std::string range = std::to_string(lost->lost_from) + "-" + std::to_string(lost->lost_to);
+    rd_kafka_header_add(headers, kLostHeader, -1, range.data(), static_cast<ssize_t>(range.size()));
+  }
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_.get(), RD_KAFKA_V_TOPIC(config_.topic.c_str()), RD_KAFKA_V_PARTITION(0),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-      RD_KAFKA_V_HEADER(kRunEndsHeader, "1", 1), RD_KAFKA_V_END);
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(headers),
+      RD_KAFKA_V_END);
   if (err) {
+    rd_kafka_headers_destroy(headers);  // not taken over on failure
     ++failed_;
     last_failure_ = rd_kafka_err2str(err);
     LOG(WARNING) << "an offset sync of " << tp << " was not queued: " << rd_kafka_err2str(err);
@@ -70,7 +94,7 @@ void OffsetSyncWriter::OnOffsetSync(const OffsetSync& sync) {
   if (p.last_target >= 0 && p.last_target != p.synced_target) Write(sync.source, p.last_source, p.last_target);
   p.last_source = sync.source_offset.value;
   p.last_target = sync.target_offset.value;
-  Write(sync.source, sync.source_offset.value, sync.target_offset.value);
+  Write(sync.source, sync.source_offset.value, sync.target_offset.value, &sync);
 }
 
 void OffsetSyncWriter::OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) {

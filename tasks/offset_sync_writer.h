@@ -22,13 +22,19 @@
 
 namespace ferry::tasks {
 
-// Header on every sync Ferry writes (MM2 ignores headers): its writer reports run ends.
+// Headers of the syncs Ferry writes (MM2 ignores headers). On every sync: its writer reports run
+// ends; and who wrote it, "<task name>@<random id>", new at every start of a task, so a reader tells
+// a restart (a new writer) from a stale sync of a writer that was replaced (OffsetMap::OnSyncRead).
+// On a run's first sync when records before it were lost: "<from>-<to>" (OffsetSync::lost_from).
 inline constexpr char kRunEndsHeader[] = "ferry.run-ends";
+inline constexpr char kWriterHeader[] = "ferry.writer";
+inline constexpr char kLostHeader[] = "ferry.lost";
 
 struct OffsetSyncWriterConfig {
   Properties producer;  // the cluster the topic lives on (source or target)
   std::string topic;    // mm2-offset-syncs.<alias>.internal
   int64_t offset_lag_max = 100;
+  std::string writer_name = "mirror-task";  // the task's name, the readable part of kWriterHeader
 };
 
 class OffsetSyncWriter : public OffsetSyncSink {
@@ -43,6 +49,7 @@ class OffsetSyncWriter : public OffsetSyncSink {
   // Waits until every sync queued so far is written; an error if any since the last Flush was not.
   Result<> Flush(std::chrono::milliseconds timeout);
 
+  const std::string& writer_id() const { return writer_id_; }  // kWriterHeader's value
   int64_t written() const;  // syncs acknowledged
   int64_t failed() const;   // syncs that could not be written (logged; translation falls back to older syncs)
 
@@ -51,11 +58,14 @@ class OffsetSyncWriter : public OffsetSyncSink {
     int64_t synced_source = -1, synced_target = -1;  // last sync written
     int64_t last_source = -1, last_target = -1;      // last copied record
   };
-  explicit OffsetSyncWriter(OffsetSyncWriterConfig config) : config_(std::move(config)) {}
-  void Write(const TopicPartition& tp, int64_t source, int64_t target);  // REQUIRES: mu_ held
+  OffsetSyncWriter(OffsetSyncWriterConfig config, std::string writer_id)
+      : config_(std::move(config)), writer_id_(std::move(writer_id)) {}
+  // REQUIRES: mu_ held. `lost`: the run start's lost records (OffsetSync::lost_from), if any.
+  void Write(const TopicPartition& tp, int64_t source, int64_t target, const OffsetSync* lost = nullptr);
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque);
 
   const OffsetSyncWriterConfig config_;
+  const std::string writer_id_;
   kafka::HandlePtr producer_;
   mutable std::mutex mu_;
   std::map<TopicPartition, Partition> partitions_;  // guarded by mu_

@@ -404,6 +404,83 @@ TEST_F(GroupCutoverWithFakeAdminTest, RecordsNeverMirroredBlockTheMove) {
   EXPECT_EQ(plan->blockers[0], "orders-1: records from offset 70 on were never mirrored (the mirror's first copy is offset 100)");
 }
 
+// The offset-syncs topic was compacted: orders-0's first sync still kept is 500 -> 550, and older
+// ones are gone. A group below it is not "never mirrored" (it was, the syncs are gone) and is not
+// moved to the survivor: refused both ways, saying why.
+TEST_F(GroupCutoverWithFakeAdminTest, BelowTheFirstSyncKeptOfACompactedSyncsTopicTheMoveIsRefused) {
+  tasks::OffsetMap compacted;
+  compacted.OnSyncRead({kOrders0, SourceOffset(500), TargetOffset(550), true}, /*older_syncs_may_be_gone=*/true);
+  compacted.OnSyncRead({kOrders0, SourceOffset(999), TargetOffset(1049), true});
+  Commit(source_, kOrders0, 300);
+  auto plan = Make(nullptr, &compacted).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 1u) << ToJson(*plan);
+  EXPECT_NE(plan->blockers[0].find("below the first offset sync still kept (source offset 500)"), std::string::npos)
+      << plan->blockers[0];
+  EXPECT_FALSE(plan->partitions[0].translated.has_value());
+  // At or after it, exact.
+  Commit(source_, kOrders0, 700);
+  auto above = Make(nullptr, &compacted).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(above.ok());
+  EXPECT_EQ(above->partitions[0].translated, 750);
+  EXPECT_EQ(above->partitions[0].translation, Translation::kExact);
+  // Back from the target below the survivor's copy: refused, not "read no mirrored record yet".
+  source_.SetCommitted("app", kOrders0, {-1, ""});
+  Commit(target_, kRemote0, 300);
+  auto back = Make(nullptr, &compacted).Plan("app", Direction::kRollback);
+  ASSERT_TRUE(back.ok());
+  bool found = false;
+  for (const std::string& b : back->blockers) found |= b.find("below the first offset sync still kept (target offset 550)") != std::string::npos;
+  EXPECT_TRUE(found) << ToJson(*back);
+}
+
+// Two writers copied orders-0 at once (a stale sync of a replaced task came in after the new one's):
+// no translation in that stretch, and allow_approximate does not make one.
+TEST_F(GroupCutoverWithFakeAdminTest, AStretchTwoWritersCopiedBlocksTheMoveEvenWhenApproximateIsAllowed) {
+  tasks::OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(50), true, "task-0@a"});
+  map.OnSyncRead({kOrders0, SourceOffset(400), TargetOffset(450), true, "task-0@b"});
+  map.OnSyncRead({kOrders0, SourceOffset(999), TargetOffset(1049), true, "task-0@b"});
+  map.OnSyncRead({kOrders0, SourceOffset(600), TargetOffset(620), true, "task-0@a"});  // a still writes
+  Commit(source_, kOrders0, 500);
+  MoveOptions allowed;
+  allowed.allow_approximate = true;
+  auto report = Make(nullptr, &map).Move("app", Direction::kCutover, allowed);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(report->outcome, MoveReport::Outcome::kRefused) << ToJson(*report);
+  ASSERT_EQ(report->plan.blockers.size(), 1u) << ToJson(*report);
+  EXPECT_NE(report->plan.blockers[0].find("two writers copied this partition at once from source offset 400 on"),
+            std::string::npos) << report->plan.blockers[0];
+  EXPECT_TRUE(target_.Committed("app").empty());
+  // Before the second writer took over, exact.
+  Commit(source_, kOrders0, 300);
+  auto plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->partitions[0].translated, 350);
+  EXPECT_TRUE(plan->blockers.empty()) << ToJson(*plan);
+}
+
+// Records 300..399 were deleted before the mirror copied them (ferry.skip.lost.records): a group at
+// 350 resumes at the copy of 400, and the plan says which records it loses.
+TEST_F(GroupCutoverWithFakeAdminTest, AGroupInsideARangeSkippedAsLostMovesWithANoteNamingTheLoss) {
+  tasks::OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(50), true});
+  map.OnSyncRead({kOrders0, SourceOffset(299), TargetOffset(349), true});
+  tasks::OffsetSync after{kOrders0, SourceOffset(400), TargetOffset(350), true};
+  after.lost_from = 300;
+  after.lost_to = 400;
+  map.OnSyncRead(after);
+  map.OnSyncRead({kOrders0, SourceOffset(999), TargetOffset(949), true});
+  source_probe_.SetDense(kOrders0, 400, 1000);
+  Commit(source_, kOrders0, 350);
+  auto plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->partitions[0].translated, 350);
+  EXPECT_EQ(plan->partitions[0].translation, Translation::kExact);
+  EXPECT_NE(plan->partitions[0].note.find("source records 350..399 were deleted before the mirror copied them"),
+            std::string::npos) << plan->partitions[0].note;
+}
+
 TEST_F(GroupCutoverWithFakeAdminTest, AGroupThatAlreadyReadFurtherOnTheTargetIsNotMovedBack) {
   Commit(source_, kOrders0, 120);
   Commit(target_, kRemote0, 300);

@@ -531,14 +531,13 @@ TEST_P(CutoverExactnessTest, APausedMirrorTaskBlocksTheMoveUntilItRuns) {
   std::cout << "[ measure  ] paused task: the move waited " << took << " ms (resumed after 2000 ms)" << std::endl;
 }
 
-// DISABLED: a real bug, shown by this test on Kafka 4.1 (issue #21, item 2). OffsetSyncWriter marks
-// a sync as written (Partition::synced_source/target) when it is queued, not when it is delivered.
-// When the sync of the last copied record fails (here MESSAGE_TOO_LARGE), MirrorSourceTask::Commit
-// fails the task, but the worker's next offset commit finds nothing left to write, Flush() succeeds,
-// and MirrorSourceTask stores the position of those unsynced copies: stored 149, last sync 99. The
-// restarted task resumes at 150 (a commit marker), copies 151.. at 150.. (a new delta), and the
-// map, whose syncs end the first run at 99, takes source 100..149 for a gap.
-TEST_P(CutoverExactnessTest, DISABLED_SyncsThatCannotBeWrittenFailTheTaskAndNoStoredPositionOutrunsThem) {
+// Found by this test on Kafka 4.1 (issue #21, item 2): when the sync of the last copied record
+// failed (MESSAGE_TOO_LARGE), MirrorSourceTask::Commit failed the task, but the worker's next offset
+// commit found nothing left to write (the writer counts a sync as written once queued), Flush()
+// succeeded, and the position of those unsynced copies was stored: stored 149, last sync 99. The
+// restarted task resumed at 150, and a group at 120 was planned "exact" at 150, 30 records skipped.
+// A task whose sync was lost now stores no later position.
+TEST_P(CutoverExactnessTest, SyncsThatCannotBeWrittenFailTheTaskAndNoStoredPositionOutrunsThem) {
   // Item 2. The mirror's offset-syncs topic (of its own: a target alias of its own) is made to
   // refuse every record (max.message.bytes=1, MESSAGE_TOO_LARGE) after the first 100 records are
   // copied and synced; 50 more are written. The task may copy them, but its syncs fail: the task

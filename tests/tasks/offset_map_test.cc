@@ -18,6 +18,7 @@ namespace ferry::tasks {
 namespace {
 
 const TopicPartition kOrders0{"orders", 0};
+const TopicPartition kOrders1{"orders", 1};
 
 // Records every sync and progress call, in order.
 class RecordingSink : public OffsetSyncSink {
@@ -221,7 +222,12 @@ TEST(OffsetMapTest, MM2SyncsPastARunsLastSyncTranslateConservativelyAndSaySo) {
 // (a task stores a position only once the syncs covering it are written), syncs written after the
 // last commit lost at a crash, records copied again. Every source offset must translate to the newest
 // copy of the first record at or after it, and every newest copy back to its source record.
+//
+// Some mirrors also get a stale sync: one of an earlier incarnation's syncs arrives again after a
+// later incarnation took over (a task that went on writing after another started). Then every answer
+// is the truth or a refusal (kTwoWriters), never a wrong offset.
 TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBruteForceTruth) {
+  int refused = 0;
   for (uint32_t seed = 1; seed <= 200; ++seed) {
     std::mt19937 random(seed);
     auto chance = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
@@ -237,8 +243,9 @@ TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBru
       std::vector<OffsetSync> topic;
       size_t committed = 0;  // syncs [0, committed) were written before the last commit returned
       std::optional<std::pair<int64_t, int64_t>> last, synced;
+      std::string id;  // the incarnation's writer id
       void Write(int64_t s, int64_t t) {
-        topic.push_back({kOrders0, SourceOffset(s), TargetOffset(t), true});
+        topic.push_back({kOrders0, SourceOffset(s), TargetOffset(t), true, id});
         synced = {s, t};
       }
       void OnOffsetSync(const OffsetSync& sync) override {
@@ -255,9 +262,12 @@ TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBru
     std::map<int64_t, int64_t> newest;  // source record -> target offset of its newest copy
     size_t stored = 0;                  // index of the record a restart resumes at
     int64_t next_target = static_cast<int64_t>(random() % 50);
+    const bool stale_sync = seed % 2 == 0;
+    bool injected = false;
     for (int incarnation = 0; incarnation < 5 && stored < records.size(); ++incarnation) {
       writer.last.reset();
       writer.synced.reset();
+      writer.id = "task-0@" + std::to_string(incarnation);
       OffsetSyncEmitter emitter(writer);
       size_t i = stored;
       const size_t until = std::min(records.size(), i + 1 + random() % 200);
@@ -272,6 +282,18 @@ TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBru
         }
       }
       emitter.Flush();
+      if (stale_sync && incarnation > 0 && !injected && chance(50)) {
+        // A sync of an earlier writer, written again after this one took over.
+        std::vector<OffsetSync> earlier;
+        for (const OffsetSync& sync : writer.topic) {
+          if (sync.writer != writer.id) earlier.push_back(sync);
+        }
+        if (!earlier.empty()) {
+          writer.topic.push_back(earlier[random() % earlier.size()]);
+          writer.committed = writer.topic.size();
+          injected = true;
+        }
+      }
       if (incarnation == 4 || until == records.size() || chance(30)) {  // a clean stop
         writer.Commit();
         stored = until;
@@ -286,15 +308,101 @@ TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBru
     const int64_t copied_up_to = writer.synced->first + 1;
     for (int64_t c = records.front(); c <= copied_up_to; ++c) {
       auto first = newest.lower_bound(c);
-      const std::optional<TargetOffset> truth =
+      const TargetOffset truth =
           first == newest.end() || first->first >= copied_up_to ? TargetOffset(writer.synced->second + 1) : TargetOffset(first->second);
-      ASSERT_EQ(map.Translate(kOrders0, SourceOffset(c)), truth) << "seed " << seed << ", source offset " << c;
+      auto answer = map.Forward(kOrders0, SourceOffset(c));
+      ASSERT_TRUE(answer) << "seed " << seed << ", source offset " << c;
+      if (answer->inexact == OffsetMap::Inexact::kTwoWriters && injected) {
+        ++refused;
+        continue;
+      }
+      ASSERT_EQ(*answer, OffsetMap::Translated<TargetOffset>{truth}) << "seed " << seed << ", source offset " << c;
     }
     for (const auto& [s, t] : newest) {
       if (s >= copied_up_to) break;
-      ASSERT_EQ(map.TranslateBack(kOrders0, TargetOffset(t)), SourceOffset(s)) << "seed " << seed << ", target " << t;
+      auto answer = map.Backward(kOrders0, TargetOffset(t));
+      ASSERT_TRUE(answer) << "seed " << seed << ", target " << t;
+      if (answer->inexact == OffsetMap::Inexact::kTwoWriters && injected) continue;
+      ASSERT_EQ(*answer, OffsetMap::Translated<SourceOffset>{SourceOffset(s)}) << "seed " << seed << ", target " << t;
     }
   }
+  EXPECT_GT(refused, 0) << "no stale sync was ever refused: the test does not exercise two writers";
+}
+
+// Writer A copied 0..49 (syncs 0->0 and 49->49), B took over at a stored position, 30, and copied
+// 30..59 to 50..79. Then A, still running, wrote a sync (60 -> 80) after B's: both have been writing
+// the target at once, so from B's start on nothing translates, and A's late sync erases nothing of
+// B's runs. C's restart at 40 (copies 40.. to 100..) ends the contested stretch there.
+TEST(OffsetMapTest, AStaleSyncOfAReplacedWriterRefusesTheStretchTwoWritersCopied) {
+  using T = OffsetMap::Translated<TargetOffset>;
+  OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(0), true, "A"});
+  map.OnSyncRead({kOrders0, SourceOffset(49), TargetOffset(49), true, "A"});
+  map.OnSyncRead({kOrders0, SourceOffset(30), TargetOffset(50), true, "B"});  // a restart: a re-copy
+  map.OnSyncRead({kOrders0, SourceOffset(59), TargetOffset(79), true, "B"});
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(40)), (T{TargetOffset(60)}));
+  map.OnSyncRead({kOrders0, SourceOffset(60), TargetOffset(80), true, "A"});  // stale: A was replaced
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(29)), (T{TargetOffset(29)})) << "before B's start: A's alone";
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(30))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(60))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Backward(kOrders0, TargetOffset(60))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Covered(kOrders0)->next_source, SourceOffset(60)) << "A's late sync moved nothing";
+  EXPECT_EQ(map.Covered(kOrders0)->contested_from, 30);
+  // A new writer's restart: its copies from 40 on are the newest, alone on the target after A and B stopped.
+  map.OnSyncRead({kOrders0, SourceOffset(40), TargetOffset(100), true, "C"});
+  map.OnSyncRead({kOrders0, SourceOffset(69), TargetOffset(129), true, "C"});
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(35))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(40)), (T{TargetOffset(100)}));
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(70)), (T{TargetOffset(130)}));
+  EXPECT_EQ(map.Covered(kOrders0)->contested_until, 40);
+  // B was replaced too: a late sync of B's contests again from C's start.
+  map.OnSyncRead({kOrders0, SourceOffset(59), TargetOffset(79), true, "B"});
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(70))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(29)), (T{TargetOffset(29)}));
+}
+
+// MM2 (whose syncs name no writer) stopped and Ferry took over; MM2 still running writes again.
+TEST(OffsetMapTest, MM2StillWritingAfterFerryTookOverIsASecondWriter) {
+  OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(0), false});
+  map.OnSyncRead({kOrders0, SourceOffset(20), TargetOffset(20), true, "ferry@1"});
+  map.OnSyncRead({kOrders0, SourceOffset(30), TargetOffset(30), true, "ferry@1"});
+  EXPECT_TRUE(map.Forward(kOrders0, SourceOffset(25))->exact());
+  map.OnSyncRead({kOrders0, SourceOffset(25), TargetOffset(31), false});  // MM2 again
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(25))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_TRUE(map.Forward(kOrders0, SourceOffset(10))->exact() || map.Forward(kOrders0, SourceOffset(10))->inexact ==
+                                                                      OffsetMap::Inexact::kRunEndUnsaid);
+}
+
+// A syncs topic whose older records are gone (compacted: only the last sync of each partition
+// survives below the cleaner's point): the first sync read is not the first copy.
+TEST(OffsetMapTest, APartitionFirstReadAfterSkippedSyncsSaysItsHistoryIsIncomplete) {
+  OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(500), TargetOffset(480), true}, /*older_syncs_may_be_gone=*/true);
+  map.OnSyncRead({kOrders1, SourceOffset(0), TargetOffset(0), true}, /*older_syncs_may_be_gone=*/false);
+  EXPECT_FALSE(map.Covered(kOrders0)->complete_history);
+  EXPECT_TRUE(map.Covered(kOrders1)->complete_history);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(400)), std::nullopt);
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(501)), TargetOffset(481));
+}
+
+// Records 10..19 were deleted before the mirror copied them (skipped under ferry.skip.lost.records):
+// a group at 12 resumes at the copy of 20, and the answer names 12..19 as lost.
+TEST(OffsetMapTest, AGroupInsideARangeSkippedAsLostIsToldWhatItLoses) {
+  OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(0), true});
+  map.OnSyncRead({kOrders0, SourceOffset(9), TargetOffset(9), true});
+  OffsetSync after{kOrders0, SourceOffset(20), TargetOffset(10), true};
+  after.lost_from = 10;
+  after.lost_to = 20;
+  map.OnSyncRead(after);
+  auto answer = map.Forward(kOrders0, SourceOffset(12));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->offset, TargetOffset(10));
+  EXPECT_TRUE(answer->exact());
+  EXPECT_EQ(answer->lost_from, 12);
+  EXPECT_EQ(answer->lost_to, 20);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(9))->lost_from, -1);
 }
 
 struct GapCase {

@@ -71,10 +71,13 @@ TEST_F(OffsetSyncWriterTest, SyncsAtRunStartsAtTheLagBoundAndForTheLastRecordAtC
   const auto syncs = Syncs(6);
   ASSERT_EQ(syncs.size(), 6u);
   EXPECT_EQ(syncs.back(), (OffsetSyncRecord{"orders", 0, 120, 18}));
-  // Every sync says its writer reports run ends.
+  // Every sync says its writer reports run ends, and which writer it is: this one.
+  EXPECT_EQ(writer_->writer_id().rfind("mirror-task@", 0), 0u) << writer_->writer_id();
   for (const kafka::Record& r : Read(source(), {kTopic, 0})) {
-    ASSERT_EQ(r.headers.size(), 1u);
+    ASSERT_EQ(r.headers.size(), 2u);
     EXPECT_EQ(r.headers[0].name, kRunEndsHeader);
+    EXPECT_EQ(r.headers[1].name, kWriterHeader);
+    EXPECT_EQ(r.headers[1].value.value_or(""), writer_->writer_id());
   }
   // Nothing moved since: further commits write nothing.
   writer_->Commit();
@@ -101,6 +104,35 @@ TEST_F(OffsetSyncWriterTest, ASyncThatCannotBeWrittenIsReportedByFlush) {
   EXPECT_NE(flushed.error().message().find("not written"), std::string::npos) << flushed.error().ToString();
   EXPECT_EQ((*writer)->failed(), 1);
   EXPECT_TRUE((*writer)->Flush(std::chrono::seconds(1)).ok()) << "reported once";
+}
+
+// Each start of a task is a new writer: a reader tells its restart from a stale sync by it.
+TEST_F(OffsetSyncWriterTest, EveryWriterHasAnIdOfItsOwn) {
+  auto other = OffsetSyncWriter::Create({{{"bootstrap.servers", source().bootstrap_servers()}}, kTopic, 10, "task-7"});
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE((*other)->writer_id(), writer_->writer_id());
+  EXPECT_EQ((*other)->writer_id().rfind("task-7@", 0), 0u) << (*other)->writer_id();
+}
+
+// Records deleted before they were copied (skipped under ferry.skip.lost.records) are named on the
+// sync of the first record copied after them, even when records read before the loss was found
+// are acknowledged in between.
+TEST_F(OffsetSyncWriterTest, TheFirstSyncAfterLostRecordsNamesThem) {
+  Copy(kOrders0, 0, 0, 5);                   // 0..4 -> 0..4
+  emitter_->OnLost(kOrders0, SourceOffset(7), SourceOffset(20));
+  Copy(kOrders0, 5, 5, 2);                   // 5, 6 were in flight: same run, no loss yet
+  Copy(kOrders0, 20, 7, 3);                  // 20..22 -> 7..9: the run after the loss
+  emitter_.reset();
+  writer_.reset();
+  const auto syncs = Syncs(3);
+  EXPECT_EQ(syncs, (std::vector<OffsetSyncRecord>{{"orders", 0, 0, 0}, {"orders", 0, 6, 6}, {"orders", 0, 20, 7}}));
+  std::vector<std::string> lost;
+  for (const kafka::Record& r : Read(source(), {kTopic, 0})) {
+    for (const auto& h : r.headers) {
+      if (h.name == kLostHeader) lost.push_back(std::to_string(r.offset) + ":" + h.value.value_or(""));
+    }
+  }
+  EXPECT_EQ(lost, (std::vector<std::string>{"2:7-20"}));
 }
 
 TEST_F(OffsetSyncWriterTest, TheLagBoundCountsFromTheLastSyncOfAnyKind) {

@@ -1,6 +1,7 @@
 #include "worker/cutover/group_cutover.h"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 #include <glog/logging.h>
@@ -29,6 +30,25 @@ void Approximate(PartitionPlan& p, int64_t offset, const char* basis, std::strin
   p.translation = Translation::kApproximate;
   p.approximate_by = basis;
   p.note = std::move(note);
+}
+
+std::string TwoWriters(const std::optional<tasks::OffsetMap::Coverage>& covered) {
+  std::string range = "from source offset " + std::to_string(covered ? covered->contested_from : -1);
+  if (covered && covered->contested_until != std::numeric_limits<int64_t>::max()) {
+    range += " to " + std::to_string(covered->contested_until - 1);
+  } else {
+    range += " on";
+  }
+  return "two writers copied this partition at once " + range +
+         " (a stale sync came from a mirror task that another had taken over from): their copies interleave on "
+         "the target, so no offset there is exact. Stop the other writer (a second worker or MirrorMaker on the same "
+         "flow), then restart the connector's tasks: offsets from where they resume on translate again";
+}
+
+std::string BelowFirstKnownSync(int64_t first, const char* side) {
+  return std::string("below the first offset sync still kept (") + side + " offset " + std::to_string(first) +
+         "): older syncs are gone from the offset-syncs topic (compacted or expired), so Ferry cannot tell where "
+         "these records were copied; no exact translation";
 }
 
 }  // namespace
@@ -170,7 +190,8 @@ void GroupCutover::RequireRunningTask(PartitionPlan& p, const TopicPartition& so
   }
   auto it = states->find(source);
   if (it != states->end() && it->second == "RUNNING") return;
-  p.waiting = true;  // a task restarting now runs in a moment
+  // A task restarting now runs in a moment; but a blocker found before that no wait clears stays.
+  if (p.blockers.empty()) p.waiting = true;
   p.blockers.push_back(
       (it == states->end() ? "no task of the mirror copies " + source.ToString()
                            : "the mirror's task copying " + source.ToString() + " is " + it->second) +
@@ -248,10 +269,16 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const std::optional<tasks:
   };
 
   if (auto t = map_.Forward(source, SourceOffset(c))) {
-    if (t->exact()) {
-      exact(t->offset.value, "");
-    } else {
+    if (t->inexact == tasks::OffsetMap::Inexact::kTwoWriters) {
+      p.blockers.push_back(TwoWriters(covered));
+    } else if (!t->exact()) {
       Approximate(p, t->offset.value, "MM2's offset syncs", kUnsaidRunEnd);
+    } else if (t->lost_from >= 0) {
+      exact(t->offset.value, "source records " + std::to_string(t->lost_from) + ".." + std::to_string(t->lost_to - 1) +
+                                 " were deleted before the mirror copied them (skipped under ferry.skip.lost.records): "
+                                 "the group resumes at the first record after them, as on the source");
+    } else {
+      exact(t->offset.value, "");
     }
   } else if (covered && c > covered->next_source.value) {
     // Past what the map says was copied: exact only if nothing but gaps lie in between.
@@ -272,6 +299,8 @@ void GroupCutover::TranslateForward(PartitionPlan& p, const std::optional<tasks:
     if (!*next || (*next)->offset >= covered->first_source.value) {
       exact(covered->first_target.value, "records before " + std::to_string(covered->first_source.value) +
                                              " are gone from the source; the group resumes at the first copy");
+    } else if (!covered->complete_history) {
+      p.blockers.push_back(BelowFirstKnownSync(covered->first_source.value, "source"));
     } else {
       p.blockers.push_back("records from offset " + std::to_string((*next)->offset) +
                            " on were never mirrored (the mirror's first copy is offset " +
@@ -316,6 +345,9 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const std::optional<tasks::Of
   const int64_t u = p.committed;
   if (auto s = map_.Backward(source, TargetOffset(u))) {
     switch (s->inexact) {
+      case tasks::OffsetMap::Inexact::kTwoWriters:
+        p.blockers.push_back(TwoWriters(covered));
+        break;
       case tasks::OffsetMap::Inexact::kNo:
         p.translated = s->offset.value;
         p.translation = Translation::kExact;
@@ -330,6 +362,8 @@ void GroupCutover::TranslateBack(PartitionPlan& p, const std::optional<tasks::Of
                     "sources again from " + std::to_string(s->offset.value));
         break;
     }
+  } else if (covered && u < covered->first_target.value && !covered->complete_history) {
+    p.blockers.push_back(BelowFirstKnownSync(covered->first_target.value, "target"));
   } else if (covered && u < covered->first_target.value) {
     p.translated = covered->first_source.value;
     p.translation = Translation::kExact;
