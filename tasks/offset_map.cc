@@ -20,6 +20,16 @@ void OffsetMap::OnOffsetSync(const OffsetSync& sync) {
   }
   p.runs.emplace(s, Run{sync.target_offset.value, s, sync.run_ends_reported, sync.lost_from, sync.lost_to});
   p.runs_by_target[sync.target_offset.value] = s;
+  if (p.runs.size() > max_runs_) {
+    if (p.complete_history) {
+      LOG(WARNING) << sync.source << ": more than " << max_runs_ << " runs (one per gap in the source); "
+                   << "forgetting the oldest, so groups before source offset " << std::next(p.runs.begin())->first
+                   << " are refused from now on";
+    }
+    p.runs_by_target.erase(p.runs.begin()->second.target);
+    p.runs.erase(p.runs.begin());
+    p.complete_history = false;
+  }
   p.next_source = s;
   p.next_target = sync.target_offset.value;
 }

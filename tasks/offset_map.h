@@ -22,6 +22,14 @@ namespace ferry::tasks {
 
 class OffsetMap : public OffsetSyncSink {
  public:
+  // The newest runs kept per partition. A run costs ~160 bytes; a transactional source makes one
+  // per transaction, so the bound is what holds memory: older runs are forgotten, and a partition
+  // that forgot some has an incomplete history (Coverage::complete_history), whose older groups
+  // are refused, never answered wrongly.
+  static constexpr size_t kDefaultMaxRunsPerPartition = 100000;
+  explicit OffsetMap(size_t max_runs_per_partition = kDefaultMaxRunsPerPartition)
+      : max_runs_(max_runs_per_partition) {}
+
   // A sync at or below an existing one replaces every entry from its source offset on: the records
   // there were copied again (a restart from an older committed position) and now live at new offsets.
   void OnOffsetSync(const OffsetSync& sync) override;
@@ -91,7 +99,7 @@ class OffsetMap : public OffsetSyncSink {
     SourceOffset next_source;   // every source record before this one has been copied ...
     TargetOffset next_target;   // ... and the next copy lands here
     // False when older syncs of this partition may be gone (compacted or expired from the syncs
-    // topic): the first run known is then not the first copy.
+    // topic, or older runs forgotten past the bound): the first run known is then not the first copy.
     bool complete_history = true;
     // Source offsets [contested_from, contested_until) two writers copied; from == -1: none.
     int64_t contested_from = -1;
@@ -131,6 +139,7 @@ class OffsetMap : public OffsetSyncSink {
   // Backward within the runs, for a target offset past the first run's start and below next_target.
   static Translated<SourceOffset> BackwardInRuns(const PartitionMap& p, const TopicPartition& source, int64_t t);
 
+  const size_t max_runs_;
   mutable std::mutex mu_;
   std::unordered_map<TopicPartition, PartitionMap> partitions_;  // guarded by mu_
 };

@@ -468,5 +468,23 @@ INSTANTIATE_TEST_SUITE_P(
         GapCase{"LongHoles", 10, 0, [](int64_t o) { return (o >= 1000 && o < 2500) || (o >= 4000 && o < 4003); }}),
     [](const ::testing::TestParamInfo<GapCase>& info) { return std::string(info.param.name); });
 
+// A transactional source makes a run per transaction: past the bound the oldest are forgotten, the
+// history is then incomplete (older groups are refused), and the newest still translate exactly.
+TEST(OffsetMapTest, PastItsBoundTheMapForgetsTheOldestRunsAndSaysSo) {
+  OffsetMap map(/*max_runs_per_partition=*/3);
+  // Transactions of 10 records, each followed by a marker: source 11k..11k+9 -> target 10k..10k+9.
+  for (int64_t k = 0; k < 5; ++k) {
+    map.OnSyncRead({kOrders0, SourceOffset(11 * k), TargetOffset(10 * k), true});
+    map.OnSyncRead({kOrders0, SourceOffset(11 * k + 9), TargetOffset(10 * k + 9), true});
+  }
+  EXPECT_EQ(map.sync_count(kOrders0), 3u);
+  EXPECT_FALSE(map.Covered(kOrders0)->complete_history);
+  EXPECT_EQ(map.Covered(kOrders0)->first_source, SourceOffset(22));
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(5)), std::nullopt) << "forgotten";
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(33)), TargetOffset(30));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(32)), TargetOffset(30)) << "a marker: the next record's copy";
+  EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(45)), SourceOffset(49));
+}
+
 }  // namespace
 }  // namespace ferry::tasks

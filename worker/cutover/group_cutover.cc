@@ -47,8 +47,9 @@ std::string TwoWriters(const std::optional<tasks::OffsetMap::Coverage>& covered)
 
 std::string BelowFirstKnownSync(int64_t first, const char* side) {
   return std::string("below the first offset sync still kept (") + side + " offset " + std::to_string(first) +
-         "): older syncs are gone from the offset-syncs topic (compacted or expired), so Ferry cannot tell where "
-         "these records were copied; no exact translation";
+         "): older syncs are gone from the offset-syncs topic (compacted or expired), or the map forgot older runs "
+         "past its bound of " + std::to_string(tasks::OffsetMap::kDefaultMaxRunsPerPartition) +
+         " per partition, so Ferry cannot tell where these records were copied; no exact translation";
 }
 
 }  // namespace
