@@ -44,6 +44,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "connectors/replication_policy.h"
+#include "tasks/mirror_source_metrics.h"
 #include "tasks/mirror_task.h"
 #include "worker/common/result.h"
 #include "worker/common/types.h"
@@ -68,6 +69,8 @@ DEFINE_string(bootstrap_source, "", "A Kafka cluster (host:port,...) to read fro
               "needs --bootstrap-target. The run makes its own topics (names new to the run) and deletes them "
               "at the end");
 DEFINE_string(bootstrap_target, "", "The Kafka cluster to mirror to; needs --bootstrap-source");
+DEFINE_double(scrape_hz, 0, "While Ferry copies, render the task's GET /metrics exposition this often per "
+              "second (as a Prometheus scrape would; 0: never)");
 
 namespace ferry::bench {
 namespace {
@@ -589,8 +592,24 @@ Result<PhaseReport> FerryMirror(const Workload& w, const std::string& source, co
   auto task = tasks::MirrorTask::Start(std::move(config), nullptr);
   if (!task.ok()) return task.error();
   tasks::MirrorTaskStats stats;
+  const connectors::DefaultReplicationPolicy policy;
+  const auto scrape_every = FLAGS_scrape_hz > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                                      std::chrono::duration<double>(1.0 / FLAGS_scrape_hz))
+                                                : Clock::duration::max();
+  auto next_scrape = Now();  // the first scrape at once: a round may last less than a period
+  size_t scraped_bytes = 0;
+  int scrapes = 0;
   for (;;) {
     stats = (*task)->Stats();
+    if (FLAGS_scrape_hz > 0 && Now() >= next_scrape) {
+      next_scrape += scrape_every;
+      metrics::Exposition exposition;
+      const int64_t now_ms = std::chrono::duration_cast<milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+      tasks::AddMirrorSourceMetrics(stats, kSourceAlias, "target", policy, now_ms, exposition);
+      scraped_bytes += exposition.Text().size();
+      ++scrapes;
+    }
     if (stats.records > 0) meter.MarkFirstRecord();
     if (stats.records >= w.records()) break;
     if ((*task)->state() != tasks::MirrorTask::State::kRunning) {
@@ -615,6 +634,7 @@ Result<PhaseReport> FerryMirror(const Workload& w, const std::string& source, co
   meter.Stop(&report);
   (*task)->Stop();
   report.fetcher_wakeups = (*task)->Stats().fetcher_wakeups;
+  if (FLAGS_scrape_hz > 0) LOG(INFO) << "metrics scraped " << scrapes << " times (" << scraped_bytes << " bytes)";
   if (stats.records != w.records()) {
     return Error::Corrupt("Ferry acknowledged " + std::to_string(stats.records) + " records, expected " +
                           std::to_string(w.records()));
