@@ -7,7 +7,8 @@
 // 8, the destination's records deleted below the translation (DeleteRecords); 9, a rollback over a
 // stretch the mirror copied twice; 10a, a consumer committing on the side the group leaves between
 // the plan and the commit; 6, the partition's mirror task not running; 2, the offset-syncs topic
-// refusing the task's syncs. Item 1 is RealKafka/CutoverTest.AGroupAtACommitMarker... in
+// refusing the task's syncs; 3, two writers copying one partition at once; 4, a compacted
+// offset-syncs topic; 10b, records deleted before the mirror copied them. Item 1 is RealKafka/CutoverTest.AGroupAtACommitMarker... in
 // cutover_test.cc. The same decisions are unit-tested against fakes in tests/cutover/.
 #include <algorithm>
 #include <atomic>
@@ -228,6 +229,45 @@ class CutoverExactnessFixture : public MirrorWorkerTest {
       ASSERT_EQ(rd_kafka_topic_result_error(results[i]), RD_KAFKA_RESP_ERR_NO_ERROR)
           << rd_kafka_topic_result_error_string(results[i]);
     }
+  }
+
+  // MirrorConfig(1) with the target alias `alias` (so a syncs topic of the test's own; empty: "B")
+  // and the JSON members `extra` added.
+  std::string MirrorConfigWith(const std::string& alias, const std::string& extra = "") {
+    std::string config = MirrorConfig(1);
+    const std::string b = "\"target.cluster.alias\":\"B\"";
+    const size_t at = config.find(b);
+    EXPECT_NE(at, std::string::npos) << config;
+    if (!alias.empty() && at != std::string::npos) {
+      config.replace(at, b.size(), "\"target.cluster.alias\":" + json::Quote(alias));
+    }
+    if (!extra.empty()) config.insert(config.rfind('}'), "," + extra);
+    return config;
+  }
+
+  // The syncs of orders_-0 in `syncs_topic` (source), as written: where, what, and Ferry's headers.
+  struct SyncRead {
+    int64_t at = -1;  // offset in the syncs topic
+    int64_t upstream = -1;
+    int64_t downstream = -1;
+    std::string writer;  // ferry.writer
+    std::string lost;    // ferry.lost
+  };
+  std::vector<SyncRead> SyncRecordsOf(const std::string& syncs_topic) {
+    std::vector<SyncRead> out;
+    if (CountRecords(source(), {syncs_topic, 0}) == 0) return out;
+    for (const Record& r : Read(source(), {syncs_topic, 0})) {
+      if (!r.key || !r.value) continue;
+      auto sync = tasks::OffsetSyncRecord::Decode(*r.key, *r.value);
+      if (!sync.ok() || sync->topic != orders_ || sync->partition != 0) continue;
+      SyncRead s{r.offset, sync->upstream_offset, sync->downstream_offset, "", ""};
+      for (const auto& h : r.headers) {
+        if (h.name == tasks::kWriterHeader) s.writer = h.value.value_or("");
+        if (h.name == tasks::kLostHeader) s.lost = h.value.value_or("");
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
   }
 
   std::string Connector() const { return "/connectors/" + mirror_; }
@@ -614,6 +654,315 @@ TEST_P(CutoverExactnessTest, SyncsThatCannotBeWrittenFailTheTaskAndNoStoredPosit
   if (plan.Json()["ready"].GetBool()) {
     EXPECT_EQ((*p)["translated"].GetInt64(), truth) << "the group would skip or re-read records: " << plan.body;
   }
+}
+
+
+TEST_P(CutoverExactnessTest, TwoWorkersCopyingOnePartitionAtOnceRefuseTheStretchBothCopied) {
+  // Item 3, with two real writers, not a replayed sync: a second worker, of a Connect cluster of its
+  // own (its own group, config and status topics) but sharing the first one's offset storage topic,
+  // is given the same connector: its task resumes at the stored position (100) while the first
+  // worker's task still runs, as a worker cut off from its group would. Both copy 100..149, each
+  // writing its syncs (ferry.writer says which). A group below the second writer's start is still
+  // exact; a group in the stretch both copied is refused, allow_approximate or not. Then the second
+  // worker stops and the first one's task restarts (a third writer, from 150): a group past that
+  // restart point translates exactly again.
+  const std::string alias = Name("B");
+  const std::string syncs_topic = "mm2-offset-syncs." + alias + ".internal";
+  const std::string config = MirrorConfigWith(alias);
+  Produce(target(), remote_orders_, 0, Keyed("other", 0, 10));  // a delta of 10
+  Produce(source(), orders_, 0, Keyed("src", 0, 100));
+  auto worker = StartMirroring(110, config);
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+  ASSERT_TRUE(WaitFor([&] { return StoredOffset(*worker) == 99; }, seconds(30))) << "0..99 not stored";
+  const auto first_syncs = SyncRecordsOf(syncs_topic);
+  ASSERT_FALSE(first_syncs.empty());
+  const std::string first_writer = first_syncs.front().writer;
+  ASSERT_FALSE(first_writer.empty()) << "a Ferry sync without " << tasks::kWriterHeader;
+
+  Properties props = worker_props_;
+  const std::string prefix = Name("w2");
+  props["group.id"] = prefix + "-cluster";
+  props["config.storage.topic"] = prefix + "-configs";
+  props["status.storage.topic"] = prefix + "-status";  // offset.storage.topic: the first worker's
+  auto second = InProcessWorker::Start(props, Clients());
+  ASSERT_NE(second, nullptr);
+  HttpReply put = Http(second->port(), "PUT", Connector() + "/config", config);
+  ASSERT_EQ(put.status, 201) << put.body;
+  ASSERT_TRUE(WaitForConnectorStatus(second->port(), mirror_, "RUNNING", 1, "RUNNING"));
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "RUNNING", 1, "RUNNING"));
+
+  // 100..149 in five batches, 0.7 s apart: both tasks copy each, and sync it at their offset flushes
+  // (every 0.5 s), so their syncs interleave in the syncs topic.
+  for (int64_t b = 0; b < 5; ++b) {
+    Produce(source(), orders_, 0, Keyed("src", 100 + 10 * b, 10));
+    std::this_thread::sleep_for(milliseconds(700));
+  }
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote_).size() == 210u; }, seconds(60)))
+      << "the target holds " << Read(target(), remote_).size() << " records, not 110 + 2 x 50";
+  // The syncs topic shows the takeover, and a sync of the first writer after it.
+  std::string second_writer;
+  int64_t takeover = -1;
+  std::vector<SyncRead> syncs;
+  ASSERT_TRUE(WaitFor([&] {
+    syncs = SyncRecordsOf(syncs_topic);
+    second_writer.clear();
+    for (const SyncRead& s : syncs) {
+      if (second_writer.empty() && s.writer != first_writer) {
+        second_writer = s.writer;
+        takeover = s.upstream;
+      } else if (!second_writer.empty() && s.writer == first_writer) {
+        return true;
+      }
+    }
+    std::this_thread::sleep_for(milliseconds(100));
+    return false;
+  }, seconds(30))) << "no sync of the first writer after the second one's first";
+  std::string written;
+  for (const SyncRead& s : syncs) {
+    written += " " + std::to_string(s.upstream) + "->" + std::to_string(s.downstream) + "(" +
+               (s.writer == first_writer ? "1" : s.writer == second_writer ? "2" : "?") + ")";
+  }
+
+  // The truth from both logs: source 0..99 copied once (at 10..109); from the takeover on, twice.
+  const auto copies = CopiesOf(Read(source(), tp_), Read(target(), remote_));
+  ASSERT_GE(takeover, 100) << written;
+  ASSERT_LE(takeover, 110) << "the second task started late: " << written;
+  for (int64_t s = 0; s < 150; ++s) {
+    ASSERT_TRUE(copies.count(s)) << "source " << s << " not copied";
+    ASSERT_EQ(copies.at(s).size(), s < takeover ? 1u : 2u) << "copies of source " << s << ":" << written;
+  }
+  ASSERT_EQ(copies.at(50), std::vector<int64_t>{60});
+
+  // A group at 50, below the takeover: exact, at the only copy of 50.
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 50).size(), 50u);
+  HttpReply plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  auto p = Partition(plan);
+  ASSERT_TRUE(p) << plan.body;
+  EXPECT_TRUE(plan.Json()["ready"].GetBool()) << plan.body;
+  EXPECT_EQ((*p)["translated"].GetInt64(), 60) << plan.body;
+  EXPECT_EQ(std::string((*p)["translation"].GetString()), "exact") << plan.body;
+
+  // A group at 120, in the stretch both copied: refused, whatever allow_approximate says.
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 70).size(), 70u);
+  ASSERT_EQ(OffsetsOn(source(), tp_).at(tp_).offset, 120);
+  const std::string reason = orders_ + "-0: two writers copied this partition at once from source offset " +
+                             std::to_string(takeover);
+  for (const char* query : {"plan", "plan?allow_approximate=true"}) {
+    plan = Http(port, "GET", GroupPath(query));
+    ASSERT_EQ(plan.status, 200) << plan.body;
+    EXPECT_FALSE(plan.Json()["ready"].GetBool()) << query << ": " << plan.body;
+    EXPECT_NE(plan.body.find(reason), std::string::npos) << query << ": " << plan.body << "\nsyncs:" << written;
+  }
+  HttpReply refused = Http(port, "POST", GroupPath("cutover?allow_approximate=true&wait_ms=0"));
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_TRUE(OffsetsOn(target(), remote_).empty()) << "a refused move writes nothing";
+  std::cout << "[ measure  ] two writers: takeover at source " << takeover << "; syncs (upstream->downstream(writer)):"
+            << written << std::endl;
+
+  // The extra writer stops; the first worker's task restarts (a new writer, from 150). A group at
+  // 155 translates exactly again; the stretch both copied stays refused.
+  second.reset();  // stops it
+  ASSERT_EQ(Http(port, "POST", Connector() + "/tasks/0/restart").status, 204);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "RUNNING", 1, "RUNNING"));
+  Produce(source(), orders_, 0, Keyed("src", 150, 10));
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote_).size() == 220u; }, seconds(60)))
+      << "the target holds " << Read(target(), remote_).size() << " records, not 220";
+  WaitSyncedTo(*worker, 160);
+  ASSERT_FALSE(HasFatalFailure());
+  const auto after = CopiesOf(Read(source(), tp_), Read(target(), remote_));
+  ASSERT_EQ(after.at(155), std::vector<int64_t>{215}) << "the truth: source 155 is copied once, at 215";
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 35).size(), 35u);
+  ASSERT_EQ(OffsetsOn(source(), tp_).at(tp_).offset, 155);
+  plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  p = Partition(plan);
+  ASSERT_TRUE(p) << plan.body;
+  EXPECT_TRUE(plan.Json()["ready"].GetBool()) << plan.body;
+  EXPECT_EQ((*p)["translated"].GetInt64(), 215) << plan.body;
+  EXPECT_EQ(std::string((*p)["translation"].GetString()), "exact") << plan.body;
+  HttpReply moved = Http(port, "POST", GroupPath("cutover?wait_ms=30000"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  std::vector<Record> rest = ConsumeAndCommit(target().bootstrap_servers(), app_, remote_, 1000);
+  ASSERT_EQ(rest.size(), 5u);
+  for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(*rest[i].key, "src-" + std::to_string(155 + i));
+}
+
+TEST_P(CutoverExactnessTest, ACompactedOffsetSyncsTopicRefusesGroupsBelowItsFirstSyncKept) {
+  // Item 4. The mirror's offset-syncs topic (of its own: a target alias of its own) is made up front,
+  // compacted as MM2 makes it, with segments that roll after 100 ms and a cleaner that takes any
+  // dirty segment. The mirror copies 0..39 and then four transactions, 0.3 s apart (a run each, the
+  // markers shifting the delta); the broker's cleaner then keeps only the last sync of the partition
+  // below the active segment. Then the topic stops rolling (segment.ms a week) and a fifth
+  // transaction is copied: its syncs stay. The worker's cutover reader opens at its first request,
+  // after the compaction, so it reads the compacted topic from its start.
+  const std::string alias = Name("B");
+  const std::string syncs_topic = "mm2-offset-syncs." + alias + ".internal";
+  const Properties compacted{{"cleanup.policy", "compact"},
+                             {"segment.ms", "100"},
+                             {"min.cleanable.dirty.ratio", "0.01"},
+                             {"delete.retention.ms", "100"}};
+  auto created = source().CreateTopic(syncs_topic, 1, compacted);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  Produce(target(), remote_orders_, 0, Keyed("other", 0, 10));  // a delta of 10
+  Produce(source(), orders_, 0, Keyed("src", 0, 40));
+  auto worker = StartMirroring(50, MirrorConfigWith(alias));
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+
+  // Waits until the mirror copied every source record and synced the last one.
+  size_t copied = 50;
+  auto copy_and_sync = [&](int64_t first_key, int64_t count) {
+    ProduceTransactions(source(), tp_, {{Keyed("src", first_key, count), true}});
+    ASSERT_FALSE(HasFatalFailure());
+    copied += static_cast<size_t>(count);
+    const int64_t last = Read(source(), tp_).back().offset;
+    ASSERT_TRUE(WaitFor([&] {
+      auto syncs = SyncRecordsOf(syncs_topic);
+      return Read(target(), remote_).size() == copied && !syncs.empty() && syncs.back().upstream == last;
+    }, seconds(30))) << "source up to " << last << " not copied and synced";
+  };
+  int64_t key = 40;
+  for (int i = 0; i < 4; ++i, key += 20) {
+    std::this_thread::sleep_for(milliseconds(300));
+    copy_and_sync(key, 20);
+    ASSERT_FALSE(HasFatalFailure());
+  }
+  const int64_t written = source().WatermarksOf({syncs_topic, 0}).high;
+
+  // The broker's cleaner (log.cleaner.backoff.ms=1000 on the test clusters) removes older syncs.
+  const auto started = Clock::now();
+  std::vector<SyncRead> kept;
+  const bool cleaned = WaitFor([&] {
+    kept = SyncRecordsOf(syncs_topic);
+    if (!kept.empty() && kept.front().at > 0) return true;
+    std::this_thread::sleep_for(milliseconds(200));
+    return false;
+  }, seconds(60));
+  const int64_t clean_ms = MsSince(started);
+  ASSERT_TRUE(cleaned) << "the cleaner removed no sync in 60 s: " << kept.size() << " of " << written << " kept";
+  Properties frozen = compacted;
+  frozen["segment.ms"] = "604800000";
+  auto freeze = source().admin().AlterTopicConfigs({{syncs_topic, frozen}});
+  ASSERT_TRUE(freeze.ok() && freeze->at(syncs_topic).ok()) << "could not stop the topic rolling";
+  std::this_thread::sleep_for(seconds(1));  // the broker applies the config
+
+  copy_and_sync(key, 20);  // a fifth run, its syncs in the active segment, never cleaned
+  ASSERT_FALSE(HasFatalFailure());
+  kept = SyncRecordsOf(syncs_topic);
+  ASSERT_FALSE(kept.empty());
+  ASSERT_GT(kept.front().at, 0) << "the compacted syncs came back?";
+  std::string shown;
+  for (const SyncRead& s : kept) {
+    shown += " @" + std::to_string(s.at) + ":" + std::to_string(s.upstream) + "->" + std::to_string(s.downstream);
+  }
+  const int64_t first_kept = kept.front().upstream;
+  std::cout << "[ measure  ] compacted offset syncs: cleaned after " << clean_ms << " ms; " << written
+            << " written before, kept now:" << shown << std::endl;
+
+  // The truth from both logs: every source record copied once; the group's at 20 was copied too.
+  const std::vector<Record> src = Read(source(), tp_);
+  const auto copies = CopiesOf(src, Read(target(), remote_));
+  for (const Record& s : src) ASSERT_EQ(copies.count(s.offset) ? copies.at(s.offset).size() : 0u, 1u) << s.offset;
+  ASSERT_EQ(copies.at(20), std::vector<int64_t>{30});
+  ASSERT_GT(first_kept, 20) << shown;
+
+  // A group at 20, below the first sync kept: refused (not "never mirrored", not moved to the survivor).
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 20).size(), 20u);
+  HttpReply plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  EXPECT_FALSE(plan.Json()["ready"].GetBool()) << plan.body;
+  EXPECT_NE(plan.body.find(orders_ + "-0: below the first offset sync still kept (source offset " +
+                           std::to_string(first_kept) + ")"),
+            std::string::npos)
+      << plan.body << "\nsyncs kept:" << shown;
+  EXPECT_EQ(plan.body.find("never mirrored"), std::string::npos) << plan.body;
+
+  // A group inside the fifth run, above the first sync kept: exact, at the copy both logs show.
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 110).size(), 110u);
+  const int64_t committed = OffsetsOn(source(), tp_).at(tp_).offset;
+  ASSERT_GT(committed, kept.back().upstream - 20) << "not inside the fifth run";
+  ASSERT_TRUE(copies.count(committed)) << committed;
+  const int64_t truth = copies.at(committed).front();
+  plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  auto p = Partition(plan);
+  ASSERT_TRUE(p) << plan.body;
+  EXPECT_TRUE(plan.Json()["ready"].GetBool()) << plan.body << "\nsyncs kept:" << shown;
+  EXPECT_EQ((*p)["translated"].GetInt64(), truth) << plan.body;
+  EXPECT_EQ(std::string((*p)["translation"].GetString()), "exact") << plan.body;
+
+  // Back from the target (rollback), a group below the first sync kept is refused the same way.
+  ASSERT_EQ(ConsumeAndCommit(target().bootstrap_servers(), app_, remote_, 25).size(), 25u);
+  plan = Http(port, "GET", GroupPath("plan?direction=rollback"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  EXPECT_FALSE(plan.Json()["ready"].GetBool()) << plan.body;
+  EXPECT_NE(plan.body.find(remote_orders_ + "-0: below the first offset sync still kept (target offset " +
+                           std::to_string(kept.front().downstream) + ")"),
+            std::string::npos)
+      << plan.body;
+}
+
+TEST_P(CutoverExactnessTest, RecordsDeletedBeforeTheMirrorCopiedThemAreSkippedAndNamed) {
+  // Item 10b. With ferry.skip.lost.records=true the mirror copies 0..99 (at 10..109) and is stopped;
+  // 100..149 are written, the group reads to 115 on the source, and DeleteRecords moves the source's
+  // log start to 130. Resumed, the task finds 100..129 gone, skips them and copies 130..149 (at
+  // 110..129); the group, committed inside the deleted range, moves to the copy of 130 and the plan
+  // names 115..129 as never to be read.
+  Produce(target(), remote_orders_, 0, Keyed("other", 0, 10));  // a delta of 10
+  Produce(source(), orders_, 0, Keyed("src", 0, 100));
+  auto worker = StartMirroring(110, MirrorConfigWith("", "\"ferry.skip.lost.records\":\"true\""));
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+  ASSERT_TRUE(WaitFor([&] { return StoredOffset(*worker) == 99; }, seconds(30))) << "0..99 not stored";
+  ASSERT_EQ(Http(port, "PUT", Connector() + "/stop").status, 204);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "STOPPED", 0, ""));
+
+  Produce(source(), orders_, 0, Keyed("src", 100, 50));
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 115).size(), 115u);
+  ASSERT_TRUE(source().DeleteRecordsBefore(tp_, 130).ok());
+  ASSERT_EQ(Http(port, "PUT", Connector() + "/resume").status, 202);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "RUNNING", 1, "RUNNING"));
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote_).size() == 130u; }, seconds(60)))
+      << "the target holds " << Read(target(), remote_).size() << " records, not 130";
+  WaitSyncedTo(*worker, 150);
+  ASSERT_FALSE(HasFatalFailure());
+
+  // The truth from both logs: the source starts at 130; 130 is copied at 110, nothing of 100..129.
+  const std::vector<Record> src = Read(source(), tp_);
+  ASSERT_FALSE(src.empty());
+  ASSERT_EQ(src.front().offset, 130);
+  const std::vector<Record> tgt = Read(target(), remote_);
+  const auto copies = CopiesOf(src, tgt);
+  ASSERT_EQ(copies.at(130), std::vector<int64_t>{110});
+  for (const Record& t : tgt) {
+    for (int64_t k = 100; k < 130; ++k) ASSERT_NE(*t.key, "src-" + std::to_string(k)) << "a deleted record copied";
+  }
+  bool named = false;
+  for (const SyncRead& s : SyncRecordsOf("mm2-offset-syncs.B.internal")) named |= s.upstream == 130 && s.lost == "100-130";
+  EXPECT_TRUE(named) << "no sync of 130 with " << tasks::kLostHeader << ": 100-130";
+
+  ASSERT_EQ(OffsetsOn(source(), tp_).at(tp_).offset, 115);
+  HttpReply plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  auto p = Partition(plan);
+  ASSERT_TRUE(p) << plan.body;
+  EXPECT_TRUE(plan.Json()["ready"].GetBool()) << plan.body;
+  EXPECT_EQ((*p)["translated"].GetInt64(), 110) << plan.body;
+  EXPECT_EQ(std::string((*p)["translation"].GetString()), "exact") << plan.body;
+  ASSERT_TRUE(p->HasMember("note") && (*p)["note"].IsString()) << plan.body;
+  const std::string note = (*p)["note"].GetString();
+  EXPECT_NE(note.find("source records 115..129 were deleted before the mirror copied them"), std::string::npos)
+      << note;
+
+  HttpReply moved = Http(port, "POST", GroupPath("cutover?wait_ms=30000"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(OffsetsOn(target(), remote_).at(remote_).offset, 110);
+  std::vector<Record> rest = ConsumeAndCommit(target().bootstrap_servers(), app_, remote_, 1000);
+  ASSERT_EQ(rest.size(), 20u);
+  for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(*rest[i].key, "src-" + std::to_string(130 + i));
+  std::cout << "[ measure  ] lost records: group at 115 -> target 110 (the copy of 130); note: " << note << std::endl;
 }
 
 }  // namespace
