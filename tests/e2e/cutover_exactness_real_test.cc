@@ -8,8 +8,9 @@
 // stretch the mirror copied twice; 10a, a consumer committing on the side the group leaves between
 // the plan and the commit; 6, the partition's mirror task not running; 2, the offset-syncs topic
 // refusing the task's syncs; 3, two writers copying one partition at once; 4, a compacted
-// offset-syncs topic; 10b, records deleted before the mirror copied them. Item 1 is RealKafka/CutoverTest.AGroupAtACommitMarker... in
-// cutover_test.cc. The same decisions are unit-tested against fakes in tests/cutover/.
+// offset-syncs topic; 10b, records deleted before the mirror copied them. Item 1 is
+// RealKafka/CutoverTest.AGroupAtACommitMarker... in cutover_test.cc. The same decisions are
+// unit-tested against fakes in tests/cutover/.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -940,7 +941,9 @@ TEST_P(CutoverExactnessTest, RecordsDeletedBeforeTheMirrorCopiedThemAreSkippedAn
     for (int64_t k = 100; k < 130; ++k) ASSERT_NE(*t.key, "src-" + std::to_string(k)) << "a deleted record copied";
   }
   bool named = false;
-  for (const SyncRead& s : SyncRecordsOf("mm2-offset-syncs.B.internal")) named |= s.upstream == 130 && s.lost == "100-130";
+  for (const SyncRead& s : SyncRecordsOf("mm2-offset-syncs.B.internal")) {
+    named |= s.upstream == 130 && s.lost == "100-130";
+  }
   EXPECT_TRUE(named) << "no sync of 130 with " << tasks::kLostHeader << ": 100-130";
 
   ASSERT_EQ(OffsetsOn(source(), tp_).at(tp_).offset, 115);
