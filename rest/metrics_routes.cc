@@ -20,7 +20,8 @@ std::string FlowOf(const std::string& prefix) {
 std::string MetricsText(const std::vector<MetricsSource>& sources) {
   metrics::Exposition out;
   for (const MetricsSource& source : sources) {
-    if (sources.size() > 1) out.set_base_labels({{"flow", FlowOf(source.prefix)}});
+    // A herder under a namespace is a flow of `ferry mirror-maker`, however many the node runs.
+    out.set_base_labels(source.prefix.empty() ? metrics::Labels{} : metrics::Labels{{"flow", FlowOf(source.prefix)}});
     source.herder->CollectMetrics(out);
   }
   return out.Text();

@@ -1,6 +1,6 @@
 // GET /metrics: the worker's metrics in the Prometheus text format 0.0.4 (docs/operations.md), from
-// every herder the server serves. A server with several herders (`ferry mirror-maker`) labels each
-// herder's samples with its flow (`flow="A->B"` for the namespace "/A/B").
+// every herder the server serves. A herder under a namespace (a flow of `ferry mirror-maker`) has its
+// samples labelled with its flow (`flow="A->B"` for the namespace "/A/B").
 #pragma once
 
 #include <string>

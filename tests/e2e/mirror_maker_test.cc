@@ -399,6 +399,17 @@ TEST_P(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPer
       << list.body;
   EXPECT_EQ(Http(node->port(), "GET", "/standby/standby/connectors").status, 404);
   EXPECT_EQ(Http(node->port(), "GET", "/standby/primary/connectors").status, 404) << "--clusters standby: no flow into primary";
+  // GET /metrics: every flow's metrics at the node's one address, each sample labelled with its flow.
+  HttpReply metrics;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        metrics = Http(node->port(), "GET", "/metrics");
+        return metrics.body.find("kafka_connect_mirror_mirrorsourceconnector_record_count{flow=\"primary->standby\","
+                                 "target=\"standby\",topic=\"primary.orders\",partition=\"0\"} ") != std::string::npos;
+      },
+      seconds(30)))
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("kafka_connect_worker_connector_count{flow=\"primary->standby\"} "), std::string::npos);
   // A task restart through the flow's path.
   ASSERT_TRUE(WaitFor([&] { return Http(node->port(), "GET", "/primary/standby/connectors/MirrorSourceConnector/tasks/0/status").status == 200; },
                       seconds(60)));

@@ -44,5 +44,11 @@ TEST(MetricsRoutesTest, SeveralHerdersAreOneFamilyLabelledByFlow) {
             "kafka_connect_worker_connector_count{flow=\"B->A\"} 2\n");
 }
 
+TEST(MetricsRoutesTest, OneFlowIsLabelledToo) {
+  MeteredHerder ab({"a"});
+  const std::string text = MetricsText({{"/A/B", &ab}});
+  EXPECT_NE(text.find("kafka_connect_worker_connector_count{flow=\"A->B\"} 1\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace ferry::rest
