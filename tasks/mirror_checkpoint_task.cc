@@ -207,7 +207,7 @@ void MirrorCheckpointTask::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* rkm
   task->latencies_[{pending->group, pending->tp}].Record(static_cast<double>(now_ms - pending->made_ms), now_ms);
 }
 
-void MirrorCheckpointTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms) const {
+void MirrorCheckpointTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels&) const {
   std::lock_guard lock(mu_);
   AddCheckpointMetrics(latencies_, source_alias_, target_alias_, now_ms, out);
 }

@@ -47,7 +47,7 @@ class MirrorCheckpointTask : public Task {
   }
 
   int64_t checkpoints_written() const { return written_.load(); }
-  void CollectMetrics(metrics::Exposition& out, int64_t now_ms) const override;
+  void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const override;
 
  private:
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* rkmessage, void* opaque);

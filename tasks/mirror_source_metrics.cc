@@ -76,4 +76,34 @@ void AddMirrorSourceMetrics(const MirrorTaskStats& stats, const std::string& sou
   }
 }
 
+void AddSourceTaskMetrics(const MirrorTaskStats& stats, const metrics::Labels& task, int64_t now_ms,
+                          metrics::Exposition& out) {
+  const metrics::SampledStat::Measure batches = stats.batch_size.At(now_ms);
+  double write_rate = 0;
+  for (const auto& [tp, progress] : stats.partitions) write_rate += progress.metrics.record_rate.At(now_ms).rate;
+  // Connect's help texts (ConnectMetricsRegistry).
+  out.Add(metrics::JmxName(MBean::kConnectorTask, "batch-size-avg"),
+          "The average number of records in the batches the task has processed so far.", Type::kGauge, task,
+          batches.avg);
+  out.Add(metrics::JmxName(MBean::kConnectorTask, "batch-size-max"),
+          "The number of records in the largest batch the task has processed so far.", Type::kGauge, task,
+          batches.max);
+  out.Add(metrics::JmxName(MBean::kSourceTask, "source-record-poll-total"),
+          "The total number of records produced/polled (before transformation) by this task belonging to the "
+          "named source connector in this worker.",
+          Type::kGauge, task, static_cast<double>(stats.polled));
+  out.Add(metrics::JmxName(MBean::kSourceTask, "source-record-poll-rate"),
+          "The average per-second number of records produced/polled (before transformation) by this task "
+          "belonging to the named source connector in this worker.",
+          Type::kGauge, task, batches.rate);
+  out.Add(metrics::JmxName(MBean::kSourceTask, "source-record-write-total"),
+          "The number of records output from the transformations and written to Kafka for this task belonging "
+          "to the named source connector in this worker, since the task was last restarted.",
+          Type::kGauge, task, static_cast<double>(stats.records));
+  out.Add(metrics::JmxName(MBean::kSourceTask, "source-record-write-rate"),
+          "The average per-second number of records output from the transformations and written to Kafka for "
+          "this task belonging to the named source connector in this worker.",
+          Type::kGauge, task, write_rate);
+}
+
 }  // namespace ferry::tasks

@@ -19,4 +19,10 @@ void AddMirrorSourceMetrics(const MirrorTaskStats& stats, const std::string& sou
                             const std::string& target_alias, const connectors::ReplicationPolicy& policy,
                             int64_t now_ms, metrics::Exposition& out);
 
+// Connect's per-task metrics that a source task's numbers answer, labelled with `task` ({connector,
+// task}): batch-size-avg/max (kafka_connect_connector_task_*) and source-record-poll/write-total and
+// -rate (kafka_connect_source_task_*; written = acknowledged by the target).
+void AddSourceTaskMetrics(const MirrorTaskStats& stats, const metrics::Labels& task, int64_t now_ms,
+                          metrics::Exposition& out);
+
 }  // namespace ferry::tasks

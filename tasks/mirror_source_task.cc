@@ -155,9 +155,11 @@ std::vector<SourceOffsetRecord> MirrorSourceTask::Offsets() const {
 
 std::vector<std::string> MirrorSourceTask::ActiveTopics() const { return active_topics_; }
 
-void MirrorSourceTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms) const {
+void MirrorSourceTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const {
   if (!task_) return;
-  AddMirrorSourceMetrics(task_->Stats(), source_alias_, target_alias_, *policy_, now_ms, out);
+  const MirrorTaskStats stats = task_->Stats();
+  AddMirrorSourceMetrics(stats, source_alias_, target_alias_, *policy_, now_ms, out);
+  AddSourceTaskMetrics(stats, task, now_ms, out);
 }
 
 std::optional<Error> MirrorSourceTask::failure() const {

@@ -33,7 +33,7 @@ class MirrorSourceTask : public Task {
   std::vector<std::string> ActiveTopics() const override;
   std::optional<Error> failure() const override;
   // MM2's per-partition metrics and Ferry's (tasks/mirror_source_metrics.h).
-  void CollectMetrics(metrics::Exposition& out, int64_t now_ms) const override;
+  void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const override;
 
  private:
   Result<> StartOffsetSyncs(const Properties& config, const connectors::ReplicationPolicy& policy,

@@ -142,6 +142,8 @@ class MirrorTask::Loop {
   // serves a delivery report (-1: not read yet in this poll).
   int64_t consume_now_ms_ = 0;
   int64_t ack_now_ms_ = -1;
+  int64_t polled_ = 0;
+  metrics::SampledStat batch_size_;
 
   mutable std::mutex mu_;
   State state_ = State::kRunning;     // guarded by mu_
@@ -287,6 +289,8 @@ void MirrorTask::Loop::Run() {
     if (n > 0) {
       last_record_at_ = now;
       consume_now_ms_ = WallMs();
+      polled_ += n;
+      batch_size_.Record(static_cast<double>(n), consume_now_ms_);
     }
     int64_t value_bytes = 0;
     for (ssize_t i = 0; i < n; ++i) value_bytes += static_cast<int64_t>(batch[i]->len);
@@ -486,6 +490,8 @@ void MirrorTask::Loop::Publish(bool force) {
   stats.lost_records = lost_records_;
   stats.offset_syncs = emitter_.syncs_emitted();
   stats.fetcher_wakeups = fetcher_wakeups_;
+  stats.polled = polled_;
+  stats.batch_size = batch_size_;
   std::map<TopicPartition, int64_t> committed;
   for (auto& [topic, ts] : topics_) {
     for (auto& [p, ps] : ts.partitions) {

@@ -75,6 +75,8 @@ struct MirrorTaskStats {
   int64_t lost_records = 0;  // skipped because the source deleted them first (skip_lost_records)
   int64_t offset_syncs = 0;
   int64_t fetcher_wakeups = 0;  // times a stalled source fetcher was woken (see performance.md)
+  int64_t polled = 0;           // records consumed from the source (Connect's source-record-poll-total)
+  metrics::SampledStat batch_size;  // records per consumed batch (Connect's batch-size-avg/max)
   std::map<TopicPartition, PartitionProgress> partitions;
   int64_t Lag() const;       // sum over partitions of source_high - committed, where both are known
 };

@@ -49,9 +49,12 @@ class Task {
   virtual std::vector<std::string> ActiveTopics() const = 0;
   // Why the task failed, once it has.
   virtual std::optional<Error> failure() const = 0;
-  // Adds what the task measures to a scrape (GET /metrics); `now_ms` is the wall clock. Reads
-  // published copies only: never waits on the task's thread or a cluster.
-  virtual void CollectMetrics(metrics::Exposition& out, int64_t now_ms) const { (void)out, (void)now_ms; }
+  // Adds what the task measures to a scrape (GET /metrics); `now_ms` is the wall clock and `task`
+  // the task's labels for Connect's per-task metrics ({connector, task}). Reads published copies
+  // only: never waits on the task's thread or a cluster.
+  virtual void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const {
+    (void)out, (void)now_ms, (void)task;
+  }
 };
 
 }  // namespace ferry::tasks

@@ -184,8 +184,8 @@ void Worker::CollectMetrics(metrics::Exposition& out, int64_t now_ms) const {
   using metrics::Type;
   std::lock_guard lock(mu_);
   for (const auto& [id, running] : tasks_) {
-    running->task->CollectMetrics(out, now_ms);
     const metrics::Labels labels = {{"connector", id.connector}, {"task", std::to_string(id.task)}};
+    running->task->CollectMetrics(out, now_ms, labels);
     const metrics::SampledStat::Measure outcome = running->commit_outcome.At(now_ms);
     const metrics::SampledStat::Measure time = running->commit_time_ms.At(now_ms);
     const double success = outcome.count > 0 ? outcome.avg : 0;

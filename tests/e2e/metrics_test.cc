@@ -130,6 +130,14 @@ TEST_P(MetricsTest, RecordCountIsTheRecordsCopiedAndRisesWithThem) {
     return Value(scrape.body, record_count + p0) == 350.0;
   }, seconds(30))) << scrape.body;
   EXPECT_EQ(Value(scrape.body, record_count + p1), 50.0);
+  const std::string task = "{connector=\"mirror\",task=\"0\"}";
+  EXPECT_TRUE(WaitFor([&] {
+    scrape = GetMetrics(worker->port());
+    // On a shared real cluster the task also copies `heartbeats` (MM2 always does), written by other tests.
+    return Value(scrape.body, "kafka_connect_source_task_source_record_write_total" + task).value_or(0) >= 400.0;
+  }, seconds(30))) << scrape.body;
+  EXPECT_GE(Value(scrape.body, "kafka_connect_source_task_source_record_poll_total" + task).value_or(0), 400.0);
+  EXPECT_GT(Value(scrape.body, "kafka_connect_connector_task_batch_size_max" + task).value_or(0), 0.0);
 
   // Offset commits (every offset.flush.interval.ms) show up per task.
   EXPECT_TRUE(WaitFor([&] {

@@ -87,5 +87,28 @@ TEST(MirrorSourceMetricsTest, OneSeriesPerAssignedPartitionAndMetric) {
   EXPECT_EQ(series, 2 * 12u + 1 + 1 + 2);  // lag and age only where known
 }
 
+TEST(MirrorSourceMetricsTest, ConnectsTaskMetricsFromTheTasksNumbers) {
+  MirrorTaskStats stats = TwoPartitions();
+  stats.records = 120;
+  stats.polled = 130;
+  stats.batch_size.Record(100, kNow - 1000);
+  stats.batch_size.Record(30, kNow - 500);
+  metrics::Exposition out;
+  AddSourceTaskMetrics(stats, {{"connector", "mirror"}, {"task", "3"}}, kNow, out);
+  const std::string text = out.Text();
+  const std::string task = "{connector=\"mirror\",task=\"3\"}";
+  EXPECT_NE(text.find("kafka_connect_connector_task_batch_size_avg" + task + " 65\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kafka_connect_connector_task_batch_size_max" + task + " 100\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_source_task_source_record_poll_total" + task + " 130\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_source_task_source_record_poll_rate" + task + " " +
+                      metrics::FormatValue(130.0 / 31.0) + "\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_source_task_source_record_write_total" + task + " 120\n"), std::string::npos);
+  EXPECT_NE(text.find("kafka_connect_source_task_source_record_write_rate" + task + " " +
+                      metrics::FormatValue(120.0 / 31.0) + "\n"),
+            std::string::npos);
+  EXPECT_EQ(out.families(), 6u);
+}
+
 }  // namespace
 }  // namespace ferry::tasks
