@@ -54,15 +54,18 @@ int MaxTasks(const Properties& config) {
 class ConnectHerder::Context : public connectors::ConnectorContext {
  public:
   Context(ConnectHerder& herder, std::string name) : herder_(herder), name_(std::move(name)) {}
+  // What is queued captures the herder and the name, not this context: a connector deleted
+  // meanwhile has taken its context with it.
   void RequestTaskReconfiguration() override {
-    herder_.Enqueue("reconfiguring the tasks of connector " + name_, [this] {
-      herder_.reconfigure_.insert(name_);
-      herder_.Reconcile(name_);
+    herder_.Enqueue("reconfiguring the tasks of connector " + name_, [&herder = herder_, name = name_] {
+      herder.reconfigure_.insert(name);
+      herder.Reconcile(name);
     });
   }
   void RaiseError(const Error& error) override {
-    herder_.Enqueue("recording the failure of connector " + name_,
-                    [this, error] { herder_.PutConnectorStatus(name_, "FAILED", error.message()); });
+    herder_.Enqueue("recording the failure of connector " + name_, [&herder = herder_, name = name_, error] {
+      herder.PutConnectorStatus(name, "FAILED", error.message());
+    });
   }
 
  private:
@@ -274,9 +277,10 @@ void ConnectHerder::Stop() {
       PutTaskStatus(id, "UNASSIGNED");
     }
     for (const std::string& name : worker_.Connectors()) {
-      worker_.StopConnector(name);
+      StopInstance(name);
       PutConnectorStatus(name, "UNASSIGNED");
     }
+    worker_.JoinConnectorStops();  // they stop side by side
     if (auto r = statuses_.Flush(config_.store_timeout); !r.ok()) {
       LOG(WARNING) << "statuses not flushed at shutdown: " << r.error().message();
     }
@@ -411,7 +415,7 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
   if (found == snapshot.connectors.end()) {  // deleted
     if (running_.count(name)) {
       StopTasks(name, 0);
-      worker_.StopConnector(name);
+      StopInstance(name);
       // A start in flight still uses the entry's context; when it ends, it reconciles (stops) again.
       if (!connector_starts_.count(name)) running_.erase(name);
     }
@@ -425,7 +429,7 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
 
   if (state.target_state == TargetState::kStopped) {
     StopTasks(name, 0);
-    if (run.started) worker_.StopConnector(name);
+    if (run.started) StopInstance(name);
     run.started = false;
     if (!Owns(name)) return;
     for (const auto& [id, status] : statuses_.GetTasks(name)) {
@@ -447,7 +451,7 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
     it = run.tasks.erase(it);
   }
   if (!Owns(name)) {
-    if (run.started) worker_.StopConnector(name);
+    if (run.started) StopInstance(name);
     run.started = false;
     reconfigure_.erase(name);
   }
@@ -457,10 +461,10 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
     // Started on its own thread; when that ends, OnConnectorStarted reconciles again with whatever
     // the config says by then, and the tasks follow.
     if (connector_starts_.count(name)) return;
-    if (run.started) worker_.StopConnector(name);
+    if (run.started) StopInstance(name);
     run.started = false;
     run.config = state.config;
-    if (!run.context) run.context = std::make_unique<Context>(*this, name);
+    if (!run.context) run.context = std::make_shared<Context>(*this, name);
     BeginConnectorStart(name, state.config, *run.context);
     return;
   }
@@ -645,10 +649,15 @@ void ConnectHerder::OnTaskStarted(const ConnectorTaskId& id, uint64_t start_id, 
   }
 }
 
+void ConnectHerder::StopInstance(const std::string& name) {
+  auto run = running_.find(name);
+  worker_.StopConnector(name, run == running_.end() ? nullptr : run->second.context);
+}
+
 void ConnectHerder::RestartInstance(const std::string& name) {
   auto run = running_.find(name);
   if (run != running_.end() && run->second.started) {
-    worker_.StopConnector(name);
+    StopInstance(name);
     run->second.started = false;
   }
   Reconcile(name);

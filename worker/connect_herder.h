@@ -115,7 +115,7 @@ class ConnectHerder : public Herder {
   class Context;  // a running connector's ConnectorContext
   struct Running {
     Properties config;                            // the config the instance was started with
-    std::unique_ptr<Context> context;
+    std::shared_ptr<Context> context;             // shared with the instance's stop (Worker::StopConnector)
     bool started = false;                         // the instance runs in the Worker
     std::map<int32_t, Properties> tasks;          // task id -> config it runs with
   };
@@ -198,6 +198,8 @@ class ConnectHerder : public Herder {
   // cluster of one. Any thread.
   Result<> RequireLeader() const;
   static ClusterWork WorkOf(const ClusterConfigState& snapshot);
+  // Stops the connector instance on a thread of the Worker's, its context kept until that ends.
+  void StopInstance(const std::string& name);
   void RestartInstance(const std::string& name);
   // Connect's restart plan for a request: which instances restart, and the answer showing them.
   struct RestartPlanned {

@@ -43,6 +43,7 @@ Worker::~Worker() {
 
 Result<> Worker::StartConnector(const std::string& name, const Properties& config,
                                 connectors::ConnectorContext& context) {
+  JoinStops(name, /*ended_only=*/false);
   auto cls = config.find("connector.class");
   if (cls == config.end()) return Error::BadRequest("connector " + name + " has no connector.class");
   const connectors::PluginDesc* plugin = connectors::Registry::Builtin().Find(cls->second);
@@ -55,7 +56,7 @@ Result<> Worker::StartConnector(const std::string& name, const Properties& confi
   return Ok();
 }
 
-void Worker::StopConnector(const std::string& name) {
+void Worker::StopConnector(const std::string& name, std::shared_ptr<void> keep_alive) {
   std::unique_ptr<connectors::Connector> connector;
   {
     std::lock_guard lock(mu_);
@@ -64,7 +65,33 @@ void Worker::StopConnector(const std::string& name) {
     connector = std::move(it->second);
     connectors_.erase(it);
   }
-  connector->Stop();
+  JoinStops(std::nullopt, /*ended_only=*/true);  // threads of stops that ended are joined here
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread([name, connector = std::move(connector), keep_alive = std::move(keep_alive), done]() mutable {
+    connector->Stop();
+    connector.reset();
+    keep_alive.reset();
+    VLOG(1) << "connector " << name << " stopped";
+    done->store(true);
+  });
+  std::lock_guard lock(stops_mu_);
+  stops_.push_back({name, std::move(thread), std::move(done)});
+}
+
+void Worker::JoinConnectorStops() { JoinStops(std::nullopt, /*ended_only=*/false); }
+
+void Worker::JoinStops(const std::optional<std::string>& name, bool ended_only) {
+  std::list<ConnectorStop> joining;
+  {
+    std::lock_guard lock(stops_mu_);
+    for (auto it = stops_.begin(); it != stops_.end();) {
+      const bool match = (!name || it->name == *name) && (!ended_only || it->done->load());
+      auto next = std::next(it);
+      if (match) joining.splice(joining.end(), stops_, it);
+      it = next;
+    }
+  }
+  for (ConnectorStop& stop : joining) stop.thread.join();
 }
 
 bool Worker::IsRunning(const std::string& name) const {
@@ -227,6 +254,7 @@ void Worker::CommitLoop() {
 void Worker::StopAll() {
   for (const ConnectorTaskId& id : Tasks()) StopTask(id);
   for (const std::string& name : Connectors()) StopConnector(name);
+  JoinConnectorStops();
 }
 
 }  // namespace ferry::worker

@@ -5,8 +5,10 @@
 // Thread-safety: all methods may be called from any thread; the herder calls them from its own.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,9 +36,15 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Connector instances. `context` must outlive the instance.
+  // Connector instances. `context` must outlive the instance (StopConnector's `keep_alive`). A start
+  // first waits for a stop of the same name still under way, so two never run at once.
   Result<> StartConnector(const std::string& name, const Properties& config, connectors::ConnectorContext& context);
-  void StopConnector(const std::string& name);
+  // Takes the instance out at once and stops it on a thread of its own: a connector's Stop may wait on
+  // its clusters (one that vanished: seconds), and the herder's thread never waits on a cluster.
+  // `keep_alive` (what the instance uses, e.g. its context) is released when the stop has ended.
+  void StopConnector(const std::string& name, std::shared_ptr<void> keep_alive = nullptr);
+  // Waits until every connector stop begun so far has ended.
+  void JoinConnectorStops();
   bool IsRunning(const std::string& name) const;
   Result<std::vector<Properties>> TaskConfigs(const std::string& name, int max_tasks);
   std::set<std::string> Connectors() const;
@@ -72,6 +80,13 @@ class Worker {
     metrics::SampledStat commit_time_ms;
   };
 
+  struct ConnectorStop {
+    std::string name;
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  // Joins the stops of `name` (all when nullopt), or only those that have ended.
+  void JoinStops(const std::optional<std::string>& name, bool ended_only);
   void CommitLoop();
   void Commit(const ConnectorTaskId& id, RunningTask& task);
 
@@ -86,6 +101,8 @@ class Worker {
   std::map<std::string, std::unique_ptr<connectors::Connector>> connectors_;        // mu_
   std::map<ConnectorTaskId, std::unique_ptr<RunningTask>> tasks_;                   // mu_
   std::thread committer_;
+  std::mutex stops_mu_;
+  std::list<ConnectorStop> stops_;  // stops_mu_
 };
 
 }  // namespace ferry::worker
