@@ -66,7 +66,9 @@ void OffsetMap::OnSyncRead(const OffsetSync& sync, bool older_syncs_may_be_gone)
         p.contested_until = std::numeric_limits<int64_t>::max();
         return;  // its copies are not the partition's newest: it erases nothing
       }
-      p.replaced.insert(*p.writer);
+      // MM2's syncs name no writer, so MM2 running again after Ferry (a swap back) cannot be told
+      // from an MM2 that never stopped: a sync of its is always a takeover, never a stale one.
+      if (!p.writer->empty()) p.replaced.insert(*p.writer);
       // The new writer's copies replace everything from s on, the contested stretch included.
       if (p.contested_from >= 0) {
         p.contested_until = std::min(p.contested_until, s);

@@ -47,7 +47,8 @@ class OffsetMap : public OffsetSyncSink {
   // already replaced means two wrote the partition at once (a task moved without coordination, a
   // worker cut off from its group still running): their copies interleave on the target, so from
   // the first offset either copied since the takeover until a later writer's restart point, every
-  // translation is refused (Inexact::kTwoWriters); the stale sync itself erases nothing.
+  // translation is refused (Inexact::kTwoWriters); the stale sync itself erases nothing. MM2's syncs
+  // name no writer: one after Ferry's is a takeover (MM2 swapped back in), never a stale sync.
   void OnSyncRead(const OffsetSync& sync, bool older_syncs_may_be_gone = false);
 
   // Why a translation is not exact. kRunEndUnsaid: past the last sync of a run whose writer does not

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "worker/kafka/java_client_config.h"
@@ -78,11 +79,22 @@ Result<HandlePtr> NewClient(rd_kafka_type_t type, const Properties& props,
 
 Result<Watermarks> QueryWatermarks(rd_kafka_t* rk, const TopicPartition& tp,
                                    std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
   Watermarks w;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      rk, tp.topic.c_str(), tp.partition, &w.low, &w.high, static_cast<int>(timeout.count()));
-  if (err) return Error::Kafka("query watermarks of " + tp.ToString(), err);
-  return w;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, tp.topic.c_str(), tp.partition, &w.low, &w.high,
+                                                               static_cast<int>(std::max<int64_t>(1, left.count())));
+    if (!err) return w;
+    // A leader not known yet (a partition just created) or moving: asked again until the timeout.
+    const bool leader_moving =
+        err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (!leader_moving || Clock::now() + std::chrono::milliseconds(100) >= deadline) {
+      return Error::Kafka("query watermarks of " + tp.ToString(), err);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 AllTopicsMetadata FetchAllTopicsMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeout,
