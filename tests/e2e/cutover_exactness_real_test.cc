@@ -186,17 +186,7 @@ class CutoverExactnessFixture : public MirrorWorkerTest {
   }
 
   // The connector's stored source position for orders_-0 (GET .../offsets), if any.
-  std::optional<int64_t> StoredOffset(InProcessWorker& w) {
-    HttpReply r = Http(w.port(), "GET", Connector() + "/offsets");
-    if (r.status != 200) return std::nullopt;
-    auto doc = r.Json();
-    for (const auto& o : doc["offsets"].GetArray()) {
-      if (o["partition"]["topic"].GetString() == orders_ && o["partition"]["partition"].GetInt() == 0) {
-        return o["offset"]["offset"].GetInt64();
-      }
-    }
-    return std::nullopt;
-  }
+  std::optional<int64_t> StoredOffset(InProcessWorker& w) { return StoredSourceOffset(w.port(), mirror_, {orders_, 0}); }
 
   // Ferry's offset syncs of orders_-0 in `syncs_topic` on the source: (upstream, downstream).
   std::vector<std::pair<int64_t, int64_t>> SyncsOf(const std::string& syncs_topic) {

@@ -804,17 +804,7 @@ TEST_P(CutoverTest, AGroupAtACommitMarkerResumesAtTheNewestCopyAfterTheMirrorRes
   ASSERT_NE(worker, nullptr);
   const int port = worker->port();
   const std::string connector = "/connectors/" + mirror_;
-  auto stored_offset = [&]() -> std::optional<int64_t> {
-    HttpReply r = Http(port, "GET", connector + "/offsets");
-    if (r.status != 200) return std::nullopt;
-    auto doc = r.Json();
-    for (const auto& o : doc["offsets"].GetArray()) {
-      if (o["partition"]["topic"].GetString() == orders_ && o["partition"]["partition"].GetInt() == 0) {
-        return o["offset"]["offset"].GetInt64();
-      }
-    }
-    return std::nullopt;
-  };
+  auto stored_offset = [&] { return StoredSourceOffset(port, mirror_, {orders_, 0}); };
 
   // Stopped (KIP-875), the task has stored the second transaction's last record. The stored position
   // is moved back to the first transaction's last record, as an offset flush right after it leaves

@@ -46,6 +46,18 @@ HttpReply HttpOnce(int port, const std::string& method, const std::string& path,
   return {res->status, res->body};
 }
 
+std::optional<int64_t> StoredSourceOffset(int port, const std::string& name, const TopicPartition& tp) {
+  HttpReply r = Http(port, "GET", "/connectors/" + name + "/offsets");
+  if (r.status != 200) return std::nullopt;
+  auto doc = r.Json();
+  for (const auto& o : doc["offsets"].GetArray()) {
+    if (o["partition"]["topic"].GetString() == tp.topic && o["partition"]["partition"].GetInt() == tp.partition) {
+      return o["offset"]["offset"].GetInt64();
+    }
+  }
+  return std::nullopt;
+}
+
 HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {

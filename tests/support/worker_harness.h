@@ -33,6 +33,10 @@ HttpReply HttpOnce(int port, const std::string& method, const std::string& path,
 // writes wait for the rebalance a config change starts, as Connect's clients retry them.
 HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body = "");
 
+// The source position connector `name` stored for `tp` (its "offset" in GET .../offsets: the last
+// record copied), if any.
+std::optional<int64_t> StoredSourceOffset(int port, const std::string& name, const TopicPartition& tp);
+
 // Waits until connector `name` has `state` and each of exactly `tasks` tasks has `task_state` (as
 // GET /connectors/{name}/status says); on timeout, a test failure showing the last status.
 bool WaitForConnectorStatus(int port, const std::string& name, const std::string& state, size_t tasks,
