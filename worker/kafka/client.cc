@@ -87,9 +87,10 @@ Result<Watermarks> QueryWatermarks(rd_kafka_t* rk, const TopicPartition& tp,
     rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, tp.topic.c_str(), tp.partition, &w.low, &w.high,
                                                                static_cast<int>(std::max<int64_t>(1, left.count())));
     if (!err) return w;
-    // A leader not known yet (a partition just created) or moving: asked again until the timeout.
-    const bool leader_moving =
-        err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    // A broker answered that it does not lead the partition (one created a moment ago, or its
+    // leadership moving): asked again until the timeout. Not LEADER_NOT_AVAILABLE, which librdkafka
+    // also says at once of a cluster that has gone: that is the answer, not something to wait out.
+    const bool leader_moving = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
     if (!leader_moving || Clock::now() + std::chrono::milliseconds(100) >= deadline) {
       return Error::Kafka("query watermarks of " + tp.ToString(), err);
     }
