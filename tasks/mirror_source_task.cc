@@ -23,7 +23,8 @@ std::string MirrorSourcePartitionJson(const std::string& alias, const TopicParti
 
 namespace {
 
-// MM2 stores the offset of the last copied record: {"offset":N}. Returns the next offset to copy.
+}  // namespace
+
 Result<int64_t> NextOffsetFromStored(const std::string& offset_json, const TopicPartition& tp) {
   auto doc = json::Parse(offset_json, "stored offset of " + tp.ToString());
   if (!doc.ok()) return doc.error();
@@ -32,8 +33,6 @@ Result<int64_t> NextOffsetFromStored(const std::string& offset_json, const Topic
   }
   return (*doc)["offset"].GetInt64() + 1;
 }
-
-}  // namespace
 
 Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context) {
   auto get = [&](const char* key) -> std::string {
@@ -161,6 +160,8 @@ void MirrorSourceTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms, 
   AddMirrorSourceMetrics(stats, source_alias_, target_alias_, *policy_, now_ms, out);
   AddSourceTaskMetrics(stats, task, now_ms, out);
 }
+
+std::string MirrorSourceTask::SyncWriterId() const { return offset_syncs_ ? offset_syncs_->writer_id() : ""; }
 
 std::optional<Error> MirrorSourceTask::failure() const {
   {

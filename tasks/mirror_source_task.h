@@ -23,6 +23,8 @@ namespace ferry::tasks {
 
 // MM2's source partition JSON for a topic-partition of cluster `alias`.
 std::string MirrorSourcePartitionJson(const std::string& alias, const TopicPartition& tp);
+// MM2 stores the offset of the last copied record, {"offset":N}: the next offset to copy, N + 1.
+Result<int64_t> NextOffsetFromStored(const std::string& offset_json, const TopicPartition& tp);
 
 class MirrorSourceTask : public Task {
  public:
@@ -32,6 +34,7 @@ class MirrorSourceTask : public Task {
   std::vector<SourceOffsetRecord> Offsets() const override;
   std::vector<std::string> ActiveTopics() const override;
   std::optional<Error> failure() const override;
+  std::string SyncWriterId() const override;
   // MM2's per-partition metrics and Ferry's (tasks/mirror_source_metrics.h).
   void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const override;
 

@@ -165,8 +165,8 @@ std::optional<OffsetMap::Coverage> OffsetMap::Covered(const TopicPartition& sour
   if (it == partitions_.end() || it->second.runs.empty()) return std::nullopt;
   const PartitionMap& p = it->second;
   return Coverage{SourceOffset(p.runs.begin()->first), TargetOffset(p.runs.begin()->second.target),
-                  SourceOffset(p.next_source), TargetOffset(p.next_target), p.complete_history, p.contested_from,
-                  p.contested_until};
+                  SourceOffset(p.next_source), TargetOffset(p.next_target), p.complete_history, p.writer,
+                  p.contested_from, p.contested_until};
 }
 
 size_t OffsetMap::sync_count(const TopicPartition& source) const {

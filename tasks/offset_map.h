@@ -102,6 +102,8 @@ class OffsetMap : public OffsetSyncSink {
     // False when older syncs of this partition may be gone (compacted or expired from the syncs
     // topic, or older runs forgotten past the bound): the first run known is then not the first copy.
     bool complete_history = true;
+    // The writer of the newest sync read (OffsetSync::writer; "" for MM2's); nullopt before any.
+    std::optional<std::string> writer;
     // Source offsets [contested_from, contested_until) two writers copied; from == -1: none.
     int64_t contested_from = -1;
     int64_t contested_until = -1;

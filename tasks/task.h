@@ -49,6 +49,8 @@ class Task {
   virtual std::vector<std::string> ActiveTopics() const = 0;
   // Why the task failed, once it has.
   virtual std::optional<Error> failure() const = 0;
+  // The id its offset syncs carry (OffsetSyncWriter::writer_id), new at every start; empty if none.
+  virtual std::string SyncWriterId() const { return {}; }
   // Adds what the task measures to a scrape (GET /metrics); `now_ms` is the wall clock and `task`
   // the task's labels for Connect's per-task metrics ({connector, task}). Reads published copies
   // only: never waits on the task's thread or a cluster.

@@ -396,7 +396,9 @@ void ConnectHerder::PutConnectorStatus(const std::string& name, const std::strin
 
 void ConnectHerder::PutTaskStatus(const ConnectorTaskId& id, const std::string& state,
                                   std::optional<std::string> trace) {
-  if (auto r = statuses_.PutTask(id, {state, std::move(trace), config_.worker_id, generation_}); !r.ok()) {
+  Status status{state, std::move(trace), config_.worker_id, generation_};
+  if (state == "RUNNING") status.sync_writer = worker_.SyncWriterId(id);
+  if (auto r = statuses_.PutTask(id, status); !r.ok()) {
     LOG(WARNING) << "status of task " << id.ToString() << " not written: " << r.error().message();
   }
 }
@@ -817,7 +819,7 @@ Result<TaskStateInfo> ConnectHerder::GetTaskStatus(const ConnectorTaskId& id) {
   if (!state.ok() || id.task < 0 || id.task >= static_cast<int32_t>(state->task_configs.size()) || !status) {
     return Error::NotFound("No status found for task " + id.ToString());
   }
-  return TaskStateInfo{id.task, {status->state, status->worker_id, status->trace}};
+  return TaskStateInfo{id.task, {status->state, status->worker_id, status->trace, status->sync_writer}};
 }
 
 // --- Changing state ---------------------------------------------------------------------------

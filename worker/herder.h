@@ -37,6 +37,7 @@ struct StateInfo {
   std::string state;   // UNASSIGNED, RUNNING, PAUSED, FAILED, RESTARTING, STOPPED
   std::string worker_id;
   std::optional<std::string> trace;
+  std::string sync_writer = {};  // a running task's offset-sync writer id (Status::sync_writer); not shown
 };
 
 struct TaskStateInfo {

@@ -33,7 +33,10 @@ std::string TopicKey(const std::string& connector, const std::string& topic) {
   return std::string(kTopicPrefix) + topic + std::string(kTopicSeparator) + connector;
 }
 
-// `{"state":"RUNNING","trace":null,"worker_id":"w:8083","generation":7}`, Connect's field order.
+constexpr char kSyncWriterField[] = "ferry.sync.writer";
+
+// `{"state":"RUNNING","trace":null,"worker_id":"w:8083","generation":7}`, Connect's field order
+// (and Ferry's kSyncWriterField last, where a task has one).
 std::string StatusValue(const Status& status) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
@@ -50,6 +53,10 @@ std::string StatusValue(const Status& status) {
   w.String(status.worker_id.data(), static_cast<rapidjson::SizeType>(status.worker_id.size()));
   w.Key("generation");
   w.Int(status.generation);
+  if (!status.sync_writer.empty()) {
+    w.Key(kSyncWriterField);
+    w.String(status.sync_writer.data(), static_cast<rapidjson::SizeType>(status.sync_writer.size()));
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -128,6 +135,9 @@ std::optional<Status> ParseStatus(const std::string& key, std::string_view where
     return std::nullopt;
   }
   status.generation = *generation;
+  if (auto writer = doc.FindMember(kSyncWriterField); writer != doc.MemberEnd() && writer->value.IsString()) {
+    status.sync_writer.assign(writer->value.GetString(), writer->value.GetStringLength());
+  }
   return status;
 }
 

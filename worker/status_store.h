@@ -23,6 +23,9 @@ struct Status {
   std::optional<std::string> trace;  // why it failed
   std::string worker_id;             // advertised host:port of the worker that wrote it
   int32_t generation = 0;
+  // A running mirror task's offset-sync writer (ferry.writer), so a cutover on any worker can tell
+  // whether the map shows this run of the task yet. Ferry's field: Connect ignores it.
+  std::string sync_writer = {};
   bool operator==(const Status&) const = default;
 };
 

@@ -160,6 +160,12 @@ std::optional<Error> Worker::TaskFailure(const ConnectorTaskId& id) const {
   return it == tasks_.end() ? std::nullopt : it->second->task->failure();
 }
 
+std::string Worker::SyncWriterId(const ConnectorTaskId& id) const {
+  std::lock_guard lock(mu_);
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? "" : it->second->task->SyncWriterId();
+}
+
 std::vector<std::string> Worker::ActiveTopics(const ConnectorTaskId& id) const {
   std::lock_guard lock(mu_);
   auto it = tasks_.find(id);

@@ -57,6 +57,7 @@ class Worker {
   // The failure of a running task, once it has failed.
   std::optional<Error> TaskFailure(const ConnectorTaskId& id) const;
   std::vector<std::string> ActiveTopics(const ConnectorTaskId& id) const;
+  std::string SyncWriterId(const ConnectorTaskId& id) const;  // tasks::Task::SyncWriterId
 
   // Stores every running task's offsets now.
   void CommitOffsets();

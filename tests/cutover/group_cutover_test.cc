@@ -140,7 +140,7 @@ class GroupCutoverWithFakeAdminTest : public ::testing::Test {
   FakeProbe source_probe_, target_probe_;
   tasks::OffsetMap map_;
   std::function<void()> on_refresh_;
-  std::optional<Result<std::map<TopicPartition, std::string>>> task_states_;  // unset: not asked
+  std::optional<Result<MirrorTaskStateMap>> task_states_;  // unset: not asked
   worker::MemoryLog log_;
   CutoverJournal journal_{log_};
 };
@@ -369,7 +369,7 @@ TEST_F(GroupCutoverWithFakeAdminTest, RollbackOverAReCopiedStretchSaysTheRecords
 // its restart copies again past the translated offset: the move waits for it to run.
 TEST_F(GroupCutoverWithFakeAdminTest, APartitionWhoseMirrorTaskDoesNotRunBlocksTheMoveUntilItRuns) {
   Commit(source_, kOrders0, 120);
-  task_states_ = std::map<TopicPartition, std::string>{{kOrders0, "FAILED"}, {kOrders1, "RUNNING"}};
+  task_states_ = MirrorTaskStateMap{{kOrders0, {"FAILED"}}, {kOrders1, {"RUNNING"}}};
   auto plan = Make().Plan("app", Direction::kCutover);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->blockers, std::vector<std::string>{
@@ -379,7 +379,7 @@ TEST_F(GroupCutoverWithFakeAdminTest, APartitionWhoseMirrorTaskDoesNotRunBlocksT
   // It is restarted while the move waits.
   int plans = 0;
   on_refresh_ = [&] {
-    if (++plans == 3) task_states_ = std::map<TopicPartition, std::string>{{kOrders0, "RUNNING"}};
+    if (++plans == 3) task_states_ = MirrorTaskStateMap{{kOrders0, {"RUNNING"}}};
   };
   MoveOptions wait;
   wait.wait = std::chrono::seconds(10);
@@ -387,12 +387,45 @@ TEST_F(GroupCutoverWithFakeAdminTest, APartitionWhoseMirrorTaskDoesNotRunBlocksT
   ASSERT_TRUE(moved.ok());
   EXPECT_EQ(moved->outcome, MoveReport::Outcome::kMoved) << ToJson(*moved);
   // A partition no task copies.
-  task_states_ = std::map<TopicPartition, std::string>{};
+  task_states_ = MirrorTaskStateMap{};
   Commit(target_, kRemote0, 0);
   auto none = Make().Plan("app", Direction::kCutover);
   ASSERT_TRUE(none.ok());
   ASSERT_EQ(none->blockers.size(), 1u);
   EXPECT_NE(none->blockers[0].find("no task of the mirror copies orders-0"), std::string::npos);
+}
+
+// The task restarted (a new offset-sync writer) and resumes at its stored position, 600, below the
+// 1000 the syncs show copied: it copies 600..999 again, past the group's translation, so the move
+// waits until the syncs show this run of the task. Resuming at the copied point, it copies nothing
+// again, and the move goes on at once.
+TEST_F(GroupCutoverWithFakeAdminTest, ATaskRestartedSinceTheSyncsTheMapShowsBlocksTheMoveUntilItsSyncsShowIt) {
+  tasks::OffsetMap map;
+  map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(50), true, "task-0@old"});
+  map.OnSyncRead({kOrders0, SourceOffset(999), TargetOffset(1049), true, "task-0@old"});
+  Commit(source_, kOrders0, 700);
+  task_states_ = MirrorTaskStateMap{{kOrders0, {"RUNNING", "task-0@new", 600}}};
+  auto plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 1u) << ToJson(*plan);
+  EXPECT_EQ(plan->blockers[0],
+            "orders-0: the mirror's task copying orders-0 restarted at offset 600, below the offset 1000 the offset "
+            "syncs show copied: it copies those records again, past the translated offset; move once its offset "
+            "syncs show it");
+  EXPECT_TRUE(plan->waiting_only());
+  // Its syncs: the re-copy of 600..999 at 1050..1449; the group at 700 now lands on the newest copy.
+  map.OnSyncRead({kOrders0, SourceOffset(600), TargetOffset(1050), true, "task-0@new"});
+  map.OnSyncRead({kOrders0, SourceOffset(999), TargetOffset(1449), true, "task-0@new"});
+  target_probe_.SetDense(kRemote0, 0, 1450);
+  auto after = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->blockers.empty()) << ToJson(*after);
+  EXPECT_EQ(after->partitions[0].translated, 1150);
+  // Another restart that resumes at the copied-up-to point copies nothing again.
+  task_states_ = MirrorTaskStateMap{{kOrders0, {"RUNNING", "task-0@third", 1000}}};
+  auto at_end = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(at_end.ok());
+  EXPECT_TRUE(at_end->blockers.empty()) << ToJson(*at_end);
 }
 
 TEST_F(GroupCutoverWithFakeAdminTest, RecordsNeverMirroredBlockTheMove) {

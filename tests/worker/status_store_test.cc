@@ -59,6 +59,20 @@ TEST_F(StatusStoreTest, WritesEveryRecordKindInConnectsExactBytes) {
                        }));
 }
 
+// A running mirror task's offset-sync writer goes last, under a name of Ferry's that Connect's
+// reader passes over; a worker reading it back gets it, and Connect's own records have none.
+TEST_F(StatusStoreTest, ARunningTasksSyncWriterIsWrittenAfterConnectsFieldsAndReadBack) {
+  Status running = Running(7);
+  running.sync_writer = "mirror-A-task-0@00ff";
+  ASSERT_TRUE(store_.PutTask({"mm2-src", 0}, running).ok());
+  ASSERT_TRUE(store_.Flush(seconds(1)).ok());
+  EXPECT_EQ(Written(), (std::vector<std::string>{
+                           R"(status-task-mm2-src-0 => {"state":"RUNNING","trace":null,"worker_id":"w:8083","generation":7,"ferry.sync.writer":"mirror-A-task-0@00ff"})"}));
+  Java("status-task-mm2-src-1", R"({"state":"RUNNING","trace":null,"worker_id":"w:9","generation":8,"ferry.sync.writer":"mirror-A-task-1@01"})");
+  ASSERT_TRUE(store_.GetTask({"mm2-src", 1}));
+  EXPECT_EQ(store_.GetTask({"mm2-src", 1})->sync_writer, "mirror-A-task-1@01");
+}
+
 TEST_F(StatusStoreTest, ReadsStatusesWrittenByJavaConnect) {
   Java("status-connector-my-mm2-src", R"({"state":"RUNNING","trace":null,"worker_id":"10.0.0.5:8083","generation":7})");
   Java("status-task-my-mm2-src-12",

@@ -130,8 +130,8 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
   auto to_topics = to_admin.ListTopics();
   if (!to_topics.ok()) return to_topics.error();
 
-  const Result<std::map<TopicPartition, std::string>> task_states =
-      flow_.task_states ? flow_.task_states() : Result<std::map<TopicPartition, std::string>>(Error::NotFound("unasked"));
+  const Result<MirrorTaskStateMap> task_states =
+      flow_.task_states ? flow_.task_states() : Result<MirrorTaskStateMap>(Error::NotFound("unasked"));
   for (size_t i = 0; i < from_partitions.size(); ++i) {
     auto it = committed->find(from_partitions[i]);
     if (it == committed->end() || it->second.offset < 0) continue;
@@ -146,7 +146,8 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
       p.blockers.push_back(p.to.ToString() + " does not exist on cluster " + plan.to_cluster);
     } else {
       Translate(p, forward, options);
-      if (flow_.task_states) RequireRunningTask(p, forward ? p.from : p.to, task_states);
+      const TopicPartition& source = forward ? p.from : p.to;
+      if (flow_.task_states) RequireRunningTask(p, source, task_states, map_.Covered(source));
     }
     plan.partitions.push_back(std::move(p));
   }
@@ -183,20 +184,35 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
 }
 
 void GroupCutover::RequireRunningTask(PartitionPlan& p, const TopicPartition& source,
-                                      const Result<std::map<TopicPartition, std::string>>& states) {
+                                      const Result<MirrorTaskStateMap>& states,
+                                      const std::optional<tasks::OffsetMap::Coverage>& covered) {
   if (!states.ok()) {
     p.blockers.push_back("cannot tell whether the mirror's task copying " + source.ToString() +
                          " runs: " + states.error().message());
     return;
   }
   auto it = states->find(source);
-  if (it != states->end() && it->second == "RUNNING") return;
   // A task restarting now runs in a moment; but a blocker found before that no wait clears stays.
-  if (p.blockers.empty()) p.waiting = true;
-  p.blockers.push_back(
-      (it == states->end() ? "no task of the mirror copies " + source.ToString()
-                           : "the mirror's task copying " + source.ToString() + " is " + it->second) +
-      ": when it runs again it may copy records again past the translated offset; move once it runs");
+  auto block = [&p](std::string why) {
+    if (p.blockers.empty()) p.waiting = true;
+    p.blockers.push_back(std::move(why));
+  };
+  if (it == states->end() || it->second.state != "RUNNING") {
+    block((it == states->end() ? "no task of the mirror copies " + source.ToString()
+                               : "the mirror's task copying " + source.ToString() + " is " + it->second.state) +
+          ": when it runs again it may copy records again past the translated offset; move once it runs");
+    return;
+  }
+  // A task that started since the newest sync the map read (another writer) resumes at its stored
+  // position and copies again what lies between it and the map's copied-up-to point.
+  const MirrorTaskState& task = it->second;
+  if (!task.sync_writer.empty() && covered && covered->writer && *covered->writer != task.sync_writer &&
+      task.resumes_at && *task.resumes_at < covered->next_source.value) {
+    block("the mirror's task copying " + source.ToString() + " restarted at offset " +
+          std::to_string(*task.resumes_at) + ", below the offset " + std::to_string(covered->next_source.value) +
+          " the offset syncs show copied: it copies those records again, past the translated offset; move once "
+          "its offset syncs show it");
+  }
 }
 
 void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& options) {

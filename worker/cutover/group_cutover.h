@@ -37,15 +37,25 @@
 namespace ferry::cutover {
 
 // What a cutover needs to know of a mirror flow (from its MirrorSourceConnector config).
+// What a worker knows of the mirror task copying a source partition.
+struct MirrorTaskState {
+  std::string state;        // RUNNING, FAILED, PAUSED, ... (the task's status)
+  std::string sync_writer = {};  // the writer id its offset syncs carry (ferry.writer); "" unknown
+  // The next source offset its (re)start resumes from: the position stored for the partition.
+  std::optional<int64_t> resumes_at = {};
+  bool operator==(const MirrorTaskState&) const = default;
+};
+using MirrorTaskStateMap = std::map<TopicPartition, MirrorTaskState>;
+
 struct Flow {
   std::string connector;  // the MirrorSourceConnector's name
   std::string source_alias;
   std::string target_alias;
   std::shared_ptr<const connectors::ReplicationPolicy> policy;
   std::function<bool(const std::string&)> replicates;  // the source topics the mirror copies
-  // The state (RUNNING, FAILED, ...) of the task copying each source partition, as the worker knows
-  // it; unset where no worker is asked (`ferry cutover` on the command line).
-  std::function<Result<std::map<TopicPartition, std::string>>()> task_states = {};
+  // The task copying each source partition, as the worker knows it; unset where no worker is asked
+  // (`ferry cutover` on the command line).
+  std::function<Result<MirrorTaskStateMap>()> task_states = {};
 };
 
 struct FlowClusters {
@@ -143,7 +153,8 @@ class GroupCutover {
   // A partition whose task does not run (failed, restarting, paused) may have copies on the target
   // that its restart copies again past the translated point: blocks until it runs.
   static void RequireRunningTask(PartitionPlan& p, const TopicPartition& source,
-                                 const Result<std::map<TopicPartition, std::string>>& states);
+                                 const Result<MirrorTaskStateMap>& states,
+                                 const std::optional<tasks::OffsetMap::Coverage>& covered);
   void TranslateForward(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered,
                         const kafka::Watermarks& watermarks);
   void TranslateBack(PartitionPlan& p, const std::optional<tasks::OffsetMap::Coverage>& covered);

@@ -11,7 +11,9 @@
 #include "connectors/mirror_task_keys.h"
 #include "connectors/registry.h"
 #include "connectors/replication_policy.h"
+#include "tasks/mirror_source_task.h"
 #include "tasks/offset_sync_store.h"
+#include "worker/common/json.h"
 #include "worker/cutover/group_state_guard.h"
 #include "worker/herder.h"
 #include "worker/kafka/kafka_log.h"
@@ -94,18 +96,37 @@ bool VerifyReport::ok() const {
 }
 
 MirrorTaskStates HerderTaskStates(worker::Herder& herder) {
-  return [&herder](const std::string& connector) -> Result<std::map<TopicPartition, std::string>> {
+  return [&herder](const std::string& connector) -> Result<MirrorTaskStateMap> {
     auto tasks = herder.GetTaskConfigs(connector);
     if (!tasks.ok()) return tasks.error();
-    std::map<TopicPartition, std::string> states;
+    auto stored = herder.GetOffsets(connector);
+    if (!stored.ok()) return stored.error();
+    std::map<TopicPartition, int64_t> resumes_at;  // by the stored positions' partitions
+    for (const worker::ConnectorOffset& o : *stored) {
+      auto partition = json::Parse(o.partition_json, "a stored source partition");
+      if (!o.offset_json || !partition.ok() || !partition->IsObject() || !partition->HasMember("topic") ||
+          !(*partition)["topic"].IsString() || !partition->HasMember("partition") || !(*partition)["partition"].IsInt()) {
+        continue;  // not a MirrorSourceConnector's partition
+      }
+      const TopicPartition tp{(*partition)["topic"].GetString(), (*partition)["partition"].GetInt()};
+      auto next = tasks::NextOffsetFromStored(*o.offset_json, tp);
+      if (!next.ok()) return next.error();
+      resumes_at[tp] = *next;
+    }
+    MirrorTaskStateMap states;
     for (const worker::TaskInfo& task : *tasks) {
       auto assigned = task.config.find(connectors::kTaskAssignedPartitions);
       if (assigned == task.config.end()) continue;
       auto partitions = connectors::ParseTopicPartitions(assigned->second);
       if (!partitions.ok()) return partitions.error();
       auto status = herder.GetTaskStatus(task.id);
-      const std::string state = status.ok() ? status->state.state : "UNASSIGNED";
-      for (const TopicPartition& tp : *partitions) states[tp] = state;
+      MirrorTaskState state;
+      state.state = status.ok() ? status->state.state : "UNASSIGNED";
+      if (status.ok()) state.sync_writer = status->state.sync_writer;
+      for (const TopicPartition& tp : *partitions) {
+        states[tp] = state;
+        if (auto r = resumes_at.find(tp); r != resumes_at.end()) states[tp].resumes_at = r->second;
+      }
     }
     return states;
   };

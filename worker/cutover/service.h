@@ -40,9 +40,10 @@ ClusterClients KafkaClusterClients(std::chrono::milliseconds timeout);
 using FlowLookup = std::function<Result<std::pair<std::string, Properties>>(const std::optional<std::string>& connector)>;
 // The MirrorSourceConnectors a herder runs.
 FlowLookup HerderFlows(worker::Herder& herder);
-// The state of the task copying each source partition of the mirror `connector`.
-using MirrorTaskStates = std::function<Result<std::map<TopicPartition, std::string>>(const std::string& connector)>;
-// As a herder knows them (its task configs' task.assigned.partitions, and the task statuses).
+// The task copying each source partition of the mirror `connector`.
+using MirrorTaskStates = std::function<Result<MirrorTaskStateMap>(const std::string& connector)>;
+// As a herder knows them (its task configs' task.assigned.partitions, the task statuses with their
+// offset-sync writers, and the positions stored for the partitions).
 MirrorTaskStates HerderTaskStates(worker::Herder& herder);
 
 // The name of the journal topic of a flow from `source_alias`.
