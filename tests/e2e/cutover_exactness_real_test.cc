@@ -62,38 +62,6 @@ std::vector<Record> Keyed(const std::string& tag, int64_t first, int64_t count) 
   return out;
 }
 
-// What an application with manual commits does: read up to `max` records from the group's committed
-// offset (or the log start), then commit.
-std::vector<Record> ConsumeAndCommit(const std::string& bootstrap, const std::string& group, const TopicPartition& tp,
-                                     size_t max) {
-  auto reader = kafka::GroupReader::Create(bootstrap, group, tp.topic, {tp.partition});
-  EXPECT_TRUE(reader.ok());
-  if (!reader.ok()) return {};
-  auto read = (*reader)->Poll(max, seconds(30));
-  EXPECT_TRUE(read.ok()) << read.error().ToString();
-  if (!read.ok()) return {};
-  EXPECT_TRUE((*reader)->Commit().ok());
-  std::vector<Record> out;
-  for (auto& r : *read) out.push_back(std::move(r.record));
-  return out;
-}
-
-// Runs `before` once, on the first non-empty offset commit through this Admin (the move's commit),
-// then commits. The test seam cutover_test.cc uses on real Kafka: the broker, the consumer and its
-// commit are real; only the moment is the test's.
-class BeforeCommitAdmin : public kafka::ForwardingAdmin {
- public:
-  BeforeCommitAdmin(kafka::AdminPtr admin, std::function<void()> before)
-      : ForwardingAdmin(std::move(admin)), before_(std::move(before)) {}
-  Result<> AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) override {
-    if (before_ && !offsets.empty()) std::exchange(before_, nullptr)();
-    return ForwardingAdmin::AlterConsumerGroupOffsets(group, offsets);
-  }
-
- private:
-  std::function<void()> before_;
-};
-
 // Source offset -> the target offsets holding a copy of it (oldest first), by content: the truth
 // read from both logs, record by record.
 std::map<int64_t, std::vector<int64_t>> CopiesOf(const std::vector<Record>& src, const std::vector<Record>& tgt) {

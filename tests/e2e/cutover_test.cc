@@ -79,21 +79,6 @@ class FakeGroupStateAdmin : public kafka::ForwardingAdmin {
   std::shared_ptr<GroupStatesFromTest> states_;
 };
 
-// What an application with manual commits does: read `max` records (or to the end) from the group's
-// committed offset, then commit.
-std::vector<Record> ConsumeAndCommit(const std::string& bootstrap, const std::string& group, const TopicPartition& tp,
-                                     size_t max) {
-  auto reader = kafka::GroupReader::Create(bootstrap, group, tp.topic, {tp.partition});
-  EXPECT_TRUE(reader.ok());
-  if (!reader.ok()) return {};
-  auto read = (*reader)->Poll(max, seconds(30));
-  EXPECT_TRUE(read.ok()) << read.error().ToString();
-  EXPECT_TRUE((*reader)->Commit().ok());
-  std::vector<Record> out;
-  for (auto& r : *read) out.push_back(std::move(r.record));
-  return out;
-}
-
 // Kafka's own Java consumer (ConsoleConsumer from the test clusters' jars) in the group, speaking the
 // `consumer` group protocol of KIP-848 (Kafka 4.0+), which librdkafka 2.0.2 cannot. A child process:
 // SIGTERM makes it leave the group; it is killed if it has not exited 30 s later.
@@ -183,20 +168,6 @@ class LostCommitAnswerAdmin : public kafka::ForwardingAdmin {
 
  private:
   std::shared_ptr<std::atomic<int>> failures_;
-};
-
-// A consumer of the group joins on this cluster between the move's plan and its commit (once).
-class MemberJoinsBeforeCommitAdmin : public kafka::ForwardingAdmin {
- public:
-  MemberJoinsBeforeCommitAdmin(kafka::AdminPtr admin, std::function<void()> join)
-      : ForwardingAdmin(std::move(admin)), join_(std::move(join)) {}
-  Result<> AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) override {
-    if (join_) std::exchange(join_, nullptr)();
-    return ForwardingAdmin::AlterConsumerGroupOffsets(group, offsets);
-  }
-
- private:
-  std::function<void()> join_;
 };
 
 // Records with unique keys, so "exactly once" is checked key by key. Their timestamps are recent: a
@@ -765,7 +736,7 @@ TEST_P(CutoverTest, ACommitRefusedBecauseAConsumerJoinedMeanwhileChangesNothingA
     ASSERT_TRUE(WaitFor([&] { return late->assigned(); }, seconds(30)));
   };
   WrapTargetAdmin([join](std::unique_ptr<kafka::Admin> admin) {
-    return std::unique_ptr<kafka::Admin>(std::make_unique<MemberJoinsBeforeCommitAdmin>(std::move(admin), join));
+    return std::unique_ptr<kafka::Admin>(std::make_unique<BeforeCommitAdmin>(std::move(admin), join));
   });
   auto worker = StartWithTheGroupPartlyOnTheTarget();
   ASSERT_NE(worker, nullptr);

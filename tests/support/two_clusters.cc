@@ -125,6 +125,20 @@ void TwoClustersTest::ProduceTransactions(TestCluster& cluster, const TopicParti
   }
 }
 
+std::vector<Record> ConsumeAndCommit(const std::string& bootstrap, const std::string& group, const TopicPartition& tp,
+                                     size_t max) {
+  auto reader = kafka::GroupReader::Create(bootstrap, group, tp.topic, {tp.partition});
+  EXPECT_TRUE(reader.ok());
+  if (!reader.ok()) return {};
+  auto read = (*reader)->Poll(max, std::chrono::seconds(30));
+  EXPECT_TRUE(read.ok()) << read.error().ToString();
+  if (!read.ok()) return {};
+  EXPECT_TRUE((*reader)->Commit().ok());
+  std::vector<Record> out;
+  for (auto& r : *read) out.push_back(std::move(r.record));
+  return out;
+}
+
 std::vector<Record> TwoClustersTest::Read(TestCluster& cluster, const TopicPartition& tp) {
   auto records = kafka::ReadPartition(cluster.bootstrap_servers(), tp, std::chrono::seconds(60));
   EXPECT_TRUE(records.ok()) << records.error().ToString();

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/test_cluster.h"
+#include "worker/kafka/admin.h"
 #include "worker/kafka/record_io.h"
 
 namespace ferry::testing {
@@ -32,6 +33,26 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
 // every 11th, an empty value every 13th, one to three headers (one null-valued), explicit timestamps
 // (the same for the same numbers within one process).
 std::vector<Record> MakeRecords(int64_t first, int64_t count, size_t value_bytes = 100);
+
+// What an application with manual commits does: reads up to `max` records of `tp` from the group's
+// committed offset (or the log start), then commits.
+std::vector<Record> ConsumeAndCommit(const std::string& bootstrap, const std::string& group, const TopicPartition& tp,
+                                     size_t max);
+
+// Runs `before` once, at the first non-empty offset commit through this Admin (a cutover's commit),
+// then commits: a test picks the moment, while the broker, the consumer and its commit are real.
+class BeforeCommitAdmin : public kafka::ForwardingAdmin {
+ public:
+  BeforeCommitAdmin(kafka::AdminPtr admin, std::function<void()> before)
+      : ForwardingAdmin(std::move(admin)), before_(std::move(before)) {}
+  Result<> AlterConsumerGroupOffsets(const std::string& group, const kafka::GroupOffsets& offsets) override {
+    if (before_ && !offsets.empty()) std::exchange(before_, nullptr)();
+    return ForwardingAdmin::AlterConsumerGroupOffsets(group, offsets);
+  }
+
+ private:
+  std::function<void()> before_;
+};
 
 class TwoClustersTest : public ::testing::Test {
  protected:
