@@ -18,6 +18,7 @@ struct ApiInfo {
 };
 
 constexpr ApiInfo kApis[] = {
+    {MetadataRequest::kApiKey, "Metadata", {10, 12}, 9},
     {FindCoordinatorRequest::kApiKey, "FindCoordinator", {0, 4}, 3},
     {JoinGroupRequest::kApiKey, "JoinGroup", {0, 9}, 6},
     {HeartbeatRequest::kApiKey, "Heartbeat", {0, 4}, 4},
@@ -65,6 +66,10 @@ class Encoder {
     String(s.value_or(""));
   }
   void Bytes(const std::string& b) { flex_ ? w_.CompactBytes(b) : w_.Bytes(b); }
+  void Uuid(const group::Uuid& u) {
+    w_.Int64(static_cast<int64_t>(u.high));
+    w_.Int64(static_cast<int64_t>(u.low));
+  }
   template <typename T, typename F>
   void Array(const std::vector<T>& items, F&& each) {
     const auto n = static_cast<int32_t>(items.size());
@@ -108,6 +113,10 @@ class Decoder {
   // Lenient like String(): the mock answers a failed SyncGroup with null BYTES.
   void Bytes(std::string& b) {
     b = (flex_ ? r_.CompactNullableBytes() : r_.NullableBytes()).value_or("");
+  }
+  void Uuid(group::Uuid& u) {
+    u.high = static_cast<uint64_t>(r_.Int64());
+    u.low = static_cast<uint64_t>(r_.Int64());
   }
   template <typename T, typename F>
   void Array(std::vector<T>& items, F&& each) {
@@ -322,6 +331,55 @@ void LeaveGroupResponseFields(Io& io, M& m, int16_t v) {
   io.Tags();
 }
 
+// Metadata v10-v12 (every one flexible). v10 and v11 carry a topic ID in the request that brokers
+// ignore; v12 is the first that looks a topic up by it.
+template <typename Io, typename M>
+void MetadataRequestFields(Io& io, M& m, int16_t v) {
+  io.Array(m.topics, [&](auto& t) {
+    io.Uuid(t.topic_id);
+    io.NullableString(t.name);
+    io.Tags();
+  });
+  io.Bool(m.allow_auto_topic_creation);
+  if (v <= 10) io.Bool(m.include_cluster_authorized_operations);
+  io.Bool(m.include_topic_authorized_operations);
+  io.Tags();
+}
+
+template <typename Io, typename M>
+void MetadataResponseFields(Io& io, M& m, int16_t v) {
+  io.Int32(m.throttle_time_ms);
+  io.Array(m.brokers, [&](auto& b) {
+    io.Int32(b.node_id);
+    io.String(b.host);
+    io.Int32(b.port);
+    io.NullableString(b.rack);
+    io.Tags();
+  });
+  io.NullableString(m.cluster_id);
+  io.Int32(m.controller_id);
+  io.Array(m.topics, [&](auto& t) {
+    io.Code(t.error_code);
+    io.String(t.name);  // nullable from v12; lenient
+    io.Uuid(t.topic_id);
+    io.Bool(t.is_internal);
+    io.Array(t.partitions, [&](auto& p) {
+      io.Code(p.error_code);
+      io.Int32(p.partition_index);
+      io.Int32(p.leader_id);
+      io.Int32(p.leader_epoch);
+      io.Array(p.replica_nodes, [&](auto& node) { io.Int32(node); });
+      io.Array(p.isr_nodes, [&](auto& node) { io.Int32(node); });
+      io.Array(p.offline_replicas, [&](auto& node) { io.Int32(node); });
+      io.Tags();
+    });
+    io.Int32(t.topic_authorized_operations);
+    io.Tags();
+  });
+  if (v <= 10) io.Int32(m.cluster_authorized_operations);
+  io.Tags();
+}
+
 // Wraps a Fields template so EncodeWith/DecodeWith can take it as a value.
 #define FERRY_FIELDS(name) [](auto& io, auto& m, int16_t v) { name##Fields(io, m, v); }
 
@@ -369,6 +427,71 @@ Result<int16_t> ChooseVersion(int16_t api_key, const ApiVersionsResponse& broker
   return Error(ErrorCode::kUnsupported,
                std::string("the broker supports no version of ") + ApiName(api_key) + " that Ferry speaks (" +
                    std::to_string(ours.min) + "-" + std::to_string(ours.max) + ")");
+}
+
+// ---- Uuid ----
+
+namespace {
+
+constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int Base64UrlValue(char c) {
+  for (int i = 0; i < 64; ++i) {
+    if (kBase64Url[i] == c) return i;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::string Uuid::ToString() const {
+  // 128 bits as 21 groups of 6 bits and a last group of 2 bits padded with four zero bits.
+  unsigned char bytes[16];
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<unsigned char>(high >> (56 - 8 * i));
+    bytes[8 + i] = static_cast<unsigned char>(low >> (56 - 8 * i));
+  }
+  std::string out;
+  out.reserve(22);
+  for (int i = 0; i < 16; i += 3) {
+    const uint32_t n = (uint32_t{bytes[i]} << 16) | (i + 1 < 16 ? uint32_t{bytes[i + 1]} << 8 : 0) |
+                       (i + 2 < 16 ? uint32_t{bytes[i + 2]} : 0);
+    const int chars = i + 2 < 16 ? 4 : 2;  // the last group holds one byte: two characters
+    for (int c = 0; c < chars; ++c) out.push_back(kBase64Url[(n >> (18 - 6 * c)) & 63]);
+  }
+  return out;
+}
+
+Result<Uuid> Uuid::Parse(std::string_view text) {
+  if (text.size() != 22) {
+    return Error::Corrupt("'" + std::string(text) + "' is not a Kafka uuid (22 base64url characters)");
+  }
+  unsigned char bytes[16];
+  size_t out = 0;
+  for (size_t i = 0; i < 22; i += 4) {
+    const size_t chars = std::min<size_t>(4, 22 - i);
+    uint32_t n = 0;
+    for (size_t c = 0; c < 4; ++c) {
+      int value = 0;
+      if (c < chars) {
+        value = Base64UrlValue(text[i + c]);
+        if (value < 0) {
+          return Error::Corrupt("'" + std::string(text) + "' is not a Kafka uuid (22 base64url characters)");
+        }
+      }
+      n = (n << 6) | static_cast<uint32_t>(value);
+    }
+    for (size_t b = 0; b < chars - 1; ++b) bytes[out++] = static_cast<unsigned char>(n >> (16 - 8 * b));
+    if (chars == 2 && (n & 0xffff) != 0) {  // the four padding bits of the last character must be 0
+      return Error::Corrupt("'" + std::string(text) + "' is not a Kafka uuid (its last character has padding bits set)");
+    }
+  }
+  Uuid u;
+  for (int i = 0; i < 8; ++i) {
+    u.high = (u.high << 8) | bytes[i];
+    u.low = (u.low << 8) | bytes[8 + i];
+  }
+  return u;
 }
 
 // ---- ApiVersions ----
@@ -480,6 +603,21 @@ std::string LeaveGroupResponse::Encode(int16_t version) const {
 }
 Result<LeaveGroupResponse> LeaveGroupResponse::Decode(std::string_view body, int16_t version) {
   return DecodeWith<LeaveGroupResponse>(body, version, "response", FERRY_FIELDS(LeaveGroupResponse));
+}
+
+// ---- Metadata ----
+
+std::string MetadataRequest::Encode(int16_t version) const {
+  return EncodeWith(*this, version, FERRY_FIELDS(MetadataRequest));
+}
+Result<MetadataRequest> MetadataRequest::Decode(std::string_view body, int16_t version) {
+  return DecodeWith<MetadataRequest>(body, version, "request", FERRY_FIELDS(MetadataRequest));
+}
+std::string MetadataResponse::Encode(int16_t version) const {
+  return EncodeWith(*this, version, FERRY_FIELDS(MetadataResponse));
+}
+Result<MetadataResponse> MetadataResponse::Decode(std::string_view body, int16_t version) {
+  return DecodeWith<MetadataResponse>(body, version, "response", FERRY_FIELDS(MetadataResponse));
 }
 
 #undef FERRY_FIELDS

@@ -1,5 +1,6 @@
 // Typed bodies of the Kafka APIs a group member needs: ApiVersions, FindCoordinator, JoinGroup,
-// SyncGroup, Heartbeat and LeaveGroup, in every version Ferry supports (see SupportedVersions()).
+// SyncGroup, Heartbeat and LeaveGroup, in every version Ferry supports (see SupportedVersions());
+// and Metadata in its topic-ID versions only (v10+, KIP-516), to learn the ID of a topic.
 // Each type has Encode(version) and Decode(bytes, version); the header is not part of the body.
 // Field layouts follow kafka-group-protocol.md sections 3-6; a field that a version lacks is
 // ignored by Encode and left at its default by Decode.
@@ -20,20 +21,24 @@
 
 namespace ferry::group {
 
-// Kafka's error codes for the group APIs (Errors.java); the enum may hold any other code too.
+// Kafka's error codes for the group and Metadata APIs (Errors.java); the enum may hold any other code too.
 enum class KafkaError : int16_t {
   kNone = 0,
   kCorruptMessage = 2,
+  kUnknownTopicOrPartition = 3,
+  kLeaderNotAvailable = 5,
   kNetworkException = 13,
   kCoordinatorLoadInProgress = 14,
   kCoordinatorNotAvailable = 15,
   kNotCoordinator = 16,
+  kInvalidTopic = 17,
   kIllegalGeneration = 22,
   kInconsistentGroupProtocol = 23,
   kInvalidGroupId = 24,
   kUnknownMemberId = 25,
   kInvalidSessionTimeout = 26,
   kRebalanceInProgress = 27,
+  kTopicAuthorizationFailed = 29,
   kGroupAuthorizationFailed = 30,
   kUnsupportedVersion = 35,
   kInvalidRequest = 42,
@@ -58,6 +63,21 @@ bool IsFlexible(int16_t api_key, int16_t version);
 // Request header v1 or v2 (flexible); response header v0, or v1 for flexible versions except ApiVersions.
 int RequestHeaderVersion(int16_t api_key, int16_t version);
 int ResponseHeaderVersion(int16_t api_key, int16_t version);
+
+// A Kafka UUID (the protocol's `uuid` type, KIP-516): 16 bytes, the most significant 8 first.
+// Topic IDs are UUIDs; the zero UUID means "none".
+struct Uuid {
+  uint64_t high = 0;
+  uint64_t low = 0;
+
+  bool IsZero() const { return high == 0 && low == 0; }
+  // Kafka's text form, as `kafka-topics.sh --describe` prints a TopicId: the 16 bytes in URL-safe
+  // base64 without padding (22 characters).
+  std::string ToString() const;
+  // The inverse of ToString(); kCorrupt for any other text.
+  static Result<Uuid> Parse(std::string_view text);
+  bool operator==(const Uuid&) const = default;
+};
 
 // ---- ApiVersions (18) ----
 
@@ -273,6 +293,69 @@ struct LeaveGroupResponse {
   std::string Encode(int16_t version) const;
   static Result<LeaveGroupResponse> Decode(std::string_view body, int16_t version);
   bool operator==(const LeaveGroupResponse&) const = default;
+};
+
+// ---- Metadata (3), v10-v12 only ----
+// Ferry asks for metadata only to learn topic IDs, which start at v10 (Kafka 2.8). A broker that
+// offers no v10 has no topic IDs to give, so ChooseVersion() fails for it (kUnsupported).
+
+struct MetadataRequest {
+  static constexpr int16_t kApiKey = 3;
+  struct Topic {
+    Uuid topic_id;  // v10+; brokers look topics up by ID only from v12: Ferry sends zero and a name
+    std::optional<std::string> name;
+    bool operator==(const Topic&) const = default;
+  };
+  // The topics asked about; Ferry always names them (the null array, "all topics", is not offered).
+  std::vector<Topic> topics;
+  bool allow_auto_topic_creation = false;  // Kafka's default is true; Ferry never wants a topic made
+  bool include_cluster_authorized_operations = false;  // v10 only
+  bool include_topic_authorized_operations = false;
+
+  std::string Encode(int16_t version) const;
+  static Result<MetadataRequest> Decode(std::string_view body, int16_t version);
+  bool operator==(const MetadataRequest&) const = default;
+};
+
+struct MetadataResponse {
+  static constexpr int16_t kApiKey = 3;
+  static constexpr int32_t kNoAuthorizedOperations = INT32_MIN;
+  struct Broker {
+    int32_t node_id = -1;
+    std::string host;
+    int32_t port = -1;
+    std::optional<std::string> rack;
+    bool operator==(const Broker&) const = default;
+  };
+  struct Partition {
+    KafkaError error_code = KafkaError::kNone;
+    int32_t partition_index = 0;
+    int32_t leader_id = -1;
+    int32_t leader_epoch = -1;
+    std::vector<int32_t> replica_nodes;
+    std::vector<int32_t> isr_nodes;
+    std::vector<int32_t> offline_replicas;
+    bool operator==(const Partition&) const = default;
+  };
+  struct Topic {
+    KafkaError error_code = KafkaError::kNone;
+    std::string name;  // null from v12 for a topic asked about by ID; read as ""
+    Uuid topic_id;     // zero for a topic that does not exist
+    bool is_internal = false;
+    std::vector<Partition> partitions;
+    int32_t topic_authorized_operations = kNoAuthorizedOperations;
+    bool operator==(const Topic&) const = default;
+  };
+  int32_t throttle_time_ms = 0;
+  std::vector<Broker> brokers;
+  std::optional<std::string> cluster_id;
+  int32_t controller_id = -1;
+  std::vector<Topic> topics;
+  int32_t cluster_authorized_operations = kNoAuthorizedOperations;  // v10 only
+
+  std::string Encode(int16_t version) const;
+  static Result<MetadataResponse> Decode(std::string_view body, int16_t version);
+  bool operator==(const MetadataResponse&) const = default;
 };
 
 }  // namespace ferry::group
