@@ -284,7 +284,9 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
   std::cout << "ferry: REST API listening on port " << *port << std::endl;
   for (int admin_port : server.admin_ports()) std::cout << "ferry: REST admin listening on port " << admin_port << std::endl;
 
-  LOG(INFO) << "signal " << signals.Wait() << ": stopping";
+  // Waits first: a LOG line takes its time when it starts, and the stop is logged when it comes.
+  const int received = signals.Wait();
+  LOG(INFO) << "signal " << received << ": stopping";
   server.Stop();
   (*runtime)->Stop();
   return 0;
@@ -328,7 +330,9 @@ int RunMirrorMaker(const std::string& file, const std::vector<std::string>& clus
               << flow->rest_namespace << (flow->started ? "" : " (not started yet: its cluster cannot be reached)")
               << std::endl;
   }
-  LOG(INFO) << "signal " << signals.Wait() << ": stopping";
+  // Waits first: a LOG line takes its time when it starts, and the stop is logged when it comes.
+  const int received = signals.Wait();
+  LOG(INFO) << "signal " << received << ": stopping";
   server.Stop();
   (*mm)->Stop();
   return 0;
