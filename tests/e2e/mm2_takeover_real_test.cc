@@ -437,13 +437,14 @@ TEST_F(Mm2TakeoverOnRealKafkaTest, FerryContinuesWhereMm2StoppedAndMm2WhereFerry
     WaitFor(
         [&] {
           for (const auto& c : Checkpoints()) {
-            if (c.written_ms >= phase.start_ms && c.checkpoint.upstream_offset == committed.at(c.checkpoint.partition)) {
+            if (c.written_ms >= phase.start_ms &&
+                c.checkpoint.upstream_offset == committed.at(c.checkpoint.partition)) {
               found.emplace(c.checkpoint.partition, c);
             }
           }
           return found.size() == kPartitions;
         },
-        seconds(60));
+        seconds(90));
     for (int p = 0; p < kPartitions; ++p) {
       // The record after the last one the previous mirror copied is the first this one copies.
       EXPECT_EQ(phase.copied_before.at(p), committed.at(p) + 1);
@@ -497,15 +498,15 @@ TEST_F(Mm2TakeoverOnRealKafkaTest, FerryContinuesWhereMm2StoppedAndMm2WhereFerry
   ASSERT_NO_FATAL_FAILURE(start_phase("Ferry", true));
   expect_checkpoint_from_previous_syncs(committed);
   consumer = std::make_unique<Consumer>(source().bootstrap_servers(), group_, topic_);
-  ASSERT_TRUE(wait_for_progress(phases.back().copied_before, committed, seconds(60)));
+  ASSERT_TRUE(wait_for_progress(phases.back().copied_before, committed, seconds(90)));
 
   // 3. Ferry is stopped and MM2 continues. Quietly: MM2's sync store keeps the newest syncs and
   // older ones only at power-of-two distances, so once MM2 has written syncs of its own past the
   // group's offset it would translate that offset through some much older sync; the check that MM2
   // reads Ferry's last sync needs MM2 to translate before it copies anything.
   consumer->Stop();
-  const int64_t next_round = producer->next();
   producer->Stop();
+  const int64_t next_round = producer->next();  // after Stop(): the round under way counts
   wait_until_all_copied("Ferry");
   ASSERT_NO_FATAL_FAILURE(stop_phase());
   committed = commit_at_last_copied();
@@ -576,6 +577,7 @@ TEST_F(Mm2TakeoverOnRealKafkaTest, FerryContinuesWhereMm2StoppedAndMm2WhereFerry
     const auto copy = Read(target(), {remote_, p});
     std::map<std::string, int64_t> source_offset_of;
     for (const auto& r : src) source_offset_of[*r.key] = r.offset;
+    ASSERT_EQ(source_offset_of.size(), src.size()) << "keys repeat on A's partition " << p << " (the test's producers)";
     int64_t duplicates = 0;
     int64_t next = 0;  // the source offset the next copied record must come from
     std::string first_problem;

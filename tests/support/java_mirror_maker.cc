@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,25 +74,35 @@ std::unique_ptr<JavaMirrorMaker> JavaMirrorMaker::Start(const std::string& prope
                                    "org.apache.kafka.connect.mirror.MirrorMaker",
                                    properties_file};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // Everything the child needs is made before fork(): between fork and exec it only calls
+  // async-signal-safe functions (this process has other threads, which may hold malloc's lock).
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (log < 0 || null < 0) {
+    ADD_FAILURE() << "cannot open " << log_path << " or /dev/null";
+    if (log >= 0) close(log);
+    if (null >= 0) close(null);
+    return nullptr;
+  }
   const pid_t pid = fork();
+  if (pid == 0) {
+    // A test process that dies (a crash, ctest's timeout) takes MM2 with it: no JVM left writing
+    // to the shared clusters.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    dup2(null, STDIN_FILENO);
+    execvp("java", argv.data());
+    _exit(127);
+  }
+  close(log);
+  close(null);
   if (pid < 0) {
     ADD_FAILURE() << "fork failed";
     return nullptr;
-  }
-  if (pid == 0) {
-    setsid();
-    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (log >= 0) {
-      dup2(log, STDOUT_FILENO);
-      dup2(log, STDERR_FILENO);
-    }
-    const int null = open("/dev/null", O_RDONLY);
-    if (null >= 0) dup2(null, STDIN_FILENO);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp("java", argv.data());
-    _exit(127);
   }
   return std::unique_ptr<JavaMirrorMaker>(new JavaMirrorMaker(pid, log_path));
 }

@@ -1,10 +1,11 @@
 // Test support: the real MirrorMaker 2 in dedicated mode (`org.apache.kafka.connect.mirror.MirrorMaker
 // mm2.properties`, what Kafka's connect-mirror-maker.sh runs), from the Maven jars that
 // tests/kafka/kafka_cluster.py fetches for the real test clusters (tests/kafka/pom.xml has
-// connect-mirror). A child process in a session of its own with a small heap; its output and its
-// log4j2 log (INFO for MM2 and Connect, WARN for the clients) go to one file, kept for a failing test
-// to show. Stop() is SIGTERM (MM2's shutdown hook stops its herders, whose tasks commit their last
-// positions), bounded, then SIGKILL. Real Kafka only: MM2's admin calls need CreateTopics and more.
+// connect-mirror). A child process with a small heap, which gets SIGTERM when the test process dies;
+// its output and its log4j2 log (INFO for MM2 and Connect, WARN for the clients) go to one file, kept
+// for a failing test to show. Stop() is SIGTERM (MM2's shutdown hook stops its herders, whose tasks
+// commit their last positions), bounded, then SIGKILL. Real Kafka only: MM2's admin calls need
+// CreateTopics and more.
 #pragma once
 
 #include <sys/types.h>
