@@ -55,6 +55,19 @@ std::string KafkaJarsDir() {
 std::unique_ptr<JavaMirrorMaker> JavaMirrorMaker::Start(const std::string& properties_file,
                                                         const std::string& log_path,
                                                         const std::vector<std::string>& extra_args) {
+  std::vector<std::string> main_args = {properties_file};
+  main_args.insert(main_args.end(), extra_args.begin(), extra_args.end());
+  return StartMain("org.apache.kafka.connect.mirror.MirrorMaker", std::move(main_args), log_path);
+}
+
+std::unique_ptr<JavaMirrorMaker> JavaMirrorMaker::StartConnectWorker(const std::string& worker_file,
+                                                                     const std::string& log_path) {
+  return StartMain("org.apache.kafka.connect.cli.ConnectDistributed", {worker_file}, log_path);
+}
+
+std::unique_ptr<JavaMirrorMaker> JavaMirrorMaker::StartMain(const std::string& main_class,
+                                                            std::vector<std::string> main_args,
+                                                            const std::string& log_path) {
   const std::string jars = KafkaJarsDir();
   if (jars.empty()) {
     ADD_FAILURE() << "tests/kafka/kafka_cluster.py fetch named no jars directory";
@@ -71,9 +84,8 @@ std::unique_ptr<JavaMirrorMaker> JavaMirrorMaker::Start(const std::string& prope
                                    "-Dlog4j2.configurationFile=" + log4j,
                                    "-cp",
                                    jars + "/*",
-                                   "org.apache.kafka.connect.mirror.MirrorMaker",
-                                   properties_file};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
+                                   main_class};
+  args.insert(args.end(), main_args.begin(), main_args.end());
   // Everything the child needs is made before fork(): between fork and exec it only calls
   // async-signal-safe functions (this process has other threads, which may hold malloc's lock).
   std::vector<char*> argv;

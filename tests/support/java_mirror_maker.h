@@ -27,6 +27,11 @@ class JavaMirrorMaker {
   // nullptr (and a test failure) if it cannot be started.
   static std::unique_ptr<JavaMirrorMaker> Start(const std::string& properties_file, const std::string& log_path,
                                                 const std::vector<std::string>& extra_args = {});
+  // MM2's other form: a Kafka Connect distributed worker (`ConnectDistributed worker.properties`, as
+  // connect-distributed.sh runs it), which has MM2's three connectors on its class path; a test
+  // creates them over its REST API (`listeners` in the file).
+  static std::unique_ptr<JavaMirrorMaker> StartConnectWorker(const std::string& worker_file,
+                                                             const std::string& log_path);
   ~JavaMirrorMaker();  // Stop()
   JavaMirrorMaker(const JavaMirrorMaker&) = delete;
   JavaMirrorMaker& operator=(const JavaMirrorMaker&) = delete;
@@ -46,6 +51,8 @@ class JavaMirrorMaker {
 
  private:
   JavaMirrorMaker(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
+  static std::unique_ptr<JavaMirrorMaker> StartMain(const std::string& main_class, std::vector<std::string> main_args,
+                                                    const std::string& log_path);
 
   pid_t pid_;
   int status_ = -1;
