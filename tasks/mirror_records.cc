@@ -128,6 +128,12 @@ std::string OffsetSyncRecord::EncodeKey() const {
   return out;
 }
 
+std::string OffsetSyncRecord::EncodeRunKey(uint32_t run_slot) const {
+  std::string out = EncodeKey();
+  PutInt(out, run_slot, 4);
+  return out;
+}
+
 std::string OffsetSyncRecord::EncodeValue() const {
   std::string out;
   PutInt(out, static_cast<uint64_t>(upstream_offset), 8);

@@ -44,6 +44,9 @@ struct OffsetSyncRecord {
   bool operator==(const OffsetSyncRecord&) const = default;
 
   std::string EncodeKey() const;
+  // Ferry's key: MM2's, then the run's slot (INT32), so a compacted topic keeps each run's last
+  // sync (OffsetSyncSchedule); MM2's readers, and Decode, ignore the trailing bytes.
+  std::string EncodeRunKey(uint32_t run_slot) const;
   std::string EncodeValue() const;  // no version prefix
   static Result<OffsetSyncRecord> Decode(const std::string& key, const std::string& value);
 };

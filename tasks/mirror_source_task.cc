@@ -74,7 +74,7 @@ Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context)
     remote_topics.insert(mirror.policy->FormatRemoteTopic(source_alias_, tp.topic));
   }
   active_topics_.assign(remote_topics.begin(), remote_topics.end());
-  FERRY_RETURN_IF_ERROR(StartOffsetSyncs(config, **policy, context));
+  FERRY_RETURN_IF_ERROR(StartOffsetSyncs(config, **policy, context, mirror.start_offsets));
   auto task = MirrorTask::Start(std::move(mirror), offset_syncs_.get());
   if (!task.ok()) return task.error();
   task_ = std::move(*task);
@@ -82,7 +82,7 @@ Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context)
 }
 
 Result<> MirrorSourceTask::StartOffsetSyncs(const Properties& config, const connectors::ReplicationPolicy& policy,
-                                            TaskContext& context) {
+                                            TaskContext& context, const std::map<TopicPartition, int64_t>& resumed_at) {
   auto get = [&](const char* key, const char* fallback) {
     auto it = config.find(key);
     return it == config.end() ? std::string(fallback) : it->second;
@@ -93,6 +93,7 @@ Result<> MirrorSourceTask::StartOffsetSyncs(const Properties& config, const conn
   // MM2 names the topic after the *other* cluster: on the source it is keyed by the target alias.
   sync.topic = policy.OffsetSyncsTopic(on_source ? get("target.cluster.alias", "target") : source_alias_);
   sync.writer_name = "mirror-" + source_alias_ + "-task-" + get(connectors::kTaskIndex, "0");
+  sync.resumed_at = resumed_at;  // kFromLogStart where nothing was stored: not said
   sync.producer = connectors::ClientProps(config, on_source ? connectors::Cluster::kSource : connectors::Cluster::kTarget,
                                           connectors::ClientRole::kProducer);
   if (!sync.producer.count("bootstrap.servers") && !on_source) {

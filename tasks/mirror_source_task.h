@@ -39,8 +39,9 @@ class MirrorSourceTask : public Task {
   void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const override;
 
  private:
+  // `resumed_at`: the stored position of each partition (kFromLogStart where none).
   Result<> StartOffsetSyncs(const Properties& config, const connectors::ReplicationPolicy& policy,
-                            TaskContext& context);
+                            TaskContext& context, const std::map<TopicPartition, int64_t>& resumed_at);
 
   std::string source_alias_;
   std::string target_alias_;

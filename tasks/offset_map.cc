@@ -45,46 +45,117 @@ void OffsetMap::OnCopied(const TopicPartition& source, SourceOffset next_source,
   }
 }
 
-void OffsetMap::OnSyncRead(const OffsetSync& sync, bool older_syncs_may_be_gone) {
+void OffsetMap::OnSyncRead(const OffsetSync& sync, bool syncs_skipped) {
   const int64_t s = sync.source_offset.value;
   const int64_t t = sync.target_offset.value;
-  bool same_run;
+  // Ferry's syncs name their run, so any one of them (compaction keeps the last) rebuilds it whole.
+  const bool names_run = sync.run_start >= 0;
+  const int64_t run_start = names_run ? sync.run_start : s;
+  const int64_t run_target = run_start + (t - s);
+  bool new_run;
   {
     std::lock_guard lock(mu_);
     PartitionMap& p = partitions_[sync.source];
-    if (p.last_read_source < 0 && older_syncs_may_be_gone) p.complete_history = false;
-    if (p.writer && sync.writer != *p.writer) {
-      if (p.replaced.count(sync.writer)) {
-        // A writer that was taken over from still writes: both copy this partition at once.
-        const int64_t from = std::min(s, p.writer_start);
-        if (!p.Contested(from)) {
-          LOG(WARNING) << sync.source << ": two writers copy it at once ('" << sync.writer << "' wrote a sync at "
-                       << s << " after '" << *p.writer << "' took over at " << p.writer_start
-                       << "); no translation from source offset " << from << " on";
-        }
-        p.contested_from = p.contested_from >= 0 ? std::min(p.contested_from, from) : from;
-        p.contested_until = std::numeric_limits<int64_t>::max();
-        return;  // its copies are not the partition's newest: it erases nothing
+    bool first = p.last_read_source < 0;
+    bool other_writer = p.writer && sync.writer != *p.writer;
+    // Two writers at once: a writer that another had taken over from still writes, or (when the
+    // syncs topic was compacted, so its earlier syncs may be gone) a run of another writer whose
+    // first copy lies below copies already read: a new writer's copies land past every earlier one.
+    const bool replaced_writer = other_writer && p.replaced.count(sync.writer) > 0;
+    const bool run_below_copies = other_writer && names_run && !first && run_target < p.next_target;
+    if (replaced_writer || run_below_copies) {
+      // From where either may have copied since the other began: the replaced writer's sync against
+      // what the map knew of it when the newer writer took over; a run below copies already read against the first source record
+      // whose copy lies at or after the run's first copy. Its later syncs are a replaced writer's.
+      int64_t from = p.taken_over_at >= 0 ? std::min(s, p.taken_over_at) : s;
+      if (run_below_copies) {
+        from = std::min(run_start, p.runs.empty() || run_target < p.runs_by_target.begin()->first
+                                       ? (p.runs.empty() ? run_start : p.runs.begin()->first)
+                                       : BackwardInRuns(p, sync.source, run_target).offset.value);
+        p.replaced.insert(sync.writer);
+        if (p.taken_over_at < 0) p.taken_over_at = from;  // as if it had taken over from the writer there
       }
+      if (!p.Contested(from)) {
+        LOG(WARNING) << sync.source << ": two writers copy it at once ('" << sync.writer << "' wrote a sync at "
+                     << s << " after '" << *p.writer << "' took over at " << p.writer_start
+                     << "); no translation from source offset " << from << " on";
+      }
+      p.contested_from = p.contested_from >= 0 ? std::min(p.contested_from, from) : from;
+      p.contested_until = std::numeric_limits<int64_t>::max();
+      return;  // its copies are not the partition's newest: it erases nothing
+    }
+    if (!first && MissesEarlierSyncs(p, sync, other_writer, syncs_skipped)) {
+      LOG(WARNING) << sync.source << ": offset syncs before the run at source offset " << run_start
+                   << " are gone (a run's syncs overwritten in the compacted syncs topic, or not written); "
+                   << "translations below it are refused from now on";
+      std::set<std::string> replaced = std::move(p.replaced);
+      if (other_writer && !p.writer->empty()) replaced.insert(*p.writer);
+      p = PartitionMap{};
+      p.replaced = std::move(replaced);
+      p.complete_history = false;
+      first = true;
+      other_writer = false;
+    }
+    if (first && (syncs_skipped || sync.previous_run >= 0)) p.complete_history = false;
+    if (other_writer) {
       // MM2's syncs name no writer, so MM2 running again after Ferry (a swap back) cannot be told
       // from an MM2 that never stopped: a sync of its is always a takeover, never a stale one.
       if (!p.writer->empty()) p.replaced.insert(*p.writer);
-      // The new writer's copies replace everything from s on, the contested stretch included.
+      // The new writer's copies replace everything from its start on, the contested stretch included.
       if (p.contested_from >= 0) {
-        p.contested_until = std::min(p.contested_until, s);
+        p.contested_until = std::min(p.contested_until, run_start);
         if (p.contested_until <= p.contested_from) p.contested_from = p.contested_until = -1;
       }
     }
-    if (!p.writer || sync.writer != *p.writer) {
+    if (!p.writer || other_writer) {
       p.writer = sync.writer;
-      p.writer_start = s;
+      p.writer_start = run_start;
+      p.taken_over_at = p.last_read_source < 0 ? -1 : std::min(run_start, p.next_source);
+      p.writer_names_runs = names_run;
     }
-    same_run = p.last_read_source >= 0 && s > p.last_read_source && t - s == p.last_read_target - p.last_read_source;
+    if (names_run) {
+      new_run = first || other_writer || run_start != p.writer_run_start;
+      if (new_run && !first && !other_writer) ExtendLastRun(p, sync.previous_run_end);
+      p.writer_run_start = run_start;
+    } else {
+      new_run = first || s <= p.last_read_source || t - s != p.last_read_target - p.last_read_source;
+    }
     p.last_read_source = s;
     p.last_read_target = t;
   }
-  if (!same_run) OnOffsetSync(sync);
+  if (new_run) {
+    OffsetSync start = sync;
+    start.source_offset = SourceOffset(run_start);
+    start.target_offset = TargetOffset(run_target);
+    OnOffsetSync(start);
+  }
   OnCopied(sync.source, SourceOffset(s + 1), TargetOffset(t + 1));
+}
+
+void OffsetMap::ExtendLastRun(PartitionMap& p, int64_t end) {
+  if (p.runs.empty() || end <= p.next_source) return;
+  auto last = std::prev(p.runs.end());
+  last->second.end = end;
+  p.next_target = last->second.target + (end - last->first);
+  p.next_source = end;
+}
+
+bool OffsetMap::MissesEarlierSyncs(const PartitionMap& p, const OffsetSync& sync, bool other_writer,
+                                   bool syncs_skipped) {
+  if (sync.run_start < 0) {
+    // MM2's syncs (and older Ferry's) share one key per partition: a skip since the partition's
+    // last sync may have taken the start of any run in between.
+    return syncs_skipped;
+  }
+  if (!other_writer) {
+    // The writer's next run follows the run it last wrote, or that one's syncs are gone.
+    return p.writer_names_runs && sync.run_start != p.writer_run_start && sync.previous_run != p.writer_run_start;
+  }
+  // A writer new to the reader has no earlier runs; a takeover resumes where the syncs of the
+  // writer it replaces reached (a task stores positions only after their syncs are written), so
+  // a start beyond that means the replaced writer's last runs are gone.
+  const int64_t resumed_at = sync.resumed_at >= 0 ? std::min(sync.resumed_at, sync.run_start) : sync.run_start;
+  return sync.previous_run >= 0 || (p.writer_names_runs && p.next_source < resumed_at);
 }
 
 std::optional<OffsetMap::Translated<TargetOffset>> OffsetMap::Forward(const TopicPartition& source,

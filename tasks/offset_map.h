@@ -34,22 +34,29 @@ class OffsetMap : public OffsetSyncSink {
   // there were copied again (a restart from an older committed position) and now live at new offsets.
   void OnOffsetSync(const OffsetSync& sync) override;
   void OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) override;
-  // A sync as read back from the offset-syncs topic (OffsetSyncStore): one whose delta differs from
-  // the last sync of its partition, or that goes back, starts a run; any other marks how far the
-  // run has been copied.
+  // A sync as read back from the offset-syncs topic (OffsetSyncStore). One of Ferry's names its run
+  // (OffsetSync::run_start), which it extends or starts; for any other (MM2's), one whose delta
+  // differs from the last sync of its partition, or that goes back, starts a run, and any other
+  // marks how far the run has been copied.
   //
-  // `older_syncs_may_be_gone`: the reader skipped offsets of the syncs topic before this sync
-  // (compaction, or retention moved its start), so syncs of this partition before its first one
-  // read may be missing: a translation below it is refused (Coverage::complete_history).
+  // `syncs_skipped`: the reader skipped offsets of the syncs topic since this partition's last sync
+  // (or before its first): compaction, or retention moved the topic's start. Syncs of the partition
+  // may then be missing: before its first sync read (a translation below it is refused,
+  // Coverage::complete_history); and, for syncs that do not name their run, any run between. Ferry's
+  // syncs keep each run's last sync under compaction and chain each run to the writer's previous
+  // one, whose end they say: a run whose predecessor was not read, or a takeover past where the
+  // replaced writer's syncs reached, means runs are gone (a run slot reused, OffsetSyncSchedule):
+  // the older history is dropped and refused.
   //
   // Writers (OffsetSync::writer, one per run of a mirror task): a sync from a new writer takes the
   // partition over, and a backward one is a re-copy. A sync from a writer that another one had
-  // already replaced means two wrote the partition at once (a task moved without coordination, a
-  // worker cut off from its group still running): their copies interleave on the target, so from
-  // the first offset either copied since the takeover until a later writer's restart point, every
-  // translation is refused (Inexact::kTwoWriters); the stale sync itself erases nothing. MM2's syncs
-  // name no writer: one after Ferry's is a takeover (MM2 swapped back in), never a stale sync.
-  void OnSyncRead(const OffsetSync& sync, bool older_syncs_may_be_gone = false);
+  // already replaced, or a run of another writer whose first copy lies below copies already read,
+  // means two wrote the partition at once (a task moved without coordination, a worker cut off from
+  // its group still running): their copies interleave on the target, so from the first offset either
+  // copied since the takeover until a later writer's restart point, every translation is refused
+  // (Inexact::kTwoWriters); the stale sync itself erases nothing. MM2's syncs name no writer: one
+  // after Ferry's is a takeover (MM2 swapped back in), never a stale sync.
+  void OnSyncRead(const OffsetSync& sync, bool syncs_skipped = false);
 
   // Why a translation is not exact. kRunEndUnsaid: past the last sync of a run whose writer does not
   // report run ends (MM2), the answer is MM2's own, one past the last synced copy: never past the
@@ -134,11 +141,19 @@ class OffsetMap : public OffsetSyncSink {
     std::optional<std::string> writer;  // of the newest run read ("": one that does not say, MM2)
     std::set<std::string> replaced;   // writers a newer one took over from
     int64_t writer_start = -1;        // the source offset `writer` started at
+    int64_t taken_over_at = -1;       // ... or, if lower, what the map had copied up to then; -1: the first writer
+    bool writer_names_runs = false;   // `writer`'s syncs name their runs (OffsetSync::run_start) ...
+    int64_t writer_run_start = -1;    // ... and its newest run starts here
     int64_t contested_from = -1;      // [contested_from, contested_until): two writers' copies
     int64_t contested_until = -1;
     bool Contested(int64_t source) const { return contested_from >= 0 && source >= contested_from && source < contested_until; }
   };
 
+  // The last run reaches `end` (exclusive), as the next run of its writer says (OffsetSync::
+  // previous_run_end): its last syncs may be gone from a compacted topic.
+  static void ExtendLastRun(PartitionMap& p, int64_t end);
+  // Whether syncs of `p` before `sync` are missing, beyond what Coverage::complete_history says.
+  static bool MissesEarlierSyncs(const PartitionMap& p, const OffsetSync& sync, bool other_writer, bool syncs_skipped);
   // Backward within the runs, for a target offset past the first run's start and below next_target.
   static Translated<SourceOffset> BackwardInRuns(const PartitionMap& p, const TopicPartition& source, int64_t t);
 

@@ -22,6 +22,17 @@ struct OffsetSync {
   // before they were copied (skipped under ferry.skip.lost.records); -1 when none were.
   int64_t lost_from = -1;
   int64_t lost_to = -1;
+  // Where the run this sync belongs to starts (source offset), and the source offsets [start, end) of
+  // the same writer's previous run: every sync of a run says them (kRunHeader, kPreviousRunHeader),
+  // so a reader rebuilds the run from any one of them (compaction may keep one), and the previous
+  // run whole from the next. -1: not said (MM2's syncs, older Ferry's; no previous run: the writer's
+  // first).
+  int64_t run_start = -1;
+  int64_t previous_run = -1;
+  int64_t previous_run_end = -1;
+  // On a writer's first run: the stored position it resumed from (kResumedAtHeader); -1: none (a
+  // start from the log's start or end, or not said).
+  int64_t resumed_at = -1;
   bool operator==(const OffsetSync&) const = default;
 };
 

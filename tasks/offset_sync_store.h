@@ -1,8 +1,7 @@
 // OffsetSyncStore reads MM2's offset-syncs topic from its start, keeps tailing it, and rebuilds the
-// exact offset map from it (OffsetMap::OnSyncRead): a sync whose offset delta differs from its
-// partition's current run starts a new run; one with the same delta only marks how far the run has
-// been copied. So after a restart (of the mirror or of the reader) every source offset up to the last
-// synced record translates exactly.
+// exact offset map from it (OffsetMap::OnSyncRead), telling it where syncs topic offsets were skipped
+// (compaction or retention). So after a restart (of the mirror or of the reader) every source offset
+// up to the last synced record translates exactly, or is refused where the history is incomplete.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -44,7 +43,8 @@ class OffsetSyncStore {
   int64_t syncs_read_ = 0;                                      // mu_
   int64_t corrupt_ = 0;                                         // mu_
   std::map<int32_t, int64_t> next_offset_;                      // mu_: per syncs-topic partition
-  bool older_syncs_gone_ = false;                               // mu_: an offset was skipped
+  int64_t skips_ = 0;                                           // mu_: offsets skipped, times
+  std::map<TopicPartition, int64_t> skips_at_last_sync_;        // mu_: skips_ at each partition's last sync
 };
 
 }  // namespace ferry::tasks

@@ -59,17 +59,29 @@ void OffsetSyncWriter::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, vo
   }
 }
 
-void OffsetSyncWriter::Write(const TopicPartition& tp, int64_t source, int64_t target, const OffsetSync* lost) {
-  const OffsetSyncRecord record{tp.topic, tp.partition, source, target};
-  const std::string key = record.EncodeKey();
+OffsetSyncWriter::OffsetSyncWriter(OffsetSyncWriterConfig config, std::string writer_id)
+    : config_(std::move(config)),
+      writer_id_(std::move(writer_id)),
+      schedule_(writer_id_, config_.offset_lag_max, [this](const OffsetSync& sync) { return Write(sync); },
+                config_.resumed_at) {}
+
+bool OffsetSyncWriter::Write(const OffsetSync& sync) {
+  const OffsetSyncRecord record{sync.source.topic, sync.source.partition, sync.source_offset.value,
+                                sync.target_offset.value};
+  const std::string key = record.EncodeRunKey(RunSlot(sync, config_.run_slots));
   const std::string value = record.EncodeValue();
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(3);  // owned by the message once produced
-  rd_kafka_header_add(headers, kRunEndsHeader, -1, "1", 1);
-  rd_kafka_header_add(headers, kWriterHeader, -1, writer_id_.data(), static_cast<ssize_t>(writer_id_.size()));
-  if (lost != nullptr && lost->lost_from >= 0) {
-    const std::string range = std::to_string(lost->lost_from) + "-" + std::to_string(lost->lost_to);
-    rd_kafka_header_add(headers, kLostHeader, -1, range.data(), static_cast<ssize_t>(range.size()));
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(7);  // owned by the message once produced
+  auto add = [&](const char* name, const std::string& text) {
+    rd_kafka_header_add(headers, name, -1, text.data(), static_cast<ssize_t>(text.size()));
+  };
+  add(kRunEndsHeader, "1");
+  add(kWriterHeader, sync.writer);
+  add(kRunHeader, std::to_string(sync.run_start));
+  if (sync.previous_run >= 0) {
+    add(kPreviousRunHeader, std::to_string(sync.previous_run) + "-" + std::to_string(sync.previous_run_end));
   }
+  if (sync.resumed_at >= 0) add(kResumedAtHeader, std::to_string(sync.resumed_at));
+  if (sync.lost_from >= 0) add(kLostHeader, std::to_string(sync.lost_from) + "-" + std::to_string(sync.lost_to));
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_.get(), RD_KAFKA_V_TOPIC(config_.topic.c_str()), RD_KAFKA_V_PARTITION(0),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
@@ -79,33 +91,21 @@ void OffsetSyncWriter::Write(const TopicPartition& tp, int64_t source, int64_t t
     rd_kafka_headers_destroy(headers);  // not taken over on failure
     ++failed_;
     last_failure_ = rd_kafka_err2str(err);
-    LOG(WARNING) << "an offset sync of " << tp << " was not queued: " << rd_kafka_err2str(err);
-    return;
+    LOG(WARNING) << "an offset sync of " << sync.source << " was not queued: " << rd_kafka_err2str(err);
+    return false;
   }
-  Partition& p = partitions_[tp];
-  p.synced_source = source;
-  p.synced_target = target;
+  return true;
 }
 
 void OffsetSyncWriter::OnOffsetSync(const OffsetSync& sync) {
   std::lock_guard lock(mu_);
-  Partition& p = partitions_[sync.source];
-  // The previous run's last record first, so a reader knows where that run ends.
-  if (p.last_target >= 0 && p.last_target != p.synced_target) Write(sync.source, p.last_source, p.last_target);
-  p.last_source = sync.source_offset.value;
-  p.last_target = sync.target_offset.value;
-  Write(sync.source, sync.source_offset.value, sync.target_offset.value, &sync);
+  schedule_.OnOffsetSync(sync);
 }
 
 void OffsetSyncWriter::OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) {
   {
     std::lock_guard lock(mu_);
-    Partition& p = partitions_[source];
-    p.last_source = next_source.value - 1;
-    p.last_target = next_target.value - 1;
-    if (p.synced_target < 0 || p.last_target - p.synced_target >= config_.offset_lag_max) {
-      Write(source, p.last_source, p.last_target);
-    }
+    schedule_.OnCopied(source, next_source, next_target);
   }
   rd_kafka_poll(producer_.get(), 0);  // delivery reports
 }
@@ -113,9 +113,7 @@ void OffsetSyncWriter::OnCopied(const TopicPartition& source, SourceOffset next_
 void OffsetSyncWriter::Commit() {
   {
     std::lock_guard lock(mu_);
-    for (auto& [tp, p] : partitions_) {
-      if (p.last_target >= 0 && p.last_target != p.synced_target) Write(tp, p.last_source, p.last_target);
-    }
+    schedule_.Commit();
   }
   rd_kafka_poll(producer_.get(), 0);
 }

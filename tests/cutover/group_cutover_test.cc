@@ -442,7 +442,7 @@ TEST_F(GroupCutoverWithFakeAdminTest, RecordsNeverMirroredBlockTheMove) {
 // moved to the survivor: refused both ways, saying why.
 TEST_F(GroupCutoverWithFakeAdminTest, BelowTheFirstSyncKeptOfACompactedSyncsTopicTheMoveIsRefused) {
   tasks::OffsetMap compacted;
-  compacted.OnSyncRead({kOrders0, SourceOffset(500), TargetOffset(550), true}, /*older_syncs_may_be_gone=*/true);
+  compacted.OnSyncRead({kOrders0, SourceOffset(500), TargetOffset(550), true}, /*syncs_skipped=*/true);
   compacted.OnSyncRead({kOrders0, SourceOffset(999), TargetOffset(1049), true});
   Commit(source_, kOrders0, 300);
   auto plan = Make(nullptr, &compacted).Plan("app", Direction::kCutover);
@@ -472,6 +472,7 @@ TEST_F(GroupCutoverWithFakeAdminTest, BelowTheFirstSyncKeptOfACompactedSyncsTopi
 TEST_F(GroupCutoverWithFakeAdminTest, AStretchTwoWritersCopiedBlocksTheMoveEvenWhenApproximateIsAllowed) {
   tasks::OffsetMap map;
   map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(50), true, "task-0@a"});
+  map.OnSyncRead({kOrders0, SourceOffset(399), TargetOffset(449), true, "task-0@a"});
   map.OnSyncRead({kOrders0, SourceOffset(400), TargetOffset(450), true, "task-0@b"});
   map.OnSyncRead({kOrders0, SourceOffset(999), TargetOffset(1049), true, "task-0@b"});
   map.OnSyncRead({kOrders0, SourceOffset(600), TargetOffset(620), true, "task-0@a"});  // a still writes

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "tasks/offset_sync_emitter.h"
+#include "tasks/offset_sync_schedule.h"
 
 namespace ferry::tasks {
 namespace {
@@ -226,8 +227,38 @@ TEST(OffsetMapTest, MM2SyncsPastARunsLastSyncTranslateConservativelyAndSaySo) {
 // Some mirrors also get a stale sync: one of an earlier incarnation's syncs arrives again after a
 // later incarnation took over (a task that went on writing after another started). Then every answer
 // is the truth or a refusal (kTwoWriters), never a wrong offset.
-TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBruteForceTruth) {
-  int refused = 0;
+// How the syncs topic is read back: as written; compacted by a cleaner that has removed some of the
+// records a later one with the same key superseded (the last of every key always stays); or compacted
+// with only a few run slots, so that runs share keys and some are gone entirely.
+enum class Compaction { kNone, kCompacted, kCompactedFewSlots };
+
+// The syncs topic after `compaction`, each sync with whether records before it were removed since
+// the previous one (one source partition, as the store tells the map).
+std::vector<std::pair<OffsetSync, bool>> ReadBack(const std::vector<OffsetSync>& topic, Compaction compaction,
+                                                  std::mt19937& random) {
+  std::vector<std::pair<OffsetSync, bool>> read;
+  const int64_t slots = compaction == Compaction::kCompactedFewSlots ? 3 : kRunSlots;
+  std::map<uint32_t, size_t> last_of_key;
+  for (size_t i = 0; i < topic.size(); ++i) last_of_key[RunSlot(topic[i], slots)] = i;
+  bool skipped = false;
+  for (size_t i = 0; i < topic.size(); ++i) {
+    if (compaction != Compaction::kNone && last_of_key[RunSlot(topic[i], slots)] != i && random() % 2 == 0) {
+      skipped = true;
+      continue;
+    }
+    read.emplace_back(topic[i], skipped);
+    skipped = false;
+  }
+  return read;
+}
+
+// Random mirrors (gaps, restarts from stored positions, syncs lost at crashes, records copied twice,
+// and in half of them a stale sync of an earlier writer after a takeover), their syncs written by
+// OffsetSyncSchedule and read back as written and compacted: every answer is the brute-force truth,
+// or refused. A refusal is allowed only for two writers, and for a history compaction cut short by
+// reusing run slots; with every run in a slot of its own, compaction loses nothing.
+TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsLostSyncsAndCompactionTranslateLikeTheBruteForceTruth) {
+  std::map<Compaction, int> refused, removed;
   for (uint32_t seed = 1; seed <= 200; ++seed) {
     std::mt19937 random(seed);
     auto chance = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
@@ -239,36 +270,28 @@ TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBru
       records.push_back(o);
     }
     // The syncs topic as OffsetSyncWriter writes it, fed by the emitter of each task incarnation.
-    struct WriterModel : OffsetSyncSink {
-      std::vector<OffsetSync> topic;
-      size_t committed = 0;  // syncs [0, committed) were written before the last commit returned
-      std::optional<std::pair<int64_t, int64_t>> last, synced;
-      std::string id;  // the incarnation's writer id
-      void Write(int64_t s, int64_t t) {
-        topic.push_back({kOrders0, SourceOffset(s), TargetOffset(t), true, id});
-        synced = {s, t};
-      }
-      void OnOffsetSync(const OffsetSync& sync) override {
-        if (last && last != synced) Write(last->first, last->second);
-        last = {sync.source_offset.value, sync.target_offset.value};
-        Write(last->first, last->second);
-      }
-      void OnCopied(const TopicPartition&, SourceOffset s, TargetOffset t) override { last = {s.value - 1, t.value - 1}; }
-      void Commit() {
-        if (last && last != synced) Write(last->first, last->second);
-        committed = topic.size();
-      }
-    } writer;
+    std::vector<OffsetSync> topic;
+    size_t committed = 0;  // syncs [0, committed) were written before the last commit returned
+    std::optional<OffsetSync> last_written;
+    const int64_t lag_max = std::vector<int64_t>{3, 10, 1000}[random() % 3];
     std::map<int64_t, int64_t> newest;  // source record -> target offset of its newest copy
     size_t stored = 0;                  // index of the record a restart resumes at
     int64_t next_target = static_cast<int64_t>(random() % 50);
     const bool stale_sync = seed % 2 == 0;
     bool injected = false;
     for (int incarnation = 0; incarnation < 5 && stored < records.size(); ++incarnation) {
-      writer.last.reset();
-      writer.synced.reset();
-      writer.id = "task-0@" + std::to_string(incarnation);
-      OffsetSyncEmitter emitter(writer);
+      // A task stores the offset after the last record it copied; a first start says none.
+      std::map<TopicPartition, int64_t> resumed_at;
+      if (stored > 0) resumed_at[kOrders0] = records[stored - 1] + 1;
+      OffsetSyncSchedule schedule(
+          "task-0@" + std::to_string(incarnation), lag_max,
+          [&](const OffsetSync& sync) {
+            topic.push_back(sync);
+            last_written = sync;
+            return true;
+          },
+          resumed_at);
+      OffsetSyncEmitter emitter(schedule);
       size_t i = stored;
       const size_t until = std::min(records.size(), i + 1 + random() % 200);
       for (; i < until; ++i) {
@@ -277,7 +300,8 @@ TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBru
         if (chance(5)) emitter.Flush();
         if (chance(3)) {  // an offset commit: syncs written, then the position stored
           emitter.Flush();
-          writer.Commit();
+          schedule.Commit();
+          committed = topic.size();
           stored = i + 1;
         }
       }
@@ -285,48 +309,72 @@ TEST(OffsetMapTest, RandomMirrorsWithGapsRestartsAndLostSyncsTranslateLikeTheBru
       if (stale_sync && incarnation > 0 && !injected && chance(50)) {
         // A sync of an earlier writer, written again after this one took over.
         std::vector<OffsetSync> earlier;
-        for (const OffsetSync& sync : writer.topic) {
-          if (sync.writer != writer.id) earlier.push_back(sync);
+        for (const OffsetSync& sync : topic) {
+          if (sync.writer != "task-0@" + std::to_string(incarnation)) earlier.push_back(sync);
         }
         if (!earlier.empty()) {
-          writer.topic.push_back(earlier[random() % earlier.size()]);
-          writer.committed = writer.topic.size();
+          topic.push_back(earlier[random() % earlier.size()]);
+          committed = topic.size();
           injected = true;
         }
       }
       if (incarnation == 4 || until == records.size() || chance(30)) {  // a clean stop
-        writer.Commit();
+        schedule.Commit();
+        committed = topic.size();
         stored = until;
-      } else {  // a crash: syncs after the last commit may be lost
-        writer.topic.resize(writer.committed + random() % (writer.topic.size() - writer.committed + 1));
+      } else {  // a crash: syncs after the last commit may be lost (the last incarnation stops cleanly)
+        topic.resize(committed + random() % (topic.size() - committed + 1));
       }
     }
-    writer.Commit();  // the final state, as the store sees it after a clean stop
-    if (writer.topic.empty()) continue;
-    OffsetMap map;
-    for (const OffsetSync& sync : writer.topic) map.OnSyncRead(sync);
-    const int64_t copied_up_to = writer.synced->first + 1;
-    for (int64_t c = records.front(); c <= copied_up_to; ++c) {
-      auto first = newest.lower_bound(c);
-      const TargetOffset truth =
-          first == newest.end() || first->first >= copied_up_to ? TargetOffset(writer.synced->second + 1) : TargetOffset(first->second);
-      auto answer = map.Forward(kOrders0, SourceOffset(c));
-      ASSERT_TRUE(answer) << "seed " << seed << ", source offset " << c;
-      if (answer->inexact == OffsetMap::Inexact::kTwoWriters && injected) {
-        ++refused;
-        continue;
+    if (topic.empty()) continue;
+    // The last incarnation's last sync: what the mirror copied up to, as its syncs say.
+    const int64_t copied_up_to = last_written->source_offset.value + 1;
+    const int64_t copied_up_to_target = last_written->target_offset.value + 1;
+    for (Compaction compaction : {Compaction::kNone, Compaction::kCompacted, Compaction::kCompactedFewSlots}) {
+      OffsetMap map;
+      const auto read = ReadBack(topic, compaction, random);
+      removed[compaction] += static_cast<int>(topic.size() - read.size());
+      for (const auto& [sync, skipped] : read) map.OnSyncRead(sync, skipped);
+      const std::string where = "seed " + std::to_string(seed) + ", compaction " + std::to_string(static_cast<int>(compaction));
+      auto refusal_allowed = [&](OffsetMap::Inexact inexact) {
+        return (inexact == OffsetMap::Inexact::kTwoWriters && injected);
+      };
+      // No answer at all: runs lost to a shared slot, or a stale sync's run that compaction moved
+      // past the runs that followed it (the chain of runs then breaks, and the older history with it).
+      const bool history_may_break =
+          compaction == Compaction::kCompactedFewSlots || (compaction == Compaction::kCompacted && injected);
+      for (int64_t c = records.front(); c <= copied_up_to; ++c) {
+        auto first = newest.lower_bound(c);
+        const TargetOffset truth = first == newest.end() || first->first >= copied_up_to
+                                       ? TargetOffset(copied_up_to_target)
+                                       : TargetOffset(first->second);
+        auto answer = map.Forward(kOrders0, SourceOffset(c));
+        if (!answer && history_may_break) {
+          ASSERT_FALSE(map.Covered(kOrders0)->complete_history) << where << ", source offset " << c;
+          ++refused[compaction];
+          continue;
+        }
+        ASSERT_TRUE(answer) << where << ", source offset " << c;
+        if (refusal_allowed(answer->inexact)) {
+          ++refused[compaction];
+          continue;
+        }
+        ASSERT_EQ(*answer, OffsetMap::Translated<TargetOffset>{truth}) << where << ", source offset " << c;
       }
-      ASSERT_EQ(*answer, OffsetMap::Translated<TargetOffset>{truth}) << "seed " << seed << ", source offset " << c;
-    }
-    for (const auto& [s, t] : newest) {
-      if (s >= copied_up_to) break;
-      auto answer = map.Backward(kOrders0, TargetOffset(t));
-      ASSERT_TRUE(answer) << "seed " << seed << ", target " << t;
-      if (answer->inexact == OffsetMap::Inexact::kTwoWriters && injected) continue;
-      ASSERT_EQ(*answer, OffsetMap::Translated<SourceOffset>{SourceOffset(s)}) << "seed " << seed << ", target " << t;
+      for (const auto& [s, t] : newest) {
+        if (s >= copied_up_to) break;
+        auto answer = map.Backward(kOrders0, TargetOffset(t));
+        if (!answer && history_may_break) continue;
+        ASSERT_TRUE(answer) << where << ", target " << t;
+        if (refusal_allowed(answer->inexact)) continue;
+        ASSERT_EQ(*answer, OffsetMap::Translated<SourceOffset>{SourceOffset(s)}) << where << ", target " << t;
+      }
     }
   }
-  EXPECT_GT(refused, 0) << "no stale sync was ever refused: the test does not exercise two writers";
+  EXPECT_GT(refused[Compaction::kNone], 0) << "no stale sync was ever refused: the test does not exercise two writers";
+  EXPECT_GT(removed[Compaction::kCompacted], 1000) << "compaction removed too little to matter";
+  EXPECT_GT(refused[Compaction::kCompactedFewSlots], refused[Compaction::kCompacted])
+      << "no run was ever lost to a shared slot: the test does not exercise the refusal";
 }
 
 // Writer A copied 0..49 (syncs 0->0 and 49->49), B took over at a stored position, 30, and copied
@@ -381,12 +429,102 @@ TEST(OffsetMapTest, MM2BackAfterFerryIsATakeoverAndAFerryTaskStillWritingAfterIt
 // survives below the cleaner's point): the first sync read is not the first copy.
 TEST(OffsetMapTest, APartitionFirstReadAfterSkippedSyncsSaysItsHistoryIsIncomplete) {
   OffsetMap map;
-  map.OnSyncRead({kOrders0, SourceOffset(500), TargetOffset(480), true}, /*older_syncs_may_be_gone=*/true);
-  map.OnSyncRead({kOrders1, SourceOffset(0), TargetOffset(0), true}, /*older_syncs_may_be_gone=*/false);
+  map.OnSyncRead({kOrders0, SourceOffset(500), TargetOffset(480), true}, /*syncs_skipped=*/true);
+  map.OnSyncRead({kOrders1, SourceOffset(0), TargetOffset(0), true}, /*syncs_skipped=*/false);
   EXPECT_FALSE(map.Covered(kOrders0)->complete_history);
   EXPECT_TRUE(map.Covered(kOrders1)->complete_history);
   EXPECT_EQ(map.Forward(kOrders0, SourceOffset(400)), std::nullopt);
   EXPECT_EQ(map.Translate(kOrders0, SourceOffset(501)), TargetOffset(481));
+}
+
+// One of Ferry's syncs: (s -> t) of writer `writer`'s run starting at `run`, after its run
+// [previous, previous_end).
+OffsetSync RunSync(int64_t s, int64_t t, const std::string& writer, int64_t run, int64_t previous = -1,
+                   int64_t previous_end = -1, int64_t resumed_at = -1) {
+  OffsetSync sync{kOrders0, SourceOffset(s), TargetOffset(t), true, writer};
+  sync.run_start = run;
+  sync.previous_run = previous;
+  sync.previous_run_end = previous_end;
+  sync.resumed_at = resumed_at;
+  return sync;
+}
+
+// A compacted syncs topic keeps the last sync of each of Ferry's runs (their keys differ): runs
+// 0..9 -> 0..9, 12..19 -> 10..17 and, after a restart from 15, 15..29 -> 18..32, read from one
+// sync each, translate as if every sync were there.
+TEST(OffsetMapTest, FerrysRunsReadFromTheirLastSyncsAloneTranslateExactly) {
+  using T = OffsetMap::Translated<TargetOffset>;
+  OffsetMap map;
+  map.OnSyncRead(RunSync(9, 9, "A", 0), /*syncs_skipped=*/true);
+  map.OnSyncRead(RunSync(19, 17, "A", 12, 0, 10), true);
+  map.OnSyncRead(RunSync(29, 32, "B", 15, -1, -1, /*resumed_at=*/15), true);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(0)), (T{TargetOffset(0)}));
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(5)), (T{TargetOffset(5)}));
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(10)), (T{TargetOffset(10)})) << "the gap before run 12";
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(14)), (T{TargetOffset(12)}));
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(15)), (T{TargetOffset(18)})) << "B's copy, the newest";
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(30)), (T{TargetOffset(33)}));
+  EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(12)), SourceOffset(14));
+  EXPECT_FALSE(map.Covered(kOrders0)->complete_history) << "syncs before the first one read were skipped";
+}
+
+// The next run of a writer says where its previous run ended: a compacted topic that kept an early
+// sync of that run (its last one shared a slot with a later run) loses nothing.
+TEST(OffsetMapTest, TheNextRunOfAWriterSaysWhereItsPreviousRunEnded) {
+  OffsetMap map;
+  map.OnSyncRead(RunSync(3, 3, "A", 0));  // run 0..19 -> 0..19; its syncs after 3 are gone
+  map.OnSyncRead(RunSync(25, 20, "A", 25, 0, 20), true);
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(19)), TargetOffset(19));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(20)), TargetOffset(20)) << "the gap 20..24";
+  EXPECT_TRUE(map.Covered(kOrders0)->complete_history);
+}
+
+// Runs gone entirely (their slots reused): the chain from each run to the writer's previous one
+// breaks, or a takeover resumes past where the replaced writer's syncs reached. What lies before is
+// dropped and refused, never answered from the runs on either side.
+TEST(OffsetMapTest, RunsGoneFromACompactedTopicRefuseTheHistoryBeforeThem) {
+  {
+    OffsetMap map;
+    map.OnSyncRead(RunSync(9, 9, "A", 0));
+    map.OnSyncRead(RunSync(39, 29, "A", 30, 20, 28), true);  // run 20..27 is gone
+    EXPECT_EQ(map.Forward(kOrders0, SourceOffset(5)), std::nullopt);
+    EXPECT_EQ(map.Forward(kOrders0, SourceOffset(22)), std::nullopt) << "not the copy of 30";
+    EXPECT_EQ(map.Translate(kOrders0, SourceOffset(30)), TargetOffset(20));
+    EXPECT_FALSE(map.Covered(kOrders0)->complete_history);
+  }
+  {
+    OffsetMap map;
+    map.OnSyncRead(RunSync(9, 9, "A", 0));  // A copied on to 19, stored 20; its last syncs are gone
+    map.OnSyncRead(RunSync(25, 20, "B", 25, -1, -1, /*resumed_at=*/20), true);
+    EXPECT_EQ(map.Forward(kOrders0, SourceOffset(15)), std::nullopt) << "not the copy of 25";
+    EXPECT_FALSE(map.Covered(kOrders0)->complete_history);
+  }
+  {
+    OffsetMap map;  // the same with records 10..24 absent from the source: B resumed at 10
+    map.OnSyncRead(RunSync(9, 9, "A", 0));
+    map.OnSyncRead(RunSync(25, 10, "B", 25, -1, -1, /*resumed_at=*/10));
+    EXPECT_EQ(map.Translate(kOrders0, SourceOffset(5)), TargetOffset(5));
+    EXPECT_EQ(map.Translate(kOrders0, SourceOffset(12)), TargetOffset(10));
+    EXPECT_TRUE(map.Covered(kOrders0)->complete_history);
+  }
+  {
+    OffsetMap map;  // MM2's syncs share a key per partition: one read after a skip may follow lost ones
+    map.OnSyncRead({kOrders0, SourceOffset(0), TargetOffset(0), false});
+    map.OnSyncRead({kOrders0, SourceOffset(50), TargetOffset(40), false}, true);
+    EXPECT_EQ(map.Forward(kOrders0, SourceOffset(20)), std::nullopt);
+    EXPECT_EQ(map.Translate(kOrders0, SourceOffset(50)), TargetOffset(40));
+  }
+}
+
+// Compaction may keep only a stale writer's last sync, after the syncs of the writer that took
+// over: its run's first copy lies below copies already read, which no takeover does.
+TEST(OffsetMapTest, AStaleWritersRunMovedByCompactionPastATakeoverIsASecondWriter) {
+  OffsetMap map;
+  map.OnSyncRead(RunSync(59, 79, "B", 30, -1, -1, 30), true);  // B: 30..59 -> 50..79
+  map.OnSyncRead(RunSync(60, 80, "A", 0), true);               // A: 0.. -> 20..: began before B
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(40))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(59))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(10)), std::nullopt) << "below the first run read";
 }
 
 // Records 10..19 were deleted before the mirror copied them (skipped under ferry.skip.lost.records):

@@ -2,6 +2,8 @@
 // offset-syncs topic is read back and decoded as MM2's checkpoint task would read it.
 #include "tasks/offset_sync_writer.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "tasks/mirror_records.h"
@@ -71,14 +73,27 @@ TEST_F(OffsetSyncWriterTest, SyncsAtRunStartsAtTheLagBoundAndForTheLastRecordAtC
   const auto syncs = Syncs(6);
   ASSERT_EQ(syncs.size(), 6u);
   EXPECT_EQ(syncs.back(), (OffsetSyncRecord{"orders", 0, 120, 18}));
-  // Every sync says its writer reports run ends, and which writer it is: this one.
+  // Every sync says its writer reports run ends, which writer it is (this one), which run it
+  // belongs to and the writer's run before it, and is keyed by MM2's key and its run's slot: the
+  // run's first target offset, so each run has a key of its own.
   EXPECT_EQ(writer_->writer_id().rfind("mirror-task@", 0), 0u) << writer_->writer_id();
+  std::vector<std::string> runs;
   for (const kafka::Record& r : Read(source(), {kTopic, 0})) {
-    ASSERT_EQ(r.headers.size(), 2u);
-    EXPECT_EQ(r.headers[0].name, kRunEndsHeader);
-    EXPECT_EQ(r.headers[1].name, kWriterHeader);
-    EXPECT_EQ(r.headers[1].value.value_or(""), writer_->writer_id());
+    std::map<std::string, std::string> headers;
+    for (const auto& h : r.headers) headers[h.name] = h.value.value_or("");
+    EXPECT_EQ(headers[kRunEndsHeader], "1");
+    EXPECT_EQ(headers[kWriterHeader], writer_->writer_id());
+    EXPECT_EQ(headers.count(kResumedAtHeader), 0u) << "nothing stored: a start from the log start";
+    auto sync = OffsetSyncRecord::Decode(r.key.value_or(""), r.value.value_or(""));
+    ASSERT_TRUE(sync.ok());
+    const int64_t run_start = std::stoll(headers[kRunHeader]);
+    const auto slot = static_cast<uint32_t>(run_start + sync->downstream_offset - sync->upstream_offset);
+    EXPECT_EQ(r.key.value_or(""), sync->EncodeRunKey(slot));
+    runs.push_back(sync->topic + "-" + std::to_string(sync->partition) + ":" + headers[kRunHeader] + "/" +
+                   headers[kPreviousRunHeader]);
   }
+  EXPECT_EQ(runs, (std::vector<std::string>{"orders-0:100/", "orders-0:100/", "orders-0:100/", "orders-0:118/100-116",
+                                            "orders-1:0/", "orders-0:118/100-116"}));
   // Nothing moved since: further commits write nothing.
   writer_->Commit();
   EXPECT_TRUE(writer_->Flush(std::chrono::seconds(10)).ok());
