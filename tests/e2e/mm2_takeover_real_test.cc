@@ -12,7 +12,7 @@
 //
 // Checked: B's copy equals A's partitions record by record (key, value, order): nothing copied twice,
 // nothing skipped; the checkpoints and the group's offsets synced on B never go backwards and never
-// pass the record the group reads next; each phase's mirror continues them. At switches 2-4 the group
+// pass the record the group reads next; each phase's mirror continues them. Into phases 2-4 the group
 // commits, while no mirror runs, the offset of the last record the stopped mirror copied: only the
 // stopped mirror's offset syncs cover it (the next one's first sync is past it), so the checkpoint
 // the next mirror writes for it shows that MM2 reads Ferry's syncs, and Ferry MM2's.
