@@ -46,7 +46,8 @@ DEFINE_int32(partition, -1, "ferry cutover verify: one partition (-1: all)");
 DEFINE_string(clusters, "", "ferry mirror-maker: serve only the flows into these clusters (comma-separated; "
               "further aliases may follow as arguments, as MM2's --clusters C1 C2)");
 DEFINE_string(worker_config, "", "ferry cutover: a worker file whose cluster is the mirror's target if the "
-              "mirror's config names none");
+              "mirror's config names none; a distributed worker's file also lets a move check the mirror's "
+              "tasks (their statuses and stored positions in the worker cluster's topics)");
 
 namespace {
 
@@ -97,17 +98,28 @@ int Cutover(const std::vector<std::string>& args) {
   if (!mirror.ok()) return fail(mirror.error());
   const std::string name = mirror->count("name") ? mirror->at("name") : "mirror";
   ferry::Properties defaults;
+  cutover::MirrorTaskStates task_states;
   if (!FLAGS_worker_config.empty()) {
     auto props = worker::LoadPropertiesFile(FLAGS_worker_config);
     if (!props.ok()) return fail(props.error());
-    auto config = worker::WorkerConfig::Parse(*props, worker::WorkerMode::kStandalone);
+    // A distributed worker's file (it names a group) also names the topics that hold the tasks'
+    // statuses and stored positions.
+    const bool distributed = props->count("group.id") > 0;
+    auto config = worker::WorkerConfig::Parse(*props, distributed ? worker::WorkerMode::kDistributed
+                                                                  : worker::WorkerMode::kStandalone);
     if (!config.ok()) return fail(config.error());
     defaults = config->AdminProps();
+    if (distributed) task_states = cutover::ConnectTopicsTaskStates(*config, std::chrono::seconds(30));
+  }
+  if (!task_states && (action == "cutover" || action == "rollback")) {
+    LOG(WARNING) << "ferry cutover: without a distributed worker's file (--worker_config) the move cannot see the "
+                 << "mirror's tasks: a task not running, or restarted below what it copied, is not checked";
   }
   cutover::FlowLookup flows = [name, config = *mirror](const std::optional<std::string>&) -> Result<std::pair<std::string, ferry::Properties>> {
     return std::make_pair(name, config);
   };
-  cutover::CutoverService service(flows, defaults, cutover::KafkaClusterClients(std::chrono::seconds(30)));
+  cutover::CutoverService service(flows, defaults, cutover::KafkaClusterClients(std::chrono::seconds(30)),
+                                  std::chrono::seconds(30), task_states);
   cutover::MoveOptions options;
   options.allow_approximate = FLAGS_allow_approximate;
   options.wait = std::chrono::milliseconds(std::max<int64_t>(0, FLAGS_wait_ms));

@@ -656,7 +656,24 @@ TEST_P(CutoverTest, FerryCutoverCommandReadsTheGroupStateFromTheBrokerAndMoves) 
   EXPECT_NE(plan.out.find("\"from_group\":{\"state\":\"Empty\",\"members\":0}"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("\"ready\":true"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("\"translated\":40"), std::string::npos) << plan.out;
-  CommandResult move = RunFerry({"cutover", "cutover", file, app_}, seconds(60), /*with_stderr=*/true);
+
+  // With the worker's file, the command reads the mirror's tasks from the worker cluster's topics: a
+  // paused task blocks the plan, as on the worker's REST API.
+  const std::string worker_file = ::testing::TempDir() + "ferry-cutover-worker-" + mirror_ + ".properties";
+  WritePropertiesFile(worker_file, worker_props_);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/" + mirror_ + "/pause").status, 202);
+  ASSERT_TRUE(WaitForConnectorStatus(worker->port(), mirror_, "PAUSED", 2, "PAUSED"));
+  CommandResult paused = RunFerry({"cutover", "plan", file, app_, "--worker_config=" + worker_file});
+  EXPECT_EQ(paused.exit_code, 0) << paused.out;
+  EXPECT_NE(paused.out.find("\"ready\":false"), std::string::npos) << paused.out;
+  EXPECT_NE(paused.out.find("the mirror's task copying " + orders_ + "-0 is PAUSED"), std::string::npos) << paused.out;
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/" + mirror_ + "/resume").status, 202);
+  ASSERT_TRUE(WaitForConnectorStatus(worker->port(), mirror_, "RUNNING", 2, "RUNNING"));
+  CommandResult running = RunFerry({"cutover", "plan", file, app_, "--worker_config=" + worker_file});
+  EXPECT_NE(running.out.find("\"ready\":true"), std::string::npos) << running.out;
+
+  CommandResult move = RunFerry({"cutover", "cutover", file, app_, "--worker_config=" + worker_file}, seconds(60),
+                                /*with_stderr=*/true);
   EXPECT_EQ(move.exit_code, 0) << move.out;
   EXPECT_NE(move.out.find("\"outcome\":\"moved\""), std::string::npos) << move.out;
   CommandResult status = RunFerry({"cutover", "status", file, app_});

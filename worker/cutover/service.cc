@@ -15,7 +15,11 @@
 #include "tasks/offset_sync_store.h"
 #include "worker/common/json.h"
 #include "worker/cutover/group_state_guard.h"
+#include "worker/config_store.h"
 #include "worker/herder.h"
+#include "worker/offset_store.h"
+#include "worker/status_store.h"
+#include "worker/worker_config.h"
 #include "worker/kafka/kafka_log.h"
 #include "worker/kafka/topics.h"
 
@@ -95,40 +99,99 @@ bool VerifyReport::ok() const {
   return std::all_of(partitions.begin(), partitions.end(), [](const PartitionVerification& p) { return p.ok(); });
 }
 
+Result<MirrorTaskStateMap> MirrorTaskStatesOf(const MirrorTaskFacts& facts) {
+  std::map<TopicPartition, int64_t> resumes_at;  // by the stored positions' partitions
+  for (const auto& [partition_json, offset_json] : facts.stored) {
+    auto partition = json::Parse(partition_json, "a stored source partition");
+    if (!partition.ok() || !partition->IsObject() || !partition->HasMember("topic") ||
+        !(*partition)["topic"].IsString() || !partition->HasMember("partition") || !(*partition)["partition"].IsInt()) {
+      continue;  // not a MirrorSourceConnector's partition
+    }
+    const TopicPartition tp{(*partition)["topic"].GetString(), (*partition)["partition"].GetInt()};
+    auto next = tasks::NextOffsetFromStored(offset_json, tp);
+    if (!next.ok()) return next.error();
+    resumes_at[tp] = *next;
+  }
+  MirrorTaskStateMap states;
+  for (size_t task = 0; task < facts.task_configs.size(); ++task) {
+    const Properties& config = facts.task_configs[task];
+    auto assigned = config.find(connectors::kTaskAssignedPartitions);
+    if (assigned == config.end()) continue;
+    auto partitions = connectors::ParseTopicPartitions(assigned->second);
+    if (!partitions.ok()) return partitions.error();
+    MirrorTaskState state{"UNASSIGNED"};
+    if (auto status = facts.status(static_cast<int32_t>(task))) state = *status;
+    for (const TopicPartition& tp : *partitions) {
+      states[tp] = state;
+      if (auto r = resumes_at.find(tp); r != resumes_at.end()) states[tp].resumes_at = r->second;
+    }
+  }
+  return states;
+}
+
 MirrorTaskStates HerderTaskStates(worker::Herder& herder) {
   return [&herder](const std::string& connector) -> Result<MirrorTaskStateMap> {
     auto tasks = herder.GetTaskConfigs(connector);
     if (!tasks.ok()) return tasks.error();
     auto stored = herder.GetOffsets(connector);
     if (!stored.ok()) return stored.error();
-    std::map<TopicPartition, int64_t> resumes_at;  // by the stored positions' partitions
+    MirrorTaskFacts facts;
     for (const worker::ConnectorOffset& o : *stored) {
-      auto partition = json::Parse(o.partition_json, "a stored source partition");
-      if (!o.offset_json || !partition.ok() || !partition->IsObject() || !partition->HasMember("topic") ||
-          !(*partition)["topic"].IsString() || !partition->HasMember("partition") || !(*partition)["partition"].IsInt()) {
-        continue;  // not a MirrorSourceConnector's partition
-      }
-      const TopicPartition tp{(*partition)["topic"].GetString(), (*partition)["partition"].GetInt()};
-      auto next = tasks::NextOffsetFromStored(*o.offset_json, tp);
-      if (!next.ok()) return next.error();
-      resumes_at[tp] = *next;
+      if (o.offset_json) facts.stored[o.partition_json] = *o.offset_json;
     }
-    MirrorTaskStateMap states;
+    std::map<int32_t, ConnectorTaskId> ids;
     for (const worker::TaskInfo& task : *tasks) {
-      auto assigned = task.config.find(connectors::kTaskAssignedPartitions);
-      if (assigned == task.config.end()) continue;
-      auto partitions = connectors::ParseTopicPartitions(assigned->second);
-      if (!partitions.ok()) return partitions.error();
-      auto status = herder.GetTaskStatus(task.id);
-      MirrorTaskState state;
-      state.state = status.ok() ? status->state.state : "UNASSIGNED";
-      if (status.ok()) state.sync_writer = status->state.sync_writer;
-      for (const TopicPartition& tp : *partitions) {
-        states[tp] = state;
-        if (auto r = resumes_at.find(tp); r != resumes_at.end()) states[tp].resumes_at = r->second;
-      }
+      if (task.id.task < 0) continue;
+      if (facts.task_configs.size() <= static_cast<size_t>(task.id.task)) facts.task_configs.resize(task.id.task + 1);
+      facts.task_configs[task.id.task] = task.config;
+      ids[task.id.task] = task.id;
     }
-    return states;
+    facts.status = [&herder, &ids](int32_t task) -> std::optional<MirrorTaskState> {
+      auto id = ids.find(task);
+      if (id == ids.end()) return std::nullopt;
+      auto status = herder.GetTaskStatus(id->second);
+      if (!status.ok()) return std::nullopt;
+      return MirrorTaskState{status->state.state, status->state.sync_writer};
+    };
+    return MirrorTaskStatesOf(facts);
+  };
+}
+
+MirrorTaskStates ConnectTopicsTaskStates(const worker::WorkerConfig& config, std::chrono::milliseconds timeout) {
+  return [config, timeout](const std::string& connector) -> Result<MirrorTaskStateMap> {
+    // Read-only: the stores are read to their ends and nothing is written.
+    auto options = [&](const std::string& topic, const std::string& partitioner) {
+      kafka::KafkaLogOptions o;
+      o.topic = topic;
+      o.producer = config.ProducerProps();
+      o.consumer = config.ConsumerProps();
+      o.partitioner = partitioner;
+      return o;
+    };
+    kafka::KafkaLog config_log(options(config.config_topic, ""));
+    kafka::KafkaLog status_log(options(config.status_topic, worker::OffsetStore::kPartitioner));
+    kafka::KafkaLog offset_log(options(config.offset_topic, worker::OffsetStore::kPartitioner));
+    worker::ConfigStore configs(config_log);
+    worker::StatusStore statuses(status_log);
+    worker::OffsetStore offsets(offset_log);
+    FERRY_RETURN_IF_ERROR(configs.Start(timeout));
+    FERRY_RETURN_IF_ERROR(statuses.Start(timeout));
+    FERRY_RETURN_IF_ERROR(offsets.Start(timeout));
+    const worker::ClusterConfigState snapshot = configs.Snapshot();
+    auto state = snapshot.connectors.find(connector);
+    if (state == snapshot.connectors.end()) {
+      return Error::NotFound("connector " + connector + " is not in the worker cluster's config topic " +
+                             config.config_topic);
+    }
+    MirrorTaskFacts facts;
+    facts.task_configs = state->second.task_configs;
+    facts.stored = offsets.Offsets(connector);
+    facts.status = [&](int32_t task) -> std::optional<MirrorTaskState> {
+      auto status = statuses.GetTask({connector, task});
+      if (!status) return std::nullopt;
+      return MirrorTaskState{status->state, status->sync_writer};
+    };
+    return MirrorTaskStatesOf(facts);  // the logs stop as they go out of scope
   };
 }
 

@@ -23,6 +23,7 @@
 
 namespace ferry::worker {
 class Herder;
+struct WorkerConfig;
 }
 
 namespace ferry::cutover {
@@ -42,9 +43,21 @@ using FlowLookup = std::function<Result<std::pair<std::string, Properties>>(cons
 FlowLookup HerderFlows(worker::Herder& herder);
 // The task copying each source partition of the mirror `connector`.
 using MirrorTaskStates = std::function<Result<MirrorTaskStateMap>(const std::string& connector)>;
-// As a herder knows them (its task configs' task.assigned.partitions, the task statuses with their
-// offset-sync writers, and the positions stored for the partitions).
+// What a worker cluster knows of a mirror's tasks: each task's config (by task number), its status
+// (nullopt: none), and the positions stored for the connector's partitions (partition JSON -> offset JSON).
+struct MirrorTaskFacts {
+  std::vector<Properties> task_configs;
+  std::function<std::optional<MirrorTaskState>(int32_t task)> status;
+  std::map<std::string, std::string> stored;
+};
+// The task of each partition (task.assigned.partitions), with its state and stored position.
+Result<MirrorTaskStateMap> MirrorTaskStatesOf(const MirrorTaskFacts& facts);
+// As a herder knows them (its task configs, the task statuses with their offset-sync writers, and
+// the positions stored for the partitions).
 MirrorTaskStates HerderTaskStates(worker::Herder& herder);
+// As a distributed worker cluster's config, status and offsets topics hold them, read to their ends
+// at each call without writing (for `ferry cutover` run beside the workers).
+MirrorTaskStates ConnectTopicsTaskStates(const worker::WorkerConfig& config, std::chrono::milliseconds timeout);
 
 // The name of the journal topic of a flow from `source_alias`.
 std::string JournalTopic(const std::string& source_alias);
