@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/group/expect_golden.h"
 #include "tests/support/hex.h"
 
 namespace ferry::group {
@@ -14,22 +15,6 @@ namespace {
 
 using ferry::testing::Bytes;
 using ferry::testing::Hex;
-
-// Encodes `msg` at `version`, compares with `golden`, decodes the golden bytes back and compares
-// with `msg`, and checks that every strict prefix of the golden bytes is rejected as corrupt.
-template <typename Msg>
-void ExpectGolden(const Msg& msg, int16_t version, const std::string& golden) {
-  SCOPED_TRACE(std::string(ApiName(Msg::kApiKey)) + " v" + std::to_string(version));
-  EXPECT_EQ(Hex(msg.Encode(version)), Hex(golden));
-  Result<Msg> decoded = Msg::Decode(golden, version);
-  ASSERT_TRUE(decoded.ok()) << decoded.error().ToString();
-  EXPECT_TRUE(*decoded == msg);
-  for (size_t n = 0; n < golden.size(); ++n) {
-    Result<Msg> cut = Msg::Decode(std::string_view(golden).substr(0, n), version);
-    ASSERT_FALSE(cut.ok()) << "a prefix of " << n << " bytes decoded";
-    EXPECT_EQ(cut.error().code(), ErrorCode::kCorrupt);
-  }
-}
 
 // ---- headers and negotiation ----
 

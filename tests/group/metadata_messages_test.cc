@@ -3,6 +3,7 @@
 // broker does not know, truncated input, and Kafka's text form of a UUID.
 #include <gtest/gtest.h>
 
+#include "tests/group/expect_golden.h"
 #include "tests/support/hex.h"
 #include "worker/group/messages.h"
 
@@ -11,22 +12,6 @@ namespace {
 
 using ferry::testing::Bytes;
 using ferry::testing::Hex;
-
-// Encodes `msg` at `version`, compares with `golden`, decodes the golden bytes back and compares
-// with `msg`, and checks that every strict prefix of the golden bytes is rejected as corrupt.
-template <typename Msg>
-void ExpectGolden(const Msg& msg, int16_t version, const std::string& golden) {
-  SCOPED_TRACE(std::string(ApiName(Msg::kApiKey)) + " v" + std::to_string(version));
-  EXPECT_EQ(Hex(msg.Encode(version)), Hex(golden));
-  Result<Msg> decoded = Msg::Decode(golden, version);
-  ASSERT_TRUE(decoded.ok()) << decoded.error().ToString();
-  EXPECT_TRUE(*decoded == msg);
-  for (size_t n = 0; n < golden.size(); ++n) {
-    Result<Msg> cut = Msg::Decode(std::string_view(golden).substr(0, n), version);
-    ASSERT_FALSE(cut.ok()) << "a prefix of " << n << " bytes decoded";
-    EXPECT_EQ(cut.error().code(), ErrorCode::kCorrupt);
-  }
-}
 
 constexpr char kZeroUuid[] = "00000000000000000000000000000000";
 // bc1e5536-933f-41ca-83ab-96053e77d9e8, which Kafka prints as vB5VNpM_QcqDq5YFPnfZ6A.
