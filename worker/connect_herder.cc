@@ -125,11 +125,21 @@ Result<> ConnectHerder::Start(const std::string& worker_id) {
         LOG(ERROR) << "assignment not applied: " << applied.error().message();
         return;
       }
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
       rebalance_epoch_ = assignment.generation;
-      last_rebalance_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+      last_rebalance_ms_ = now_ms;
+      if (const int64_t started = rebalance_started_ms_.exchange(-1); started >= 0) {
+        std::lock_guard lock(rebalance_mu_);
+        rebalance_time_ms_.Record(static_cast<double>(now_ms - started), now_ms);
+      }
       ++completed_rebalances_;
+    };
+    callbacks.rebalance_started = [this] {
+      rebalance_started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
     };
     group_ = std::make_unique<WorkerGroup>(std::move(group), std::move(callbacks));
   }
@@ -774,6 +784,17 @@ void ConnectHerder::CollectMetrics(metrics::Exposition& out) {
     out.Add(JmxName(MBean::kConnectWorkerRebalance, "time-since-last-rebalance-ms"),
             "The time in milliseconds since this worker completed the most recent rebalance.", Type::kGauge, {},
             last < 0 ? std::numeric_limits<double>::infinity() : static_cast<double>(now_ms - last));
+    out.Add(JmxName(MBean::kConnectWorkerRebalance, "rebalancing"), "Whether this worker is currently rebalancing.",
+            Type::kGauge, {}, rebalance_started_ms_.load() >= 0 ? 1.0 : 0.0);
+    metrics::SampledStat::Measure time;
+    {
+      std::lock_guard lock(rebalance_mu_);
+      time = rebalance_time_ms_.At(now_ms);
+    }
+    out.Add(JmxName(MBean::kConnectWorkerRebalance, "rebalance-avg-time-ms"),
+            "The average time in milliseconds spent by this worker to rebalance.", Type::kGauge, {}, time.avg);
+    out.Add(JmxName(MBean::kConnectWorkerRebalance, "rebalance-max-time-ms"),
+            "The maximum time in milliseconds spent by this worker to rebalance.", Type::kGauge, {}, time.max);
   }
 }
 

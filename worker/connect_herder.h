@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "worker/common/sampled_stat.h"
 #include "worker/config_store.h"
 #include "worker/herder.h"
 #include "worker/offset_store.h"
@@ -243,6 +244,10 @@ class ConnectHerder : public Herder {
   std::atomic<int64_t> completed_rebalances_{0};
   std::atomic<int32_t> rebalance_epoch_{-1};
   std::atomic<int64_t> last_rebalance_ms_{-1};
+  // From a (re)join to its assignment applied (Connect's rebalancing, rebalance-avg/max-time-ms).
+  std::atomic<int64_t> rebalance_started_ms_{-1};  // -1: not rebalancing
+  mutable std::mutex rebalance_mu_;
+  metrics::SampledStat rebalance_time_ms_;  // guarded by rebalance_mu_
 
   // Herder-thread state.
   std::optional<ConnectorsAndTasks> owned_;  // what the group assigned here; nullopt: everything

@@ -257,6 +257,7 @@ void WorkerGroup::Run() {
       need_join = true;  // a scheduled rebalance (lost work's delay, or a revocation backoff)
     }
     if (need_join) {
+      if (callbacks_.rebalance_started) callbacks_.rebalance_started();
       if (eager) RevokeAllBeforeEagerJoin();
       auto joined = member.Join(clock.Now() + config_.rebalance_timeout + std::chrono::seconds(10));
       if (!joined.ok()) {

@@ -61,6 +61,8 @@ class WorkerGroup {
     std::function<Result<>(int64_t offset)> read_config_to;
     // Applies an assignment (revoke, then assign) and returns once it is done.
     std::function<void(const WorkerAssignment&)> apply;
+    // A rebalance begins: this worker (re)joins the group (optional; for the rebalance metrics).
+    std::function<void()> rebalance_started = {};
   };
 
   WorkerGroup(WorkerGroupConfig config, Callbacks callbacks);

@@ -2,6 +2,7 @@
 // equal to the records copied, rising as more records flow, with Ferry's lag and Connect's worker and
 // task metrics beside it, all in a well-formed Prometheus text exposition. On the mock and on real
 // Kafka (RealKafka/MetricsTest.*).
+#include <iostream>
 #include <map>
 #include <optional>
 #include <regex>
@@ -119,6 +120,15 @@ TEST_P(MetricsTest, RecordCountIsTheRecordsCopiedAndRisesWithThem) {
             1.0);
   EXPECT_EQ(Value(scrape.body, "kafka_connect_worker_connector_running_task_count{connector=\"mirror\"}"), 1.0);
   EXPECT_GE(Value(scrape.body, "kafka_connect_worker_rebalance_completed_rebalances_total").value_or(0), 1.0);
+  EXPECT_EQ(Value(scrape.body, "kafka_connect_worker_rebalance_rebalancing"), 0.0) << "the join is over";
+  // The worker's first rebalance, from its join to its assignment applied, is in the window (30 s).
+  const auto rebalance_max = Value(scrape.body, "kafka_connect_worker_rebalance_rebalance_max_time_ms");
+  ASSERT_TRUE(rebalance_max) << scrape.body;
+  EXPECT_GE(*rebalance_max, 0.0) << "no rebalance timed";
+  std::cout << "[ measure  ] the worker's rebalances (join to assignment applied): max " << *rebalance_max << " ms"
+            << std::endl;
+  EXPECT_LE(*rebalance_max, 60000.0);
+  EXPECT_LE(*Value(scrape.body, "kafka_connect_worker_rebalance_rebalance_avg_time_ms"), *rebalance_max);
   EXPECT_EQ(scrape.body.find("password"), std::string::npos);
   EXPECT_EQ(scrape.body.find("bootstrap"), std::string::npos) << "no client settings in the metrics";
 
