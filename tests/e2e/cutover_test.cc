@@ -24,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -766,6 +767,79 @@ TEST_P(CutoverTest, ACommitRefusedBecauseAConsumerJoinedMeanwhileChangesNothingA
   ExpectTheTargetAsBeforeAndTheGroupOnTheSource(*worker);
   ASSERT_NE(late, nullptr);
   late->Stop();
+}
+
+TEST_P(CutoverTest, ATaskRestartedBelowWhatItCopiedBlocksTheMoveUntilItsSyncsShowTheRecopy) {
+  // Issue "Exactness", item 6. The mirror copied 0..99 and a group committed 60 on the source: its
+  // copy is target 60. The connector is stopped, its stored position moved back to 39, and the
+  // syncs topic made to refuse records; resumed, the task (a new sync writer) copies 40..99 again
+  // (to 100..159) but no sync of it reaches the map, which still shows the old writer's run. Its
+  // answer for 60, target 60, would make the group read 60..99 twice; while the task runs below what
+  // the syncs show copied (or fails, its syncs lost), no plan is ready. Once the syncs topic takes
+  // records again and the task restarts, it copies 40..99 a third time and syncs it: the move lands
+  // on the newest copy.
+  const TopicPartition tp{orders_, 0};
+  const TopicPartition remote{remote_orders_, 0};
+  Produce(source(), orders_, 0, Keyed(0, 0, 100));
+  auto worker = StartMirroring();
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+  const std::string connector = "/connectors/" + mirror_;
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp, 60).size(), 60u);
+  ASSERT_TRUE(WaitFor([&] { return Http(port, "GET", GroupPath("plan")).body.find("\"translated\":60") != std::string::npos; },
+                      seconds(30)))
+      << Http(port, "GET", GroupPath("plan")).body;
+
+  const std::string syncs_topic = "mm2-offset-syncs.B.internal";
+  ASSERT_EQ(Http(port, "PUT", connector + "/stop").status, 204);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "STOPPED", 0, ""));
+  auto refuse = source().admin().AlterTopicConfigs({{syncs_topic, {{"cleanup.policy", "compact"}, {"max.message.bytes", "1"}}}});
+  ASSERT_TRUE(refuse.ok() && refuse->at(syncs_topic).ok()) << "could not make the syncs topic refuse records";
+  HttpReply altered = Http(port, "PATCH", connector + "/offsets",
+                           "{\"offsets\":[{\"partition\":" + tasks::MirrorSourcePartitionJson("A", tp) +
+                               ",\"offset\":{\"offset\":39}}]}");
+  ASSERT_EQ(altered.status, 200) << altered.body;
+  ASSERT_EQ(Http(port, "PUT", connector + "/resume").status, 202);
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote).size() == 160u; }, seconds(60)))
+      << "40..99 not copied again: " << Read(target(), remote).size() << " records on the target";
+  // The task runs (or has failed at its offset commit, its syncs lost): no plan is ready, ever.
+  std::set<std::string> blockers;
+  for (int i = 0; i < 10; ++i) {
+    HttpReply plan = Http(port, "GET", GroupPath("plan"));
+    ASSERT_EQ(plan.status, 200) << plan.body;
+    const auto doc = plan.Json();
+    ASSERT_FALSE(doc["ready"].GetBool()) << "a move would read 60..99 twice: " << plan.body;
+    for (const auto& b : doc["blockers"].GetArray()) blockers.insert(b.GetString());
+    std::this_thread::sleep_for(milliseconds(300));
+  }
+  std::string shown;
+  for (const std::string& b : blockers) shown += "\n  " + b;
+  std::cout << "[ measure  ] restarted below the copied point, blockers seen:" << shown << std::endl;
+
+  // The syncs topic takes records again; the failed task restarts from 39 and copies 40..99 again.
+  auto writable = source().admin().AlterTopicConfigs({{syncs_topic, {{"cleanup.policy", "compact"}, {"max.message.bytes", "1048588"}}}});
+  ASSERT_TRUE(writable.ok() && writable->at(syncs_topic).ok());
+  std::this_thread::sleep_for(seconds(1));  // the broker applies the config
+  ASSERT_TRUE(WaitFor([&] { return Http(port, "GET", connector + "/status").body.find("\"state\":\"FAILED\"") !=
+                                   std::string::npos; }, seconds(30)))
+      << "the task whose syncs were lost did not fail: " << Http(port, "GET", connector + "/status").body;
+  ASSERT_EQ(Http(port, "POST", connector + "/restart?includeTasks=true&onlyFailed=true").status / 100, 2);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "RUNNING", 2, "RUNNING"));
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote).size() >= 220u; }, seconds(60)))
+      << Read(target(), remote).size() << " records on the target";
+  HttpReply moved = Http(port, "POST", GroupPath("cutover?wait_ms=30000"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  // The truth from both logs: the newest copy of source 60 (60, 120, 180, and one more per restart
+  // from 39 that a task whose syncs failed may have made).
+  const std::vector<Record> src = Read(source(), tp);
+  std::vector<int64_t> copies_of_60;
+  for (const Record& t : Read(target(), remote)) {
+    if (t.SameContent(src[60])) copies_of_60.push_back(t.offset);
+  }
+  ASSERT_GE(copies_of_60.size(), 3u);
+  EXPECT_NE(moved.body.find("\"translated\":" + std::to_string(copies_of_60.back()) + ",\"translation\":\"exact\""),
+            std::string::npos)
+      << moved.body;
 }
 
 TEST_P(CutoverTest, AGroupAtACommitMarkerResumesAtTheNewestCopyAfterTheMirrorResumedFromThatMarker) {
