@@ -14,6 +14,8 @@ namespace ferry::tasks {
 
 // How long an offset commit waits for the syncs covering its positions.
 constexpr std::chrono::milliseconds kSyncFlushTimeout{5000};
+// How long a start waits to learn its source topics' IDs (said by its offset syncs).
+constexpr std::chrono::milliseconds kTopicIdTimeout{5000};
 
 std::string MirrorSourcePartitionJson(const std::string& alias, const TopicPartition& tp) {
   // Member order as MM2 writes it (Java HashMap order of its keys): cluster, partition, topic.
@@ -94,6 +96,18 @@ Result<> MirrorSourceTask::StartOffsetSyncs(const Properties& config, const conn
   sync.topic = policy.OffsetSyncsTopic(on_source ? get("target.cluster.alias", "target") : source_alias_);
   sync.writer_name = "mirror-" + source_alias_ + "-task-" + get(connectors::kTaskIndex, "0");
   sync.resumed_at = resumed_at;  // kFromLogStart where nothing was stored: not said
+  // The source topics' IDs, so a reader tells a topic deleted and made again (offsets reused) from
+  // the one these syncs map. Without them the syncs say none, as MM2's.
+  std::set<std::string> topics;
+  for (const auto& [tp, position] : resumed_at) topics.insert(tp.topic);
+  auto ids = context.TopicIds(connectors::ClientProps(config, connectors::Cluster::kSource, connectors::ClientRole::kAdmin),
+                              {topics.begin(), topics.end()}, kTopicIdTimeout);
+  if (ids.ok()) {
+    sync.topic_ids = std::move(*ids);
+  } else {
+    LOG(WARNING) << sync.writer_name << ": the offset syncs name no source topic ID (a topic deleted and made "
+                 << "again will not be told apart by them): " << ids.error().message();
+  }
   sync.producer = connectors::ClientProps(config, on_source ? connectors::Cluster::kSource : connectors::Cluster::kTarget,
                                           connectors::ClientRole::kProducer);
   if (!sync.producer.count("bootstrap.servers") && !on_source) {

@@ -1,7 +1,8 @@
 // MirrorSourceTask: Connect's task for MirrorSourceConnector. Runs a MirrorTask over the partitions
 // in `task.assigned.partitions`, resuming each at the offset stored in MM2's format (source partition
 // {"cluster":A,"partition":P,"topic":T}, offset {"offset":<last copied>}), so it continues where MM2
-// (or an earlier Ferry) stopped. Writes offset syncs to MM2's offset-syncs topic (OffsetSyncWriter).
+// (or an earlier Ferry) stopped. Writes offset syncs to MM2's offset-syncs topic (OffsetSyncWriter),
+// each naming its source topic's ID, learned once at start (TaskContext::TopicIds; none if it fails).
 // A position is offered for storing (Offsets) only once the syncs covering it are written: a restart
 // from it then finds, in the syncs topic, where every run before it ends. A sync that cannot be
 // written fails the task (the map would miss it); one still in flight holds the position back.

@@ -84,14 +84,29 @@ void OffsetMap::OnSyncRead(const OffsetSync& sync, bool syncs_skipped) {
       p.contested_until = std::numeric_limits<int64_t>::max();
       return;  // its copies are not the partition's newest: it erases nothing
     }
+    if (!first && !sync.topic_id.empty() && !p.topic_id.empty() && sync.topic_id != p.topic_id) {
+      // The topic was deleted and created again: its offsets are reused, so the syncs before belong
+      // to the old topic's records and must never answer for the new one's.
+      LOG(WARNING) << sync.source << ": offset syncs of topic ID " << sync.topic_id << " after ones of "
+                   << p.topic_id << ": the topic was deleted and re-created; the map of its earlier "
+                   << "incarnation is dropped";
+      std::set<std::string> replaced = std::move(p.replaced);
+      if (p.writer && !p.writer->empty()) replaced.insert(*p.writer);
+      p = PartitionMap{};
+      p.replaced = std::move(replaced);
+      first = true;
+      other_writer = false;
+    }
     if (!first && MissesEarlierSyncs(p, sync, other_writer, syncs_skipped)) {
       LOG(WARNING) << sync.source << ": offset syncs before the run at source offset " << run_start
                    << " are gone (a run's syncs overwritten in the compacted syncs topic, or not written); "
                    << "translations below it are refused from now on";
       std::set<std::string> replaced = std::move(p.replaced);
       if (other_writer && !p.writer->empty()) replaced.insert(*p.writer);
+      const std::string topic_id = std::move(p.topic_id);
       p = PartitionMap{};
       p.replaced = std::move(replaced);
+      p.topic_id = topic_id;
       p.complete_history = false;
       first = true;
       other_writer = false;
@@ -120,6 +135,7 @@ void OffsetMap::OnSyncRead(const OffsetSync& sync, bool syncs_skipped) {
     } else {
       new_run = first || s <= p.last_read_source || t - s != p.last_read_target - p.last_read_source;
     }
+    if (!sync.topic_id.empty()) p.topic_id = sync.topic_id;
     p.last_read_source = s;
     p.last_read_target = t;
   }
@@ -237,7 +253,7 @@ std::optional<OffsetMap::Coverage> OffsetMap::Covered(const TopicPartition& sour
   const PartitionMap& p = it->second;
   return Coverage{SourceOffset(p.runs.begin()->first), TargetOffset(p.runs.begin()->second.target),
                   SourceOffset(p.next_source), TargetOffset(p.next_target), p.complete_history, p.writer,
-                  p.contested_from, p.contested_until};
+                  p.contested_from, p.contested_until, p.topic_id};
 }
 
 size_t OffsetMap::sync_count(const TopicPartition& source) const {

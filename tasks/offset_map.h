@@ -56,6 +56,11 @@ class OffsetMap : public OffsetSyncSink {
   // copied since the takeover until a later writer's restart point, every translation is refused
   // (Inexact::kTwoWriters); the stale sync itself erases nothing. MM2's syncs name no writer: one
   // after Ferry's is a takeover (MM2 swapped back in), never a stale sync.
+  //
+  // Topic IDs (OffsetSync::topic_id): a sync naming another source topic ID than the partition's
+  // earlier syncs is of a new incarnation of the topic (deleted and created again, reusing offsets):
+  // the history before it is dropped, so no copy of the old topic's records ever answers for the new
+  // one. Syncs that name no ID (MM2's, a writer that could not learn it) keep the ID read before.
   void OnSyncRead(const OffsetSync& sync, bool syncs_skipped = false);
 
   // Why a translation is not exact. kRunEndUnsaid: past the last sync of a run whose writer does not
@@ -114,6 +119,8 @@ class OffsetMap : public OffsetSyncSink {
     // Source offsets [contested_from, contested_until) two writers copied; from == -1: none.
     int64_t contested_from = -1;
     int64_t contested_until = -1;
+    // The source topic's ID the newest syncs naming one say (OffsetSync::topic_id); "": none did.
+    std::string topic_id;
   };
   std::optional<Coverage> Covered(const TopicPartition& source) const;
 
@@ -146,6 +153,7 @@ class OffsetMap : public OffsetSyncSink {
     int64_t writer_run_start = -1;    // ... and its newest run starts here
     int64_t contested_from = -1;      // [contested_from, contested_until): two writers' copies
     int64_t contested_until = -1;
+    std::string topic_id;             // of the newest sync that named one
     bool Contested(int64_t source) const { return contested_from >= 0 && source >= contested_from && source < contested_until; }
   };
 

@@ -33,6 +33,10 @@ struct OffsetSync {
   // On a writer's first run: the stored position it resumed from (kResumedAtHeader); -1: none (a
   // start from the log's start or end, or not said).
   int64_t resumed_at = -1;
+  // The source topic's Kafka topic ID (KIP-516, Kafka's text form) as its writer learned it when it
+  // started (kTopicIdHeader); empty: not said (MM2's syncs, or the writer could not learn it). A topic
+  // deleted and created again under the same name gets a new ID, and reuses offsets.
+  std::string topic_id = {};
   bool operator==(const OffsetSync&) const = default;
 };
 

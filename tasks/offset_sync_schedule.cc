@@ -29,6 +29,8 @@ void OffsetSyncSchedule::OnOffsetSync(const OffsetSync& sync) {
   p.run.previous_run_end = previous_run_end;
   auto resumed = resumed_at_.find(sync.source);
   p.run.resumed_at = !p.has_run && resumed != resumed_at_.end() && resumed->second >= 0 ? resumed->second : -1;
+  auto topic_id = topic_ids_.find(sync.source.topic);
+  p.run.topic_id = topic_id != topic_ids_.end() ? topic_id->second : "";
   p.has_run = true;
   p.last_source = sync.source_offset.value;
   p.last_target = sync.target_offset.value;

@@ -32,12 +32,16 @@ class OffsetSyncSchedule : public OffsetSyncSink {
   // commit, and the writer reports the failure).
   using Write = std::function<bool(const OffsetSync&)>;
   // `resumed_at`: the stored position each partition resumes from, said by its first run's syncs.
+  // `topic_ids`: each source topic's ID (OffsetSync::topic_id) by name, said by every sync of its
+  // partitions; a topic absent: not said.
   OffsetSyncSchedule(std::string writer_id, int64_t offset_lag_max, Write write,
-                     std::map<TopicPartition, int64_t> resumed_at = {})
+                     std::map<TopicPartition, int64_t> resumed_at = {},
+                     std::map<std::string, std::string> topic_ids = {})
       : writer_id_(std::move(writer_id)),
         offset_lag_max_(offset_lag_max),
         write_(std::move(write)),
-        resumed_at_(std::move(resumed_at)) {}
+        resumed_at_(std::move(resumed_at)),
+        topic_ids_(std::move(topic_ids)) {}
 
   void OnOffsetSync(const OffsetSync& sync) override;
   void OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) override;
@@ -58,6 +62,7 @@ class OffsetSyncSchedule : public OffsetSyncSink {
   const int64_t offset_lag_max_;
   const Write write_;
   const std::map<TopicPartition, int64_t> resumed_at_;
+  const std::map<std::string, std::string> topic_ids_;
   std::map<TopicPartition, Partition> partitions_;
 };
 

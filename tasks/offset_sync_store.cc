@@ -27,6 +27,12 @@ int64_t ParseOffset(const std::string& text) {
   return std::stoll(text);
 }
 
+// Kafka's text form of a topic ID: 16 bytes in URL-safe base64 without padding, 22 characters.
+bool IsTopicId(const std::string& text) {
+  return text.size() == 22 &&
+         text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos;
+}
+
 }  // namespace
 
 void OffsetSyncStore::OnRecord(const kafka::LogRecord& record) {
@@ -78,6 +84,12 @@ void OffsetSyncStore::OnRecord(const kafka::LogRecord& record) {
     } else if (name == kResumedAtHeader) {
       read.resumed_at = ParseOffset(value);
       if (read.resumed_at < 0) unreadable(name, value);
+    } else if (name == kTopicIdHeader) {
+      if (IsTopicId(value)) {
+        read.topic_id = value;
+      } else {
+        unreadable(name, value);
+      }
     } else if (name == kLostHeader) {
       long long from = -1, to = -1;
       if (std::sscanf(value.c_str(), "%lld-%lld", &from, &to) == 2 && 0 <= from && from < to &&

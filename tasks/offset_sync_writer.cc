@@ -63,14 +63,14 @@ OffsetSyncWriter::OffsetSyncWriter(OffsetSyncWriterConfig config, std::string wr
     : config_(std::move(config)),
       writer_id_(std::move(writer_id)),
       schedule_(writer_id_, config_.offset_lag_max, [this](const OffsetSync& sync) { return Write(sync); },
-                config_.resumed_at) {}
+                config_.resumed_at, config_.topic_ids) {}
 
 bool OffsetSyncWriter::Write(const OffsetSync& sync) {
   const OffsetSyncRecord record{sync.source.topic, sync.source.partition, sync.source_offset.value,
                                 sync.target_offset.value};
   const std::string key = record.EncodeRunKey(RunSlot(sync, config_.run_slots));
   const std::string value = record.EncodeValue();
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(7);  // owned by the message once produced
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(8);  // owned by the message once produced
   auto add = [&](const char* name, const std::string& text) {
     rd_kafka_header_add(headers, name, -1, text.data(), static_cast<ssize_t>(text.size()));
   };
@@ -81,6 +81,7 @@ bool OffsetSyncWriter::Write(const OffsetSync& sync) {
     add(kPreviousRunHeader, std::to_string(sync.previous_run) + "-" + std::to_string(sync.previous_run_end));
   }
   if (sync.resumed_at >= 0) add(kResumedAtHeader, std::to_string(sync.resumed_at));
+  if (!sync.topic_id.empty()) add(kTopicIdHeader, sync.topic_id);
   if (sync.lost_from >= 0) add(kLostHeader, std::to_string(sync.lost_from) + "-" + std::to_string(sync.lost_to));
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_.get(), RD_KAFKA_V_TOPIC(config_.topic.c_str()), RD_KAFKA_V_PARTITION(0),

@@ -24,7 +24,8 @@ namespace ferry::tasks {
 // restart (a new writer) from a stale sync of a writer that was replaced (OffsetMap::OnSyncRead);
 // where its run starts, and "<start>-<end>" of the writer's previous run (source offsets, end
 // exclusive; absent on a writer's first run); on its first run's syncs, the stored position it
-// resumed from; and, on every sync of a run that starts right after records that
+// resumed from; on every sync, when the task learned it at its start, the source topic's ID
+// (OffsetSync::topic_id); and, on every sync of a run that starts right after records that
 // were lost, "<from>-<to>" (OffsetSync::lost_from).
 inline constexpr char kRunEndsHeader[] = "ferry.run-ends";
 inline constexpr char kWriterHeader[] = "ferry.writer";
@@ -32,6 +33,7 @@ inline constexpr char kRunHeader[] = "ferry.run";
 inline constexpr char kPreviousRunHeader[] = "ferry.previous-run";
 inline constexpr char kResumedAtHeader[] = "ferry.resumed-at";
 inline constexpr char kLostHeader[] = "ferry.lost";
+inline constexpr char kTopicIdHeader[] = "ferry.topic-id";
 
 struct OffsetSyncWriterConfig {
   Properties producer;  // the cluster the topic lives on (source or target)
@@ -40,6 +42,7 @@ struct OffsetSyncWriterConfig {
   std::string writer_name = "mirror-task";  // the task's name, the readable part of kWriterHeader
   int64_t run_slots = kRunSlots;            // RunSlot's modulus; smaller only in tests
   std::map<TopicPartition, int64_t> resumed_at = {};  // the stored positions the task resumes from
+  std::map<std::string, std::string> topic_ids = {};  // the source topics' IDs by name, where known
 };
 
 class OffsetSyncWriter : public OffsetSyncSink {

@@ -5,6 +5,8 @@
 // called from any thread while the task runs.
 #pragma once
 
+#include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +34,16 @@ class TaskContext {
   // Settings for clients that write to the worker's own Kafka cluster (bootstrap.servers and client
   // overrides), used where a connector config names no target cluster.
   virtual const Properties& WorkerProducerProps() = 0;
+  // The Kafka topic IDs (KIP-516, Kafka's text form) of `topics` on the cluster `client_props` point
+  // at, keyed by name; a topic that does not exist is absent. kUnsupported where the runtime, the
+  // cluster or its security settings cannot tell (the default); retriable errors when no broker
+  // answered within `timeout`.
+  virtual Result<std::map<std::string, std::string>> TopicIds(const Properties& client_props,
+                                                              const std::vector<std::string>& topics,
+                                                              std::chrono::milliseconds timeout) {
+    (void)client_props, (void)topics, (void)timeout;
+    return Error(ErrorCode::kUnsupported, "this runtime cannot look topic IDs up");
+  }
 };
 
 class Task {

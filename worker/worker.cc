@@ -6,6 +6,7 @@
 
 #include "connectors/registry.h"
 #include "tasks/task_factory.h"
+#include "worker/group/topic_ids.h"
 
 namespace ferry::worker {
 
@@ -16,6 +17,11 @@ class Worker::Context : public tasks::TaskContext {
     return worker_.offsets_.Get(connector_, partition_json);
   }
   const Properties& WorkerProducerProps() override { return worker_.worker_producer_props_; }
+  Result<std::map<std::string, std::string>> TopicIds(const Properties& client_props,
+                                                      const std::vector<std::string>& topics,
+                                                      std::chrono::milliseconds timeout) override {
+    return group::LookupTopicIds(client_props, topics, timeout);
+  }
 
  private:
   Worker& worker_;

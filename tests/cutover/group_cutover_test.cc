@@ -122,6 +122,12 @@ class GroupCutoverWithFakeAdminTest : public ::testing::Test {
     Flow flow{"mirror-a", "A", "B", std::make_shared<connectors::DefaultReplicationPolicy>(),
               [](const std::string& topic) { return topic == "orders"; }};
     if (task_states_) flow.task_states = [this] { return *task_states_; };
+    if (topic_ids_) {
+      flow.source_topic_ids = [this](const std::vector<std::string>& topics) {
+        id_lookups_.push_back(topics);
+        return *topic_ids_;
+      };
+    }
     return GroupCutover(std::move(flow),
                         FlowClusters{source_, target ? *target : target_, source_probe_, target_probe_},
                         map ? *map : map_,
@@ -141,6 +147,8 @@ class GroupCutoverWithFakeAdminTest : public ::testing::Test {
   tasks::OffsetMap map_;
   std::function<void()> on_refresh_;
   std::optional<Result<MirrorTaskStateMap>> task_states_;  // unset: not asked
+  std::optional<Flow::TopicIds> topic_ids_;                 // unset: not asked
+  std::vector<std::vector<std::string>> id_lookups_;        // the topics of each look-up
   worker::MemoryLog log_;
   CutoverJournal journal_{log_};
 };
@@ -343,6 +351,89 @@ TEST_F(GroupCutoverWithFakeAdminTest, ReusedSourceOffsetsBlockTheMove) {
   bool found = false;
   for (const std::string& b : back->blockers) found |= b.find("its offsets were reused") != std::string::npos;
   EXPECT_TRUE(found) << ToJson(*back);
+}
+
+// The source topic deleted, made again and refilled past the old end: its offsets are reused, and
+// only the topic ID (learned by the mirror's task at its start, named by its syncs) tells. Here the
+// syncs of both partitions name ID "old-id" and the live topic is "new-id"; the fixture's map_ has
+// syncs that name no ID.
+TEST_F(GroupCutoverWithFakeAdminTest, ASourceTopicReCreatedPastTheCopiedPointIsToldByItsTopicId) {
+  tasks::OffsetMap map;
+  auto read = [&map](const TopicPartition& tp, int64_t s, int64_t t, int64_t run) {
+    tasks::OffsetSync sync{tp, SourceOffset(s), TargetOffset(t), true, "task-0@a"};
+    sync.run_start = run;
+    sync.topic_id = "old-id";
+    map.OnSyncRead(sync);
+  };
+  read(kOrders0, 0, 50, 0);
+  read(kOrders0, 999, 1049, 0);
+  read(kOrders1, 100, 0, 100);
+  read(kOrders1, 499, 399, 100);
+  source_probe_.SetDense(kOrders0, 0, 1200);  // the new topic holds more than the old one did
+  Commit(source_, kOrders0, 120);
+  Commit(source_, kOrders1, 200);
+
+  topic_ids_ = Flow::TopicIds(std::map<std::string, std::string>{{"orders", "new-id"}, {"unmirrored", "u-id"}});
+  auto plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  EXPECT_EQ(id_lookups_, (std::vector<std::vector<std::string>>{{"orders"}})) << "one look-up per plan";
+  ASSERT_EQ(plan->blockers.size(), 2u) << ToJson(*plan);
+  EXPECT_EQ(plan->blockers[0],
+            "orders-0: source topic orders was deleted and re-created: its topic ID is now new-id, the offset syncs "
+            "up to offset 1000 are of topic ID old-id: the copies on the target are of the old topic's records, whose "
+            "offsets the new topic reuses, and cannot be translated");
+  EXPECT_NE(plan->blockers[1].find("orders-1: source topic orders was deleted and re-created"), std::string::npos);
+  EXPECT_FALSE(plan->partitions[0].translated) << "no translation at all";
+  EXPECT_FALSE(plan->waiting_only()) << "no wait brings the old topic back";
+  const auto started = std::chrono::steady_clock::now();
+  auto move = Make(nullptr, &map).Move("app", Direction::kCutover, {false, milliseconds(5000)});
+  ASSERT_TRUE(move.ok());
+  EXPECT_EQ(move->outcome, MoveReport::Outcome::kRefused);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(2000)) << "refused at once, not waited for";
+  EXPECT_TRUE(target_.Committed("app").empty()) << "a refused move writes nothing";
+
+  // The same topic: exact as ever.
+  topic_ids_ = Flow::TopicIds(std::map<std::string, std::string>{{"orders", "old-id"}});
+  plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->ready()) << ToJson(*plan);
+  EXPECT_EQ(plan->partitions[0].translated, 170);
+
+  // A cluster that cannot tell (too old, TLS or SASL): as syncs without an ID, no check.
+  topic_ids_ = Flow::TopicIds(Error(ErrorCode::kUnsupported, "topic IDs are unavailable"));
+  plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->ready()) << ToJson(*plan);
+
+  // A look-up that failed for now: the move cannot be made safely.
+  topic_ids_ = Flow::TopicIds(Error::Timeout("no bootstrap server answered within 10000 ms"));
+  plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->blockers.size(), 2u) << ToJson(*plan);
+  EXPECT_EQ(plan->blockers[0],
+            "orders-0: cannot tell whether source topic orders is still the one the offset syncs map (topic ID "
+            "old-id), or was deleted and re-created since: no bootstrap server answered within 10000 ms");
+
+  // The topic gone from the cluster: neither.
+  topic_ids_ = Flow::TopicIds(std::map<std::string, std::string>{});
+  plan = Make(nullptr, &map).Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_FALSE(plan->ready());
+  EXPECT_NE(plan->blockers[0].find("the source cluster does not know the topic now"), std::string::npos);
+
+  // Syncs that name no ID (MM2's): nothing to compare.
+  topic_ids_ = Flow::TopicIds(std::map<std::string, std::string>{{"orders", "new-id"}});
+  source_probe_.SetDense(kOrders0, 0, 1000);
+  plan = Make().Plan("app", Direction::kCutover);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->ready()) << ToJson(*plan);
+
+  // A rollback moves onto the source as it is now: not asked.
+  id_lookups_.clear();
+  Commit(target_, kRemote0, 170);
+  plan = Make(nullptr, &map).Plan("app", Direction::kRollback);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(id_lookups_.empty());
 }
 
 // A group that read, on the target, older copies of a stretch the mirror copied again after a

@@ -3,7 +3,8 @@
 // read from the broker, and the move made through the worker's REST API. Each test reads both logs
 // record by record and checks Ferry's plan, and what the group then reads, against that truth.
 //
-// The cases (the numbering): 7, source offsets reused (the topic deleted and made again);
+// The cases (the numbering): 7, source offsets reused (the topic deleted and made again,
+// ending below the copied point, or refilled past it: told by its topic ID);
 // 8, the destination's records deleted below the translation (DeleteRecords); 9, a rollback over a
 // stretch the mirror copied twice; 10a, a consumer committing on the side the group leaves between
 // the plan and the commit; 6, the partition's mirror task not running; 2, the offset-syncs topic
@@ -32,6 +33,7 @@
 #include "tests/support/mirror_worker_test.h"
 #include "worker/common/json.h"
 #include "worker/cutover/service.h"
+#include "worker/group/topic_ids.h"
 #include "worker/kafka/admin.h"
 #include "worker/kafka/client.h"
 #include "worker/kafka/handles.h"
@@ -211,6 +213,7 @@ class CutoverExactnessFixture : public MirrorWorkerTest {
     int64_t downstream = -1;
     std::string writer;  // ferry.writer
     std::string lost;    // ferry.lost
+    std::string topic_id;  // ferry.topic-id
   };
   std::vector<SyncRead> SyncRecordsOf(const std::string& syncs_topic) {
     std::vector<SyncRead> out;
@@ -219,14 +222,22 @@ class CutoverExactnessFixture : public MirrorWorkerTest {
       if (!r.key || !r.value) continue;
       auto sync = tasks::OffsetSyncRecord::Decode(*r.key, *r.value);
       if (!sync.ok() || sync->topic != orders_ || sync->partition != 0) continue;
-      SyncRead s{r.offset, sync->upstream_offset, sync->downstream_offset, "", ""};
+      SyncRead s{r.offset, sync->upstream_offset, sync->downstream_offset, "", "", ""};
       for (const auto& h : r.headers) {
         if (h.name == tasks::kWriterHeader) s.writer = h.value.value_or("");
         if (h.name == tasks::kLostHeader) s.lost = h.value.value_or("");
+        if (h.name == tasks::kTopicIdHeader) s.topic_id = h.value.value_or("");
       }
       out.push_back(std::move(s));
     }
     return out;
+  }
+
+  // The source's topic ID of orders_ now (Ferry's own Metadata client); "" if it has none.
+  std::string SourceTopicId() {
+    auto ids = group::LookupTopicIds({{"bootstrap.servers", source().bootstrap_servers()}}, {orders_}, seconds(10));
+    EXPECT_TRUE(ids.ok()) << ids.error().ToString();
+    return ids.ok() && ids->count(orders_) ? ids->at(orders_) : "";
   }
 
   std::string Connector() const { return "/connectors/" + mirror_; }
@@ -290,6 +301,112 @@ TEST_P(CutoverExactnessTest, ASourceTopicMadeAgainBelowTheCopiedPointBlocksTheMo
   EXPECT_TRUE(OffsetsOn(target(), remote_).empty()) << "a refused move writes nothing";
   std::cout << "[ measure  ] reused offsets: the move with wait_ms=5000 refused after " << took << " ms; task "
             << Http(worker->port(), "GET", Connector() + "/status").body << std::endl;
+}
+
+TEST_P(CutoverExactnessTest, ASourceTopicMadeAgainAndRefilledPastTheCopiedPointIsToldByItsTopicId) {
+  // Item 7, past the old end. The mirror copied source offsets 0..99 and its syncs name the topic's
+  // ID; paused, the topic is deleted and made again and refilled with 130 new records at 0..129:
+  // the source now ends past the copied-up-to point, so only the topic ID tells that the map's
+  // answers belong to the old records. Resumed, the task learns the new ID, resumes at its stored
+  // position 100 and copies the new 100..129: the map drops the old topic's history.
+  Produce(source(), orders_, 0, Keyed("old", 0, 100));
+  auto worker = StartMirroring(100);
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+  ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 1);  // only so that the plan has a group
+  WaitSyncedTo(*worker, 100);
+  ASSERT_TRUE(WaitFor([&] { return StoredOffset(*worker) == 99; }, seconds(30))) << "0..99 not stored";
+  const std::string old_id = SourceTopicId();
+  ASSERT_FALSE(old_id.empty());
+  const auto old_syncs = SyncRecordsOf("mm2-offset-syncs.B.internal");
+  ASSERT_FALSE(old_syncs.empty());
+  for (const SyncRead& sync : old_syncs) EXPECT_EQ(sync.topic_id, old_id) << "the sync at " << sync.at;
+
+  ASSERT_EQ(Http(port, "PUT", Connector() + "/pause").status, 202);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "PAUSED", 1, "PAUSED"));
+  DeleteTopic(source(), orders_);
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(WaitFor([&] { return source().CreateTopic(orders_, 1, KeepRecords()).ok(); }, seconds(30)))
+      << "could not make " << orders_ << " again";
+  Produce(source(), orders_, 0, Keyed("new", 0, 130));
+  const std::string new_id = SourceTopicId();
+  ASSERT_FALSE(new_id.empty());
+  ASSERT_NE(new_id, old_id);
+  // Kafka dropped the group's offsets with the old topic: the application reads 50 new records.
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 50).size(), 50u);
+  ASSERT_EQ(OffsetsOn(source(), tp_).at(tp_).offset, 50);
+
+  // The truth: no new record has a copy; the target offset the old map gives for 50 (a delta of 0)
+  // holds the OLD record 50.
+  std::vector<Record> src = Read(source(), tp_);
+  std::vector<Record> tgt = Read(target(), remote_);
+  ASSERT_EQ(src.size(), 130u);
+  ASSERT_EQ(tgt.size(), 100u);
+  EXPECT_TRUE(CopiesOf(src, tgt).empty()) << "new records were copied";
+  EXPECT_EQ(*tgt[50].key, "old-50");
+  EXPECT_EQ(*src[50].key, "new-50");
+
+  const std::string reason = orders_ + "-0: source topic " + orders_ + " was deleted and re-created: its topic ID is now " +
+                             new_id + ", the offset syncs up to offset 100 are of topic ID " + old_id +
+                             ": the copies on the target are of the old topic's records, whose offsets the new topic "
+                             "reuses, and cannot be translated";
+  HttpReply plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  EXPECT_FALSE(plan.Json()["ready"].GetBool()) << plan.body;
+  EXPECT_NE(plan.body.find(reason), std::string::npos) << plan.body;
+  auto p = Partition(plan);
+  ASSERT_TRUE(p) << plan.body;
+  EXPECT_EQ((*p)["source_end"].GetInt64(), 130) << "past the copied point: the offsets alone do not tell";
+  EXPECT_EQ((*p)["replicated_to"].GetInt64(), 100) << plan.body;
+  EXPECT_FALSE(p->HasMember("translated") && (*p)["translated"].IsInt64()) << plan.body;
+  // The task is paused too, which a wait would clear; the re-created topic no wait clears.
+  const auto started = Clock::now();
+  HttpReply refused = Http(port, "POST", GroupPath("cutover?wait_ms=5000"));
+  const int64_t took = MsSince(started);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find(reason), std::string::npos) << refused.body;
+  EXPECT_LT(took, 4000) << "the move waited for what no wait brings back";
+  EXPECT_TRUE(OffsetsOn(target(), remote_).empty()) << "a refused move writes nothing";
+
+  // Resumed: the task resumes at 100 on the new topic and syncs its new ID.
+  ASSERT_EQ(Http(port, "PUT", Connector() + "/resume").status, 202);
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote_).size() == 130u; }, seconds(60)))
+      << "the target holds " << Read(target(), remote_).size() << " records, not 130";
+  WaitSyncedTo(*worker, 130);
+  bool new_synced = false;
+  for (const SyncRead& sync : SyncRecordsOf("mm2-offset-syncs.B.internal")) {
+    if (sync.upstream >= 100 && sync.at > old_syncs.back().at) {
+      EXPECT_EQ(sync.topic_id, new_id) << "the sync at " << sync.at;
+      new_synced = true;
+    }
+  }
+  EXPECT_TRUE(new_synced) << "no sync of the resumed task";
+  src = Read(source(), tp_);
+  tgt = Read(target(), remote_);
+  const auto copies = CopiesOf(src, tgt);
+  ASSERT_EQ(copies.size(), 30u) << "the new 100..129, once each";
+  EXPECT_EQ(copies.count(50), 0u);
+  ASSERT_EQ(copies.at(110), std::vector<int64_t>{110});
+
+  // A group at 50: its records were never copied (the task resumed at 100), and the old copies no
+  // longer answer: refused, not "exact" at the old record.
+  plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  EXPECT_FALSE(plan.Json()["ready"].GetBool()) << plan.body;
+  EXPECT_NE(plan.body.find("records from offset 50 on were never mirrored (the mirror's first copy is offset 100)"),
+            std::string::npos) << plan.body;
+  EXPECT_EQ(plan.body.find("re-created"), std::string::npos) << plan.body;
+  // A group at 110 moves exactly to the copy of the new record 110.
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 60).size(), 60u);
+  plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  EXPECT_TRUE(plan.Json()["ready"].GetBool()) << plan.body;
+  p = Partition(plan);
+  ASSERT_TRUE(p) << plan.body;
+  EXPECT_EQ((*p)["translated"].GetInt64(), 110) << plan.body;
+  EXPECT_EQ(std::string((*p)["translation"].GetString()), "exact") << plan.body;
+  std::cout << "[ measure  ] re-created topic refilled past the old end (IDs " << old_id << " -> " << new_id
+            << "): the move with wait_ms=5000 refused after " << took << " ms" << std::endl;
 }
 
 TEST_P(CutoverExactnessTest, RecordsDeletedOnTheTargetBelowTheTranslationBlockTheMoveAndNoWaitClearsIt) {

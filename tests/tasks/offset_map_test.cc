@@ -527,6 +527,46 @@ TEST(OffsetMapTest, AStaleWritersRunMovedByCompactionPastATakeoverIsASecondWrite
   EXPECT_EQ(map.Forward(kOrders0, SourceOffset(10)), std::nullopt) << "below the first run read";
 }
 
+// The source topic deleted and made again (new topic ID, offsets reused): writer A copied the old
+// topic's 0..99 to 0..99 under ID "old"; B, started after, resumes at the stored 100 on the new topic
+// and copies its 100..129 to 100..129 under ID "new". The old copies never answer for the new topic,
+// and syncs naming no ID (MM2's) keep the ID read before.
+TEST(OffsetMapTest, ASyncOfANewTopicIdDropsTheHistoryOfTheTopicsEarlierIncarnation) {
+  auto with_id = [](OffsetSync sync, const std::string& id) {
+    sync.topic_id = id;
+    return sync;
+  };
+  OffsetMap map;
+  map.OnSyncRead(with_id(RunSync(0, 0, "A", 0), "old"));
+  map.OnSyncRead(with_id(RunSync(99, 99, "A", 0), "old"));
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(50)), TargetOffset(50));
+  EXPECT_EQ(map.Covered(kOrders0)->topic_id, "old");
+  map.OnSyncRead(with_id(RunSync(100, 100, "B", 100, -1, -1, /*resumed_at=*/100), "new"));
+  map.OnSyncRead(with_id(RunSync(129, 129, "B", 100), "new"));
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(50)), std::nullopt) << "the old topic's copy of 50";
+  EXPECT_EQ(map.TranslateBack(kOrders0, TargetOffset(50)), std::nullopt);
+  EXPECT_EQ(map.Translate(kOrders0, SourceOffset(110)), TargetOffset(110));
+  const auto covered = map.Covered(kOrders0);
+  ASSERT_TRUE(covered);
+  EXPECT_EQ(covered->topic_id, "new");
+  EXPECT_EQ(covered->first_source, SourceOffset(100));
+  EXPECT_EQ(covered->next_source, SourceOffset(130));
+  EXPECT_TRUE(covered->complete_history) << "nothing of the new topic was missed: its first copy is 100";
+  // A sync of the replaced writer, still on the old ID, is a second writer, not a third incarnation.
+  map.OnSyncRead(with_id(RunSync(120, 140, "A", 0), "old"));
+  EXPECT_EQ(map.Forward(kOrders0, SourceOffset(125))->inexact, OffsetMap::Inexact::kTwoWriters);
+  EXPECT_EQ(map.Covered(kOrders0)->topic_id, "new");
+
+  OffsetMap mixed;  // Ferry's syncs with an ID, then MM2's (none): the ID stays, the history too
+  mixed.OnSyncRead(with_id(RunSync(9, 9, "A", 0), "old"));
+  mixed.OnSyncRead({kOrders0, SourceOffset(10), TargetOffset(10), false});
+  EXPECT_EQ(mixed.Covered(kOrders0)->topic_id, "old");
+  EXPECT_EQ(mixed.Translate(kOrders0, SourceOffset(5)), TargetOffset(5));
+  OffsetMap none;  // syncs naming no ID: none to compare
+  none.OnSyncRead(RunSync(9, 9, "A", 0));
+  EXPECT_EQ(none.Covered(kOrders0)->topic_id, "");
+}
+
 // Records 10..19 were deleted before the mirror copied them (skipped under ferry.skip.lost.records):
 // a group at 12 resumes at the copy of 20, and the answer names 12..19 as lost.
 TEST(OffsetMapTest, AGroupInsideARangeSkippedAsLostIsToldWhatItLoses) {

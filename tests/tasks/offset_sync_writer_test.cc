@@ -8,6 +8,7 @@
 
 #include "tasks/mirror_records.h"
 #include "tasks/offset_sync_emitter.h"
+#include "tasks/offset_sync_store.h"
 #include "tests/support/two_clusters.h"
 
 namespace ferry::tasks {
@@ -148,6 +149,66 @@ TEST_F(OffsetSyncWriterTest, TheFirstSyncAfterLostRecordsNamesThem) {
     }
   }
   EXPECT_EQ(lost, (std::vector<std::string>{"2:7-20"}));
+}
+
+// Every sync names its source topic's ID where the task learned it (the mock cluster cannot answer
+// Metadata v10, so the IDs are given here as a task passes them in), and the store reads it back into
+// the map; a topic whose ID is unknown, or a header that is not an ID, says none.
+TEST_F(OffsetSyncWriterTest, EverySyncNamesItsSourceTopicIdAndTheStoreKeepsIt) {
+  constexpr char kOrdersId[] = "vB5VNpM_QcqDq5YFPnfZ6A";
+  const TopicPartition other{"other", 0};
+  OffsetSyncWriterConfig config{{{"bootstrap.servers", source().bootstrap_servers()}}, kTopic, 10};
+  config.topic_ids = {{"orders", kOrdersId}};
+  auto writer = OffsetSyncWriter::Create(std::move(config));
+  ASSERT_TRUE(writer.ok()) << writer.error().ToString();
+  {
+    OffsetSyncEmitter emitter(**writer);
+    auto copy = [&](const TopicPartition& tp, int64_t source, int64_t target) {
+      emitter.OnAcked(tp, SourceOffset(source), TargetOffset(target));
+      emitter.Flush();
+    };
+    for (int64_t i = 0; i < 25; ++i) copy(kOrders0, i, i);
+    copy(kOrders0, 30, 25);  // a new run
+    copy(other, 0, 7);
+  }
+  (*writer)->Commit();
+  ASSERT_TRUE((*writer)->Flush(std::chrono::seconds(10)).ok());
+  std::vector<std::string> ids;
+  for (const kafka::Record& r : Read(source(), {kTopic, 0})) {
+    auto sync = OffsetSyncRecord::Decode(r.key.value_or(""), r.value.value_or(""));
+    ASSERT_TRUE(sync.ok());
+    std::string id = "-";
+    for (const auto& h : r.headers) {
+      if (h.name == kTopicIdHeader) id = h.value.value_or("null");
+    }
+    ids.push_back(sync->topic + ":" + std::to_string(sync->upstream_offset) + "=" + id);
+  }
+  const std::string o = std::string("=") + kOrdersId;
+  EXPECT_EQ(ids, (std::vector<std::string>{"orders:0" + o, "orders:10" + o, "orders:20" + o, "orders:24" + o,
+                                           "orders:30" + o, "other:0=-"}));
+  // A sync of orders-1 whose ID header is unreadable: read as naming none.
+  const OffsetSyncRecord bad{"orders", 1, 0, 3};
+  kafka::Record record;
+  record.key = bad.EncodeKey();
+  record.value = bad.EncodeValue();
+  record.headers = {{kRunEndsHeader, "1"}, {kTopicIdHeader, "not a topic id"}};
+  Produce(source(), kTopic, 0, {record});
+
+  kafka::KafkaLogOptions options;
+  options.topic = kTopic;
+  options.producer = {{"bootstrap.servers", source().bootstrap_servers()}};
+  options.consumer = options.producer;
+  OffsetSyncStore store(options);
+  ASSERT_TRUE(store.Start(std::chrono::seconds(30)).ok());
+  ASSERT_TRUE(store.map().Covered(kOrders0));
+  EXPECT_EQ(store.map().Covered(kOrders0)->topic_id, kOrdersId);
+  ASSERT_TRUE(store.map().Covered(other));
+  EXPECT_EQ(store.map().Covered(other)->topic_id, "");
+  ASSERT_TRUE(store.map().Covered(kOrders1));
+  EXPECT_EQ(store.map().Covered(kOrders1)->topic_id, "");
+  EXPECT_EQ(store.Translate(kOrders1, SourceOffset(0)), TargetOffset(3)) << "the sync itself is read";
+  EXPECT_EQ(store.corrupt_records(), 0);
+  store.Stop();
 }
 
 TEST_F(OffsetSyncWriterTest, TheLagBoundCountsFromTheLastSyncOfAnyKind) {

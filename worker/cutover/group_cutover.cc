@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <thread>
 
 #include <glog/logging.h>
@@ -132,6 +133,16 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
 
   const Result<MirrorTaskStateMap> task_states =
       flow_.task_states ? flow_.task_states() : Result<MirrorTaskStateMap>(Error::NotFound("unasked"));
+  // One look-up of the source topics' IDs for the whole plan (a topic made again reuses offsets).
+  std::optional<Flow::TopicIds> topic_ids;
+  if (forward && flow_.source_topic_ids) {
+    std::set<std::string> topics;
+    for (const TopicPartition& tp : from_partitions) {
+      auto it = committed->find(tp);
+      if (it != committed->end() && it->second.offset >= 0) topics.insert(tp.topic);
+    }
+    if (!topics.empty()) topic_ids = flow_.source_topic_ids({topics.begin(), topics.end()});
+  }
   for (size_t i = 0; i < from_partitions.size(); ++i) {
     auto it = committed->find(from_partitions[i]);
     if (it == committed->end() || it->second.offset < 0) continue;
@@ -145,7 +156,7 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
     if (topic == to_topics->end() || topic->second <= p.to.partition) {
       p.blockers.push_back(p.to.ToString() + " does not exist on cluster " + plan.to_cluster);
     } else {
-      Translate(p, forward, options);
+      Translate(p, forward, options, topic_ids ? &*topic_ids : nullptr);
       const TopicPartition& source = forward ? p.from : p.to;
       if (flow_.task_states) RequireRunningTask(p, source, task_states, map_.Covered(source));
     }
@@ -215,7 +226,37 @@ void GroupCutover::RequireRunningTask(PartitionPlan& p, const TopicPartition& so
   }
 }
 
-void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& options) {
+bool GroupCutover::SameTopicIncarnation(PartitionPlan& p, const TopicPartition& source,
+                                        const tasks::OffsetMap::Coverage& covered, const Flow::TopicIds& topic_ids) {
+  if (covered.topic_id.empty()) return true;  // syncs that name no ID (MM2's): nothing to compare
+  if (!topic_ids.ok()) {
+    if (topic_ids.error().code() == ErrorCode::kUnsupported) return true;  // as if the syncs named none
+    p.waiting = false;
+    p.blockers.push_back("cannot tell whether source topic " + source.topic +
+                         " is still the one the offset syncs map (topic ID " + covered.topic_id +
+                         "), or was deleted and re-created since: " + topic_ids.error().message());
+    return false;
+  }
+  auto live = topic_ids->find(source.topic);
+  if (live == topic_ids->end()) {
+    p.waiting = false;
+    p.blockers.push_back("cannot tell whether source topic " + source.topic +
+                         " is still the one the offset syncs map (topic ID " + covered.topic_id +
+                         "): the source cluster does not know the topic now");
+    return false;
+  }
+  if (live->second == covered.topic_id) return true;
+  p.waiting = false;  // no wait brings the old topic back
+  p.blockers.push_back("source topic " + source.topic + " was deleted and re-created: its topic ID is now " +
+                       live->second + ", the offset syncs up to offset " + std::to_string(covered.next_source.value) +
+                       " are of topic ID " + covered.topic_id +
+                       ": the copies on the target are of the old topic's records, whose offsets the new topic "
+                       "reuses, and cannot be translated");
+  return false;
+}
+
+void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& options,
+                             const Flow::TopicIds* topic_ids) {
   const TopicPartition& source = forward ? p.from : p.to;
   const auto covered = map_.Covered(source);
   if (covered) p.replicated_to = covered->next_source.value;
@@ -235,6 +276,7 @@ void GroupCutover::Translate(PartitionPlan& p, bool forward, const MoveOptions& 
                          " the mirror copied up to: its offsets were reused (topic re-created or log truncated)");
     return;
   }
+  if (forward && covered && topic_ids && !SameTopicIncarnation(p, source, *covered, *topic_ids)) return;
   if (forward) {
     TranslateForward(p, covered, *watermarks);
   } else {

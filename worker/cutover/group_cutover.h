@@ -56,6 +56,11 @@ struct Flow {
   // The task copying each source partition, as the worker knows it; unset where no worker is asked
   // (`ferry cutover` on the command line).
   std::function<Result<MirrorTaskStateMap>()> task_states = {};
+  // The live topic IDs (Kafka's text form) of these source topics, keyed by name, a topic that does
+  // not exist absent (group::LookupTopicIds); kUnsupported where the cluster cannot tell. Unset: not
+  // asked. A cutover compares them with the IDs the offset syncs name (Coverage::topic_id).
+  using TopicIds = Result<std::map<std::string, std::string>>;
+  std::function<TopicIds(const std::vector<std::string>& topics)> source_topic_ids = {};
 };
 
 struct FlowClusters {
@@ -149,7 +154,12 @@ class GroupCutover {
   // The source partitions this mirror copies, each with its target partition.
   Result<std::vector<Pair>> MirroredPartitions();
   // Translates `p` (the side it leaves -> the side it joins) and adds what blocks it.
-  void Translate(PartitionPlan& p, bool forward, const MoveOptions& options);
+  // `topic_ids`: the source's live topic IDs (Flow::source_topic_ids) when asked; null otherwise.
+  void Translate(PartitionPlan& p, bool forward, const MoveOptions& options, const Flow::TopicIds* topic_ids);
+  // Whether the source topic is the incarnation the map's syncs name; adds a blocker if it is not,
+  // or cannot be told. True: go on translating.
+  static bool SameTopicIncarnation(PartitionPlan& p, const TopicPartition& source,
+                                   const tasks::OffsetMap::Coverage& covered, const Flow::TopicIds& topic_ids);
   // A partition whose task does not run (failed, restarting, paused) may have copies on the target
   // that its restart copies again past the translated point: blocks until it runs.
   static void RequireRunningTask(PartitionPlan& p, const TopicPartition& source,

@@ -15,6 +15,7 @@
 #include "tasks/offset_sync_store.h"
 #include "worker/common/json.h"
 #include "worker/cutover/group_state_guard.h"
+#include "worker/group/topic_ids.h"
 #include "worker/config_store.h"
 #include "worker/herder.h"
 #include "worker/offset_store.h"
@@ -291,6 +292,10 @@ Result<std::unique_ptr<CutoverService::Session>> CutoverService::Open(const std:
 
   Flow flow{name, s->source_alias, target_alias, s->policy, s->replicates};
   if (task_states_) flow.task_states = [states = task_states_, name] { return states(name); };
+  const auto ids_timeout = std::min<std::chrono::milliseconds>(timeout_, std::chrono::seconds(10));
+  flow.source_topic_ids = [props = *source_admin, ids_timeout](const std::vector<std::string>& topics) {
+    return group::LookupTopicIds(props, topics, ids_timeout);
+  };
   tasks::OffsetSyncStore* store = s->syncs.get();
   const auto timeout = timeout_;
   s->cutover = std::make_unique<GroupCutover>(
