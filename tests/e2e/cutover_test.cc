@@ -781,16 +781,25 @@ TEST_P(CutoverTest, ATaskRestartedBelowWhatItCopiedBlocksTheMoveUntilItsSyncsSho
   const TopicPartition tp{orders_, 0};
   const TopicPartition remote{remote_orders_, 0};
   Produce(source(), orders_, 0, Keyed(0, 0, 100));
-  auto worker = StartMirroring();
+  // A target alias of its own, so the offset-syncs topic this test makes refuse records is its own.
+  const std::string alias = Name("B");
+  const std::string syncs_topic = "mm2-offset-syncs." + alias + ".internal";
+  std::string config = MirrorConfig(2);
+  const std::string b = "\"target.cluster.alias\":\"B\"";
+  ASSERT_NE(config.find(b), std::string::npos);
+  config.replace(config.find(b), b.size(), "\"target.cluster.alias\":\"" + alias + "\"");
+  auto worker = StartWorker();
   ASSERT_NE(worker, nullptr);
   const int port = worker->port();
   const std::string connector = "/connectors/" + mirror_;
+  ASSERT_EQ(Http(port, "PUT", connector + "/config", config).status, 201);
+  for (int p = 0; p < 2; ++p) WaitMirrored(p, 0);
+  ASSERT_FALSE(HasFatalFailure());
   ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp, 60).size(), 60u);
   ASSERT_TRUE(WaitFor([&] { return Http(port, "GET", GroupPath("plan")).body.find("\"translated\":60") != std::string::npos; },
                       seconds(30)))
       << Http(port, "GET", GroupPath("plan")).body;
 
-  const std::string syncs_topic = "mm2-offset-syncs.B.internal";
   ASSERT_EQ(Http(port, "PUT", connector + "/stop").status, 204);
   ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "STOPPED", 0, ""));
   auto refuse = source().admin().AlterTopicConfigs({{syncs_topic, {{"cleanup.policy", "compact"}, {"max.message.bytes", "1"}}}});
