@@ -90,10 +90,7 @@ void OffsetMap::OnSyncRead(const OffsetSync& sync, bool syncs_skipped) {
       LOG(WARNING) << sync.source << ": offset syncs of topic ID " << sync.topic_id << " after ones of "
                    << p.topic_id << ": the topic was deleted and re-created; the map of its earlier "
                    << "incarnation is dropped";
-      std::set<std::string> replaced = std::move(p.replaced);
-      if (p.writer && !p.writer->empty()) replaced.insert(*p.writer);
-      p = PartitionMap{};
-      p.replaced = std::move(replaced);
+      ForgetHistory(p, /*replace_writer=*/true);
       first = true;
       other_writer = false;
     }
@@ -101,12 +98,7 @@ void OffsetMap::OnSyncRead(const OffsetSync& sync, bool syncs_skipped) {
       LOG(WARNING) << sync.source << ": offset syncs before the run at source offset " << run_start
                    << " are gone (a run's syncs overwritten in the compacted syncs topic, or not written); "
                    << "translations below it are refused from now on";
-      std::set<std::string> replaced = std::move(p.replaced);
-      if (other_writer && !p.writer->empty()) replaced.insert(*p.writer);
-      const std::string topic_id = std::move(p.topic_id);
-      p = PartitionMap{};
-      p.replaced = std::move(replaced);
-      p.topic_id = topic_id;
+      ForgetHistory(p, /*replace_writer=*/other_writer);
       p.complete_history = false;
       first = true;
       other_writer = false;
@@ -146,6 +138,15 @@ void OffsetMap::OnSyncRead(const OffsetSync& sync, bool syncs_skipped) {
     OnOffsetSync(start);
   }
   OnCopied(sync.source, SourceOffset(s + 1), TargetOffset(t + 1));
+}
+
+void OffsetMap::ForgetHistory(PartitionMap& p, bool replace_writer) {
+  std::set<std::string> replaced = std::move(p.replaced);
+  if (replace_writer && p.writer && !p.writer->empty()) replaced.insert(*p.writer);
+  std::string topic_id = std::move(p.topic_id);
+  p = PartitionMap{};
+  p.replaced = std::move(replaced);
+  p.topic_id = std::move(topic_id);
 }
 
 void OffsetMap::ExtendLastRun(PartitionMap& p, int64_t end) {

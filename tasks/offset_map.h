@@ -157,6 +157,9 @@ class OffsetMap : public OffsetSyncSink {
     bool Contested(int64_t source) const { return contested_from >= 0 && source >= contested_from && source < contested_until; }
   };
 
+  // Starts `p` afresh (no runs, no writer) keeping the writers it replaced (and its writer, when
+  // `replace_writer`: a stale sync of it is then a second writer's) and its topic ID.
+  static void ForgetHistory(PartitionMap& p, bool replace_writer);
   // The last run reaches `end` (exclusive), as the next run of its writer says (OffsetSync::
   // previous_run_end): its last syncs may be gone from a compacted topic.
   static void ExtendLastRun(PartitionMap& p, int64_t end);
