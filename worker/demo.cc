@@ -1,8 +1,11 @@
 #include "worker/demo.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <iomanip>
 #include <map>
@@ -11,18 +14,22 @@
 #include <thread>
 #include <vector>
 
+#include <glog/logging.h>
 #include <librdkafka/rdkafka.h>
 
-#include "tasks/mirror_task.h"
-#include "tasks/offset_map.h"
-#include "worker/cutover/group_cutover.h"
-#include "worker/cutover/group_state_guard.h"
+#include "connectors/replication_policy.h"
+#include "tasks/offset_sync_store.h"
+#include "worker/common/metrics.h"
 #include "worker/cutover/service.h"
+#include "worker/demo_act.h"
+#include "worker/herder.h"
 #include "worker/kafka/admin.h"
 #include "worker/kafka/client.h"
 #include "worker/kafka/kafka_log.h"
 #include "worker/kafka/mock_cluster.h"
 #include "worker/kafka/record_io.h"
+#include "worker/runtime.h"
+#include "worker/worker_config.h"
 
 namespace ferry::worker {
 namespace {
@@ -33,6 +40,7 @@ using std::chrono::milliseconds;
 constexpr const char* kSourceAlias = "onprem";
 constexpr const char* kTargetAlias = "cloud";
 constexpr const char* kGroup = "billing";
+constexpr const char* kConnector = "demo-mirror";
 constexpr const char* kTopicNames[] = {"orders", "payments", "clicks", "shipments", "returns", "audit"};
 constexpr milliseconds kAdminTimeout{30000};
 
@@ -46,6 +54,7 @@ std::string TopicName(int i) {
 struct DemoNames {
   std::string suffix;  // "" on the embedded clusters
   std::string alias;   // the source cluster's alias: remote topics are <alias>.<topic>
+  std::string target_alias;  // names the offset-syncs topic (mm2-offset-syncs.<target alias>.internal)
   std::string group;
   std::vector<std::string> topics;
 
@@ -59,6 +68,7 @@ struct DemoNames {
     }
     auto name = [&](const std::string& base) { return names.suffix.empty() ? base : base + "-" + names.suffix; };
     names.alias = name(kSourceAlias);
+    names.target_alias = name(kTargetAlias);
     names.group = name(kGroup);
     for (int t = 0; t < topics; ++t) names.topics.push_back(name(TopicName(t)));
     return names;
@@ -147,6 +157,12 @@ class LiveProducer {
     if (thread_.joinable()) thread_.join();
   }
   int64_t sent() const { return sent_.load(); }
+  // Of the records sent, those of topic number `t` (records go round-robin over the partitions, topic
+  // by topic): counted, not estimated.
+  int64_t sent_to_topic(int t, int partitions_per_topic) const {
+    const int64_t all = static_cast<int64_t>(partitions_.size()), per = partitions_per_topic, n = sent();
+    return n / all * per + std::clamp<int64_t>(n % all - t * per, 0, per);
+  }
   const std::optional<Error>& error() const { return error_; }
 
  private:
@@ -178,276 +194,310 @@ class LiveProducer {
 };
 
 
-// The real Admin, except that whether the demo's group has members comes from the demo itself: the
-// mock cluster cannot describe groups (librdkafka 2.0.2 aborts when asked), and the demo knows where
-// its consumer runs. On Kafka clusters the demo uses the brokers' answer instead (GroupStateGuard).
-class DemoGroupState : public kafka::ForwardingAdmin {
- public:
-  DemoGroupState(kafka::AdminPtr admin, std::string group, const std::atomic<bool>& consuming_here)
-      : ForwardingAdmin(std::move(admin)), group_(std::move(group)), consuming_here_(consuming_here) {}
-  Result<kafka::GroupDescription> DescribeConsumerGroupState(const std::string& group) override {
-    const int members = group == group_ && consuming_here_ ? 1 : 0;
-    return kafka::GroupDescription{group, members ? kafka::GroupState::kStable : kafka::GroupState::kEmpty, members,
-                                   false};
-  }
-
- private:
-  const std::string group_;
-  const std::atomic<bool>& consuming_here_;
+// The clusters of the run: embedded, or the user's; and on each the maker of the run's topics.
+struct DemoClusters {
+  std::unique_ptr<kafka::MockCluster> mock_source, mock_target;
+  std::unique_ptr<TopicMaker> source_topics, target_topics;
+  ActClusters act;
 };
 
-// The two clusters as the cutover act sees them.
-struct ActClusters {
-  std::string source;
-  std::string target;
-  bool real = false;  // Kafka clusters: the group's state is the brokers' (DescribeGroups)
+Result<std::unique_ptr<DemoClusters>> OpenClusters(const DemoOptions& options, bool real) {
+  auto c = std::make_unique<DemoClusters>();
+  c->act = ActClusters{options.source_bootstrap, options.target_bootstrap, real};
+  if (real) {
+    auto maker = TopicMaker::ForKafka(c->act.source);
+    if (!maker.ok()) return maker.error();
+    c->source_topics = std::move(*maker);
+    maker = TopicMaker::ForKafka(c->act.target);
+    if (!maker.ok()) return maker.error();
+    c->target_topics = std::move(*maker);
+    return c;
+  }
+  auto source = kafka::MockCluster::Start(3);
+  if (!source.ok()) return source.error();
+  auto target = kafka::MockCluster::Start(3);
+  if (!target.ok()) return target.error();
+  c->mock_source = std::move(*source);
+  c->mock_target = std::move(*target);
+  c->act.source = c->mock_source->bootstrap_servers();
+  c->act.target = c->mock_target->bootstrap_servers();
+  c->source_topics = std::make_unique<TopicMaker>(*c->mock_source);
+  c->target_topics = std::make_unique<TopicMaker>(*c->mock_target);
+  return c;
+}
+
+// The standalone worker the mirror runs in, its cutover service and its REST server; stopped in
+// that order. Its offset file lives in a directory of the run's own, removed at the end.
+struct DemoWorker {
+  std::string dir;
+  std::unique_ptr<WorkerRuntime> runtime;
+  std::unique_ptr<cutover::CutoverService> cutover;
+  std::unique_ptr<DemoRestServer> rest;
+
+  ~DemoWorker() {
+    rest.reset();
+    if (runtime) runtime->Stop();
+    cutover.reset();
+    std::error_code ignored;
+    if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+  }
+  Herder& herder() { return runtime->herder(); }
 };
 
-// The cutover act: the consumer group reads the first topic live on the source. Half-way through the
-// stream a cutover is planned while it still reads (it must be refused: the group is active), then the
-// application stops, the group is cut over through the exact offset map while the producer keeps
-// writing, and it reads on from the target copy until the mirror has caught up. Everything it read, on
-// both clusters, is checked against the source: every record exactly once, in order.
-class CutoverAct {
- public:
-  CutoverAct(ActClusters clusters, const tasks::OffsetMap& map, std::shared_ptr<const connectors::ReplicationPolicy> policy,
-             std::string alias, std::string group, std::string topic, int partitions, std::chrono::milliseconds switch_after)
-      : clusters_(std::move(clusters)), map_(map), policy_(std::move(policy)), alias_(std::move(alias)),
-        group_(std::move(group)), topic_(std::move(topic)), partitions_(partitions), switch_after_(switch_after) {}
-  ~CutoverAct() {
-    Finish();
-    if (thread_.joinable()) thread_.join();
-  }
+Result<std::unique_ptr<DemoWorker>> StartWorker(const DemoOptions& options, const ActClusters& clusters,
+                                                cutover::ClusterClients clients) {
+  auto w = std::make_unique<DemoWorker>();
+  char dir[] = "/tmp/ferry-demo-XXXXXX";
+  if (mkdtemp(dir) == nullptr) return Error::Internal("cannot make a directory for the demo worker's offset file");
+  w->dir = dir;
+  const Properties props = {{"bootstrap.servers", clusters.target},
+                            {"offset.storage.file.filename", w->dir + "/offsets"},
+                            {"offset.flush.interval.ms", "500"},  // positions and offset syncs every 0.5 s
+                            {"listeners", "http://127.0.0.1:" + std::to_string(options.rest_port)},
+                            {"key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"},
+                            {"value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"}};
+  auto config = WorkerConfig::Parse(props, WorkerMode::kStandalone);
+  if (!config.ok()) return config.error();
+  auto runtime = WorkerRuntime::Create(*config);
+  if (!runtime.ok()) return runtime.error();
+  w->runtime = std::move(*runtime);
+  w->cutover = std::make_unique<cutover::CutoverService>(cutover::HerderFlows(w->herder()), config->AdminProps(),
+                                                         std::move(clients), kAdminTimeout,
+                                                         cutover::HerderTaskStates(w->herder()));
+  // As `ferry standalone`: the REST server first, since the worker's id names its bound port.
+  auto rest = options.rest(w->herder(), *w->cutover, options.rest_port);
+  if (!rest.ok()) return rest.error();
+  w->rest = std::move(*rest);
+  config->SetBoundPort(w->rest->port());
+  FERRY_RETURN_IF_ERROR(w->runtime->Start(*config));
+  return w;
+}
 
-  // The journal topic (cutover::JournalTopic(alias)) must exist on the target.
-  void Start() {
-    thread_ = std::thread([this] { result_ = Run(); });
-  }
-  void Finish() { finish_ = true; }  // the mirror has caught up: read to the end and stop
-  Result<> Wait() {
-    if (thread_.joinable()) thread_.join();
-    return result_;
-  }
-  const std::string& summary() const { return summary_; }
-  const std::string& refusal() const { return refusal_; }
-  int64_t read_on_source() const { return on_source_; }
-  int64_t read_on_target() const { return on_target_; }
-
-  // Compares what the group read with the source partitions, record by record.
-  Result<> Verify(const std::map<TopicPartition, std::vector<kafka::Record>>& source_records) const {
-    for (int p = 0; p < partitions_; ++p) {
-      const auto& src = source_records.at({topic_, p});
-      const auto& got = read_[static_cast<size_t>(p)];
-      for (size_t i = 0; i < std::max(src.size(), got.size()); ++i) {
-        if (i >= got.size() || i >= src.size() || !src[i].SameContent(got[i])) {
-          return Error::Corrupt("group '" + group_ + "' on " + topic_ + "-" + std::to_string(p) +
-                                ": its record #" + std::to_string(i) + " is " +
-                                (i < got.size() ? got[i].Describe() : "missing") + ", the source's is " +
-                                (i < src.size() ? src[i].Describe() : "none (read twice?)") + " (it read " +
-                                std::to_string(on_source_) + " records on the source and " +
-                                std::to_string(on_target_) + " on the target; cut over at partition:source->target " +
-                                (summary_.empty() ? "none" : summary_) + ")");
-        }
-      }
-    }
-    return Ok();
-  }
-
- private:
-  // On Kafka a member of the group, so that the brokers see it while it reads (and a cutover planned
-  // meanwhile is refused); on the mock, whose coordinator makes a first join wait 3 s and cannot
-  // describe groups, a reader of the group's assigned partitions.
-  Result<std::unique_ptr<kafka::GroupReader>> NewConsumer(const std::string& bootstrap, const std::string& topic) {
-    std::vector<int32_t> all;
-    for (int p = 0; p < partitions_; ++p) all.push_back(p);
-    return kafka::GroupReader::Create(bootstrap, group_, topic, all,
-                                      clusters_.real ? kafka::GroupReader::Membership::kJoined
-                                                     : kafka::GroupReader::Membership::kAssigned);
-  }
-
-  // Reads `topic` of `bootstrap` as the group until `done` says so; returns when it has committed and
-  // its consumer is closed.
-  Result<> Consume(const std::string& bootstrap, const std::string& topic,
-                   const std::function<bool(const kafka::GroupReader&, bool)>& done,
-                   std::atomic<int64_t>& count) {
-    auto consumer = NewConsumer(bootstrap, topic);
-    if (!consumer.ok()) return consumer.error();
-    for (bool at_end = false; !done(**consumer, at_end);) {
-      auto batch = (*consumer)->Poll(500, milliseconds(200));
-      if (!batch.ok()) return batch.error();
-      at_end = batch->size() < 500;
-      for (auto& r : *batch) read_[static_cast<size_t>(r.partition)].push_back(std::move(r.record));
-      count += static_cast<int64_t>(batch->size());
-      FERRY_RETURN_IF_ERROR((*consumer)->Commit());  // as an application commits what it processed
-    }
-    return Ok();
-  }
-
-  // The end offset of every partition of `topic` on the target.
-  Result<std::vector<int64_t>> TargetEnds(const std::string& topic) const {
-    auto client = kafka::NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", clusters_.target}});
-    if (!client.ok()) return client.error();
-    std::vector<int64_t> ends;
-    for (int p = 0; p < partitions_; ++p) {
-      auto w = kafka::QueryWatermarks(client->get(), {topic, p}, milliseconds(10000));
-      if (!w.ok()) return w.error();
-      ends.push_back(w->high);
-    }
-    return ends;
-  }
-
-  Result<kafka::AdminPtr> GroupStateAdmin(const std::string& bootstrap, const std::atomic<bool>& consuming_here) {
-    const Properties props = {{"bootstrap.servers", bootstrap}};
-    auto admin = kafka::RdKafkaAdmin::Create(props, milliseconds(10000));
-    if (!admin.ok()) return admin.error();
-    if (clusters_.real) return kafka::AdminPtr(std::make_unique<cutover::GroupStateGuard>(std::move(*admin), props, milliseconds(10000)));
-    return kafka::AdminPtr(std::make_unique<DemoGroupState>(std::move(*admin), group_, consuming_here));
-  }
-
-  Result<> Run() {
-    read_.resize(static_cast<size_t>(partitions_));
-
-    // The cutover: the same code as POST /ferry/groups/<group>/cutover, on the demo's live offset map.
-    auto source_state = GroupStateAdmin(clusters_.source, on_source_here_);
-    if (!source_state.ok()) return source_state.error();
-    auto target_state = GroupStateAdmin(clusters_.target, on_target_here_);
-    if (!target_state.ok()) return target_state.error();
-    auto source_probe = cutover::KafkaProbe::Create({{"bootstrap.servers", clusters_.source}}, milliseconds(10000));
-    if (!source_probe.ok()) return source_probe.error();
-    auto target_probe = cutover::KafkaProbe::Create({{"bootstrap.servers", clusters_.target}}, milliseconds(10000));
-    if (!target_probe.ok()) return target_probe.error();
-    kafka::KafkaLogOptions journal_log;
-    journal_log.topic = cutover::JournalTopic(alias_);
-    journal_log.consumer = journal_log.producer = {{"bootstrap.servers", clusters_.target}};
-    kafka::KafkaLog log(journal_log);
-    cutover::CutoverJournal journal(log);
-    FERRY_RETURN_IF_ERROR(journal.Start(milliseconds(30000)));
-    cutover::Flow flow{"demo-mirror", alias_, kTargetAlias, policy_, [this](const std::string& t) { return t == topic_; }};
-    cutover::GroupCutover cutover(std::move(flow), {**source_state, **target_state, **source_probe, **target_probe},
-                                  map_, nullptr, journal);
-    auto result = Act(cutover, **source_state);
-    log.Stop();
-    return result;
-  }
-
-  Result<> Act(cutover::GroupCutover& cutover, kafka::Admin& source_state) {
-    on_source_here_ = true;
-    const auto switch_at = Clock::now() + switch_after_;
-    // Switch half-way, once the group has read (and committed) on every partition.
-    auto read_everywhere = [&] {
-      return std::all_of(read_.begin(), read_.end(), [](const auto& records) { return !records.empty(); });
-    };
-    // While the application still reads, a cutover must be refused.
-    std::optional<Error> refusal_check;
-    auto refused_while_active = [&]() -> Result<> {
-      auto plan = cutover.Plan(group_, cutover::Direction::kCutover);
-      if (!plan.ok()) return plan.error();
-      const bool active = plan->from_group && plan->from_group->active();
-      auto blocker = std::find_if(plan->blockers.begin(), plan->blockers.end(),
-                                  [](const std::string& b) { return b.find("active member") != std::string::npos; });
-      if (!active || plan->ready() || blocker == plan->blockers.end()) {
-        return Error::Conflict("a cutover planned while group '" + group_ + "' was reading on the source was not "
-                               "refused for its active member: " + cutover::ToJson(*plan));
-      }
-      refusal_ = *blocker;
-      return Ok();
-    };
-    FERRY_RETURN_IF_ERROR(Consume(clusters_.source, topic_,
-                                  [&](const kafka::GroupReader&, bool) {
-                                    if (refusal_check) return true;
-                                    if (Clock::now() < switch_at ||
-                                        (!read_everywhere() && Clock::now() < switch_at + milliseconds(30000))) {
-                                      return false;
-                                    }
-                                    if (auto r = refused_while_active(); !r.ok()) refusal_check = r.error();
-                                    return true;
-                                  },
-                                  on_source_));
-    on_source_here_ = false;  // the application stopped on the source
-    if (refusal_check) return *refusal_check;
-
-    // On Kafka the consumer's LeaveGroup has been answered; wait (bounded) until the broker shows it.
-    const auto left_by = Clock::now() + milliseconds(15000);
-    for (;;) {
-      auto state = source_state.DescribeConsumerGroupState(group_);
-      if (state.ok() && !state->active()) break;
-      if (Clock::now() >= left_by) {
-        return Error::Timeout("group '" + group_ + "' still shows active members on the source 15 s after its "
-                              "consumer closed" + (state.ok() ? "" : ": " + state.error().ToString()));
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-
-    cutover::MoveOptions options;
-    options.wait = milliseconds(30000);  // the mirror copies past the group's offsets meanwhile
-    auto report = cutover.Move(group_, cutover::Direction::kCutover, options);
-    if (!report.ok()) return report.error();
-    if (report->outcome != cutover::MoveReport::Outcome::kMoved) {
-      return Error::Conflict("the cutover of group '" + group_ + "' did not happen: " + cutover::ToJson(*report));
-    }
-    std::ostringstream os;
-    for (const cutover::PartitionPlan& p : report->plan.partitions) {
-      os << (os.tellp() > 0 ? ", " : "") << p.from.partition << ":" << p.committed << "->" << *p.translated;
-    }
-    summary_ = os.str();
-
-    on_target_here_ = true;
-    const std::string remote = policy_->FormatRemoteTopic(alias_, topic_);
-    // Until the mirror has stopped and the group has read every copy: each partition's position at
-    // the target's end as of then (a short poll alone proves nothing while the member joins).
-    std::optional<std::vector<int64_t>> ends;
-    Result<> ends_read = Ok();
-    Clock::time_point read_by;
-    FERRY_RETURN_IF_ERROR(Consume(clusters_.target, remote,
-                                  [&](const kafka::GroupReader& reader, bool) {
-                                    if (!finish_) return false;
-                                    if (ends && Clock::now() > read_by) {
-                                      ends_read = Error::Timeout("group '" + group_ + "' did not read to the end of " +
-                                                                 remote + " within 60 s of the mirror's stop");
-                                      return true;
-                                    }
-                                    if (!ends) {
-                                      read_by = Clock::now() + std::chrono::seconds(60);
-                                      auto read = TargetEnds(remote);
-                                      if (!read.ok()) {
-                                        ends_read = read.error();
-                                        return true;
-                                      }
-                                      ends = std::move(*read);
-                                    }
-                                    for (int p = 0; p < partitions_; ++p) {
-                                      if (reader.position(p) < (*ends)[static_cast<size_t>(p)]) return false;
-                                    }
-                                    return true;
-                                  },
-                                  on_target_));
-    FERRY_RETURN_IF_ERROR(ends_read);
-    on_target_here_ = false;
-    return Ok();
-  }
-
-  const ActClusters clusters_;
-  const tasks::OffsetMap& map_;
-  std::shared_ptr<const connectors::ReplicationPolicy> policy_;
-  const std::string alias_;
-  const std::string group_;
-  const std::string topic_;
-  const int partitions_;
-  const std::chrono::milliseconds switch_after_;
-  std::atomic<bool> finish_{false};
-  std::atomic<bool> on_source_here_{false}, on_target_here_{false};
-  std::atomic<int64_t> on_source_{0}, on_target_{0};
-  std::vector<std::vector<kafka::Record>> read_;  // per partition, in the order the group read them
-  std::string summary_;
-  std::string refusal_;  // why the cutover planned while the group read was refused
-  Result<> result_ = Ok();
-  std::thread thread_;
-};
-
-std::string Joined(const std::vector<std::string>& names) {
+std::string Joined(const std::vector<std::string>& names, const std::string& separator = ", ") {
   std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (const std::string& n : names) out += (out.empty() ? "" : separator) + n;
   return out;
+}
+
+// MM2's MirrorSourceConnector over the run's topics, one task. Its remote topics and offset-syncs
+// topic exist already (made by the demo), so the replication factors only matter to a topic the
+// connector would make: the brokers' default.
+Properties MirrorConfig(const DemoNames& names, const ActClusters& clusters) {
+  Properties config = {{"name", kConnector},
+                       {"connector.class", "MirrorSourceConnector"},
+                       {"source.cluster.alias", names.alias},
+                       {"target.cluster.alias", names.target_alias},
+                       {"source.cluster.bootstrap.servers", clusters.source},
+                       {"target.cluster.bootstrap.servers", clusters.target},
+                       {"topics", Joined(names.topics, ",")},
+                       {"tasks.max", "1"},
+                       {"refresh.topics.enabled", "false"},
+                       {"sync.topic.configs.enabled", "false"},
+                       {"sync.topic.acls.enabled", "false"},
+                       {"replication.factor", "-1"},
+                       {"offset-syncs.topic.replication.factor", "-1"}};
+  // The mock broker holds an empty fetch for the full wait; a short wait keeps the live lag low.
+  if (!clusters.real) config["source.consumer.fetch.wait.max.ms"] = "50";
+  return config;
+}
+
+// The connector's or its task's failure, if it failed.
+std::optional<Error> MirrorFailure(Herder& herder) {
+  auto status = herder.GetConnectorStatus(kConnector);
+  if (!status.ok()) return std::nullopt;  // not known yet
+  auto failed = [](const StateInfo& s) { return s.state == "FAILED"; };
+  if (failed(status->connector)) {
+    return Error::Internal("the mirror connector failed: " + status->connector.trace.value_or("(no trace)"));
+  }
+  for (const TaskStateInfo& task : status->tasks) {
+    if (failed(task.state)) {
+      return Error::Internal("the mirror task failed: " + task.state.trace.value_or("(no trace)"));
+    }
+  }
+  return std::nullopt;
+}
+
+// What the running task has copied of each topic, as the worker's GET /metrics says it, beside what
+// the producer sent.
+std::vector<TopicProgress> Progress(Herder& herder, const LiveProducer& producer, const DemoNames& names,
+                                    const connectors::ReplicationPolicy& policy, int partitions) {
+  metrics::Exposition exposition;
+  herder.CollectMetrics(exposition);
+  const std::map<std::string, CopiedFigures> figures = ReadCopiedFigures(exposition.Text());
+  std::vector<TopicProgress> out;
+  for (size_t t = 0; t < names.topics.size(); ++t) {
+    TopicProgress p{names.topics[t], producer.sent_to_topic(static_cast<int>(t), partitions), {}};
+    if (auto f = figures.find(policy.FormatRemoteTopic(names.alias, names.topics[t])); f != figures.end()) {
+      p.figures = f->second;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+int64_t Copied(const std::vector<TopicProgress>& topics) {
+  int64_t copied = 0;
+  for (const TopicProgress& t : topics) copied += t.figures.copied;
+  return copied;
+}
+
+struct Copy {
+  double seconds = 0;  // from the mirror's start until it had copied every record the source acknowledged
+  int64_t records = 0;
+};
+
+// The run's live part: the producer writes for the set time while the mirror copies and the board
+// shows it; then the producer stops and the mirror catches up.
+Result<Copy> Watch(const DemoOptions& options, DemoWorker& worker, kafka::RecordWriter& writer,
+                     LiveProducer& producer, const DemoNames& names, const connectors::ReplicationPolicy& policy,
+                     CutoverAct* act, std::ostream& out) {
+  ProgressBoard board(options.progress, out);
+  const auto started = Clock::now();
+  auto since_start = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+  bool producing = true, moved = false;
+  std::vector<TopicProgress> topics;
+  const auto deadline = started + options.produce_for + milliseconds(60000);
+  while (Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(250));
+    if (auto failure = MirrorFailure(worker.herder())) return *failure;
+    if (producer.error()) return *producer.error();
+    if (producing && producer.sent() > 0 && Clock::now() - started >= options.produce_for) {
+      producer.Stop();
+      FERRY_RETURN_IF_ERROR(writer.Flush(milliseconds(30000)));
+      producing = false;
+      board.Event(since_start(), "the producer stopped after " + Grouped(writer.delivered()) +
+                                     " records; the mirror catches up");
+    }
+    if (act && !moved) {
+      if (auto summary = act->moved()) {
+        moved = true;
+        board.Event(since_start(), "CUTOVER: group '" + names.group + "' moved to the target at partition:source->"
+                                   "target offset " + *summary);
+      }
+    }
+    topics = Progress(worker.herder(), producer, names, policy, options.partitions);
+    const std::string phase = producing ? "live: the producer writes, the mirror copies" : "catching up";
+    board.Update(since_start(), phase, topics, act ? act->Whereabouts() : "");
+    if (!producing && Copied(topics) >= writer.delivered()) break;
+  }
+  const double seconds = since_start();
+  board.Finish(seconds, producing ? "stopped at the deadline" : "caught up", topics, act ? act->Whereabouts() : "");
+  producer.Stop();
+  if (Copied(topics) != writer.delivered()) {
+    return Error::Timeout("the mirror copied " + std::to_string(Copied(topics)) + " of " +
+                          std::to_string(writer.delivered()) + " records before the deadline");
+  }
+  return Copy{seconds, Copied(topics)};
+}
+
+// The exact offset map as the task wrote it to its offset-syncs topic, read until it says every
+// record up to `last` (per partition) was copied. The task syncs its last copies at each offset
+// commit (every 0.5 s here).
+Result<std::unique_ptr<tasks::OffsetSyncStore>> ReadOffsetSyncs(const std::string& bootstrap, const std::string& topic,
+                                                                const std::map<TopicPartition, int64_t>& last) {
+  kafka::KafkaLogOptions options;
+  options.topic = topic;
+  options.consumer = options.producer = {{"bootstrap.servers", bootstrap}};
+  auto store = std::make_unique<tasks::OffsetSyncStore>(std::move(options));
+  FERRY_RETURN_IF_ERROR(store->Start(kAdminTimeout));
+  const auto deadline = Clock::now() + kAdminTimeout;
+  for (;;) {
+    auto missing = std::find_if(last.begin(), last.end(), [&](const auto& entry) {
+      return entry.second >= 0 && !store->Translate(entry.first, SourceOffset(entry.second));
+    });
+    if (missing == last.end()) return store;
+    if (Clock::now() >= deadline) {
+      return Error::Timeout("the offset syncs in " + topic + " do not cover offset " + std::to_string(missing->second) +
+                            " of " + missing->first.ToString() + " 30 s after the mirror copied it");
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+    FERRY_RETURN_IF_ERROR(store->ReadToEnd(kAdminTimeout));
+  }
+}
+
+// Every record on the target, key by key and offset by offset, and the offset map's translation of
+// every source offset to where its record landed; the act's group's reading. Fills the report.
+Result<> VerifyCopy(const ActClusters& clusters, const std::vector<TopicPartition>& partitions, const DemoNames& names,
+                    const connectors::ReplicationPolicy& policy, const CutoverAct* act, DemoReport& report) {
+  std::map<TopicPartition, std::vector<kafka::Record>> source, target;
+  std::map<TopicPartition, int64_t> last;
+  for (const TopicPartition& tp : partitions) {
+    auto src = kafka::ReadPartition(clusters.source, tp, milliseconds(60000));
+    if (!src.ok()) return src.error();
+    const TopicPartition remote{policy.FormatRemoteTopic(names.alias, tp.topic), tp.partition};
+    auto tgt = kafka::ReadPartition(clusters.target, remote, milliseconds(60000));
+    if (!tgt.ok()) return tgt.error();
+    FERRY_RETURN_IF_ERROR(kafka::VerifyMirrored(tp, *src, *tgt));
+    last[tp] = src->empty() ? -1 : src->back().offset;
+    for (const kafka::Record& r : *src) {
+      report.bytes += static_cast<int64_t>(r.key.value_or("").size() + r.value.value_or("").size());
+    }
+    source[tp] = std::move(*src);
+    target[tp] = std::move(*tgt);
+  }
+  const std::string syncs_topic = policy.OffsetSyncsTopic(names.target_alias);
+  auto syncs = ReadOffsetSyncs(clusters.source, syncs_topic, last);
+  if (!syncs.ok()) return syncs.error();
+  for (const TopicPartition& tp : partitions) {
+    const auto& src = source[tp];
+    const auto& tgt = target[tp];
+    for (size_t i = 0; i < src.size(); ++i) {
+      auto translated = (*syncs)->Translate(tp, SourceOffset(src[i].offset));
+      if (translated != TargetOffset(tgt[i].offset)) {
+        return Error::Corrupt("the offset map in " + syncs_topic + " does not translate source offset " +
+                              std::to_string(src[i].offset) + " of " + tp.ToString() + " to " +
+                              std::to_string(tgt[i].offset));
+      }
+    }
+    ++report.verified_partitions;
+  }
+  report.offset_syncs = (*syncs)->syncs_read();
+  (*syncs)->Stop();
+  if (act) {
+    std::map<TopicPartition, std::vector<kafka::Record>> act_topic;
+    for (const auto& [tp, records] : source) {
+      if (tp.topic == names.topics.front()) act_topic[tp] = records;
+    }
+    FERRY_RETURN_IF_ERROR(act->Verify(act_topic));
+    report.group_records_on_source = act->read_on_source();
+    report.group_records_on_target = act->read_on_target();
+  }
+  return Ok();
+}
+
+void PrintReport(const DemoOptions& options, const ActClusters& clusters, const DemoReport& report,
+                 const std::string& first_topic, const CutoverAct* act, std::ostream& out) {
+  const bool real = clusters.real;
+  out << std::fixed << std::setprecision(1) << "\nreport\n"
+      << "  clusters           source " << clusters.source << ", target " << clusters.target
+      << (real ? " (Kafka)" : " (embedded mock clusters)") << "\n"
+      << "  mirror             MirrorSourceConnector '" << kConnector << "' in a standalone worker, REST API and "
+      << "status page on http://127.0.0.1:" << report.rest_port << "\n"
+      << "  records copied     " << report.records << "\n"
+      << "  data copied        " << report.bytes / 1e6 << " MB (keys and values)\n"
+      << "  elapsed            " << report.seconds << " s (producer ran "
+      << std::chrono::duration<double>(options.produce_for).count() << " s)\n"
+      << "  throughput         " << report.records / report.seconds << " records/s\n"
+      << "  offset syncs       " << report.offset_syncs << " read back from the offset-syncs topic\n"
+      << "  verification       PASSED: " << report.verified_partitions
+      << " partitions identical record by record, offsets map exactly\n";
+  if (act) {
+    out << "  cutover act        group '" << report.group << "' read " << report.group_records_on_source
+        << " records on the source, was cut over (partition:source->target offset " << act->summary() << ") and read "
+        << report.group_records_on_target << " on the target\n"
+        << "                     PASSED: every record of " << first_topic << " read exactly once, in order: "
+        << "0 lost, 0 duplicated\n"
+        << "                     refused while the group still read on the source: " << act->refusal() << "\n"
+        << (real ? "                     (the group's state came from the brokers: DescribeGroups)\n"
+                 : "                     (the mock cluster cannot describe groups: the demo tells the cutover where "
+                   "its consumer runs)\n");
+  }
+  if (real) {
+    out << "  topics made        on the source: " << Joined(report.source_topics_created) << "\n"
+        << "                     on the target: " << Joined(report.target_topics_created) << "\n"
+        << "                     left in place (the demo deletes nothing); group '" << report.group
+        << "' has committed offsets on both clusters\n";
+  }
 }
 
 }  // namespace
@@ -465,178 +515,74 @@ Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
       options.produce_for <= milliseconds(0)) {
     return Error::InvalidConfig("--demo_topics, --demo_partitions, --demo_rate, --demo_seconds", "must be positive");
   }
-
-  // The clusters: embedded, or the user's; on the user's the topics get names new to this run.
-  std::unique_ptr<kafka::MockCluster> mock_source, mock_target;
-  std::unique_ptr<TopicMaker> source_topics, target_topics;
-  ActClusters clusters{options.source_bootstrap, options.target_bootstrap, real};
-  if (real) {
-    auto maker = TopicMaker::ForKafka(clusters.source);
-    if (!maker.ok()) return maker.error();
-    source_topics = std::move(*maker);
-    maker = TopicMaker::ForKafka(clusters.target);
-    if (!maker.ok()) return maker.error();
-    target_topics = std::move(*maker);
-  } else {
-    auto source = kafka::MockCluster::Start(3);
-    if (!source.ok()) return source.error();
-    auto target = kafka::MockCluster::Start(3);
-    if (!target.ok()) return target.error();
-    mock_source = std::move(*source);
-    mock_target = std::move(*target);
-    clusters.source = mock_source->bootstrap_servers();
-    clusters.target = mock_target->bootstrap_servers();
-    source_topics = std::make_unique<TopicMaker>(*mock_source);
-    target_topics = std::make_unique<TopicMaker>(*mock_target);
+  if (options.rest_port < 0 || options.rest_port > 65535) {
+    return Error::InvalidConfig("--demo_rest_port", "must be a port number (0: an ephemeral port)");
   }
+  CHECK(options.rest) << "RunDemo needs a REST server starter";
+
+  auto opened = OpenClusters(options, real);
+  if (!opened.ok()) return opened.error();
+  DemoClusters& c = **opened;
+  const ActClusters& clusters = c.act;
   const DemoNames names = DemoNames::Make(options.topics, real);
   auto policy = std::make_shared<connectors::DefaultReplicationPolicy>();
   const std::string first_topic = names.topics.front();
 
   out << "ferry demo: source cluster " << clusters.source << ", target cluster " << clusters.target
       << (real ? " (Kafka clusters named on the command line)" : " (embedded)") << "\n";
-  if (real) {
-    out << "this run makes its own topics (names ending in -" << names.suffix << ") and deletes nothing\n";
-  }
+  if (real) out << "this run makes its own topics (names ending in -" << names.suffix << ") and deletes nothing\n";
   std::vector<TopicPartition> partitions;
   for (const std::string& topic : names.topics) {
-    FERRY_RETURN_IF_ERROR(source_topics->Create(topic, options.partitions));
-    FERRY_RETURN_IF_ERROR(target_topics->Create(policy->FormatRemoteTopic(names.alias, topic), options.partitions));
+    FERRY_RETURN_IF_ERROR(c.source_topics->Create(topic, options.partitions));
+    FERRY_RETURN_IF_ERROR(c.target_topics->Create(policy->FormatRemoteTopic(names.alias, topic), options.partitions));
     for (int p = 0; p < options.partitions; ++p) partitions.push_back({topic, p});
   }
-  if (options.cutover) {
-    FERRY_RETURN_IF_ERROR(target_topics->Create(cutover::JournalTopic(names.alias), 1, {{"cleanup.policy", "compact"}}));
-  }
-  out << "mirroring " << options.topics << " topics x " << options.partitions << " partitions ("
-      << names.alias << ".<topic> on the target) while a producer writes "
-      << options.records_per_second << " records/s for "
-      << std::chrono::duration<double>(options.produce_for).count() << " s\n";
+  const Properties compacted = {{"cleanup.policy", "compact"}};
+  FERRY_RETURN_IF_ERROR(c.source_topics->Create(policy->OffsetSyncsTopic(names.target_alias), 1, compacted));
+  if (options.cutover) FERRY_RETURN_IF_ERROR(c.target_topics->Create(cutover::JournalTopic(names.alias), 1, compacted));
+
+  GroupWhereabouts where;
+  auto worker = StartWorker(options, clusters, DemoClusterClients(clusters, names.group, where));
+  if (!worker.ok()) return worker.error();
+  DemoReport report;
+  report.rest_port = (*worker)->rest->port();
+  out << "status page:  http://127.0.0.1:" << report.rest_port << "/ui  (the worker's REST API and GET /metrics "
+      << "on the same port, while the demo runs)\n";
+  auto put = (*worker)->herder().PutConnectorConfig(kConnector, MirrorConfig(names, clusters), std::nullopt, false);
+  if (!put.ok()) return put.error();
+  out << "mirroring " << options.topics << " topics x " << options.partitions << " partitions (" << names.alias
+      << ".<topic> on the target) with MirrorSourceConnector '" << kConnector << "' while a producer writes "
+      << options.records_per_second << " records/s for " << std::chrono::duration<double>(options.produce_for).count()
+      << " s\n";
 
   auto writer = kafka::RecordWriter::Create(clusters.source);
   if (!writer.ok()) return writer.error();
-  tasks::OffsetMap offset_map;
-  tasks::MirrorTaskConfig config;
-  config.name = "demo-mirror";
-  config.source_alias = names.alias;
-  config.source_consumer = {{"bootstrap.servers", clusters.source}};
-  // The mock broker holds an empty fetch for the full wait; a short wait keeps the live lag low.
-  if (!real) config.source_consumer["fetch.wait.max.ms"] = "50";
-  config.target_producer = {{"bootstrap.servers", clusters.target}};
-  config.policy = policy;
-  for (const TopicPartition& tp : partitions) config.start_offsets[tp] = tasks::kFromLogStart;
-
   std::unique_ptr<CutoverAct> act;
   if (options.cutover) {
-    act = std::make_unique<CutoverAct>(clusters, offset_map, policy, names.alias, names.group, first_topic,
-                                       options.partitions, options.produce_for / 2);
+    act = std::make_unique<CutoverAct>(clusters, *(*worker)->cutover, where, policy, names.alias, names.group,
+                                       first_topic, options.partitions, options.produce_for / 2);
     act->Start();
     out << "consumer group '" << names.group << "' reads " << first_topic << " on the source and is cut over to "
         << policy->FormatRemoteTopic(names.alias, first_topic) << " on the target half-way through the stream\n";
   }
-
-  const auto started = Clock::now();
   const RecordShape shape{options.value_bytes, names.alias,
                           std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()};
   LiveProducer producer(**writer, partitions, options, shape);
-  auto task = tasks::MirrorTask::Start(config, &offset_map);
-  if (!task.ok()) return task.error();
-
-  auto print_progress = [&](const char* phase) {
-    const auto stats = (*task)->Stats();
-    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    out << "\r  " << phase << ": produced " << producer.sent() << ", copied " << stats.records << " ("
-        << static_cast<int64_t>(stats.records / std::max(secs, 1e-3)) << " rec/s), lag " << stats.Lag()
-        << "        " << std::flush;
-  };
-  bool producing = true;
-  const auto deadline = started + options.produce_for + milliseconds(60000);
-  while (Clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(250));
-    if ((*task)->state() == tasks::MirrorTask::State::kFailed) return *(*task)->failure();
-    if (producer.error()) return *producer.error();
-    if (producing && producer.sent() > 0 && Clock::now() - started >= options.produce_for) {
-      producer.Stop();
-      FERRY_RETURN_IF_ERROR((*writer)->Flush(milliseconds(30000)));
-      producing = false;
-    }
-    if (options.progress) print_progress(producing ? "live" : "catching up");
-    if (!producing && (*task)->Stats().records >= (*writer)->delivered()) break;
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  if (options.progress) out << "\n";
-  producer.Stop();
-  (*task)->Stop();
-  const auto stats = (*task)->Stats();
-  if (stats.records != (*writer)->delivered()) {
-    return Error::Timeout("mirror copied " + std::to_string(stats.records) + " of " +
-                          std::to_string((*writer)->delivered()) + " records before the deadline");
-  }
-
+  auto copy = Watch(options, **worker, **writer, producer, names, *policy, act.get(), out);
+  if (!copy.ok()) return copy.error();
   if (act) {
     act->Finish();
     FERRY_RETURN_IF_ERROR(act->Wait());
   }
 
   out << "verifying every record, key by key and offset by offset...\n";
-  DemoReport report;
-  std::map<TopicPartition, std::vector<kafka::Record>> act_topic;  // the source records the group read
-  for (const TopicPartition& tp : partitions) {
-    auto src = kafka::ReadPartition(clusters.source, tp, milliseconds(60000));
-    if (!src.ok()) return src.error();
-    if (act && tp.topic == first_topic) act_topic[tp] = *src;
-    const TopicPartition remote{policy->FormatRemoteTopic(names.alias, tp.topic), tp.partition};
-    auto tgt = kafka::ReadPartition(clusters.target, remote, milliseconds(60000));
-    if (!tgt.ok()) return tgt.error();
-    FERRY_RETURN_IF_ERROR(kafka::VerifyMirrored(tp, *src, *tgt));
-    for (size_t i = 0; i < src->size(); ++i) {
-      auto translated = offset_map.Translate(tp, SourceOffset((*src)[i].offset));
-      if (translated != TargetOffset((*tgt)[i].offset)) {
-        return Error::Corrupt("offset map of " + tp.ToString() + " does not translate source offset " +
-                              std::to_string((*src)[i].offset) + " to " + std::to_string((*tgt)[i].offset));
-      }
-    }
-    ++report.verified_partitions;
-  }
-  if (act) {
-    FERRY_RETURN_IF_ERROR(act->Verify(act_topic));
-    report.group_records_on_source = act->read_on_source();
-    report.group_records_on_target = act->read_on_target();
-  }
-  report.records = stats.records;
-  report.bytes = stats.bytes;
-  report.seconds = seconds;
-  report.offset_syncs = stats.offset_syncs;
+  FERRY_RETURN_IF_ERROR(VerifyCopy(clusters, partitions, names, *policy, act.get(), report));
+  report.records = copy->records;
+  report.seconds = copy->seconds;
   report.group = names.group;
-  report.source_topics_created = source_topics->created();
-  report.target_topics_created = target_topics->created();
-  out << std::fixed << std::setprecision(1) << "\nreport\n"
-      << "  clusters           source " << clusters.source << ", target " << clusters.target
-      << (real ? " (Kafka)" : " (embedded mock clusters)") << "\n"
-      << "  records copied     " << report.records << "\n"
-      << "  data copied        " << report.bytes / 1e6 << " MB (keys and values)\n"
-      << "  elapsed            " << report.seconds << " s (producer ran "
-      << std::chrono::duration<double>(options.produce_for).count() << " s)\n"
-      << "  throughput         " << report.records / report.seconds << " records/s\n"
-      << "  offset syncs       " << report.offset_syncs << " (one per partition per change of offset delta)\n"
-      << "  verification       PASSED: " << report.verified_partitions
-      << " partitions identical record by record, offsets map exactly\n";
-  if (act) {
-    out << "  cutover act        group '" << names.group << "' read " << report.group_records_on_source
-        << " records on the source, was cut over (partition:source->target offset " << act->summary() << ") and read "
-        << report.group_records_on_target << " on the target\n"
-        << "                     PASSED: every record of " << first_topic << " read exactly once, in order: "
-        << "0 lost, 0 duplicated\n"
-        << "                     refused while the group still read on the source: " << act->refusal() << "\n"
-        << (real ? "                     (the group's state came from the brokers: DescribeGroups)\n"
-                 : "                     (the mock cluster cannot describe groups: the demo tells the cutover where "
-                   "its consumer runs)\n");
-  }
-  if (real) {
-    out << "  topics made        on the source: " << Joined(report.source_topics_created) << "\n"
-        << "                     on the target: " << Joined(report.target_topics_created) << "\n"
-        << "                     left in place (the demo deletes nothing); group '" << names.group
-        << "' has committed offsets on both clusters\n";
-  }
+  report.source_topics_created = c.source_topics->created();
+  report.target_topics_created = c.target_topics->created();
+  PrintReport(options, clusters, report, first_topic, act.get(), out);
   return report;
 }
 

@@ -39,6 +39,8 @@ DEFINE_string(bootstrap_source, "", "ferry demo: run on this Kafka cluster as th
               "each run, and deletes nothing; its report lists what it made");
 DEFINE_string(bootstrap_target, "", "ferry demo: the Kafka cluster to mirror to (host:port,...); needs "
               "--bootstrap-source");
+DEFINE_int32(demo_rest_port, 0, "ferry demo: the loopback port of the demo worker's REST API, GET /metrics and "
+             "status page (/ui); 0: a free port, printed when the demo starts");
 DEFINE_bool(allow_approximate, false, "ferry cutover: accept translations found by timestamp");
 DEFINE_int64(wait_ms, 0, "ferry cutover: how long a move waits for the mirror to copy past the group");
 DEFINE_string(direction, "cutover", "ferry cutover plan: 'cutover' or 'rollback'");
@@ -68,8 +70,40 @@ constexpr const char* kUsage =
     "                                                (ACTION: plan, cutover, rollback, status with a group\n"
     "                                                NAME; verify with a topic NAME); see docs/cutover.md\n";
 
+// The demo worker's REST server: the same routes as a worker's (Connect's API, /ferry/, /metrics, /ui).
+class DemoRest : public worker::DemoRestServer {
+ public:
+  DemoRest(worker::Herder& herder, ferry::rest::RestConfig config, ferry::cutover::CutoverService& cutover)
+      : server_(herder, std::move(config), &cutover) {}
+  Result<int> Start() {
+    auto port = server_.Start();
+    if (port.ok()) port_ = *port;
+    return port;
+  }
+  int port() const override { return port_; }
+
+ private:
+  ferry::rest::Server server_;  // stops when destroyed
+  int port_ = 0;
+};
+
+Result<std::unique_ptr<worker::DemoRestServer>> StartDemoRest(worker::Herder& herder,
+                                                              ferry::cutover::CutoverService& cutover, int port) {
+  ferry::rest::RestConfig config;
+  config.host = "127.0.0.1";
+  config.port = port;
+  auto server = std::make_unique<DemoRest>(herder, std::move(config), cutover);
+  auto started = server->Start();
+  if (!started.ok()) return started.error();
+  return std::unique_ptr<worker::DemoRestServer>(std::move(server));
+}
+
 int Demo() {
   worker::DemoOptions options;
+  // Redrawn in place on a terminal; plain lines, at most one a second, in a log or a pipe.
+  options.progress = isatty(STDOUT_FILENO) ? worker::ProgressMode::kLive : worker::ProgressMode::kPlain;
+  options.rest = StartDemoRest;
+  options.rest_port = FLAGS_demo_rest_port;
   options.produce_for = std::chrono::seconds(FLAGS_demo_seconds);
   options.records_per_second = FLAGS_demo_rate;
   options.topics = FLAGS_demo_topics;
