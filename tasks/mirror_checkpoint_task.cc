@@ -1,5 +1,6 @@
 #include "tasks/mirror_checkpoint_task.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include <glog/logging.h>
@@ -26,6 +27,13 @@ struct PendingCheckpoint {
 };
 
 constexpr std::chrono::milliseconds kAdminTimeout{30000};
+
+// Copied source offsets two writers contest: the contested stretch is open-ended until a later
+// writer's restart, so it counts up to the copied-up-to point.
+int64_t Contested(const OffsetMap::Coverage& c) {
+  if (c.contested_from < 0) return 0;
+  return std::max<int64_t>(0, std::min(c.contested_until, c.next_source.value) - c.contested_from);
+}
 
 Properties WithWorkerDefaults(Properties props, TaskContext& context) {
   if (props.count("bootstrap.servers")) return props;
@@ -70,6 +78,7 @@ Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& conte
                                               "topics.exclude");
   if (!filter.ok()) return filter.error();
   checkpoints_topic_ = (*policy)->CheckpointsTopic(source_alias);
+  policy_ = *policy;
 
   using connectors::ClientProps;
   using connectors::ClientRole;
@@ -208,8 +217,42 @@ void MirrorCheckpointTask::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* rkm
 }
 
 void MirrorCheckpointTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels&) const {
-  std::lock_guard lock(mu_);
-  AddCheckpointMetrics(latencies_, source_alias_, target_alias_, now_ms, out);
+  {
+    std::lock_guard lock(mu_);
+    AddCheckpointMetrics(latencies_, source_alias_, target_alias_, now_ms, out);
+  }
+  // The map has its own lock, taken per partition; the store reads on its own thread meanwhile.
+  if (syncs_) AddOffsetMapMetrics(syncs_->map(), syncs_->syncs_read(), source_alias_, target_alias_, *policy_, out);
+}
+
+void AddOffsetMapMetrics(const OffsetMap& map, int64_t syncs_read, const std::string& source_alias,
+                         const std::string& target_alias, const connectors::ReplicationPolicy& policy,
+                         metrics::Exposition& out) {
+  using metrics::Type;
+  out.Add("ferry_offset_map_syncs_read_total", "Offset syncs read from the offset-syncs topic.", Type::kCounter,
+          {{"source", source_alias}, {"target", target_alias}}, static_cast<double>(syncs_read));
+  for (const TopicPartition& tp : map.Partitions()) {
+    const std::optional<OffsetMap::Coverage> c = map.Covered(tp);
+    if (!c) continue;  // nothing copied known
+    const metrics::Labels labels = {{"source", source_alias},
+                                    {"target", target_alias},
+                                    {"topic", policy.FormatRemoteTopic(source_alias, tp.topic)},
+                                    {"partition", std::to_string(tp.partition)}};
+    out.Add("ferry_offset_map_first_source_offset",
+            "The first source offset the offset map knows a copy of: groups committed below it are not translated.",
+            Type::kGauge, labels, static_cast<double>(c->first_source.value));
+    out.Add("ferry_offset_map_next_source_offset",
+            "Every source record below this offset has been copied and translates (the copied-up-to point).",
+            Type::kGauge, labels, static_cast<double>(c->next_source.value));
+    out.Add("ferry_offset_map_complete_history",
+            "1 when the offset map holds the partition's syncs from its first one, 0 when older ones are gone.",
+            Type::kGauge, labels, c->complete_history ? 1.0 : 0.0);
+    out.Add("ferry_offset_map_contested_records",
+            "Source offsets two writers copied at once, which never translate.", Type::kGauge, labels,
+            static_cast<double>(Contested(*c)));
+    out.Add("ferry_offset_map_runs", "Runs of consecutive copies the offset map holds for the partition.",
+            Type::kGauge, labels, static_cast<double>(map.sync_count(tp)));
+  }
 }
 
 void AddCheckpointMetrics(const CheckpointLatencies& latencies, const std::string& source_alias,

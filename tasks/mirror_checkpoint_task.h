@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "connectors/replication_policy.h"
 #include "tasks/group_checkpointer.h"
 #include "tasks/offset_sync_store.h"
 #include "tasks/task.h"
@@ -30,6 +31,13 @@ using CheckpointLatencies = std::map<std::pair<std::string, TopicPartition>, met
 // kafka_connect_mirror_mirrorcheckpointconnector_checkpoint_latency_ms[_min|_max|_avg]{source,target,group,topic,partition}.
 void AddCheckpointMetrics(const CheckpointLatencies& latencies, const std::string& source_alias,
                           const std::string& target_alias, int64_t now_ms, metrics::Exposition& out);
+
+// The coverage of the offset map `map` per source partition, as GET /metrics shows it
+// (ferry_offset_map_*{source,target,topic,partition}, `topic` the remote topic), and the syncs read
+// (ferry_offset_map_syncs_read_total{source,target}).
+void AddOffsetMapMetrics(const OffsetMap& map, int64_t syncs_read, const std::string& source_alias,
+                         const std::string& target_alias, const connectors::ReplicationPolicy& policy,
+                         metrics::Exposition& out);
 
 class MirrorCheckpointTask : public Task {
  public:
@@ -59,6 +67,7 @@ class MirrorCheckpointTask : public Task {
   std::string target_alias_;
   std::vector<std::string> groups_;
   std::string checkpoints_topic_;
+  std::shared_ptr<const connectors::ReplicationPolicy> policy_;
   std::chrono::milliseconds emit_interval_{60000};
   bool sync_group_offsets_ = false;
   std::chrono::milliseconds sync_interval_{60000};

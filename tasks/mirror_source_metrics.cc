@@ -59,10 +59,20 @@ void AddMirrorSourceMetrics(const MirrorTaskStats& stats, const std::string& sou
     const metrics::Labels ferry = {
         {"source", source_alias}, {"target", target_alias}, {"topic", remote}, {"partition", partition}};
     if (progress.source_high >= 0 && progress.committed >= 0) {
+      const int64_t lag = std::max<int64_t>(0, progress.source_high - progress.committed);
       out.Add("ferry_mirror_lag_records",
               "Records in the source partition not yet copied: its end offset (high watermark, as last "
               "fetched) minus the next offset to copy.",
-              Type::kGauge, ferry, static_cast<double>(std::max<int64_t>(0, progress.source_high - progress.committed)));
+              Type::kGauge, ferry, static_cast<double>(lag));
+      // The oldest waiting record's own timestamp is unknown until it is fetched: the last copied
+      // record's age bounds it from above.
+      if (lag == 0 || m.last_copied_timestamp_ms >= 0) {
+        out.Add("ferry_mirror_lag_seconds",
+                "How far behind in time the copy is: 0 when no record waits, else the age of the last record "
+                "the target acknowledged (an upper bound).",
+                Type::kGauge, ferry,
+                lag == 0 ? 0.0 : static_cast<double>(now_ms - m.last_copied_timestamp_ms) / 1000.0);
+      }
     }
     if (m.last_copied_timestamp_ms >= 0) {
       out.Add("ferry_mirror_last_copied_record_age_seconds",
@@ -73,6 +83,30 @@ void AddMirrorSourceMetrics(const MirrorTaskStats& stats, const std::string& sou
             "Source records deleted before they were copied and skipped (only with skip_lost_records; "
             "otherwise the task fails). Must stay 0.",
             Type::kCounter, ferry, static_cast<double>(m.lost_records));
+  }
+}
+
+void AddOffsetSyncMetrics(const std::map<TopicPartition, OffsetSyncProgress>& progress,
+                          const std::string& source_alias, const std::string& target_alias,
+                          const connectors::ReplicationPolicy& policy, int64_t now_ms, metrics::Exposition& out) {
+  for (const auto& [tp, p] : progress) {
+    if (p.first_target < 0) continue;  // no sync of this writer yet
+    const metrics::Labels labels = {{"source", source_alias},
+                                    {"target", target_alias},
+                                    {"topic", policy.FormatRemoteTopic(source_alias, tp.topic)},
+                                    {"partition", std::to_string(tp.partition)}};
+    if (p.acked_ms >= 0) {
+      out.Add("ferry_mirror_offset_sync_age_seconds",
+              "Seconds since the partition's last offset sync was acknowledged.", Type::kGauge, labels,
+              static_cast<double>(now_ms - p.acked_ms) / 1000.0);
+    }
+    out.Add("ferry_mirror_offset_sync_pending_records",
+            "Records copied after the one the last acknowledged offset sync maps (target offsets): copies the "
+            "offset map cannot translate yet.",
+            Type::kGauge, labels, static_cast<double>(p.pending()));
+    out.Add("ferry_mirror_offset_sync_pending_seconds",
+            "Seconds copies have waited for an acknowledged offset sync; 0 when none waits.", Type::kGauge, labels,
+            p.pending_since_ms < 0 ? 0.0 : static_cast<double>(std::max<int64_t>(0, now_ms - p.pending_since_ms)) / 1000.0);
   }
 }
 

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "connectors/replication_policy.h"
 #include "tasks/mirror_task.h"
+#include "tasks/offset_sync_writer.h"
 #include "worker/common/metrics.h"
 
 namespace ferry::tasks {
@@ -18,6 +20,12 @@ namespace ferry::tasks {
 void AddMirrorSourceMetrics(const MirrorTaskStats& stats, const std::string& source_alias,
                             const std::string& target_alias, const connectors::ReplicationPolicy& policy,
                             int64_t now_ms, metrics::Exposition& out);
+
+// Ferry's offset-sync metrics per partition (ferry_mirror_offset_sync_{age_seconds,pending_records,
+// pending_seconds}{source,target,topic,partition}) from what the task's OffsetSyncWriter knows.
+void AddOffsetSyncMetrics(const std::map<TopicPartition, OffsetSyncProgress>& progress,
+                          const std::string& source_alias, const std::string& target_alias,
+                          const connectors::ReplicationPolicy& policy, int64_t now_ms, metrics::Exposition& out);
 
 // Connect's per-task metrics that a source task's numbers answer, labelled with `task` ({connector,
 // task}): batch-size-avg/max (kafka_connect_connector_task_*) and source-record-poll/write-total and

@@ -173,6 +173,7 @@ void MirrorSourceTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms, 
   if (!task_) return;
   const MirrorTaskStats stats = task_->Stats();
   AddMirrorSourceMetrics(stats, source_alias_, target_alias_, *policy_, now_ms, out);
+  if (offset_syncs_) AddOffsetSyncMetrics(offset_syncs_->Progress(), source_alias_, target_alias_, *policy_, now_ms, out);
   AddSourceTaskMetrics(stats, task, now_ms, out);
 }
 

@@ -263,4 +263,12 @@ size_t OffsetMap::sync_count(const TopicPartition& source) const {
   return it == partitions_.end() ? 0 : it->second.runs.size();
 }
 
+std::vector<TopicPartition> OffsetMap::Partitions() const {
+  std::lock_guard lock(mu_);
+  std::vector<TopicPartition> out;
+  out.reserve(partitions_.size());
+  for (const auto& [tp, p] : partitions_) out.push_back(tp);
+  return out;
+}
+
 }  // namespace ferry::tasks

@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "tasks/offset_sync.h"
 
@@ -124,7 +125,9 @@ class OffsetMap : public OffsetSyncSink {
   };
   std::optional<Coverage> Covered(const TopicPartition& source) const;
 
-  size_t sync_count(const TopicPartition& source) const;
+  size_t sync_count(const TopicPartition& source) const;  // the runs kept
+  // The source partitions the map has heard of (Covered says which have copies).
+  std::vector<TopicPartition> Partitions() const;
 
  private:
   // Source records [start, end) copied one for one to target records from `target` on.

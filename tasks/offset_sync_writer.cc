@@ -1,5 +1,7 @@
 #include "tasks/offset_sync_writer.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -20,7 +22,17 @@ std::string RandomId() {
   return hex;
 }
 
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
+
+int64_t OffsetSyncProgress::pending() const {
+  const int64_t covered_to = acked_target >= 0 ? acked_target + 1 : first_target;
+  return covered_to >= 0 && copied_target > covered_to ? copied_target - covered_to : 0;
+}
 
 Result<std::unique_ptr<OffsetSyncWriter>> OffsetSyncWriter::Create(OffsetSyncWriterConfig config) {
   std::string id = config.writer_name + "@" + RandomId();
@@ -54,9 +66,19 @@ void OffsetSyncWriter::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, vo
     ++self->failed_;
     self->last_failure_ = rd_kafka_err2str(msg->err);
     LOG(WARNING) << "an offset sync to " << self->config_.topic << " was not written: " << rd_kafka_err2str(msg->err);
-  } else {
-    ++self->written_;
+    return;
   }
+  ++self->written_;
+  // The sync's own record says which copy it maps (the producer is idempotent: acknowledged in order).
+  auto record = OffsetSyncRecord::Decode(
+      std::string(static_cast<const char*>(msg->key), msg->key_len),
+      std::string(static_cast<const char*>(msg->payload), msg->len));
+  if (!record.ok()) return;  // written by Write() above: cannot happen
+  OffsetSyncProgress& p = self->progress_[TopicPartition{record->topic, record->partition}];
+  p.acked_ms = WallMs();
+  p.acked_target = std::max(p.acked_target, record->downstream_offset);
+  // Copies past it came before this acknowledgement: they wait since it, at the latest.
+  p.pending_since_ms = p.pending() > 0 ? p.acked_ms : -1;
 }
 
 OffsetSyncWriter::OffsetSyncWriter(OffsetSyncWriterConfig config, std::string writer_id)
@@ -100,12 +122,17 @@ bool OffsetSyncWriter::Write(const OffsetSync& sync) {
 
 void OffsetSyncWriter::OnOffsetSync(const OffsetSync& sync) {
   std::lock_guard lock(mu_);
+  OffsetSyncProgress& p = progress_[sync.source];
+  if (p.first_target < 0) p.first_target = sync.target_offset.value;
   schedule_.OnOffsetSync(sync);
 }
 
 void OffsetSyncWriter::OnCopied(const TopicPartition& source, SourceOffset next_source, TargetOffset next_target) {
   {
     std::lock_guard lock(mu_);
+    OffsetSyncProgress& p = progress_[source];
+    p.copied_target = std::max(p.copied_target, next_target.value);
+    if (p.pending_since_ms < 0 && p.pending() > 0) p.pending_since_ms = WallMs();
     schedule_.OnCopied(source, next_source, next_target);
   }
   rd_kafka_poll(producer_.get(), 0);  // delivery reports
@@ -136,6 +163,11 @@ Result<> OffsetSyncWriter::Flush(std::chrono::milliseconds timeout) {
 int64_t OffsetSyncWriter::written() const {
   std::lock_guard lock(mu_);
   return written_;
+}
+
+std::map<TopicPartition, OffsetSyncProgress> OffsetSyncWriter::Progress() const {
+  std::lock_guard lock(mu_);
+  return progress_;
 }
 
 int64_t OffsetSyncWriter::failed() const {

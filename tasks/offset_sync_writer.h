@@ -45,6 +45,18 @@ struct OffsetSyncWriterConfig {
   std::map<std::string, std::string> topic_ids = {};  // the source topics' IDs by name, where known
 };
 
+// Where a partition's offset syncs stand, for the metrics (ferry_mirror_offset_sync_*): which copies
+// the syncs the target acknowledged cover. Target offsets; wall clock in ms; -1: not yet.
+struct OffsetSyncProgress {
+  int64_t acked_ms = -1;           // when the cluster holding the syncs topic acknowledged the last sync
+  int64_t acked_target = -1;       // the target offset that sync maps (the copies up to it translate)
+  int64_t first_target = -1;       // the first copy this writer was told of (its first run's start)
+  int64_t copied_target = -1;      // every record below this target offset is copied (OnCopied)
+  int64_t pending_since_ms = -1;   // copies past acked_target wait since then; -1: none waits
+  // Copies past the last acknowledged sync (all of this writer's before its first).
+  int64_t pending() const;
+};
+
 class OffsetSyncWriter : public OffsetSyncSink {
  public:
   static Result<std::unique_ptr<OffsetSyncWriter>> Create(OffsetSyncWriterConfig config);
@@ -60,6 +72,8 @@ class OffsetSyncWriter : public OffsetSyncSink {
   const std::string& writer_id() const { return writer_id_; }  // kWriterHeader's value
   int64_t written() const;  // syncs acknowledged
   int64_t failed() const;   // syncs that could not be written (logged; translation falls back to older syncs)
+  // Per partition: which copies acknowledged syncs cover (a copy, taken under the writer's lock).
+  std::map<TopicPartition, OffsetSyncProgress> Progress() const;
 
  private:
   OffsetSyncWriter(OffsetSyncWriterConfig config, std::string writer_id);
@@ -76,6 +90,9 @@ class OffsetSyncWriter : public OffsetSyncSink {
   int64_t failed_ = 0;                              // guarded by mu_
   int64_t failed_at_last_flush_ = 0;                // guarded by mu_
   std::string last_failure_;                        // guarded by mu_
+  // Updated where the writer already holds mu_ (OnCopied, delivery reports): one clock read when
+  // copies start to wait and one per acknowledged sync, none per record.
+  std::map<TopicPartition, OffsetSyncProgress> progress_;  // guarded by mu_
 };
 
 }  // namespace ferry::tasks

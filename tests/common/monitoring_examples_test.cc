@@ -25,6 +25,7 @@
 #include "tasks/mirror_source_metrics.h"
 #include "tests/fakes/memory_log.h"
 #include "worker/connect_herder.h"
+#include "worker/cutover/service.h"
 
 namespace ferry {
 namespace {
@@ -252,6 +253,15 @@ std::string RenderedExposition() {
   tasks::AddMirrorSourceMetrics(stats, "A", "B", connectors::DefaultReplicationPolicy(), now_ms, out);
   tasks::AddSourceTaskMetrics(stats, {{"connector", "mirror"}, {"task", "0"}}, now_ms, out);
   tasks::AddCheckpointMetrics(latencies, "A", "B", now_ms, out);
+  std::map<TopicPartition, tasks::OffsetSyncProgress> syncs;
+  syncs[TopicPartition{"orders", 0}] = {now_ms - 2000, 5, 0, 10, now_ms - 1000};
+  tasks::AddOffsetSyncMetrics(syncs, "A", "B", connectors::DefaultReplicationPolicy(), now_ms, out);
+  tasks::OffsetMap map;
+  map.OnSyncRead({TopicPartition{"orders", 0}, SourceOffset(0), TargetOffset(0), true, "w"});
+  tasks::AddOffsetMapMetrics(map, 1, "A", "B", connectors::DefaultReplicationPolicy(), out);
+  cutover::AddCutoverMetrics({{"mirror", "billing", cutover::Direction::kCutover, cutover::JournalEntry::State::kDone,
+                               now_ms - 60'000}},
+                             out);
   return text + out.Text();
 }
 
@@ -461,7 +471,9 @@ TEST_F(MonitoringExamplesTest, TheDocsTablesAndTheRenderedExpositionAreRead) {
                            "kafka_connect_connector_task_batch_size_max",
                            "kafka_connect_source_task_source_record_write_rate",
                            "kafka_connect_worker_rebalance_epoch", "ferry_mirror_lost_records_total",
-                           "ferry_task_offset_commits_total"}) {
+                           "ferry_task_offset_commits_total", "ferry_mirror_offset_sync_pending_seconds",
+                           "ferry_offset_map_next_source_offset", "ferry_offset_map_syncs_read_total",
+                           "ferry_cutover_group_state", "ferry_cutover_group_last_move_timestamp_seconds"}) {
     EXPECT_EQ(documented_->count(name), 1u) << name;
   }
   EXPECT_EQ(documented_->count("kafka_connect_mirror_mirrorsourceconnector_max"), 0u);
@@ -470,6 +482,12 @@ TEST_F(MonitoringExamplesTest, TheDocsTablesAndTheRenderedExpositionAreRead) {
             (std::set<std::string>{"connector", "task", "status"}));
   EXPECT_EQ(Rendered().at("ferry_mirror_lag_records"),
             (std::set<std::string>{"source", "target", "topic", "partition"}));
+  for (const char* name : {"ferry_mirror_lag_seconds", "ferry_mirror_offset_sync_age_seconds",
+                           "ferry_offset_map_first_source_offset", "ferry_offset_map_complete_history"}) {
+    EXPECT_EQ(Rendered().at(name), (std::set<std::string>{"source", "target", "topic", "partition"})) << name;
+  }
+  EXPECT_EQ(Rendered().at("ferry_cutover_group_state"),
+            (std::set<std::string>{"connector", "group", "direction", "state"}));
 }
 
 // Whatever the code renders is in the doc (the examples are checked against both).
@@ -491,7 +509,7 @@ TEST_F(MonitoringExamplesTest, ExamplesUseOnlyMetricsFerryServesAndDocuments) {
     }
   }
   // The check itself catches a name Ferry does not serve.
-  EXPECT_EQ(Rendered().count("ferry_mirror_offset_sync_age_seconds"), 0u);
+  EXPECT_EQ(Rendered().count("ferry_mirror_offset_sync_age_days"), 0u);
   EXPECT_EQ(MetricNames("rate(ferry_x_total[5m]) / kafka_connect_y{a=\"b\"} ferry-alerts.yml xferry_z ferry_w."),
             (std::set<std::string>{"ferry_x_total", "kafka_connect_y", "ferry_w"}));
 }
@@ -532,7 +550,8 @@ TEST_F(MonitoringExamplesTest, AlertRulesAreWellFormedAndCoverTheIssuesAlerts) {
   for (const char* name : {"ferry_mirror_last_copied_record_age_seconds", "ferry_mirror_lag_records",
                            "kafka_connect_connector_task_status", "ferry_mirror_lost_records_total",
                            "ferry_task_offset_commits_total",
-                           "kafka_connect_connector_task_offset_commit_failure_percentage"}) {
+                           "kafka_connect_connector_task_offset_commit_failure_percentage",
+                           "ferry_mirror_offset_sync_pending_seconds", "ferry_cutover_group_state"}) {
     EXPECT_EQ(used.count(name), 1u) << "no alert on " << name;
   }
 }
@@ -616,7 +635,9 @@ TEST_F(MonitoringExamplesTest, DashboardIsGrafanaJsonOnAPrometheusDatasourceVari
                            "ferry_mirror_lag_records", "ferry_mirror_last_copied_record_age_seconds",
                            "kafka_connect_connector_task_status", "ferry_task_offset_commits_total",
                            "kafka_connect_mirror_mirrorcheckpointconnector_checkpoint_latency_ms_max",
-                           "ferry_mirror_lost_records_total"}) {
+                           "ferry_mirror_lost_records_total", "ferry_mirror_lag_seconds",
+                           "ferry_mirror_offset_sync_age_seconds", "ferry_mirror_offset_sync_pending_seconds",
+                           "ferry_offset_map_next_source_offset", "ferry_cutover_group_state"}) {
     EXPECT_EQ(used.count(name), 1u) << "no panel queries " << name;
   }
 }

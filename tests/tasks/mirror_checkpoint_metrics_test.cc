@@ -27,5 +27,55 @@ TEST(MirrorCheckpointMetricsTest, LatencyPerGroupAndPartitionUnderMm2sNames) {
   EXPECT_EQ(out.families(), 4u);
 }
 
+// The offset map's coverage per source partition, labelled with the remote topic: a partition read
+// whole, one whose older syncs were skipped (compacted), one two writers copied at once.
+TEST(MirrorCheckpointMetricsTest, OffsetMapCoveragePerSourcePartition) {
+  const TopicPartition whole{"orders", 0}, compacted{"orders", 1}, contested{"orders", 2};
+  OffsetMap map;
+  map.OnSyncRead({whole, SourceOffset(0), TargetOffset(0), true, "w"});
+  map.OnSyncRead({whole, SourceOffset(99), TargetOffset(99), true, "w"});
+  map.OnSyncRead({compacted, SourceOffset(500), TargetOffset(20), true, "w"}, /*syncs_skipped=*/true);
+  map.OnSyncRead({compacted, SourceOffset(510), TargetOffset(30), true, "w"});
+  // As OffsetMapTest's: A copied 0..49, B took over at 30, then a late sync of A.
+  map.OnSyncRead({contested, SourceOffset(0), TargetOffset(0), true, "A"});
+  map.OnSyncRead({contested, SourceOffset(49), TargetOffset(49), true, "A"});
+  map.OnSyncRead({contested, SourceOffset(30), TargetOffset(50), true, "B"});
+  map.OnSyncRead({contested, SourceOffset(59), TargetOffset(79), true, "B"});
+  map.OnSyncRead({contested, SourceOffset(60), TargetOffset(80), true, "A"});
+  ASSERT_EQ(map.Covered(contested)->contested_from, 30);
+  metrics::Exposition out;
+  AddOffsetMapMetrics(map, 9, "A", "B", connectors::DefaultReplicationPolicy(), out);
+  const std::string text = out.Text();
+  auto labels = [](int p) {
+    return "{source=\"A\",target=\"B\",topic=\"A.orders\",partition=\"" + std::to_string(p) + "\"}";
+  };
+  auto has = [&](const std::string& sample) {
+    EXPECT_NE(text.find(sample + "\n"), std::string::npos) << sample << " in\n" << text;
+  };
+  has("ferry_offset_map_first_source_offset" + labels(0) + " 0");
+  has("ferry_offset_map_next_source_offset" + labels(0) + " 100");
+  has("ferry_offset_map_complete_history" + labels(0) + " 1");
+  has("ferry_offset_map_contested_records" + labels(0) + " 0");
+  has("ferry_offset_map_runs" + labels(0) + " 1");
+  has("ferry_offset_map_first_source_offset" + labels(1) + " 500");
+  has("ferry_offset_map_next_source_offset" + labels(1) + " 511");
+  has("ferry_offset_map_complete_history" + labels(1) + " 0");
+  // From B's start (30) to the copied-up-to point: the stretch stays contested until a later writer restarts.
+  has("ferry_offset_map_contested_records" + labels(2) + " 30");
+  has("ferry_offset_map_runs" + labels(2) + " 2");
+  has("ferry_offset_map_next_source_offset" + labels(2) + " 60");
+  has("# TYPE ferry_offset_map_syncs_read_total counter");
+  has("ferry_offset_map_syncs_read_total{source=\"A\",target=\"B\"} 9");
+  EXPECT_EQ(out.families(), 6u);
+
+  // An empty map: only the count of syncs read.
+  metrics::Exposition empty;
+  AddOffsetMapMetrics(OffsetMap(), 0, "A", "B", connectors::DefaultReplicationPolicy(), empty);
+  EXPECT_EQ(empty.Text(),
+            "# HELP ferry_offset_map_syncs_read_total Offset syncs read from the offset-syncs topic.\n"
+            "# TYPE ferry_offset_map_syncs_read_total counter\n"
+            "ferry_offset_map_syncs_read_total{source=\"A\",target=\"B\"} 0\n");
+}
+
 }  // namespace
 }  // namespace ferry::tasks

@@ -73,6 +73,73 @@ TEST(MirrorSourceMetricsTest, FerrysLagAgeAndLostRecords) {
   EXPECT_NE(text.find("ferry_mirror_lost_records_total" + p1 + " 7\n"), std::string::npos);
 }
 
+// Lag in seconds: the last copied record's age while records wait, 0 when none does, no sample
+// while the lag or (with records waiting) the last copy is unknown.
+TEST(MirrorSourceMetricsTest, LagInSecondsIsTheLastCopysAgeWhileRecordsWait) {
+  MirrorTaskStats stats = TwoPartitions();
+  PartitionProgress& caught_up = stats.partitions[TopicPartition{"orders", 2}];
+  caught_up.committed = caught_up.source_high = 500;
+  caught_up.metrics.last_copied_timestamp_ms = kNow - 3'600'000;  // a quiet source, not a late copy
+  PartitionProgress& nothing_copied = stats.partitions[TopicPartition{"orders", 3}];
+  nothing_copied.committed = 10;  // a stored position, nothing copied by this task yet
+  nothing_copied.source_high = 20;
+  const std::string text = Text(stats);
+  auto series = [](int p) {
+    return "ferry_mirror_lag_seconds{source=\"A\",target=\"B\",topic=\"A.orders\",partition=\"" +
+           std::to_string(p) + "\"}";
+  };
+  EXPECT_NE(text.find("# TYPE ferry_mirror_lag_seconds gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(series(0) + " 2.5\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find(series(1)), std::string::npos) << "lag unknown";
+  EXPECT_NE(text.find(series(2) + " 0\n"), std::string::npos) << "nothing waits";
+  EXPECT_NE(text.find("ferry_mirror_last_copied_record_age_seconds{source=\"A\",target=\"B\",topic=\"A.orders\","
+                      "partition=\"2\"} 3600\n"),
+            std::string::npos);
+  EXPECT_EQ(text.find(series(3)), std::string::npos) << "records wait, none copied: unknown";
+}
+
+// The offset-sync metrics from the writer's progress: the age of the last acknowledged sync, and
+// the copies past it and for how long; a partition without a sync of this writer has none.
+TEST(MirrorSourceMetricsTest, OffsetSyncAgeAndPendingCopiesPerPartition) {
+  std::map<TopicPartition, OffsetSyncProgress> progress;
+  OffsetSyncProgress& synced = progress[TopicPartition{"orders", 0}];  // every copy covered
+  synced.first_target = 0;
+  synced.acked_target = 99;
+  synced.acked_ms = kNow - 1500;
+  synced.copied_target = 100;
+  OffsetSyncProgress& waiting = progress[TopicPartition{"orders", 1}];  // 40 copies past the last sync
+  waiting.first_target = 1000;
+  waiting.acked_target = 1059;
+  waiting.acked_ms = kNow - 700'000;
+  waiting.copied_target = 1100;
+  waiting.pending_since_ms = kNow - 650'000;
+  OffsetSyncProgress& unacked = progress[TopicPartition{"orders", 2}];  // its first sync not acknowledged
+  unacked.first_target = 5;
+  unacked.copied_target = 8;
+  unacked.pending_since_ms = kNow - 2000;
+  progress[TopicPartition{"orders", 3}].copied_target = 7;  // told of copies, never of a run: nothing
+  metrics::Exposition out;
+  AddOffsetSyncMetrics(progress, "A", "B", connectors::DefaultReplicationPolicy(), kNow, out);
+  const std::string text = out.Text();
+  auto labels = [](int p) {
+    return "{source=\"A\",target=\"B\",topic=\"A.orders\",partition=\"" + std::to_string(p) + "\"}";
+  };
+  const std::string age = "ferry_mirror_offset_sync_age_seconds";
+  const std::string records = "ferry_mirror_offset_sync_pending_records";
+  const std::string seconds = "ferry_mirror_offset_sync_pending_seconds";
+  EXPECT_NE(text.find(age + labels(0) + " 1.5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(records + labels(0) + " 0\n"), std::string::npos);
+  EXPECT_NE(text.find(seconds + labels(0) + " 0\n"), std::string::npos);
+  EXPECT_NE(text.find(age + labels(1) + " 700\n"), std::string::npos);
+  EXPECT_NE(text.find(records + labels(1) + " 40\n"), std::string::npos);
+  EXPECT_NE(text.find(seconds + labels(1) + " 650\n"), std::string::npos);
+  EXPECT_EQ(text.find(age + labels(2)), std::string::npos) << "no sync acknowledged: no age";
+  EXPECT_NE(text.find(records + labels(2) + " 3\n"), std::string::npos) << "all of its copies wait";
+  EXPECT_NE(text.find(seconds + labels(2) + " 2\n"), std::string::npos);
+  EXPECT_EQ(text.find(labels(3)), std::string::npos);
+  EXPECT_EQ(out.families(), 3u);
+}
+
 TEST(MirrorSourceMetricsTest, OneSeriesPerAssignedPartitionAndMetric) {
   const std::string text = Text(TwoPartitions());
   size_t series = 0;
@@ -83,8 +150,8 @@ TEST(MirrorSourceMetricsTest, OneSeriesPerAssignedPartitionAndMetric) {
     else if (text[pos] != '#') ++series;
     pos = end + 1;
   }
-  EXPECT_EQ(families, 12u + 3u);
-  EXPECT_EQ(series, 2 * 12u + 1 + 1 + 2);  // lag and age only where known
+  EXPECT_EQ(families, 12u + 4u);
+  EXPECT_EQ(series, 2 * 12u + 1 + 1 + 1 + 2);  // lag (records, seconds) and age only where known
 }
 
 TEST(MirrorSourceMetricsTest, ConnectsTaskMetricsFromTheTasksNumbers) {

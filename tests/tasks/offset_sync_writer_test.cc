@@ -122,6 +122,53 @@ TEST_F(OffsetSyncWriterTest, ASyncThatCannotBeWrittenIsReportedByFlush) {
   EXPECT_TRUE((*writer)->Flush(std::chrono::seconds(1)).ok()) << "reported once";
 }
 
+// What the metrics read (OffsetSyncProgress): copies past the last acknowledged sync wait until an
+// acknowledged sync covers them; at a commit every copy gets covered. Wall-clock times are checked
+// against the clock read around the calls.
+TEST_F(OffsetSyncWriterTest, ProgressSaysWhichCopiesAcknowledgedSyncsCover) {
+  auto wall = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  EXPECT_TRUE(writer_->Progress().empty());
+  const int64_t before = wall();
+  Copy(kOrders0, 100, 0, 5);  // 100..104 -> 0..4: one sync, of 100 -> 0
+  ASSERT_TRUE(writer_->Flush(std::chrono::seconds(10)).ok());
+  Copy(kOrders0, 105, 5, 3);  // 105..107 -> 5..7, within offset.lag.max (10): no sync
+  OffsetSyncProgress p = writer_->Progress().at(kOrders0);
+  EXPECT_EQ(p.first_target, 0);
+  EXPECT_EQ(p.acked_target, 0);
+  EXPECT_GE(p.acked_ms, before);
+  EXPECT_EQ(p.copied_target, 8);
+  EXPECT_EQ(p.pending(), 7) << "targets 1..7 copied past the sync of 0";
+  EXPECT_GE(p.pending_since_ms, before);
+  EXPECT_LE(p.pending_since_ms, wall());
+
+  writer_->Commit();  // 107 -> 7
+  ASSERT_TRUE(writer_->Flush(std::chrono::seconds(10)).ok());
+  p = writer_->Progress().at(kOrders0);
+  EXPECT_EQ(p.acked_target, 7);
+  EXPECT_EQ(p.pending(), 0);
+  EXPECT_EQ(p.pending_since_ms, -1) << "nothing waits";
+}
+
+// A sync never acknowledged leaves its copies waiting, counted from when they were copied: what
+// the "offset syncs stale" alert watches.
+TEST_F(OffsetSyncWriterTest, CopiesWhoseSyncIsRefusedKeepWaiting) {
+  auto writer = OffsetSyncWriter::Create({{{"bootstrap.servers", source().bootstrap_servers()}}, kTopic, 10});
+  ASSERT_TRUE(writer.ok());
+  rd_kafka_mock_push_request_errors(source().mock().raw(), /*Produce*/ 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  OffsetSyncEmitter emitter(**writer);
+  for (int64_t i = 0; i < 3; ++i) emitter.OnAcked(kOrders0, SourceOffset(i), TargetOffset(i));
+  emitter.Flush();
+  EXPECT_FALSE((*writer)->Flush(std::chrono::seconds(10)).ok());
+  const OffsetSyncProgress p = (*writer)->Progress().at(kOrders0);
+  EXPECT_EQ(p.acked_ms, -1);
+  EXPECT_EQ(p.acked_target, -1);
+  EXPECT_EQ(p.pending(), 3) << "none of the writer's copies is covered";
+  EXPECT_GT(p.pending_since_ms, 0);
+}
+
 // Each start of a task is a new writer: a reader tells its restart from a stale sync by it.
 TEST_F(OffsetSyncWriterTest, EveryWriterHasAnIdOfItsOwn) {
   auto other = OffsetSyncWriter::Create({{{"bootstrap.servers", source().bootstrap_servers()}}, kTopic, 10, "task-7"});

@@ -135,4 +135,9 @@ Result<std::optional<JournalEntry>> CutoverJournal::Latest(const std::string& gr
   return std::optional<JournalEntry>(it->second);
 }
 
+void CutoverJournal::ForEachLatest(const std::function<void(const JournalEntry&)>& visit) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [group, entry] : latest_) visit(entry);
+}
+
 }  // namespace ferry::cutover

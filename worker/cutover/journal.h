@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -64,12 +65,15 @@ class CutoverJournal {
   Result<> Append(const JournalEntry& entry, std::chrono::milliseconds timeout);
   // The latest entry of `group`, after reading everything written before this call.
   Result<std::optional<JournalEntry>> Latest(const std::string& group, std::chrono::milliseconds timeout);
+  // Every group's latest entry as read so far, without waiting for Kafka (the metrics). `visit` runs
+  // under the journal's lock: it must not call the journal.
+  void ForEachLatest(const std::function<void(const JournalEntry&)>& visit) const;
 
  private:
   void OnRecord(const kafka::LogRecord& record);
 
   kafka::Log& log_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, JournalEntry> latest_;  // guarded by mu_
 };
 

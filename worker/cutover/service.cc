@@ -204,7 +204,10 @@ CutoverService::CutoverService(FlowLookup flows, Properties worker_defaults, Clu
       timeout_(timeout),
       task_states_(std::move(task_states)) {}
 
-CutoverService::~CutoverService() = default;
+CutoverService::~CutoverService() {
+  std::lock_guard lock(journals_mu_);
+  journals_.clear();  // before the sessions go
+}
 
 Result<std::unique_ptr<CutoverService::Session>> CutoverService::Open(const std::string& name,
                                                                       const Properties& given) {
@@ -310,6 +313,10 @@ Result<CutoverService::Session*> CutoverService::SessionFor(const std::optional<
   if (!flow.ok()) return flow.error();
   auto& session = sessions_[flow->first];
   if (!session || session->config != flow->second) {
+    {
+      std::lock_guard journals(journals_mu_);
+      journals_.erase(flow->first);
+    }
     session.reset();  // a changed config: the old clients go first
     auto opened = Open(flow->first, flow->second);
     if (!opened.ok()) {
@@ -317,6 +324,8 @@ Result<CutoverService::Session*> CutoverService::SessionFor(const std::optional<
       return opened.error();
     }
     session = std::move(*opened);
+    std::lock_guard journals(journals_mu_);
+    journals_[flow->first] = session->journal.get();
   }
   return session.get();
 }
@@ -386,6 +395,37 @@ Result<VerifyReport> CutoverService::Verify(const std::optional<std::string>& co
     report.partitions.push_back(std::move(*verified));
   }
   return report;
+}
+
+void CutoverService::CollectMetrics(metrics::Exposition& out) const {
+  // Two mirrors may read one journal (the same source alias and target): each group once.
+  std::map<std::pair<std::string, std::string>, CutoverGroupState> groups;  // by (connector, group)
+  {
+    std::lock_guard lock(journals_mu_);
+    for (const auto& [name, journal] : journals_) {
+      journal->ForEachLatest([&groups, &name = name](const JournalEntry& e) {
+        const std::string& connector = e.connector.empty() ? name : e.connector;
+        groups[{connector, e.group}] = CutoverGroupState{connector, e.group, e.direction, e.state, e.time_ms};
+      });
+    }
+  }
+  std::vector<CutoverGroupState> states;
+  states.reserve(groups.size());
+  for (auto& [key, state] : groups) states.push_back(std::move(state));
+  AddCutoverMetrics(states, out);
+}
+
+void AddCutoverMetrics(const std::vector<CutoverGroupState>& groups, metrics::Exposition& out) {
+  for (const CutoverGroupState& g : groups) {
+    out.Add("ferry_cutover_group_state", "The group's latest cutover journal entry (1): its direction and state.",
+            metrics::Type::kGauge,
+            {{"connector", g.connector}, {"group", g.group}, {"direction", DirectionName(g.direction)},
+             {"state", StateName(g.state)}},
+            1);
+    out.Add("ferry_cutover_group_last_move_timestamp_seconds",
+            "When the group's latest cutover journal entry was written (Unix time).", metrics::Type::kGauge,
+            {{"connector", g.connector}, {"group", g.group}}, static_cast<double>(g.time_ms) / 1000.0);
+  }
 }
 
 }  // namespace ferry::cutover

@@ -16,9 +16,11 @@
 #include <utility>
 #include <vector>
 
+#include "worker/common/metrics.h"
 #include "worker/common/result.h"
 #include "worker/common/types.h"
 #include "worker/cutover/group_cutover.h"
+#include "worker/cutover/journal.h"
 #include "worker/cutover/verify.h"
 
 namespace ferry::worker {
@@ -70,6 +72,18 @@ struct VerifyReport {
 
 std::string ToJson(const VerifyReport& report);
 
+// A group's latest cutover journal entry, as the metrics show it.
+struct CutoverGroupState {
+  std::string connector;
+  std::string group;
+  Direction direction = Direction::kCutover;
+  JournalEntry::State state = JournalEntry::State::kCommitting;
+  int64_t time_ms = 0;
+};
+// ferry_cutover_group_state{connector,group,direction,state} (1) and
+// ferry_cutover_group_last_move_timestamp_seconds{connector,group} of each of `groups`.
+void AddCutoverMetrics(const std::vector<CutoverGroupState>& groups, metrics::Exposition& out);
+
 class CutoverService {
  public:
   // `worker_defaults`: client settings for a cluster the connector config does not name (the worker's
@@ -91,6 +105,12 @@ class CutoverService {
   Result<VerifyReport> Verify(const std::optional<std::string>& connector, const std::string& topic,
                               std::optional<int32_t> partition);
 
+  // The latest journal entry of every group in the journals of the mirrors this service has been
+  // asked about (a mirror's journal is opened at its first call, then tailed): ferry_cutover_group_state
+  // {connector,group,direction,state} and ferry_cutover_group_last_move_timestamp_seconds{connector,group}.
+  // Reads what the journals have read: waits neither for Kafka nor for an operation under way.
+  void CollectMetrics(metrics::Exposition& out) const;
+
  private:
   struct Session;
   // The session of a flow, built (or rebuilt, if its config changed) on demand. REQUIRES: mu_ held.
@@ -104,6 +124,10 @@ class CutoverService {
   const MirrorTaskStates task_states_;
   std::mutex mu_;  // one operation at a time
   std::map<std::string, std::unique_ptr<Session>> sessions_;  // by connector name; guarded by mu_
+  // The journals of sessions_, for CollectMetrics, which must not wait for mu_ (held through an
+  // operation's Kafka calls). Changed under mu_ and journals_mu_ both.
+  mutable std::mutex journals_mu_;
+  std::map<std::string, const CutoverJournal*> journals_;  // by connector name; guarded by journals_mu_
 };
 
 }  // namespace ferry::cutover
