@@ -5,9 +5,7 @@
 #include "worker/common/metrics.h"
 
 namespace ferry::rest {
-namespace {
 
-// "/A/B" -> "A->B".
 std::string FlowOf(const std::string& prefix) {
   std::string flow = prefix;
   if (!flow.empty() && flow.front() == '/') flow.erase(0, 1);
@@ -15,15 +13,18 @@ std::string FlowOf(const std::string& prefix) {
   return flow;
 }
 
-}  // namespace
-
-std::string MetricsText(const std::vector<MetricsSource>& sources) {
-  metrics::Exposition out;
+void CollectMetrics(const std::vector<MetricsSource>& sources, metrics::Exposition& out) {
   for (const MetricsSource& source : sources) {
     // A herder under a namespace is a flow of `ferry mirror-maker`, however many the node runs.
     out.set_base_labels(source.prefix.empty() ? metrics::Labels{} : metrics::Labels{{"flow", FlowOf(source.prefix)}});
     source.herder->CollectMetrics(out);
   }
+  out.set_base_labels({});
+}
+
+std::string MetricsText(const std::vector<MetricsSource>& sources) {
+  metrics::Exposition out;
+  CollectMetrics(sources, out);
   return out.Text();
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rest/server.h"
+#include "worker/common/metrics.h"
 #include "worker/herder.h"
 
 namespace ferry::rest {
@@ -20,5 +21,9 @@ void AddMetricsRoute(Router& router, std::vector<MetricsSource> sources);
 
 // The exposition of `sources`, as the route answers it.
 std::string MetricsText(const std::vector<MetricsSource>& sources);
+// Collects the metrics of `sources` into `out`, a flow's labelled with it (what MetricsText renders).
+void CollectMetrics(const std::vector<MetricsSource>& sources, metrics::Exposition& out);
+// "/A/B" -> "A->B": the `flow` label of a herder under that REST namespace.
+std::string FlowOf(const std::string& prefix);
 
 }  // namespace ferry::rest

@@ -19,6 +19,8 @@
 #include "rest/http_server.h"
 #include "rest/logger_routes.h"
 #include "rest/metrics_routes.h"
+#include "rest/ui_history.h"
+#include "rest/ui_routes.h"
 
 namespace ferry::rest {
 namespace {
@@ -221,15 +223,18 @@ Reply Router::Dispatch(std::string_view method, std::string_view target, std::st
 }
 
 Server::Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover)
-    : Server({Namespace{"", &herder}}, std::move(config)) {
-  if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
-}
+    : Server({Namespace{"", &herder}}, std::move(config), cutover) {}
 
-Server::Server(std::vector<Namespace> herders, RestConfig config)
+Server::Server(std::vector<Namespace> herders, RestConfig config) : Server(std::move(herders), std::move(config), nullptr) {}
+
+Server::Server(std::vector<Namespace> herders, RestConfig config, cutover::CutoverService* cutover)
     : config_(std::move(config)), loggers_(std::make_unique<LoggerLevels>()) {
   for (const Namespace& n : herders) AddConnectorRoutes(router_, *n.herder, n.prefix);
+  if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
   std::vector<MetricsSource> sources;
   for (const Namespace& n : herders) sources.push_back({n.prefix, n.herder});
+  ui_history_ = std::make_unique<UiHistory>(sources, cutover != nullptr);
+  AddUiRoutes(router_, *ui_history_);
   AddMetricsRoute(router_, std::move(sources));
   if (!config_.admin_listeners) {
     AddLoggerRoutes(router_, *loggers_);
@@ -435,6 +440,7 @@ Result<int> Server::Start() {
       return listening.error();
     }
   }
+  ui_history_->Start();
   return listeners_.front()->port;
 }
 
@@ -463,6 +469,7 @@ void Server::Stop() {
     listener->thread.join();
     listener->http->Shutdown();
   }
+  ui_history_->Stop();
 }
 
 }  // namespace ferry::rest

@@ -43,6 +43,7 @@ namespace ferry::rest {
 
 class BoundedHttpServer;
 class LoggerLevels;
+class UiHistory;
 
 struct ListenAddress {
   std::string host;  // "0.0.0.0": every interface
@@ -152,6 +153,7 @@ class Server {
   Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover = nullptr);
   // Several herders, each under its prefix (`ferry mirror-maker`: "/A/B" for the flow A->B).
   Server(std::vector<Namespace> herders, RestConfig config);
+  // Both also serve the status page (/ui, rest/ui_routes.h), whose history is sampled while the server runs.
   ~Server();  // Stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -177,12 +179,15 @@ class Server {
     int port = 0;            // bound
   };
 
+  Server(std::vector<Namespace> herders, RestConfig config, cutover::CutoverService* cutover);
+
   // Sets up `listener.http` to serve `listener.router`, binds it and starts its thread.
   Result<> Listen(Listener& listener);
   void Configure(BoundedHttpServer& http, const Router& router) const;
 
   const RestConfig config_;
   std::unique_ptr<LoggerLevels> loggers_;
+  std::unique_ptr<UiHistory> ui_history_;
   Router router_;
   Router admin_router_;  // the /admin/ routes alone, for admin listeners
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -118,6 +118,13 @@ void Exposition::Add(std::string_view name, std::string_view help, Type type, La
   it->second.samples.push_back(Sample{std::move(labels), value});
 }
 
+void Exposition::ForEachSample(std::string_view name,
+                               const std::function<void(const Labels&, double)>& visit) const {
+  auto it = families_.find(name);
+  if (it == families_.end()) return;
+  for (const Sample& sample : it->second.samples) visit(sample.labels, sample.value);
+}
+
 std::string Exposition::Text() const {
   std::string out;
   for (const auto& [name, family] : families_) {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -62,6 +63,10 @@ class Exposition {
   std::string Text() const;
 
   size_t families() const { return families_.size(); }
+
+  // Every sample of `name` as added (base labels first), for readers inside the worker (the status
+  // page's history, rest/ui_history.h).
+  void ForEachSample(std::string_view name, const std::function<void(const Labels&, double)>& visit) const;
 
  private:
   struct Sample {
