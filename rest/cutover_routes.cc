@@ -64,6 +64,55 @@ Reply MoveReply(const Result<MoveReport>& report) {
   return Reply::FromError(Error::Internal("unknown outcome"));
 }
 
+constexpr size_t kMaxPositions = 10'000;  // per translate request (the body is bounded too)
+
+// POST /ferry/translate's body: {"direction":"forward"|"backward","positions":[{"topic":..,"partition":..,"offset":..}]}.
+struct TranslateRequest {
+  Direction direction = Direction::kCutover;
+  std::vector<std::pair<TopicPartition, int64_t>> positions;
+};
+
+Result<TranslateRequest> ParseTranslateRequest(const std::string& body) {
+  auto doc = json::Parse(body, "the request body");
+  if (!doc.ok()) return Error::BadRequest(doc.error().message());
+  auto bad = [](const std::string& what) {
+    return Error::BadRequest(what + R"(: expected {"direction":"forward" or "backward","positions":[{"topic":"...",)"
+                             R"("partition":0,"offset":0},...]})");
+  };
+  if (!doc->IsObject()) return bad("the body is not a JSON object");
+  TranslateRequest request;
+  if (auto d = doc->FindMember("direction"); d != doc->MemberEnd()) {
+    const std::string direction = d->value.IsString() ? d->value.GetString() : "";
+    if (direction != "forward" && direction != "backward") return bad("direction must be \"forward\" or \"backward\"");
+    request.direction = direction == "forward" ? Direction::kCutover : Direction::kRollback;
+  }
+  auto positions = doc->FindMember("positions");
+  if (positions == doc->MemberEnd() || !positions->value.IsArray()) return bad("no \"positions\" array");
+  if (positions->value.Size() > kMaxPositions) {
+    return Error::BadRequest("at most " + std::to_string(kMaxPositions) + " positions per request, not " +
+                             std::to_string(positions->value.Size()));
+  }
+  for (const auto& entry : positions->value.GetArray()) {
+    const std::string at = "position " + std::to_string(request.positions.size());
+    if (!entry.IsObject()) return bad(at + " is not an object");
+    auto topic = entry.FindMember("topic");
+    auto partition = entry.FindMember("partition");
+    auto offset = entry.FindMember("offset");
+    if (topic == entry.MemberEnd() || !topic->value.IsString() || topic->value.GetStringLength() == 0) {
+      return bad(at + " has no topic");
+    }
+    if (partition == entry.MemberEnd() || !partition->value.IsInt() || partition->value.GetInt() < 0) {
+      return bad(at + " has no partition number");
+    }
+    if (offset == entry.MemberEnd() || !offset->value.IsInt64() || offset->value.GetInt64() < 0) {
+      return bad(at + " has no offset (the next record to read, 0 or more)");
+    }
+    request.positions.push_back({TopicPartition{topic->value.GetString(), partition->value.GetInt()},
+                                 offset->value.GetInt64()});
+  }
+  return request;
+}
+
 }  // namespace
 
 void AddCutoverRoutes(Router& router, cutover::CutoverService& service) {
@@ -92,6 +141,16 @@ void AddCutoverRoutes(Router& router, cutover::CutoverService& service) {
     if (!status.ok()) return Reply::FromError(status.error());
     return Reply::Json(200, cutover::ToJson(*status));
   });
+  router.Add(
+      "POST", "/ferry/translate",
+      [&service](const RouteRequest& req) {
+        auto request = ParseTranslateRequest(req.body);
+        if (!request.ok()) return Reply::FromError(request.error());
+        auto report = service.Translate(Connector(req), request->positions, request->direction);
+        if (!report.ok()) return Reply::FromError(report.error());
+        return Reply::Json(200, cutover::ToJson(*report));
+      },
+      Router::Body::kJson);
   router.Add("GET", "/ferry/topics/{topic}/verify", [&service](const RouteRequest& req) {
     std::optional<int32_t> partition;
     if (auto text = req.QueryValue("partition")) {

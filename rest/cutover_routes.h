@@ -6,6 +6,7 @@
 //   POST /ferry/groups/{group}/rollback  ?connector=&allow_approximate=&wait_ms=
 //   GET  /ferry/groups/{group}/status    ?connector=
 //   GET  /ferry/topics/{topic}/verify    ?connector=&partition=
+//   POST /ferry/translate                ?connector=   positions kept outside groups, through the map
 // A refused move answers 409 and a failed one 500, both with Connect's error body plus the report.
 // Thread-safety: the routes may run concurrently (CutoverService serializes).
 #pragma once

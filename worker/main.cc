@@ -3,16 +3,20 @@
 //   ferry standalone worker.properties connector1.properties [connector2.properties ...]
 //   ferry demo [--bootstrap-source=HOST:PORT --bootstrap-target=HOST:PORT] [--demo_seconds=N ...]
 //   ferry cutover plan|cutover|rollback|status|verify mirror.properties group-or-topic [flags]
+//   ferry translate forward|backward mirror.properties TOPIC:PARTITION:OFFSET...
 //   ferry mirror-maker mm2.properties [--clusters C1 [C2 ...]]
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -68,7 +72,10 @@ constexpr const char* kUsage =
     "                                                with --bootstrap-source H:P --bootstrap-target H:P\n"
     "  cutover ACTION mirror.properties NAME         move a consumer group between the mirror's clusters\n"
     "                                                (ACTION: plan, cutover, rollback, status with a group\n"
-    "                                                NAME; verify with a topic NAME); see docs/cutover.md\n";
+    "                                                NAME; verify with a topic NAME); see docs/cutover.md\n"
+    "  translate forward|backward mirror.properties TOPIC:PARTITION:OFFSET...\n"
+    "                                                translate positions kept outside consumer groups\n"
+    "                                                through the mirror's exact offset map\n";
 
 // The demo worker's REST server: the same routes as a worker's (Connect's API, /ferry/, /metrics, /ui).
 class DemoRest : public worker::DemoRestServer {
@@ -118,9 +125,43 @@ int Demo() {
   return 0;
 }
 
-// `ferry cutover ACTION mirror.properties NAME`: the same code as the worker's /ferry/ REST routes, on
-// the mirror whose MirrorSourceConnector config is in the file. Prints the JSON answer; exits 0 when
-// the action succeeded (a plan was made, a group moved, a copy verified), 1 otherwise.
+// The service behind the /ferry/ REST routes, on the mirror whose MirrorSourceConnector config is in
+// `mirror_file`; `--worker_config` adds the worker's cluster defaults and, for a distributed worker, its
+// tasks' states; without them, `checks_tasks` (an action that would check them) warns, naming `command`.
+Result<std::unique_ptr<ferry::cutover::CutoverService>> OpenCutoverService(const std::string& mirror_file,
+                                                                          bool checks_tasks, const std::string& command) {
+  namespace cutover = ferry::cutover;
+  auto mirror = worker::LoadPropertiesFile(mirror_file);
+  if (!mirror.ok()) return mirror.error();
+  const std::string name = mirror->count("name") ? mirror->at("name") : "mirror";
+  ferry::Properties defaults;
+  cutover::MirrorTaskStates task_states;
+  if (!FLAGS_worker_config.empty()) {
+    auto props = worker::LoadPropertiesFile(FLAGS_worker_config);
+    if (!props.ok()) return props.error();
+    // A distributed worker's file (it names a group) also names the topics that hold the tasks'
+    // statuses and stored positions.
+    const bool distributed = props->count("group.id") > 0;
+    auto config = worker::WorkerConfig::Parse(*props, distributed ? worker::WorkerMode::kDistributed
+                                                                  : worker::WorkerMode::kStandalone);
+    if (!config.ok()) return config.error();
+    defaults = config->AdminProps();
+    if (distributed) task_states = cutover::ConnectTopicsTaskStates(*config, std::chrono::seconds(30));
+  }
+  if (!task_states && checks_tasks) {
+    LOG(WARNING) << command << ": without a distributed worker's file (--worker_config) the mirror's tasks are not "
+                 << "seen: a task not running, or restarted below what it copied, is not checked";
+  }
+  cutover::FlowLookup flows = [name, config = *mirror](const std::optional<std::string>&) -> Result<std::pair<std::string, ferry::Properties>> {
+    return std::make_pair(name, config);
+  };
+  return std::make_unique<cutover::CutoverService>(flows, defaults, cutover::KafkaClusterClients(std::chrono::seconds(30)),
+                                                   std::chrono::seconds(30), task_states);
+}
+
+// `ferry cutover ACTION mirror.properties NAME`: the same code as the worker's /ferry/ REST routes.
+// Prints the JSON answer; exits 0 when the action succeeded (a plan was made, a group moved, a copy
+// verified), 1 otherwise.
 int Cutover(const std::vector<std::string>& args) {
   namespace cutover = ferry::cutover;
   auto fail = [](const Error& error) {
@@ -128,32 +169,9 @@ int Cutover(const std::vector<std::string>& args) {
     return 1;
   };
   const std::string& action = args[1];
-  auto mirror = worker::LoadPropertiesFile(args[2]);
-  if (!mirror.ok()) return fail(mirror.error());
-  const std::string name = mirror->count("name") ? mirror->at("name") : "mirror";
-  ferry::Properties defaults;
-  cutover::MirrorTaskStates task_states;
-  if (!FLAGS_worker_config.empty()) {
-    auto props = worker::LoadPropertiesFile(FLAGS_worker_config);
-    if (!props.ok()) return fail(props.error());
-    // A distributed worker's file (it names a group) also names the topics that hold the tasks'
-    // statuses and stored positions.
-    const bool distributed = props->count("group.id") > 0;
-    auto config = worker::WorkerConfig::Parse(*props, distributed ? worker::WorkerMode::kDistributed
-                                                                  : worker::WorkerMode::kStandalone);
-    if (!config.ok()) return fail(config.error());
-    defaults = config->AdminProps();
-    if (distributed) task_states = cutover::ConnectTopicsTaskStates(*config, std::chrono::seconds(30));
-  }
-  if (!task_states && (action == "cutover" || action == "rollback")) {
-    LOG(WARNING) << "ferry cutover: without a distributed worker's file (--worker_config) the move cannot see the "
-                 << "mirror's tasks: a task not running, or restarted below what it copied, is not checked";
-  }
-  cutover::FlowLookup flows = [name, config = *mirror](const std::optional<std::string>&) -> Result<std::pair<std::string, ferry::Properties>> {
-    return std::make_pair(name, config);
-  };
-  cutover::CutoverService service(flows, defaults, cutover::KafkaClusterClients(std::chrono::seconds(30)),
-                                  std::chrono::seconds(30), task_states);
+  auto opened = OpenCutoverService(args[2], action == "cutover" || action == "rollback", "ferry cutover");
+  if (!opened.ok()) return fail(opened.error());
+  cutover::CutoverService& service = **opened;
   cutover::MoveOptions options;
   options.allow_approximate = FLAGS_allow_approximate;
   options.wait = std::chrono::milliseconds(std::max<int64_t>(0, FLAGS_wait_ms));
@@ -189,6 +207,51 @@ int Cutover(const std::vector<std::string>& args) {
   }
   std::cerr << "ferry cutover: unknown action '" << action << "'\n" << kUsage;
   return 2;
+}
+
+// `ferry translate forward|backward mirror.properties TOPIC:PARTITION:OFFSET...`: positions kept outside
+// consumer groups (each the next record to read), translated through the mirror's offset map as
+// POST /ferry/translate does. Prints its JSON answer; exits 0 when every position translated exactly,
+// 1 otherwise (the answer says which did not, and why).
+int Translate(const std::vector<std::string>& args) {
+  namespace cutover = ferry::cutover;
+  auto fail = [](const Error& error) {
+    std::cerr << "ferry translate: " << error.ToString() << "\n";
+    return 1;
+  };
+  if (args[1] != "forward" && args[1] != "backward") {
+    return fail(Error::BadRequest("the direction must be 'forward' (source to target) or 'backward', not '" +
+                                  args[1] + "'"));
+  }
+  std::vector<std::pair<ferry::TopicPartition, int64_t>> positions;
+  for (size_t i = 3; i < args.size(); ++i) {
+    // Topic names cannot hold ':' (Kafka allows [a-zA-Z0-9._-]), so the last two fields are numbers.
+    const std::string& arg = args[i];
+    const size_t second = arg.rfind(':');
+    const size_t first = second == std::string::npos || second == 0 ? std::string::npos : arg.rfind(':', second - 1);
+    int32_t partition = -1;
+    int64_t offset = -1;
+    auto whole = [](std::string_view text, auto& out) {
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+      return ec == std::errc() && end == text.data() + text.size() && out >= 0;
+    };
+    if (first == std::string::npos || first == 0 ||
+        !whole(std::string_view(arg).substr(first + 1, second - first - 1), partition) ||
+        !whole(std::string_view(arg).substr(second + 1), offset)) {
+      return fail(Error::BadRequest("'" + arg + "' is not TOPIC:PARTITION:OFFSET (OFFSET: the next record to read)"));
+    }
+    positions.push_back({{arg.substr(0, first), partition}, offset});
+  }
+  auto service = OpenCutoverService(args[2], true, "ferry translate");
+  if (!service.ok()) return fail(service.error());
+  auto report = (*service)->Translate(std::nullopt, positions,
+                                      args[1] == "forward" ? cutover::Direction::kCutover : cutover::Direction::kRollback);
+  if (!report.ok()) return fail(report.error());
+  std::cout << cutover::ToJson(*report) << std::endl;
+  for (const cutover::PartitionPlan& p : report->positions) {
+    if (cutover::PositionAnswerOf(p) != cutover::PositionAnswer::kExact) return 1;
+  }
+  return 0;
 }
 
 // SIGTERM and SIGINT, blocked in every thread and taken by a thread of their own from the moment a
@@ -413,6 +476,7 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "demo") return Demo();
   if (args[0] == "cutover" && args.size() == 4) return Cutover(args);
+  if (args[0] == "translate" && args.size() >= 4) return Translate(args);
   if (args[0] == "mirror-maker" && args.size() >= 2) {
     if (FLAGS_clusters.empty() && args.size() > 2) {
       std::cerr << "ferry mirror-maker: unexpected arguments after the file (use --clusters C1 C2 ...)\n" << kUsage;

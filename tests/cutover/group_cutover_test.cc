@@ -754,6 +754,69 @@ TEST_F(GroupCutoverWithFakeAdminTest, AGroupOfKafkasConsumerProtocolBlocksTheMov
   EXPECT_EQ(report->outcome, MoveReport::Outcome::kMoved) << ToJson(*report);
 }
 
+// Positions an application keeps itself (#20: POST /ferry/translate, `ferry translate`): the same
+// translation as a group's partition, answered per position, in the order asked, with why.
+TEST_F(GroupCutoverWithFakeAdminTest, PositionsKeptOutsideGroupsTranslateExactlyOrSayWhyNot) {
+  source_probe_.SetDense(kOrders0, 0, 1200);  // 200 records on the source not copied yet
+  source_.SetGroup("app", GroupState::kStable, 3);  // a group's members do not matter here
+  GroupCutover cutover = Make();
+  auto report = cutover.TranslatePositions({{kOrders0, 120},
+                                            {kOrders0, 1100},
+                                            {kOrders1, 40},
+                                            {{"unmirrored", 0}, 5},
+                                            {{"orders", 7}, 1}},
+                                           Direction::kCutover);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(report->from_cluster, "A");
+  EXPECT_EQ(report->to_cluster, "B");
+  const auto& at = report->positions;
+  ASSERT_EQ(at.size(), 5u);
+  EXPECT_EQ(PositionAnswerOf(at[0]), PositionAnswer::kExact);
+  EXPECT_EQ(at[0].to, kRemote0);
+  EXPECT_EQ(at[0].translated, 170);
+  EXPECT_EQ(PositionAnswerOf(at[1]), PositionAnswer::kNotYet);
+  EXPECT_EQ(at[1].blockers, std::vector<std::string>{"not replicated yet: the mirror has copied up to offset 1000, "
+                                                     "the group committed 1100"});
+  EXPECT_EQ(PositionAnswerOf(at[2]), PositionAnswer::kExact) << "below the log start: the first copy";
+  EXPECT_EQ(at[2].translated, 0);
+  EXPECT_EQ(PositionAnswerOf(at[3]), PositionAnswer::kUntranslatable);
+  EXPECT_EQ(at[3].blockers, std::vector<std::string>{"unmirrored-0 is not a partition mirror 'mirror-a' copies from "
+                                                     "cluster A"});
+  EXPECT_EQ(PositionAnswerOf(at[4]), PositionAnswer::kUntranslatable) << "orders has 2 partitions";
+  EXPECT_EQ(source_.Writes() + target_.Writes(), 0) << "a translation writes nothing";
+
+  const std::string json = ToJson(*report);
+  EXPECT_NE(json.find(R"({"topic":"orders","partition":0,"offset":120,"answer":"exact",)"
+                      R"("translated":{"topic":"A.orders","partition":0,"offset":170},"replicated_to":1000,"reasons":[]})"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("offset":1100,"answer":"not_yet","translated":null,)"), std::string::npos) << json;
+}
+
+TEST_F(GroupCutoverWithFakeAdminTest, PositionsTranslateBackAndAnApproximateOneSaysWhatItRestsOn) {
+  auto back = Make().TranslatePositions({{kRemote0, 170}, {kRemote1, 0}}, Direction::kRollback);
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->from_cluster, "B");
+  ASSERT_EQ(back->positions.size(), 2u);
+  EXPECT_EQ(PositionAnswerOf(back->positions[0]), PositionAnswer::kExact);
+  EXPECT_EQ(back->positions[0].to, kOrders0);
+  EXPECT_EQ(back->positions[0].translated, 120);
+  EXPECT_EQ(back->positions[1].translated, 100);
+
+  // Without any map entry the answer is found by timestamp: approximate, and said so (not refused).
+  const tasks::OffsetMap empty;
+  target_probe_.SetTimeIndex(kRemote0, {{119500, 169}, {120000, 170}});
+  auto by_time = Make(nullptr, &empty).TranslatePositions({{kOrders0, 120}}, Direction::kCutover);
+  ASSERT_TRUE(by_time.ok());
+  const PartitionPlan& p = by_time->positions[0];
+  EXPECT_EQ(PositionAnswerOf(p), PositionAnswer::kApproximate) << ToJson(*by_time);
+  EXPECT_EQ(p.translated, 170);
+  EXPECT_NE(ToJson(*by_time).find(R"("answer":"approximate","translated":{"topic":"A.orders","partition":0,"offset":170},)"
+                                  R"("approximate_by":"by timestamp","note":"by timestamp 120000 of source offset 120")"),
+            std::string::npos)
+      << ToJson(*by_time);
+}
+
 TEST(CutoverJournalTest, EntriesRoundTripThroughJsonAndBadOnesAreRejected) {
   JournalEntry entry{"app", Direction::kRollback, JournalEntry::State::kFailed, 1765000000000, "mirror-a",
                      {{kRemote0, 470, kOrders0, 420, 120}, {kRemote1, 5, kOrders1, 105, std::nullopt}},

@@ -989,5 +989,110 @@ TEST_P(CutoverTest, AGroupAtACommitMarkerResumesAtTheNewestCopyAfterTheMirrorRes
   EXPECT_TRUE(verify.Json()["ok"].GetBool()) << verify.body;
 }
 
+// Issue #20, item 4: positions an application keeps outside consumer groups (a Flink or Spark
+// checkpoint) translated through the exact map, over the worker's REST API and with `ferry translate`.
+// Each exact answer is checked against the logs: the target record at the translated offset is the
+// copy of the source record at the asked one.
+TEST_P(CutoverTest, PositionsKeptOutsideGroupsTranslateToTheirCopiesOverRestAndTheCommand) {
+  Produce(target(), remote_orders_, 0, Keyed(9, 0, 30));  // the copies of partition 0 start at 30
+  for (int p = 0; p < 2; ++p) Produce(source(), orders_, p, Keyed(p, 0, 100));
+  auto worker = StartWorker();
+  ASSERT_NE(worker, nullptr);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/" + mirror_ + "/config", MirrorConfig(2)).status, 201);
+  WaitMirrored(0, 30);
+  WaitMirrored(1, 0);
+  const std::vector<Record> src[2] = {Read(source(), {orders_, 0}), Read(source(), {orders_, 1})};
+  const std::vector<Record> tgt[2] = {Read(target(), {remote_orders_, 0}), Read(target(), {remote_orders_, 1})};
+
+  auto position = [](const std::string& topic, int p, int64_t offset) {
+    return "{\"topic\":" + json::Quote(topic) + ",\"partition\":" + std::to_string(p) + ",\"offset\":" +
+           std::to_string(offset) + "}";
+  };
+  auto translate = [&](const std::string& direction, const std::vector<std::string>& positions) {
+    std::string body = "{\"direction\":\"" + direction + "\",\"positions\":[";
+    for (size_t i = 0; i < positions.size(); ++i) body += (i ? "," : "") + positions[i];
+    return Http(worker->port(), "POST", "/ferry/translate?connector=" + mirror_, body + "]}");
+  };
+  // The last copies are synced at the task's next offset flush: until then the end is "not_yet".
+  HttpReply reply;
+  ASSERT_TRUE(WaitFor([&] {
+    reply = translate("forward", {position(orders_, 0, 100), position(orders_, 1, 100)});
+    return reply.status == 200 && reply.body.find("not_yet") == std::string::npos;
+  }, seconds(30))) << reply.body;
+
+  const std::vector<int64_t> asked = {0, 1, 37, 99, 100};
+  std::vector<std::string> forward;
+  for (int p = 0; p < 2; ++p) {
+    for (int64_t offset : asked) forward.push_back(position(orders_, p, offset));
+  }
+  forward.push_back(position(orders_, 5, 0));         // orders_ has 2 partitions
+  forward.push_back(position(remote_orders_, 0, 3));  // a target topic, asked forward
+  reply = translate("forward", forward);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  auto answer = reply.Json();
+  ASSERT_EQ(answer["positions"].Size(), forward.size()) << reply.body;
+  std::vector<std::string> backward;
+  for (int p = 0; p < 2; ++p) {
+    for (size_t i = 0; i < asked.size(); ++i) {
+      const rapidjson::Value& a = answer["positions"][static_cast<rapidjson::SizeType>(p * asked.size() + i)];
+      ASSERT_STREQ(a["answer"].GetString(), "exact") << json::Write(a);
+      ASSERT_STREQ(a["translated"]["topic"].GetString(), remote_orders_.c_str());
+      const int64_t t = a["translated"]["offset"].GetInt64();
+      if (asked[i] < static_cast<int64_t>(src[p].size())) {
+        const Record& copy = tgt[p][static_cast<size_t>(t)];
+        EXPECT_TRUE(copy.SameContent(src[p][static_cast<size_t>(asked[i])]))
+            << "the copy of " << orders_ << "-" << p << "@" << asked[i] << " is not at " << t;
+      } else {
+        EXPECT_EQ(t, static_cast<int64_t>(tgt[p].size())) << "past the last record: the target's end";
+      }
+      backward.push_back(position(remote_orders_, p, t));
+    }
+  }
+  for (size_t i = 2 * asked.size(); i < forward.size(); ++i) {
+    const rapidjson::Value& a = answer["positions"][static_cast<rapidjson::SizeType>(i)];
+    EXPECT_STREQ(a["answer"].GetString(), "untranslatable") << json::Write(a);
+    EXPECT_TRUE(a["translated"].IsNull());
+    EXPECT_EQ(a["reasons"].Size(), 1u) << json::Write(a);
+  }
+
+  // And back: each copy's position maps to the source record it copies.
+  reply = translate("backward", backward);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  answer = reply.Json();
+  for (int p = 0; p < 2; ++p) {
+    for (size_t i = 0; i < asked.size(); ++i) {
+      const rapidjson::Value& a = answer["positions"][static_cast<rapidjson::SizeType>(p * asked.size() + i)];
+      EXPECT_STREQ(a["answer"].GetString(), "exact") << json::Write(a);
+      EXPECT_EQ(a["translated"]["offset"].GetInt64(), asked[i]) << json::Write(a);
+    }
+  }
+
+  // Bad requests are refused with what was expected; nothing is translated.
+  EXPECT_EQ(Http(worker->port(), "POST", "/ferry/translate", "{\"positions\":[{\"topic\":\"x\"}]}").status, 400);
+  EXPECT_EQ(translate("sideways", {position(orders_, 0, 1)}).status, 400);
+  EXPECT_EQ(translate("forward", {position(orders_, 0, -1)}).status, 400);
+  EXPECT_EQ(Http(worker->port(), "POST", "/ferry/translate?connector=nope", "{\"positions\":[]}").status, 404);
+
+  // The command line: the same JSON; exit 0 only when every position translated exactly.
+  const std::string file = MirrorFile(mirror_, source().bootstrap_servers(), target().bootstrap_servers(), orders_);
+  CommandResult exact = RunFerry({"translate", "forward", file, orders_ + ":0:37", orders_ + ":1:99"});
+  EXPECT_EQ(exact.exit_code, 0) << exact.out;
+  EXPECT_NE(exact.out.find("\"offset\":37,\"answer\":\"exact\",\"translated\":{\"topic\":\"" + remote_orders_ +
+                           "\",\"partition\":0,\"offset\":67}"),
+            std::string::npos)
+      << exact.out;
+  CommandResult back = RunFerry({"translate", "backward", file, remote_orders_ + ":0:67"});
+  EXPECT_EQ(back.exit_code, 0) << back.out;
+  EXPECT_NE(back.out.find("\"translated\":{\"topic\":\"" + orders_ + "\",\"partition\":0,\"offset\":37}"),
+            std::string::npos)
+      << back.out;
+  CommandResult unmirrored = RunFerry({"translate", "forward", file, orders_ + ":5:0"});
+  EXPECT_EQ(unmirrored.exit_code, 1) << unmirrored.out;
+  EXPECT_NE(unmirrored.out.find("\"answer\":\"untranslatable\""), std::string::npos) << unmirrored.out;
+  CommandResult malformed = RunFerry({"translate", "forward", file, orders_ + ":0"}, seconds(60), /*with_stderr=*/true);
+  EXPECT_EQ(malformed.exit_code, 1) << malformed.out;
+  EXPECT_NE(malformed.out.find("is not TOPIC:PARTITION:OFFSET"), std::string::npos) << malformed.out;
+}
+
 }  // namespace
 }  // namespace ferry::testing

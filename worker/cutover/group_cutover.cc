@@ -128,21 +128,6 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
   if (!committed.ok()) return committed.error();
   auto current = to_admin.ListConsumerGroupOffsets(group, to_partitions);
   if (!current.ok()) return current.error();
-  auto to_topics = to_admin.ListTopics();
-  if (!to_topics.ok()) return to_topics.error();
-
-  const Result<MirrorTaskStateMap> task_states =
-      flow_.task_states ? flow_.task_states() : Result<MirrorTaskStateMap>(Error::NotFound("unasked"));
-  // One look-up of the source topics' IDs for the whole plan (a topic made again reuses offsets).
-  std::optional<Flow::TopicIds> topic_ids;
-  if (forward && flow_.source_topic_ids) {
-    std::set<std::string> topics;
-    for (const TopicPartition& tp : from_partitions) {
-      auto it = committed->find(tp);
-      if (it != committed->end() && it->second.offset >= 0) topics.insert(tp.topic);
-    }
-    if (!topics.empty()) topic_ids = flow_.source_topic_ids({topics.begin(), topics.end()});
-  }
   for (size_t i = 0; i < from_partitions.size(); ++i) {
     auto it = committed->find(from_partitions[i]);
     if (it == committed->end() || it->second.offset < 0) continue;
@@ -152,16 +137,9 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
     p.committed = it->second.offset;
     p.metadata = it->second.metadata;
     if (auto c = current->find(p.to); c != current->end() && c->second.offset >= 0) p.current = c->second.offset;
-    auto topic = to_topics->find(p.to.topic);
-    if (topic == to_topics->end() || topic->second <= p.to.partition) {
-      p.blockers.push_back(p.to.ToString() + " does not exist on cluster " + plan.to_cluster);
-    } else {
-      Translate(p, forward, options, topic_ids ? &*topic_ids : nullptr);
-      const TopicPartition& source = forward ? p.from : p.to;
-      if (flow_.task_states) RequireRunningTask(p, source, task_states, map_.Covered(source));
-    }
     plan.partitions.push_back(std::move(p));
   }
+  FERRY_RETURN_IF_ERROR(PlanPartitions(plan.partitions, forward, options));
   if (plan.partitions.empty()) {
     return Error::NotFound("group " + Quoted(group) + " has no committed offsets on cluster " + plan.from_cluster +
                            " for the topics mirror " + Quoted(flow_.connector) + " copies");
@@ -192,6 +170,88 @@ Result<GroupPlan> GroupCutover::Plan(const std::string& group, Direction directi
     for (const std::string& b : p.blockers) plan.blockers.push_back(p.from.ToString() + ": " + b);
   }
   return plan;
+}
+
+Result<> GroupCutover::PlanPartitions(std::vector<PartitionPlan>& partitions, bool forward,
+                                     const MoveOptions& options) {
+  if (partitions.empty()) return {};
+  kafka::Admin& to_admin = forward ? clusters_.target_admin : clusters_.source_admin;
+  const std::string& to_cluster = forward ? flow_.target_alias : flow_.source_alias;
+  auto to_topics = to_admin.ListTopics();
+  if (!to_topics.ok()) return to_topics.error();
+  const Result<MirrorTaskStateMap> task_states =
+      flow_.task_states ? flow_.task_states() : Result<MirrorTaskStateMap>(Error::NotFound("unasked"));
+  // One look-up of the source topics' IDs for all partitions (a topic made again reuses offsets).
+  std::optional<Flow::TopicIds> topic_ids;
+  if (forward && flow_.source_topic_ids) {
+    std::set<std::string> topics;
+    for (const PartitionPlan& p : partitions) topics.insert(p.from.topic);
+    topic_ids = flow_.source_topic_ids({topics.begin(), topics.end()});
+  }
+  for (PartitionPlan& p : partitions) {
+    auto topic = to_topics->find(p.to.topic);
+    if (topic == to_topics->end() || topic->second <= p.to.partition) {
+      p.blockers.push_back(p.to.ToString() + " does not exist on cluster " + to_cluster);
+      continue;
+    }
+    Translate(p, forward, options, topic_ids ? &*topic_ids : nullptr);
+    const TopicPartition& source = forward ? p.from : p.to;
+    if (flow_.task_states) RequireRunningTask(p, source, task_states, map_.Covered(source));
+  }
+  return {};
+}
+
+Result<PositionsReport> GroupCutover::TranslatePositions(
+    const std::vector<std::pair<TopicPartition, int64_t>>& positions, Direction direction) {
+  if (refresh_map_) FERRY_RETURN_IF_ERROR(refresh_map_());
+  const bool forward = direction == Direction::kCutover;
+  auto pairs = MirroredPartitions();
+  if (!pairs.ok()) return pairs.error();
+  std::map<TopicPartition, TopicPartition> other_side;
+  for (const Pair& pair : *pairs) {
+    if (forward) other_side.emplace(pair.source, pair.target);
+    else other_side.emplace(pair.target, pair.source);
+  }
+  PositionsReport report{flow_.connector, direction, forward ? flow_.source_alias : flow_.target_alias,
+                         forward ? flow_.target_alias : flow_.source_alias, std::vector<PartitionPlan>(positions.size())};
+  std::vector<PartitionPlan> translatable;
+  std::vector<size_t> slot;  // where each translatable position's answer goes
+  for (size_t i = 0; i < positions.size(); ++i) {
+    PartitionPlan& p = report.positions[i];
+    p.from = positions[i].first;
+    p.committed = positions[i].second;
+    auto it = other_side.find(p.from);
+    if (it == other_side.end()) {
+      p.blockers.push_back(p.from.ToString() + " is not a partition mirror '" + flow_.connector + "' copies " +
+                           (forward ? "from cluster " + flow_.source_alias : "to cluster " + flow_.target_alias));
+      continue;
+    }
+    p.to = it->second;
+    translatable.push_back(p);
+    slot.push_back(i);
+  }
+  MoveOptions options;
+  options.allow_approximate = true;  // answered as approximate, with why, for the caller to judge
+  FERRY_RETURN_IF_ERROR(PlanPartitions(translatable, forward, options));
+  for (size_t k = 0; k < translatable.size(); ++k) report.positions[slot[k]] = std::move(translatable[k]);
+  return report;
+}
+
+PositionAnswer PositionAnswerOf(const PartitionPlan& p) {
+  if (!p.blockers.empty()) return p.waiting ? PositionAnswer::kNotYet : PositionAnswer::kUntranslatable;
+  if (p.translation == Translation::kExact) return PositionAnswer::kExact;
+  if (p.translation == Translation::kApproximate) return PositionAnswer::kApproximate;
+  return PositionAnswer::kUntranslatable;
+}
+
+const char* PositionAnswerName(PositionAnswer answer) {
+  switch (answer) {
+    case PositionAnswer::kExact: return "exact";
+    case PositionAnswer::kApproximate: return "approximate";
+    case PositionAnswer::kNotYet: return "not_yet";
+    case PositionAnswer::kUntranslatable: return "untranslatable";
+  }
+  return "untranslatable";
 }
 
 void GroupCutover::RequireRunningTask(PartitionPlan& p, const TopicPartition& source,

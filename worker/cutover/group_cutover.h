@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/replication_policy.h"
@@ -118,6 +119,20 @@ struct MoveReport {
 };
 const char* OutcomeName(MoveReport::Outcome outcome);  // "refused", "moved", "failed"
 
+// What a translated position (GroupCutover::TranslatePositions) answers: exact; approximate (the
+// plan's approximate_by and note say why); not yet (the mirror has not copied or synced that far:
+// asking again later may answer); untranslatable (its blockers say why, and waiting does not help).
+enum class PositionAnswer { kExact, kApproximate, kNotYet, kUntranslatable };
+PositionAnswer PositionAnswerOf(const PartitionPlan& p);
+const char* PositionAnswerName(PositionAnswer answer);  // "exact", "approximate", "not_yet", "untranslatable"
+
+struct PositionsReport {
+  std::string connector;
+  Direction direction = Direction::kCutover;  // kCutover: source to target ("forward"), else back
+  std::string from_cluster, to_cluster;       // aliases
+  std::vector<PartitionPlan> positions;       // in the order asked
+};
+
 struct GroupStatus {
   struct Partition {
     TopicPartition source, target;
@@ -146,6 +161,13 @@ class GroupCutover {
   // Plans (waiting up to `options.wait` while only the mirror's progress blocks), then moves.
   Result<MoveReport> Move(const std::string& group, Direction direction, const MoveOptions& options = {});
   Result<GroupStatus> Status(const std::string& group);
+  // Positions an application keeps itself, outside consumer groups (each the next record to read, as a
+  // committed offset is), on the side `direction` leaves: each translated with the same map and the
+  // same checks as a group's partition, less those of a group (members, its offsets on the other side).
+  // An approximate translation is answered as such (PositionAnswerOf), not blocked. A partition this
+  // mirror does not copy is answered with a blocker saying so.
+  Result<PositionsReport> TranslatePositions(const std::vector<std::pair<TopicPartition, int64_t>>& positions,
+                                             Direction direction);
 
  private:
   struct Pair {
@@ -153,6 +175,9 @@ class GroupCutover {
   };
   // The source partitions this mirror copies, each with its target partition.
   Result<std::vector<Pair>> MirroredPartitions();
+  // Translates every partition of `partitions` (from, to, committed and current set), with what blocks
+  // each, reading what they share once: the destination's topics, the task states, the topic IDs.
+  Result<> PlanPartitions(std::vector<PartitionPlan>& partitions, bool forward, const MoveOptions& options);
   // Translates `p` (the side it leaves -> the side it joins) and adds what blocks it.
   // `topic_ids`: the source's live topic IDs (Flow::source_topic_ids) when asked; null otherwise.
   void Translate(PartitionPlan& p, bool forward, const MoveOptions& options, const Flow::TopicIds* topic_ids);
@@ -185,5 +210,7 @@ class GroupCutover {
 std::string ToJson(const GroupPlan& plan);
 std::string ToJson(const MoveReport& report);
 std::string ToJson(const GroupStatus& status);
+// The answer of POST /ferry/translate and `ferry translate`.
+std::string ToJson(const PositionsReport& report);
 
 }  // namespace ferry::cutover

@@ -132,6 +132,44 @@ std::string ToJson(const GroupStatus& status) {
   return buffer.GetString();
 }
 
+std::string ToJson(const PositionsReport& report) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  String(w, "connector", report.connector);
+  String(w, "direction", report.direction == Direction::kCutover ? "forward" : "backward");
+  String(w, "from_cluster", report.from_cluster);
+  String(w, "to_cluster", report.to_cluster);
+  w.Key("positions");
+  w.StartArray();
+  for (const PartitionPlan& p : report.positions) {
+    const PositionAnswer answer = PositionAnswerOf(p);
+    w.StartObject();
+    String(w, "topic", p.from.topic);
+    w.Key("partition"), w.Int(p.from.partition);
+    w.Key("offset"), w.Int64(p.committed);
+    String(w, "answer", PositionAnswerName(answer));
+    w.Key("translated");
+    if (answer == PositionAnswer::kExact || answer == PositionAnswer::kApproximate) {
+      w.StartObject();
+      String(w, "topic", p.to.topic);
+      w.Key("partition"), w.Int(p.to.partition);
+      w.Key("offset"), w.Int64(*p.translated);
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    if (answer == PositionAnswer::kApproximate) String(w, "approximate_by", p.approximate_by);
+    if (!p.note.empty()) String(w, "note", p.note);
+    Optional(w, "replicated_to", p.replicated_to);
+    Strings(w, "reasons", p.blockers);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
 std::string ToJson(const VerifyReport& report) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);

@@ -353,6 +353,15 @@ Result<GroupStatus> CutoverService::Status(const std::optional<std::string>& con
   return (*session)->cutover->Status(group);
 }
 
+Result<PositionsReport> CutoverService::Translate(const std::optional<std::string>& connector,
+                                                  const std::vector<std::pair<TopicPartition, int64_t>>& positions,
+                                                  Direction direction) {
+  std::lock_guard lock(mu_);
+  auto session = SessionFor(connector);
+  if (!session.ok()) return session.error();
+  return (*session)->cutover->TranslatePositions(positions, direction);
+}
+
 Result<VerifyReport> CutoverService::Verify(const std::optional<std::string>& connector, const std::string& topic,
                                             std::optional<int32_t> partition) {
   std::lock_guard lock(mu_);

@@ -100,6 +100,10 @@ class CutoverService {
   Result<MoveReport> Move(const std::optional<std::string>& connector, const std::string& group, Direction direction,
                           const MoveOptions& options);
   Result<GroupStatus> Status(const std::optional<std::string>& connector, const std::string& group);
+  // Positions kept outside consumer groups, translated through the map (GroupCutover::TranslatePositions).
+  Result<PositionsReport> Translate(const std::optional<std::string>& connector,
+                                    const std::vector<std::pair<TopicPartition, int64_t>>& positions,
+                                    Direction direction);
   // Compares every copied record of `topic` (one partition, or all) with its copy on the target:
   // from the later of the source log start and the first copy, up to what the map says was copied.
   Result<VerifyReport> Verify(const std::optional<std::string>& connector, const std::string& topic,
