@@ -16,7 +16,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr char kRecordCount[] = "kafka_connect_mirror_mirrorsourceconnector_record_count";
 constexpr char kLagRecords[] = "ferry_mirror_lag_records";
-constexpr char kCopiedAge[] = "ferry_mirror_last_copied_record_age_seconds";
+constexpr char kLagSeconds[] = "ferry_mirror_lag_seconds";
 constexpr float kNone = std::numeric_limits<float>::quiet_NaN();
 
 std::string LabelOf(const metrics::Labels& labels, std::string_view name) {
@@ -72,19 +72,16 @@ void TopicHistory::Record(int64_t now_ms, const metrics::Exposition& figures) {
     t.copied += value >= before->second ? value - before->second : value;
     t.rated = true;
   });
-  std::map<std::string, double> lag_by_partition;
   figures.ForEachSample(kLagRecords, [&](const metrics::Labels& l, double value) {
     Topic& t = topics[TopicKey(l)];
     if (t.labels.empty()) t.labels = l;
     t.lag += value;
     t.has_lag = true;
-    lag_by_partition[PartitionKey(l)] = value;
   });
-  figures.ForEachSample(kCopiedAge, [&](const metrics::Labels& l, double value) {
-    auto lag = lag_by_partition.find(PartitionKey(l));
-    if (lag == lag_by_partition.end() || lag->second <= 0 || !std::isfinite(value)) return;
-    Topic& t = topics[TopicKey(l)];
-    t.behind = std::max(t.behind, value);
+  figures.ForEachSample(kLagSeconds, [&](const metrics::Labels& l, double value) {
+    auto t = topics.find(TopicKey(l));
+    if (t == topics.end() || !std::isfinite(value)) return;  // no lag in records, no lag in time
+    t->second.behind = std::max(t->second.behind, value);
   });
 
   const size_t slot = next_;

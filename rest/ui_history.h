@@ -3,8 +3,8 @@
 // TopicHistory keeps, per mirrored topic (a flow's target alias and remote topic), three figures per
 // sample: records copied per second (from the growth of MM2's record-count since the previous sample),
 // records waiting (the sum of ferry_mirror_lag_records) and seconds behind (the largest
-// ferry_mirror_last_copied_record_age_seconds among the partitions where records wait; 0 when none
-// wait). Samples share one ring of times; a topic missing from a sample has no value there.
+// ferry_mirror_lag_seconds: 0 when no record waits). Samples share one ring of times; a topic missing
+// from a sample has no value there.
 //
 // UiHistory runs a thread that every `interval` collects the figures GET /metrics renders (the tasks'
 // published progress: no Kafka call, not the herder thread, nothing on the per-record path) and
@@ -41,7 +41,7 @@ class TopicHistory {
   explicit TopicHistory(Options options);
 
   // One sample at `now_ms` (wall clock, ms since the epoch) of what `figures` holds: the samples of
-  // MM2's record-count, ferry_mirror_lag_records and ferry_mirror_last_copied_record_age_seconds,
+  // MM2's record-count, ferry_mirror_lag_records and ferry_mirror_lag_seconds,
   // flow-labelled for a `ferry mirror-maker` flow. Times must not go back (a sample that would is
   // dropped).
   void Record(int64_t now_ms, const metrics::Exposition& figures);

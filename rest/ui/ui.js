@@ -360,35 +360,52 @@ async function refreshMetrics() {
   renderCoverage();
 }
 
-// Offset-map coverage: every ferry_offset_map_* and ferry_offset_sync* sample, per flow and topic.
+// Offset-map coverage per topic, from the offset map's metrics (a checkpoint task here reads the map)
+// and the offset syncs the source tasks here write: ferry_offset_map_* and ferry_mirror_offset_sync_*,
+// per partition, summed up per flow and topic.
+const COVERAGE = [
+  // [header, how a topic's partitions' values become one cell]
+  ['translatable records', (v) => sumOf(v.ferry_offset_map_next_source_offset) - sumOf(v.ferry_offset_map_first_source_offset)],
+  ['source offsets mapped', (v) => rangeOf(v.ferry_offset_map_first_source_offset) + ' up to ' + rangeOf(v.ferry_offset_map_next_source_offset)],
+  ['complete history', (v) => v.ferry_offset_map_complete_history && (countOf(v.ferry_offset_map_complete_history, 1) + ' of ' + v.ferry_offset_map_complete_history.length)],
+  ['contested records', (v) => v.ferry_offset_map_contested_records && sumOf(v.ferry_offset_map_contested_records)],
+  ['runs', (v) => v.ferry_offset_map_runs && sumOf(v.ferry_offset_map_runs)],
+  ['last offset sync (s ago)', (v) => v.ferry_mirror_offset_sync_age_seconds && Math.max(...v.ferry_mirror_offset_sync_age_seconds)],
+  ['copies waiting for a sync', (v) => v.ferry_mirror_offset_sync_pending_records && sumOf(v.ferry_mirror_offset_sync_pending_records)],
+];
+function sumOf(v) { return v ? v.reduce((a, b) => a + b, 0) : NaN; }
+function countOf(v, x) { return v.filter((y) => y === x).length; }
+function rangeOf(v) {
+  if (!v) return '?';
+  const lo = Math.min(...v), hi = Math.max(...v);
+  return lo === hi ? format(lo) : format(lo) + '–' + format(hi);
+}
+
 function renderCoverage() {
-  const samples = state.metrics.filter((s) => /^ferry_offset_(map|sync)/.test(s.name) && s.labels.topic !== undefined);
-  if (!samples.length) {
-    noData('coverage', 'No data: this worker serves no offset-map metrics (ferry_offset_map_*) yet, or maps no topic.');
+  const samples = state.metrics.filter((s) => /^ferry_(offset_map|mirror_offset_sync)_/.test(s.name) && s.labels.topic !== undefined);
+  if (!samples.some((s) => s.name.startsWith('ferry_offset_map_'))) {
+    noData('coverage', 'No data: no offset map on this worker. The map is read by a MirrorCheckpointConnector\'s task; ' +
+      'its coverage shows here where one runs (ferry_offset_map_* in /metrics).');
     return;
   }
-  const names = [...new Set(samples.map((s) => s.name))].sort();
   const topics = new Map();
   for (const s of samples) {
     const key = (s.labels.flow ? s.labels.flow + ' ' : '') + s.labels.topic;
     if (!topics.has(key)) topics.set(key, {partitions: new Set(), values: {}});
     const t = topics.get(key);
-    if (s.labels.partition !== undefined) t.partitions.add(s.labels.partition);
+    t.partitions.add(s.labels.partition);
     (t.values[s.name] = t.values[s.name] || []).push(s.value);
   }
-  const short = (n) => n.replace(/^ferry_offset_(map_)?/, '');
   const rows = [...topics.keys()].sort().map((key) => {
     const t = topics.get(key);
-    return [key, num(t.partitions.size || null), ...names.map((n) => {
-      const v = t.values[n];
-      if (!v) return num(null);
-      const lo = Math.min(...v), hi = Math.max(...v);
-      const cell = el('td', {class: 'num'}, lo === hi ? format(lo) : format(lo) + ' – ' + format(hi));
-      return cell;
+    return [key, num(t.partitions.size), ...COVERAGE.map(([, cell]) => {
+      const v = cell(t.values);
+      return typeof v === 'number' ? num(Number.isNaN(v) ? null : v) : el('td', {class: 'num'}, v || '–');
     })];
   });
-  replace('coverage', table(['topic', 'partitions', ...names.map(short)], rows),
-    el('p', {class: 'muted'}, 'From /metrics (' + names.join(', ') + '); a range is the lowest and highest over the topic\'s partitions.'));
+  replace('coverage', table(['topic', 'partitions', ...COVERAGE.map(([h]) => h)], rows),
+    el('p', {class: 'muted'}, 'A group committed inside the mapped offsets moves exactly; contested records never translate. ' +
+      'From ferry_offset_map_* and ferry_mirror_offset_sync_* in /metrics.'));
 }
 
 // ---- groups: cutover state, plan, blockers ----------------------------------------------------------
@@ -444,15 +461,11 @@ async function groupBlock(group, connector, named) {
   const last = st.last ? el('span', {class: 'muted'}, ' last move: ' + describeEntry(st.last)) : null;
   const head = el('p', {}, 'on the ', badge(st.position), st.position === 'target' ? ' (cut over)' : st.position === 'source' ? '' : ' (a move was interrupted)',
     ' · source group ', groupState(st.source_group), ' · target group ', groupState(st.target_group), last);
-  const metricStates = state.metrics.filter((s) => s.name.startsWith('ferry_cutover_') && s.labels.group === group);
-  const fromMetrics = metricStates.length ? el('p', {class: 'muted'}, 'metrics: ' +
-    metricStates.map((s) => s.name + labelsText(s.labels, ['group']) + ' = ' + format(s.value)).join(', ')) : null;
+  const journal = state.metrics.filter((s) => s.name === 'ferry_cutover_group_state' && s.labels.group === group &&
+    s.labels.connector === st.connector && s.value === 1);
+  const fromMetrics = journal.length ? el('p', {}, 'journal (ferry_cutover_group_state): ',
+    journal.map((s) => [badge(s.labels.state), ' ' + s.labels.direction + ' ']).flat()) : null;
   return el('div', {class: 'group', 'data-group': group, 'data-position': st.position}, title, head, fromMetrics, planBlock(plan, direction));
-}
-
-function labelsText(labels, skip) {
-  const parts = Object.entries(labels).filter(([k]) => !skip.includes(k)).map(([k, v]) => k + '=' + v);
-  return parts.length ? '{' + parts.join(',') + '}' : '';
 }
 
 function groupState(g) { return g ? g.state + (g.members === null ? '' : ', ' + g.members + ' members') : 'unknown'; }
