@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "worker/common/metrics.h"
+#include "worker/cutover/service.h"
 
 namespace ferry::rest {
 
@@ -18,6 +19,7 @@ void CollectMetrics(const std::vector<MetricsSource>& sources, metrics::Expositi
     // A herder under a namespace is a flow of `ferry mirror-maker`, however many the node runs.
     out.set_base_labels(source.prefix.empty() ? metrics::Labels{} : metrics::Labels{{"flow", FlowOf(source.prefix)}});
     source.herder->CollectMetrics(out);
+    if (source.cutover != nullptr) source.cutover->CollectMetrics(out);
   }
   out.set_base_labels({});
 }

@@ -15,6 +15,8 @@ namespace ferry::rest {
 struct MetricsSource {
   std::string prefix;  // the herder's REST namespace, "" for a worker's one herder
   worker::Herder* herder = nullptr;
+  // The worker's cutover service, if it has one: its groups' cutover state (ferry_cutover_group_*).
+  const cutover::CutoverService* cutover = nullptr;
 };
 
 void AddMetricsRoute(Router& router, std::vector<MetricsSource> sources);

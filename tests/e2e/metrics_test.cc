@@ -1,7 +1,10 @@
 // GET /metrics end to end: a worker mirroring live data shows MM2's record-count for the partition
 // equal to the records copied, rising as more records flow, with Ferry's lag and Connect's worker and
-// task metrics beside it, all in a well-formed Prometheus text exposition. On the mock and on real
-// Kafka (RealKafka/MetricsTest.*).
+// task metrics beside it, all in a well-formed Prometheus text exposition; Ferry's offset-sync ages,
+// the offset map's coverage and lag in seconds. On the mock and on real Kafka (RealKafka/MetricsTest.*).
+// The cutover state per group after a real move: MetricsOnRealKafkaTest.
+#include <chrono>
+#include <cmath>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -9,11 +12,15 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "rest/metrics_routes.h"
 #include "tests/support/mirror_worker_test.h"
+#include "worker/cutover/service.h"
 #include "worker/kafka/admin.h"
 
 namespace ferry::testing {
@@ -200,7 +207,133 @@ TEST_P(MetricsTest, CheckpointLatencyPerGroupAndPartition) {
   ExpectWellFormed(scrape.body);
 }
 
+// Ferry's own per partition, with real values: the offset syncs of the copies (acknowledged, none
+// waiting once an offset commit synced them, and an idle partition's sync ageing without counting as
+// stale), lag in seconds, and the checkpoint task's offset map covering exactly what was copied.
+TEST_P(MetricsTest, OffsetSyncAgeOffsetMapCoverageAndLagInSecondsFollowTheCopy) {
+  Produce(source(), orders_, 0, MakeRecords(0, 200));
+  Produce(source(), orders_, 1, MakeRecords(1000, 50));
+  if (!real_kafka()) {
+    ASSERT_TRUE(target().CreateTopic("A.checkpoints.internal", 1).ok());
+  }
+  auto worker = InProcessWorker::Start(worker_props_);
+  ASSERT_NE(worker, nullptr);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror/config", MirrorConfig(1)).status, 201);
+  const std::string checkpoints =
+      "{\"connector.class\":\"MirrorCheckpointConnector\",\"source.cluster.alias\":\"A\",\"target.cluster.alias\":\"B\","
+      "\"groups\":" + json::Quote(Name("app")) + ",\"emit.checkpoints.interval.seconds\":\"1\","
+      "\"source.cluster.bootstrap.servers\":" + json::Quote(source().bootstrap_servers()) + ","
+      "\"target.cluster.bootstrap.servers\":" + json::Quote(target().bootstrap_servers()) + ReplicationFactors() + "}";
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/checkpoints/config", checkpoints).status, 201);
+  ASSERT_TRUE(WaitForConnectorStatus(worker->port(), "mirror", "RUNNING", 1, "RUNNING"));
+  ASSERT_TRUE(WaitForConnectorStatus(worker->port(), "checkpoints", "RUNNING", 1, "RUNNING"));
+  ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) == 200; }, seconds(60)));
+
+  auto labels = [&](int p) {
+    return "{source=\"A\",target=\"B\",topic=\"" + remote_orders_ + "\",partition=\"" + std::to_string(p) + "\"}";
+  };
+  const std::string age = "ferry_mirror_offset_sync_age_seconds";
+  const std::string pending = "ferry_mirror_offset_sync_pending_records";
+  const std::string waited = "ferry_mirror_offset_sync_pending_seconds";
+  const std::string next = "ferry_offset_map_next_source_offset";
+  Scrape scrape;
+  // An offset commit (every 500 ms here) syncs the last copy of each partition; the checkpoint task
+  // reads the syncs back every second.
+  EXPECT_TRUE(WaitFor([&] {
+    scrape = GetMetrics(worker->port());
+    return Value(scrape.body, pending + labels(0)) == 0.0 && Value(scrape.body, pending + labels(1)) == 0.0 &&
+           Value(scrape.body, next + labels(0)) == 200.0 && Value(scrape.body, next + labels(1)) == 50.0;
+  }, seconds(60))) << scrape.body;
+  ExpectWellFormed(scrape.body);
+  EXPECT_EQ(Value(scrape.body, waited + labels(0)), 0.0) << "nothing waits for a sync";
+  const std::optional<double> first_age = Value(scrape.body, age + labels(0));
+  ASSERT_TRUE(first_age) << scrape.body;
+  EXPECT_GE(*first_age, 0.0);
+  EXPECT_LT(*first_age, 30.0);
+  EXPECT_EQ(Value(scrape.body, "ferry_mirror_lag_seconds" + labels(0)), 0.0) << "caught up";
+  EXPECT_EQ(Value(scrape.body, "ferry_offset_map_first_source_offset" + labels(0)), 0.0);
+  EXPECT_EQ(Value(scrape.body, "ferry_offset_map_first_source_offset" + labels(1)), 0.0);
+  EXPECT_EQ(Value(scrape.body, "ferry_offset_map_complete_history" + labels(0)), 1.0);
+  EXPECT_EQ(Value(scrape.body, "ferry_offset_map_contested_records" + labels(0)), 0.0);
+  EXPECT_GE(Value(scrape.body, "ferry_offset_map_runs" + labels(0)).value_or(0), 1.0);
+  // Every partition's first sync, then at least its last copy's, both read back.
+  EXPECT_GE(Value(scrape.body, "ferry_offset_map_syncs_read_total{source=\"A\",target=\"B\"}").value_or(0), 4.0);
+  std::cout << "[ measure  ] offset sync age after catching up: " << *first_age << " s" << std::endl;
+
+  // Idle: the last sync ages, and it is not stale (no copy waits for one).
+  std::this_thread::sleep_for(seconds(2));
+  scrape = GetMetrics(worker->port());
+  EXPECT_GE(Value(scrape.body, age + labels(0)).value_or(0), *first_age + 1.5) << scrape.body;
+  EXPECT_EQ(Value(scrape.body, waited + labels(0)), 0.0);
+
+  // More records: copied, synced, covered; the sync is young again.
+  Produce(source(), orders_, 0, MakeRecords(200, 150));
+  EXPECT_TRUE(WaitFor([&] {
+    scrape = GetMetrics(worker->port());
+    return Value(scrape.body, next + labels(0)) == 350.0 && Value(scrape.body, pending + labels(0)) == 0.0;
+  }, seconds(60))) << scrape.body;
+  EXPECT_LT(Value(scrape.body, age + labels(0)).value_or(1e9), *first_age + 1.5);
+  EXPECT_EQ(Value(scrape.body, "ferry_mirror_lag_seconds" + labels(0)), 0.0);
+  EXPECT_EQ(Value(scrape.body, "ferry_offset_map_first_source_offset" + labels(0)), 0.0);
+  ExpectWellFormed(scrape.body);
+}
+
 FERRY_INSTANTIATE_ON_PEERS(MetricsTest);
+
+// A group moved with the mirror's map shows its cutover state: what the worker's cutover service
+// read from the journal, without a call to Kafka at the scrape. Real Kafka only: the mock cannot
+// describe groups, so the real group-state check refuses every move there.
+class MetricsOnRealKafkaTest : public MirrorWorkerTest {
+ protected:
+  MetricsOnRealKafkaTest() : MirrorWorkerTest(Peer::kRealKafka) {}
+  void SetUp() override { SetUpMirror(1); }
+};
+
+TEST_F(MetricsOnRealKafkaTest, CutoverStatePerGroupAfterAMove) {
+  const std::string group = Name("app");
+  Produce(source(), orders_, 0, MakeRecords(0, 100));
+  auto worker = InProcessWorker::Start(worker_props_);
+  ASSERT_NE(worker, nullptr);
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror/config", MirrorConfig(1)).status, 201);
+  ASSERT_TRUE(WaitForConnectorStatus(worker->port(), "mirror", "RUNNING", 1, "RUNNING"));
+  ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) == 100; }, seconds(60)));
+  auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", source().bootstrap_servers()}}, seconds(10));
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->AlterConsumerGroupOffsets(group, {{{orders_, 0}, {40, ""}}}).ok());
+
+  cutover::CutoverService service(cutover::HerderFlows(worker->herder()), {},
+                                  cutover::KafkaClusterClients(seconds(30)), seconds(30),
+                                  cutover::HerderTaskStates(worker->herder()));
+  const std::vector<rest::MetricsSource> sources = {{"", &worker->herder(), &service}};
+  EXPECT_EQ(rest::MetricsText(sources).find("ferry_cutover_group"), std::string::npos)
+      << "no journal read before a cutover call";
+  const auto before = std::chrono::system_clock::now();
+  cutover::MoveOptions options;
+  options.wait = seconds(30);  // until the syncs cover 40
+  auto moved = service.Move("mirror", group, cutover::Direction::kCutover, options);
+  ASSERT_TRUE(moved.ok()) << moved.error().ToString();
+  ASSERT_EQ(moved->outcome, cutover::MoveReport::Outcome::kMoved) << cutover::OutcomeName(moved->outcome);
+  const auto after = std::chrono::system_clock::now();
+
+  // The journal's tail reads the entry it wrote (done) within moments; the scrape never waits for it.
+  const std::string state = "ferry_cutover_group_state{connector=\"mirror\",group=\"" + group + "\"";
+  std::string text;
+  EXPECT_TRUE(WaitFor([&] {
+    text = rest::MetricsText(sources);
+    return Value(text, state + ",direction=\"cutover\",state=\"done\"}") == 1.0;
+  }, seconds(10))) << text;
+  EXPECT_FALSE(Value(text, state + ",direction=\"cutover\",state=\"committing\"}")) << "one sample per group";
+  const auto at = Value(text, "ferry_cutover_group_last_move_timestamp_seconds{connector=\"mirror\",group=\"" + group + "\"}");
+  ASSERT_TRUE(at) << text;
+  auto unix_s = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+  };
+  EXPECT_GE(*at, std::floor(unix_s(before)) - 1);
+  EXPECT_LE(*at, unix_s(after) + 1);
+  ExpectWellFormed(text);
+  std::cout << "[ measure  ] cutover state shown " << (unix_s(std::chrono::system_clock::now()) - *at)
+            << " s after the move's journal entry" << std::endl;
+}
 
 }  // namespace
 }  // namespace ferry::testing
