@@ -4,7 +4,7 @@
 // writes, the group a checkpoint connector follows appears with its plan, and shows up as cut over once
 // moved through the cutover route; the offset map's coverage of the topic is shown. Skipped only when
 // no `chromium` is installed (`make deps` installs Debian's). With FERRY_UI_SCREENSHOT=<file.png> it
-// also saves what the page shows (docs/status-page.png is one).
+// also saves what the page shows, after a minute more with a burst of records (docs/status-page.png).
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -34,7 +34,8 @@ class StatusPageFixture : public MirrorWorkerTest {
     worker_.reset();
   }
 
-  // About 100 records a second to the source partition, stamped now, until TearDown.
+  // About 100 records a second to the source partition, stamped now, until TearDown; as fast as it
+  // can while burst_until_ is ahead.
   void StartProducing() {
     producer_ = std::thread([this] {
       auto writer = kafka::RecordWriter::Create(source().bootstrap_servers(), {{"linger.ms", "5"}});
@@ -51,7 +52,8 @@ class StatusPageFixture : public MirrorWorkerTest {
           produce_error_ = sent.error().ToString();
           return;
         }
-        if (n % 10 == 9) std::this_thread::sleep_for(milliseconds(100));
+        produced_ = n + 1;
+        if (n % 10 == 9 && n >= burst_until_) std::this_thread::sleep_for(milliseconds(100));
       }
       (void)(*writer)->Flush(seconds(10));
     });
@@ -71,6 +73,8 @@ class StatusPageFixture : public MirrorWorkerTest {
   std::unique_ptr<HeadlessChromium> browser_;
   std::thread producer_;
   std::atomic<bool> stop_producing_{false};
+  std::atomic<int64_t> produced_{0};
+  std::atomic<int64_t> burst_until_{0};  // the producer does not pause until it has written this many
   std::string produce_error_;  // written by the producer thread, read after join
 };
 
@@ -150,6 +154,12 @@ TEST_P(StatusPageTest, ShowsTheMirrorRunningItsThroughputMovingAndACutover) {
 
   EXPECT_TRUE(browser_->page_errors().empty()) << "the page's errors:\n" << ::testing::PrintToString(browser_->page_errors())
                                                << "\n" << Shown();
+  if (std::getenv("FERRY_UI_SCREENSHOT") != nullptr) {
+    // For the picture: a minute more of history, with a burst of 30,000 records the mirror lags behind.
+    std::this_thread::sleep_for(seconds(20));
+    burst_until_ = produced_ + 30'000;
+    std::this_thread::sleep_for(seconds(40));
+  }
   const std::optional<std::string> png = browser_->Screenshot();
   ASSERT_TRUE(png) << browser_->last_error();
   EXPECT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));

@@ -2,6 +2,9 @@
 // figures; tests/e2e/status_page_real_test.cc shows them with a worker mirroring on real Kafka.
 #include "rest/ui_history.h"
 
+#include <chrono>
+#include <iostream>
+
 #include <gtest/gtest.h>
 
 #include "rest/ui_routes.h"
@@ -125,6 +128,38 @@ TEST(TopicHistoryTest, FlowsAreSeriesOfTheirOwn) {
   EXPECT_STREQ(doc["series"][0]["flow"].GetString(), "A->B");
   EXPECT_STREQ(doc["series"][1]["flow"].GetString(), "C->B");
   EXPECT_DOUBLE_EQ(doc["series"][1]["lag_records"][0].GetDouble(), 4.0);
+}
+
+// What a sample costs past the collection (which is a scrape's): 1,000 partitions of 100 topics, and the
+// full window's JSON. Printed, with a bound far above it (ASan) so that a slip to seconds fails.
+TEST(TopicHistoryTest, ASampleOfAThousandPartitionsIsCheap) {
+  TopicHistory history({450, 256});
+  std::vector<metrics::Exposition> samples;
+  for (int round = 0; round < 20; ++round) {
+    metrics::Exposition figures;
+    for (int topic = 0; topic < 100; ++topic) {
+      for (int p = 0; p < 10; ++p) {
+        const Labels labels = {{"source", "A"}, {"target", "B"}, {"topic", "A.t" + std::to_string(topic)},
+                               {"partition", std::to_string(p)}};
+        figures.Add("kafka_connect_mirror_mirrorsourceconnector_record_count", "", Type::kGauge,
+                    {labels.begin() + 1, labels.end()}, round * 1000.0);
+        figures.Add("ferry_mirror_lag_records", "", Type::kGauge, labels, 5);
+        figures.Add("ferry_mirror_lag_seconds", "", Type::kGauge, labels, 0.5);
+      }
+    }
+    samples.push_back(std::move(figures));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < samples.size(); ++i) history.Record(static_cast<int64_t>(i + 1) * 2000, samples[i]);
+  const double record_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / samples.size();
+  const auto json_start = std::chrono::steady_clock::now();
+  const std::string json = history.Json(0);
+  const double json_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - json_start).count();
+  std::cout << "[ measure  ] recording a sample of 1,000 partitions (100 topics): " << record_ms
+            << " ms; the history as JSON (20 points): " << json_ms << " ms, " << json.size() << " bytes" << std::endl;
+  EXPECT_EQ(history.series(), 100u);
+  EXPECT_LT(record_ms, 500.0);
 }
 
 // A herder whose one partition has copied `count` records.
