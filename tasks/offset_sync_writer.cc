@@ -27,6 +27,16 @@ int64_t WallMs() {
       .count();
 }
 
+// The downstream (target) offset of a sync as written (OffsetSyncRecord::EncodeValue: two big-endian
+// INT64s, upstream then downstream), read without copying the record; -1 if it is not one.
+int64_t DownstreamOffset(const rd_kafka_message_t& msg) {
+  if (msg.payload == nullptr || msg.len != 16) return -1;
+  const auto* bytes = static_cast<const unsigned char*>(msg.payload) + 8;
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | bytes[i];
+  return static_cast<int64_t>(value);
+}
+
 }  // namespace
 
 int64_t OffsetSyncProgress::pending() const {
@@ -69,16 +79,15 @@ void OffsetSyncWriter::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, vo
     return;
   }
   ++self->written_;
-  // The sync's own record says which copy it maps (the producer is idempotent: acknowledged in order).
-  auto record = OffsetSyncRecord::Decode(
-      std::string(static_cast<const char*>(msg->key), msg->key_len),
-      std::string(static_cast<const char*>(msg->payload), msg->len));
-  if (!record.ok()) return;  // written by Write() above: cannot happen
-  OffsetSyncProgress& p = self->progress_[TopicPartition{record->topic, record->partition}];
-  p.acked_ms = WallMs();
-  p.acked_target = std::max(p.acked_target, record->downstream_offset);
+  // The opaque is the partition's progress (a map node: it stays put); the sync's own value says
+  // which copy it maps. Acknowledged in order: the producer is idempotent.
+  auto* p = static_cast<OffsetSyncProgress*>(msg->_private);
+  const int64_t target = DownstreamOffset(*msg);
+  if (p == nullptr || target < 0) return;  // not written by Write(): cannot happen
+  p->acked_ms = WallMs();
+  p->acked_target = std::max(p->acked_target, target);
   // Copies past it came before this acknowledgement: they wait since it, at the latest.
-  p.pending_since_ms = p.pending() > 0 ? p.acked_ms : -1;
+  p->pending_since_ms = p->pending() > 0 ? p->acked_ms : -1;
 }
 
 OffsetSyncWriter::OffsetSyncWriter(OffsetSyncWriterConfig config, std::string writer_id)
@@ -109,7 +118,7 @@ bool OffsetSyncWriter::Write(const OffsetSync& sync) {
       producer_.get(), RD_KAFKA_V_TOPIC(config_.topic.c_str()), RD_KAFKA_V_PARTITION(0),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
       RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(headers),
-      RD_KAFKA_V_END);
+      RD_KAFKA_V_OPAQUE(&progress_[sync.source]), RD_KAFKA_V_END);
   if (err) {
     rd_kafka_headers_destroy(headers);  // not taken over on failure
     ++failed_;
