@@ -73,6 +73,7 @@ class WorkerProcess {
   ~WorkerProcess();  // SIGKILLs and reaps if still running
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }  // -1 once reaped
   void Kill9();
   // SIGTERM, then waits (bounded); returns the exit status (-1 if it had to be killed).
   int Terminate(std::chrono::milliseconds timeout = std::chrono::seconds(30));
