@@ -232,7 +232,8 @@ Server::Server(std::vector<Namespace> herders, RestConfig config, cutover::Cutov
   for (const Namespace& n : herders) AddConnectorRoutes(router_, *n.herder, n.prefix);
   if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
   std::vector<MetricsSource> sources;
-  for (const Namespace& n : herders) sources.push_back({n.prefix, n.herder});
+  // The cutover service (a worker's, with its one herder) adds its groups' cutover state.
+  for (const Namespace& n : herders) sources.push_back({n.prefix, n.herder, cutover});
   ui_history_ = std::make_unique<UiHistory>(sources, cutover != nullptr);
   AddUiRoutes(router_, *ui_history_);
   AddMetricsRoute(router_, std::move(sources));

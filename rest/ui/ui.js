@@ -353,9 +353,11 @@ async function refreshMetrics() {
   state.metrics = parseMetrics(reply.body);
   for (const s of state.metrics) {
     const fromCheckpoints = s.name === 'kafka_connect_mirror_mirrorcheckpointconnector_checkpoint_latency_ms';
-    if ((fromCheckpoints || s.name.startsWith('ferry_cutover_')) && s.labels.group && !state.groups.has(s.labels.group)) {
-      state.groups.set(s.labels.group, {source: 'metrics'});
-    }
+    if (!s.labels.group) continue;
+    if (fromCheckpoints) groupEntry(s.labels.group).any = true;
+    // A journal names its groups' mirror: only that one is asked (the journal is shared by every
+    // mirror from the same source cluster).
+    if (s.name === 'ferry_cutover_group_state' && s.labels.connector) groupEntry(s.labels.group).connectors.add(s.labels.connector);
   }
   renderCoverage();
 }
@@ -412,16 +414,23 @@ function renderCoverage() {
 
 function groupsFromUrl() {
   for (const g of new URLSearchParams(location.search).getAll('group')) {
-    if (g) state.groups.set(g, {source: 'url'});
+    if (g) groupEntry(g).any = true;
   }
 }
 
 function watch(group) {
-  state.groups.set(group, {source: 'watched'});
+  groupEntry(group).any = true;
   const params = new URLSearchParams(location.search);
   if (!params.getAll('group').includes(group)) params.append('group', group);
   history.replaceState(null, '', location.pathname + '?' + params.toString());
   refreshGroups();
+}
+
+// A group shown, and the mirrors to ask about it: every mirror here (`any`: named by the address, the
+// form, or a checkpoint task here), or the ones its cutover journal names.
+function groupEntry(group) {
+  if (!state.groups.has(group)) state.groups.set(group, {any: false, connectors: new Set()});
+  return state.groups.get(group);
 }
 
 async function refreshGroups() {
@@ -431,20 +440,32 @@ async function refreshGroups() {
       'use a `ferry distributed` or `standalone` worker, or `ferry cutover`.');
     return;
   }
-  const groups = [...state.groups.keys()].sort().slice(0, MAX_GROUPS);
-  if (!groups.length) {
+  const mirrors = state.mirrors.filter((m) => m.prefix === '');
+  const asks = [];  // [group, mirror name]
+  let elsewhere = 0;
+  for (const group of [...state.groups.keys()].sort()) {
+    const entry = state.groups.get(group);
+    const along = mirrors.filter((m) => entry.any || entry.connectors.has(m.name));
+    if (!along.length) elsewhere++;
+    for (const m of along) asks.push([group, m.name]);
+  }
+  const groups = [...new Set(asks.map(([g]) => g))].slice(0, MAX_GROUPS);
+  if (!state.groups.size) {
     noData('groups', 'No group to show: groups appear when a checkpoint task here writes their checkpoints or a ' +
       'cutover metric names them; watch one by name above (or add ?group=NAME to the address).');
     return;
   }
-  const mirrors = state.mirrors.filter((m) => m.prefix === '');
   if (!mirrors.length) {
     noData('groups', 'No MirrorSourceConnector on this worker: a group moves along a mirror.');
     return;
   }
   const blocks = [];
-  for (const group of groups) {
-    for (const mirror of mirrors) blocks.push(await groupBlock(group, mirror.name, mirrors.length > 1));
+  for (const [group, mirror] of asks) {
+    if (groups.includes(group)) blocks.push(await groupBlock(group, mirror, mirrors.length > 1));
+  }
+  if (elsewhere) {
+    blocks.push(el('p', {class: 'muted'}, elsewhere + ' more group(s) in the cutover journals moved along mirrors ' +
+      'that do not run here.'));
   }
   replace('groups', ...blocks);
 }
@@ -463,7 +484,7 @@ async function groupBlock(group, connector, named) {
     ' · source group ', groupState(st.source_group), ' · target group ', groupState(st.target_group), last);
   const journal = state.metrics.filter((s) => s.name === 'ferry_cutover_group_state' && s.labels.group === group &&
     s.labels.connector === st.connector && s.value === 1);
-  const fromMetrics = journal.length ? el('p', {}, 'journal (ferry_cutover_group_state): ',
+  const fromMetrics = journal.length ? el('p', {class: 'journal'}, 'journal (ferry_cutover_group_state): ',
     journal.map((s) => [badge(s.labels.state), ' ' + s.labels.direction + ' ']).flat()) : null;
   return el('div', {class: 'group', 'data-group': group, 'data-position': st.position}, title, head, fromMetrics, planBlock(plan, direction));
 }

@@ -144,6 +144,10 @@ TEST_P(StatusPageTest, ShowsTheMirrorRunningItsThroughputMovingAndACutover) {
                                       ".textContent.includes('cut over') && " + group +
                                       ".textContent.includes('plan for a rollback')", seconds(25)))
       << Shown();
+  // The journal's state, from ferry_cutover_group_state in /metrics.
+  EXPECT_TRUE(browser_->WaitUntil(group + "?.querySelector('.journal .state-done') !== null && " + group +
+                                      ".querySelector('.journal').textContent.includes('cutover')", seconds(15)))
+      << Shown();
   std::cout << "[ measure  ] from opening the page to the cutover shown: "
             << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count() << " ms"
             << std::endl;
