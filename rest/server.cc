@@ -14,6 +14,7 @@
 
 #include "rest/connector_routes.h"
 #include "rest/cutover_routes.h"
+#include "rest/migration_routes.h"
 #include "rest/errors.h"
 #include "rest/forwarding.h"
 #include "rest/http_server.h"
@@ -230,7 +231,10 @@ Server::Server(std::vector<Namespace> herders, RestConfig config) : Server(std::
 Server::Server(std::vector<Namespace> herders, RestConfig config, cutover::CutoverService* cutover)
     : config_(std::move(config)), loggers_(std::make_unique<LoggerLevels>()) {
   for (const Namespace& n : herders) AddConnectorRoutes(router_, *n.herder, n.prefix);
-  if (cutover != nullptr) AddCutoverRoutes(router_, *cutover);
+  if (cutover != nullptr) {
+    AddCutoverRoutes(router_, *cutover);
+    AddMigrationRoutes(router_, *cutover);
+  }
   std::vector<MetricsSource> sources;
   // The cutover service (a worker's, with its one herder) adds its groups' cutover state.
   for (const Namespace& n : herders) sources.push_back({n.prefix, n.herder, cutover});

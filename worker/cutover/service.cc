@@ -33,7 +33,7 @@ using connectors::Cluster;
 struct CutoverService::Session {
   std::string name;
   Properties config;
-  Properties source_consumer, target_consumer;
+  Properties source_consumer, target_consumer, target_producer, target_admin_props;
   std::unique_ptr<kafka::Admin> source_admin, target_admin;
   std::unique_ptr<PartitionProbe> source_probe, target_probe;
   std::unique_ptr<tasks::OffsetSyncStore> syncs;
@@ -41,7 +41,7 @@ struct CutoverService::Session {
   std::unique_ptr<CutoverJournal> journal;
   std::unique_ptr<GroupCutover> cutover;  // last: goes first, it uses everything above
   std::function<bool(const std::string&)> replicates;
-  std::string source_alias;
+  std::string source_alias, target_alias;
   std::shared_ptr<const connectors::ReplicationPolicy> policy;
 };
 
@@ -255,6 +255,9 @@ Result<std::unique_ptr<CutoverService::Session>> CutoverService::Open(const std:
   if (!target_producer.ok()) return target_producer.error();
   s->source_consumer = *source_consumer;
   s->target_consumer = *target_consumer;
+  s->target_producer = *target_producer;
+  s->target_admin_props = *target_admin;
+  s->target_alias = target_alias;
 
   auto admin = clients_.make_admin(*source_admin);
   if (!admin.ok()) return admin.error();
@@ -404,6 +407,16 @@ Result<VerifyReport> CutoverService::Verify(const std::optional<std::string>& co
     report.partitions.push_back(std::move(*verified));
   }
   return report;
+}
+
+Result<> CutoverService::WithFlow(const std::optional<std::string>& connector,
+                                  const std::function<Result<>(const FlowAccess&)>& use) {
+  std::lock_guard lock(mu_);
+  auto found = SessionFor(connector);
+  if (!found.ok()) return found.error();
+  Session& s = **found;
+  return use(FlowAccess{s.name, s.source_alias, s.target_alias, *s.source_admin, *s.source_probe, s.target_admin_props,
+                        s.target_consumer, s.target_producer});
 }
 
 void CutoverService::CollectMetrics(metrics::Exposition& out) const {

@@ -109,6 +109,21 @@ class CutoverService {
   Result<VerifyReport> Verify(const std::optional<std::string>& connector, const std::string& topic,
                               std::optional<int32_t> partition);
 
+  // The clients of the mirror `connector`'s flow (nullopt: the only mirror), for code built on the
+  // cutover (worker/migration/): `use` runs under the service's lock, between its operations, and must
+  // not call the service.
+  struct FlowAccess {
+    const std::string& connector;
+    const std::string& source_alias;
+    const std::string& target_alias;
+    kafka::Admin& source_admin;
+    PartitionProbe& source;
+    const Properties& target_admin;  // client settings of the target cluster's clients
+    const Properties& target_consumer;
+    const Properties& target_producer;
+  };
+  Result<> WithFlow(const std::optional<std::string>& connector, const std::function<Result<>(const FlowAccess&)>& use);
+
   // The latest journal entry of every group in the journals of the mirrors this service has been
   // asked about (a mirror's journal is opened at its first call, then tailed): ferry_cutover_group_state
   // {connector,group,direction,state} and ferry_cutover_group_last_move_timestamp_seconds{connector,group}.
