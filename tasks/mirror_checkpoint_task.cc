@@ -229,6 +229,16 @@ void AddOffsetMapMetrics(const OffsetMap& map, int64_t syncs_read, const std::st
                          const std::string& target_alias, const connectors::ReplicationPolicy& policy,
                          metrics::Exposition& out) {
   using metrics::Type;
+  // Every checkpoint task of a flow reads the same offset syncs (a connector's tasks split its groups,
+  // not its syncs): on a worker running several, the first shows the map, so no series comes twice.
+  bool shown = false;
+  out.ForEachSample("ferry_offset_map_syncs_read_total", [&](const metrics::Labels& labels, double) {
+    const auto has = [&](const char* name, const std::string& value) {
+      return std::find(labels.begin(), labels.end(), std::pair<std::string, std::string>{name, value}) != labels.end();
+    };
+    shown = shown || (has("source", source_alias) && has("target", target_alias));
+  });
+  if (shown) return;
   out.Add("ferry_offset_map_syncs_read_total", "Offset syncs read from the offset-syncs topic.", Type::kCounter,
           {{"source", source_alias}, {"target", target_alias}}, static_cast<double>(syncs_read));
   for (const TopicPartition& tp : map.Partitions()) {

@@ -68,6 +68,14 @@ TEST(MirrorCheckpointMetricsTest, OffsetMapCoveragePerSourcePartition) {
   has("ferry_offset_map_syncs_read_total{source=\"A\",target=\"B\"} 9");
   EXPECT_EQ(out.families(), 6u);
 
+  // A second checkpoint task of the flow on the same worker (its own copy of the same map) adds
+  // nothing: a series twice would make the whole scrape invalid. Another flow's map is shown.
+  AddOffsetMapMetrics(map, 9, "A", "B", connectors::DefaultReplicationPolicy(), out);
+  EXPECT_EQ(out.Text(), text);
+  AddOffsetMapMetrics(map, 9, "A", "C", connectors::DefaultReplicationPolicy(), out);
+  EXPECT_NE(out.Text().find("ferry_offset_map_runs{source=\"A\",target=\"C\",topic=\"A.orders\",partition=\"0\"} 1\n"),
+            std::string::npos);
+
   // An empty map: only the count of syncs read.
   metrics::Exposition empty;
   AddOffsetMapMetrics(OffsetMap(), 0, "A", "B", connectors::DefaultReplicationPolicy(), empty);
