@@ -193,7 +193,16 @@ const ConfigDef& MirrorSourceConfigDef() {
                     "Deprecated. Whether to tag metrics with the source cluster alias."))
         .Define(Key("ferry.skip.lost.records", T::kBoolean, "false", I::kMedium,
                     "Ferry only. When the source deleted records before they were copied, skip them (logged and "
-                    "counted) instead of failing the task."));
+                    "counted) instead of failing the task."))
+        .Define(Key("ferry.resume.mode", T::kString, "committed", I::kMedium,
+                    "Ferry only. Where a restarted task resumes a partition: 'committed', at the stored position "
+                    "(MM2's at-least-once: what was copied after the last offset commit is copied again), or "
+                    "'exact', at the record after its last copy on the target when a comparison of both logs proves "
+                    "it (else at the stored position, the records copied again counted).",
+                    OneOf({"committed", "exact"})))
+        .Define(Key("ferry.resume.max.compare.records", T::kLong, "100000", I::kLow,
+                    "Ferry only. With ferry.resume.mode=exact, the most target records past the last offset sync "
+                    "compared with the source at a start; more fall back to the stored position."));
     return d;
   }();
   return def;

@@ -8,6 +8,7 @@
 #include "connectors/mirror_task_keys.h"
 #include "connectors/replication_policy.h"
 #include "tasks/mirror_source_metrics.h"
+#include "tasks/resume_reader.h"
 #include "worker/common/json.h"
 
 namespace ferry::tasks {
@@ -76,10 +77,62 @@ Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context)
     remote_topics.insert(mirror.policy->FormatRemoteTopic(source_alias_, tp.topic));
   }
   active_topics_.assign(remote_topics.begin(), remote_topics.end());
-  FERRY_RETURN_IF_ERROR(StartOffsetSyncs(config, **policy, context, mirror.start_offsets));
+  std::map<TopicPartition, int64_t> resumed_at = mirror.start_offsets;
+  FERRY_RETURN_IF_ERROR(PlanStart(config, context, mirror));
+  for (const auto& [tp, resume] : resumes_) {
+    // With nothing stored, an exact resume starts where the syncs read end, and says so.
+    if (resume.mode == ResumeMode::kExact && resumed_at[tp] < 0) resumed_at[tp] = resume.synced_next_source;
+  }
+  FERRY_RETURN_IF_ERROR(StartOffsetSyncs(config, **policy, context, resumed_at));
   auto task = MirrorTask::Start(std::move(mirror), offset_syncs_.get());
   if (!task.ok()) return task.error();
   task_ = std::move(*task);
+  return Ok();
+}
+
+Result<> MirrorSourceTask::PlanStart(const Properties& config, TaskContext& context, MirrorTaskConfig& mirror) {
+  auto get = [&](const char* key, const char* fallback) {
+    auto it = config.find(key);
+    return it == config.end() ? std::string(fallback) : it->second;
+  };
+  ResumePlanConfig plan;
+  auto mode = ParseResumeMode(get(kResumeModeConfig, ""));
+  if (!mode.ok()) return mode.error();
+  plan.mode = *mode;
+  try {
+    plan.max_compare = std::stoll(get(kResumeMaxCompareConfig, std::to_string(kDefaultResumeMaxCompare).c_str()));
+  } catch (const std::exception&) {  // user input: never escapes
+    return Error::InvalidConfig(kResumeMaxCompareConfig, "not a number");
+  }
+  plan.task_name = mirror.name;
+  plan.source_consumer = mirror.source_consumer;
+  auto with_worker_defaults = [&](Properties props) {
+    if (props.count("bootstrap.servers")) return props;
+    Properties merged = context.WorkerProducerProps();
+    for (const auto& [k, v] : props) merged[k] = v;
+    return merged;
+  };
+  using connectors::Cluster;
+  using connectors::ClientRole;
+  plan.target_consumer = with_worker_defaults(connectors::ClientProps(config, Cluster::kTarget, ClientRole::kConsumer));
+  // Every record on the target, another producer's aborted ones included: they must fail the proof.
+  plan.target_consumer["isolation.level"] = "read_uncommitted";
+  if (get("emit.offset-syncs.enabled", "true") != "false") {
+    const bool on_source = get("offset-syncs.topic.location", "source") == "source";
+    kafka::KafkaLogOptions syncs;
+    syncs.topic = policy_->OffsetSyncsTopic(on_source ? target_alias_ : source_alias_);
+    syncs.consumer = on_source ? connectors::ClientProps(config, Cluster::kSource, ClientRole::kConsumer)
+                               : with_worker_defaults(connectors::ClientProps(config, Cluster::kTarget, ClientRole::kConsumer));
+    syncs.producer = syncs.consumer;  // only read
+    plan.syncs = std::move(syncs);
+  }
+  resumes_ = PlanResumes(plan, mirror.start_offsets,
+                         [&](const std::string& topic) { return policy_->FormatRemoteTopic(source_alias_, topic); });
+  for (const auto& [tp, resume] : resumes_) {
+    if (resume.mode != ResumeMode::kExact) continue;
+    mirror.start_offsets[tp] = resume.next_source;
+    mirror.proven_copies[tp] = resume.copies;
+  }
   return Ok();
 }
 
@@ -175,6 +228,20 @@ void MirrorSourceTask::CollectMetrics(metrics::Exposition& out, int64_t now_ms, 
   AddMirrorSourceMetrics(stats, source_alias_, target_alias_, *policy_, now_ms, out);
   if (offset_syncs_) AddOffsetSyncMetrics(offset_syncs_->Progress(), source_alias_, target_alias_, *policy_, now_ms, out);
   AddSourceTaskMetrics(stats, task, now_ms, out);
+  for (const auto& [tp, resume] : resumes_) {  // how the partitions resumed (docs/exactly-once.md)
+    const metrics::Labels labels = {{"source", source_alias_}, {"target", target_alias_},
+                                    {"topic", policy_->FormatRemoteTopic(source_alias_, tp.topic)},
+                                    {"partition", std::to_string(tp.partition)}};
+    out.Add("ferry_mirror_resume_exact",
+            "1 when the task resumed the partition at the record after its last copy on the target (proven by "
+            "comparison, ferry.resume.mode=exact), 0 when at the stored position.",
+            metrics::Type::kGauge, labels, resume.mode == ResumeMode::kExact ? 1 : 0);
+    if (resume.duplicates < 0) continue;  // not counted (committed mode, or unknown)
+    out.Add("ferry_mirror_resume_duplicates_total",
+            "Target records past the stored position's copy that the task copies again since it resumed at the "
+            "stored position (at most: another producer's records count too). 0 after an exact resume.",
+            metrics::Type::kCounter, labels, static_cast<double>(resume.duplicates));
+  }
 }
 
 std::string MirrorSourceTask::SyncWriterId() const { return offset_syncs_ ? offset_syncs_->writer_id() : ""; }

@@ -17,6 +17,7 @@
 
 #include "tasks/mirror_task.h"
 #include "tasks/offset_sync_writer.h"
+#include "tasks/resume_point.h"
 #include "connectors/replication_policy.h"
 #include "tasks/task.h"
 
@@ -40,6 +41,9 @@ class MirrorSourceTask : public Task {
   void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const override;
 
  private:
+  // Where each partition resumes (ferry.resume.mode): the stored positions in `mirror`, moved past
+  // the copies proven on the target in exact mode. Fills resumes_.
+  Result<> PlanStart(const Properties& config, TaskContext& context, MirrorTaskConfig& mirror);
   // `resumed_at`: the stored position of each partition (kFromLogStart where none).
   Result<> StartOffsetSyncs(const Properties& config, const connectors::ReplicationPolicy& policy,
                             TaskContext& context, const std::map<TopicPartition, int64_t>& resumed_at);
@@ -48,6 +52,7 @@ class MirrorSourceTask : public Task {
   std::string target_alias_;
   std::shared_ptr<const connectors::ReplicationPolicy> policy_;
   std::vector<std::string> active_topics_;
+  std::map<TopicPartition, Resume> resumes_;  // how each partition resumed; set before the task runs
   mutable std::mutex mu_;
   std::map<TopicPartition, int64_t> synced_positions_;  // mu_; covered by written syncs
   std::optional<Error> sync_failure_;                   // mu_

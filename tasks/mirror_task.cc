@@ -232,6 +232,17 @@ Result<> MirrorTask::Loop::Open() {
       ps.committed = offset;
     }
   }
+  for (const auto& [tp, runs] : config_.proven_copies) {
+    CHECK(config_.start_offsets.count(tp)) << "proven copies of unassigned partition " << tp;
+    PartitionState& ps = topics_[tp.topic].partitions[tp.partition];
+    for (const CopyRun& run : runs) {  // the first and last copy of a run say all of it
+      emitter_.OnAcked(tp, SourceOffset(run.source), TargetOffset(run.target));
+      if (run.count > 1) {
+        emitter_.OnAcked(tp, SourceOffset(run.source + run.count - 1), TargetOffset(run.target + run.count - 1));
+      }
+    }
+    if (!runs.empty()) ps.next_target = runs.back().target + runs.back().count;
+  }
   consumer_queue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
   FERRY_RETURN_IF_ERROR(Reassign());
   Publish(true);

@@ -22,6 +22,7 @@
 
 #include "connectors/replication_policy.h"
 #include "tasks/offset_sync.h"
+#include "tasks/resume_point.h"
 #include "worker/common/result.h"
 #include "worker/common/sampled_stat.h"
 #include "worker/common/types.h"
@@ -40,6 +41,10 @@ struct MirrorTaskConfig {
   // The next source offset to copy per partition, or kFromLogStart.
   std::map<TopicPartition, int64_t> start_offsets;
   bool skip_lost_records = false;
+  // Copies an earlier run of the task left past its last offset sync, proven by comparison
+  // (ferry.resume.mode=exact, resume_point.h): the sink is told of them as this run's own before
+  // the first record, so the new syncs map them. Their partitions start past them (start_offsets).
+  std::map<TopicPartition, std::vector<CopyRun>> proven_copies;
   // Flow control: the most source bytes held by the task (consumed, not yet acknowledged by the target).
   int64_t max_buffered_bytes = 32 << 20;
   // How long Stop() waits for in-flight records before abandoning them.

@@ -131,7 +131,8 @@ const std::vector<Expected> kHeartbeat = {
 };
 
 // Keys Ferry adds to MM2's.
-const std::set<std::string> kFerryOnly = {"ferry.skip.lost.records"};
+const std::set<std::string> kFerryOnly = {"ferry.skip.lost.records", "ferry.resume.mode",
+                                          "ferry.resume.max.compare.records"};
 
 // Each expected key is defined with MM2's type and default, and `def` defines nothing else.
 void ExpectExactly(const ConfigDef& def, const std::vector<std::vector<Expected>>& tables) {
