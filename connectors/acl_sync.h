@@ -1,4 +1,4 @@
-// Topic ACL sync: MirrorSourceConnector's ACL pass, with MM2's rules (../shared/reference/mm2.md §6).
+// Topic ACL sync: MirrorSourceConnector's ACL pass, with MM2's rules (MirrorSourceConnector's).
 // The source's topic ACLs are read, each is mapped by TargetAclBinding, and the ones the target does
 // not have yet are created there. ACLs are only ever added to the target, never removed. The intent is
 // MM2's: consumers keep their rights on remote topics, and only the mirror may write to them.

@@ -1,5 +1,5 @@
 // ConfigPropertyFilter: which topic config properties a mirror copies to remote topics, as MM2's
-// DefaultConfigPropertyFilter decides (../shared/reference/mm2.md §2.2, §6):
+// DefaultConfigPropertyFilter decides:
 //  - a property is never copied when one of the `config.properties.exclude` regexes matches its whole
 //    name (default: the throttled-replicas lists, message.timestamp.difference.max.ms,
 //    message.timestamp.type, unclean.leader.election.enable, min.insync.replicas);

@@ -1,5 +1,5 @@
 // Config definitions: Connect's common connector keys and MM2's keys for its three connectors, with
-// MM2 3.9's names, types, defaults and docs (../shared/reference/mm2.md §2). Declared once here;
+// MM2 3.9's names, types, defaults and docs (MM2's MirrorConnectorConfig and its subclasses). Declared once here;
 // validation, parsing and the REST API's /connector-plugins answers derive from them.
 #pragma once
 

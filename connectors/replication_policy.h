@@ -1,6 +1,6 @@
 // ReplicationPolicy names remote topics the way MM2 does, so a Ferry mirror and an MM2 mirror agree on
 // every topic name: DefaultReplicationPolicy (`<source alias><separator><topic>`) and
-// IdentityReplicationPolicy (names unchanged). Facts: ../shared/reference/mm2.md §4.
+// IdentityReplicationPolicy (names unchanged), as MM2's classes of those names name them.
 // Thread-safety: immutable after construction; safe from any thread.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Remote topic creation, partition growth and topic config sync: MirrorSourceConnector's admin passes
-// over a source and a target cluster, one call each, with MM2's rules (../shared/reference/mm2.md §6).
+// over a source and a target cluster, one call each, with MM2's rules (MirrorSourceConnector's).
 // Each pass reads both clusters, decides with the pure functions below, writes to the target only,
 // and returns what it changed. Running a pass again with nothing changed on the source changes
 // nothing and reports nothing (idempotent).

@@ -1,5 +1,5 @@
 // The routes of Kafka Connect's RootResource, ConnectorsResource and ConnectorPluginsResource (every
-// endpoint of ../shared/reference/connect-rest.md §1, and the internal POST /connectors/{name}/tasks;
+// endpoint of Connect's public REST API, docs/rest.md, and the internal POST /connectors/{name}/tasks;
 // not PUT /connectors/{name}/fence), each a thin wrapper that checks the request, calls the Herder and
 // renders its answer with Connect's status codes. docs/rest.md lists them with examples.
 //

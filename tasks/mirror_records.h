@@ -1,4 +1,4 @@
-// MM2's internal record formats, byte for byte (../shared/reference/mm2.md §3.2–3.3): Heartbeat,
+// MM2's internal record formats, byte for byte (MM2's Heartbeat, Checkpoint and OffsetSync classes): Heartbeat,
 // Checkpoint and OffsetSync keys and values, big-endian, strings as INT16 length + UTF-8. Decoders
 // read the declared fields and ignore trailing bytes, as MM2's do; short or malformed input is a
 // kCorrupt error, never a crash.

@@ -3,7 +3,7 @@
 // ConnectAssignment per member for SyncGroup. Nothing here does I/O or reads a clock: time is an
 // argument, and what the leader remembers between rounds is a value (AssignorState) that the
 // caller keeps and passes back.
-// Behaviour: ../shared/reference/connect-internals.md (e) and KIP-415.
+// Behaviour: Connect's EagerAssignor and IncrementalCooperativeAssignor (KIP-415).
 // Thread-safety: plain functions over values; safe from any thread.
 #pragma once
 

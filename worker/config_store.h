@@ -1,5 +1,5 @@
 // ConfigStore keeps connector configs, task configs and target states in the Connect config topic,
-// in Connect's exact key/value formats (../shared/reference/connect-internals.md (a)), so that a
+// in Connect's exact key/value formats (KafkaConfigBackingStore's keys and JSON), so that a
 // Kafka Connect cluster's config topic can be read by Ferry and the other way round. A set of task
 // configs becomes visible only when its commit record is read.
 // Thread-safety: all methods may be called from any thread. Every Put*/Remove* writes, then reads

@@ -282,13 +282,15 @@ void ConnectHerder::Stop() {
   Enqueue("stopping every connector and task", [this, &done] {
     JoinConnectorStarts();  // what they started is stopped below with the rest
     JoinTaskStarts();
+    // UNASSIGNED written safely, as Connect's onShutdown does: this worker left the group first, so
+    // another may already run the work under a newer generation, and its status must stand.
     for (const ConnectorTaskId& id : worker_.Tasks()) {
       worker_.StopTask(id);
-      PutTaskStatus(id, "UNASSIGNED");
+      PutTaskStatus(id, "UNASSIGNED", {}, Write::kSafe);
     }
     for (const std::string& name : worker_.Connectors()) {
       StopInstance(name);
-      PutConnectorStatus(name, "UNASSIGNED");
+      PutConnectorStatus(name, "UNASSIGNED", {}, Write::kSafe);
     }
     worker_.JoinConnectorStops();  // they stop side by side
     if (auto r = statuses_.Flush(config_.store_timeout); !r.ok()) {
@@ -398,17 +400,19 @@ WorkerHealth ConnectHerder::Health() {
 // --- Statuses ---------------------------------------------------------------------------------
 
 void ConnectHerder::PutConnectorStatus(const std::string& name, const std::string& state,
-                                       std::optional<std::string> trace) {
-  if (auto r = statuses_.PutConnector(name, {state, std::move(trace), config_.worker_id, generation_}); !r.ok()) {
+                                       std::optional<std::string> trace, Write write) {
+  Status status{state, std::move(trace), config_.worker_id, generation_};
+  if (auto r = write == Write::kSafe ? statuses_.PutConnectorSafe(name, status) : statuses_.PutConnector(name, status);
+      !r.ok()) {
     LOG(WARNING) << "status of connector " << name << " not written: " << r.error().message();
   }
 }
 
 void ConnectHerder::PutTaskStatus(const ConnectorTaskId& id, const std::string& state,
-                                  std::optional<std::string> trace) {
+                                  std::optional<std::string> trace, Write write) {
   Status status{state, std::move(trace), config_.worker_id, generation_};
   if (state == "RUNNING") status.sync_writer = worker_.SyncWriterId(id);
-  if (auto r = statuses_.PutTask(id, status); !r.ok()) {
+  if (auto r = write == Write::kSafe ? statuses_.PutTaskSafe(id, status) : statuses_.PutTask(id, status); !r.ok()) {
     LOG(WARNING) << "status of task " << id.ToString() << " not written: " << r.error().message();
   }
 }
@@ -468,7 +472,10 @@ void ConnectHerder::ReconcileOwned(const std::string& name) {
     reconfigure_.erase(name);
   }
 
-  bool regenerate = Owns(name) && (reconfigure_.erase(name) > 0 || state.inconsistent);
+  // As Connect, a paused connector is not asked for task configs (one created PAUSED has no tasks
+  // until it is resumed); a pending reconfiguration waits for the resume.
+  bool regenerate = Owns(name) && state.target_state != TargetState::kPaused &&
+                    (reconfigure_.erase(name) > 0 || state.inconsistent);
   if (Owns(name) && (!run.started || run.config != state.config)) {
     // Started on its own thread; when that ends, OnConnectorStarted reconciles again with whatever
     // the config says by then, and the tasks follow.

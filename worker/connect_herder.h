@@ -217,8 +217,12 @@ class ConnectHerder : public Herder {
   void RestartTaskNow(const ConnectorTaskId& id, const Properties& config);
   void StopTasks(const std::string& name, int32_t from_id);
   void CheckFailures();
-  void PutConnectorStatus(const std::string& name, const std::string& state, std::optional<std::string> trace = {});
-  void PutTaskStatus(const ConnectorTaskId& id, const std::string& state, std::optional<std::string> trace = {});
+  // kSafe: Connect's putSafe, which leaves a status another worker wrote under a newer generation.
+  enum class Write { kAlways, kSafe };
+  void PutConnectorStatus(const std::string& name, const std::string& state, std::optional<std::string> trace = {},
+                          Write write = Write::kAlways);
+  void PutTaskStatus(const ConnectorTaskId& id, const std::string& state, std::optional<std::string> trace = {},
+                     Write write = Write::kAlways);
   Result<ConnectorConfigState> Existing(const std::string& name) const;
   Result<connectors::ConfigInfos> Validate(const Properties& config) const;
   ConnectorInfo InfoOf(const std::string& name, const ConnectorConfigState& state) const;

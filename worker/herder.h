@@ -2,7 +2,7 @@
 // REST action, each returning within its deadline a value or an Error whose code decides the HTTP
 // status in one place (rest/errors.h): kNotFound 404, kConflict 409, kInvalidConfig 400,
 // kForbidden 403, kNotLeader (the REST server forwards the request to LeaderUrl()), anything else 500.
-// Entities mirror Connect's REST entities field by field (../shared/reference/connect-rest.md §2).
+// Entities mirror Connect's REST entities field by field (Connect's org.apache.kafka.connect.runtime.rest.entities).
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 

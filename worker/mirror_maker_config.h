@@ -1,5 +1,5 @@
 // MirrorMakerPlan: what `ferry mirror-maker mm2.properties [--clusters ...]` runs, computed from the
-// file the way MM2's MirrorMakerConfig computes it (../shared/reference/mm2.md §2.5), so that an MM2
+// file the way MM2's MirrorMakerConfig computes it (docs/mm2-compatibility.md, "Dedicated mode"), so that an MM2
 // dedicated-mode file gives the same herders, worker settings and connector configs:
 //  - a herder (a Connect worker on the target cluster) for each source->target pair whose
 //    `A->B.enabled` is true or whose heartbeats are on (`emit.heartbeats.enabled`, top-level or

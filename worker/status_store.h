@@ -1,5 +1,5 @@
 // StatusStore publishes connector, task and active-topic statuses to the Connect status topic in
-// Connect's format (../shared/reference/connect-internals.md (c)) and keeps the latest of each.
+// Connect's format (KafkaStatusBackingStore's keys and JSON) and keeps the latest of each.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 

@@ -100,11 +100,6 @@ void Worker::JoinStops(const std::optional<std::string>& name, bool ended_only) 
   for (ConnectorStop& stop : joining) stop.thread.join();
 }
 
-bool Worker::IsRunning(const std::string& name) const {
-  std::lock_guard lock(mu_);
-  return connectors_.count(name) > 0;
-}
-
 std::set<std::string> Worker::Connectors() const {
   std::lock_guard lock(mu_);
   std::set<std::string> names;
@@ -249,11 +244,6 @@ void Worker::CollectMetrics(metrics::Exposition& out, int64_t now_ms) const {
               std::move(with_result), static_cast<double>(count));
     }
   }
-}
-
-void Worker::CommitOffsets() {
-  std::lock_guard lock(mu_);  // tasks cannot stop meanwhile; Put waits at most flush_timeout_
-  for (auto& [id, running] : tasks_) Commit(id, *running);
 }
 
 void Worker::CommitLoop() {

@@ -45,7 +45,6 @@ class Worker {
   void StopConnector(const std::string& name, std::shared_ptr<void> keep_alive = nullptr);
   // Waits until every connector stop begun so far has ended.
   void JoinConnectorStops();
-  bool IsRunning(const std::string& name) const;
   Result<std::vector<Properties>> TaskConfigs(const std::string& name, int max_tasks);
   std::set<std::string> Connectors() const;
 
@@ -59,8 +58,6 @@ class Worker {
   std::vector<std::string> ActiveTopics(const ConnectorTaskId& id) const;
   std::string SyncWriterId(const ConnectorTaskId& id) const;  // tasks::Task::SyncWriterId
 
-  // Stores every running task's offsets now.
-  void CommitOffsets();
   void StopAll();
 
   // Adds every running task's metrics and its offset commits' (Connect's connector-task-metrics) to

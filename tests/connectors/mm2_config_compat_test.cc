@@ -1,4 +1,4 @@
-// Every MM2 3.9 connector config of ../shared/reference/mm2.md §2.1–2.4 is defined with MM2's type and
+// Every MM2 3.9 connector config (the three connectors' ConfigDefs) is defined with MM2's type and
 // default, every typed key answers a bad value with Kafka's validation message, the deprecated
 // `*.blacklist` aliases are defined and translated as MM2 translates them, and the connectors' cross-key
 // checks give MM2 3.9's messages in /connector-plugins/{plugin}/config/validate answers.

@@ -1,5 +1,5 @@
 // Tests for connectors/replication_policy.h. Expected names follow MM2's DefaultReplicationPolicy and
-// IdentityReplicationPolicy (shared/reference/mm2.md §4), so a Ferry mirror and an MM2 mirror agree.
+// IdentityReplicationPolicy, so a Ferry mirror and an MM2 mirror agree.
 #include "connectors/replication_policy.h"
 
 #include <memory>

@@ -85,7 +85,7 @@ constexpr const char* kSourceAlias = "source";
 constexpr int kKeySize = 8;
 constexpr const char* kHeaderName = "id";  // one header per record: the record index, 8 bytes
 constexpr size_t kConsumeBatch = 1000;
-// The mock drops a partition's oldest batches beyond 5 MiB (shared/reference/mock-cluster.md, "Retention").
+// The mock drops a partition's oldest batches beyond 5 MiB (librdkafka's rdkafka_mock.c: a mock partition keeps 5 MiB).
 constexpr int64_t kMockRetentionBytes = 5 << 20;
 // Upper bounds of the v2 record-batch framing, for the retention estimate: per record (length,
 // attributes, timestamp and offset deltas, key/value/header lengths, header count) and per batch.

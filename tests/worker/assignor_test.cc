@@ -1,4 +1,4 @@
-// Connect's assignors (../shared/reference/connect-internals.md (e), KIP-415): eager round robin,
+// Connect's assignors (KIP-415): eager round robin,
 // and the incremental cooperative rounds as a simulated group of workers plays them: balanced,
 // sticky, revoke-then-assign, delayed reassignment of lost work, CONFIG_MISMATCH.
 #include "worker/assignor.h"

@@ -1,5 +1,5 @@
 // ConfigStore on a MemoryLog: the exact bytes it writes, and how it reads records as a Java Kafka
-// Connect worker writes them (../shared/reference/connect-internals.md (a)).
+// Connect worker writes them (KafkaConfigBackingStore's).
 #include "worker/config_store.h"
 
 #include <chrono>

@@ -259,7 +259,7 @@ A->B.enabled = true
                         {"admin.security.protocol", "SASL_SSL"}}));
 }
 
-// Every key of ../shared/reference/mm2.md §2 in one file: each lands where MM2 puts it, and the result
+// Every key MM2's dedicated mode reads (MirrorMakerConfig) in one file: each lands where MM2 puts it, and the result
 // validates and parses in Ferry.
 TEST(MirrorMakerConfigTest, EveryMM2KeyReachesItsConnectorOrWorker) {
   // §2.1–2.4, at the top level: every connector config of every flow gets them.

@@ -1,5 +1,5 @@
 // OffsetStore on a MemoryLog: Connect's offsets-topic key and value bytes
-// (../shared/reference/connect-internals.md (b)).
+// (KafkaOffsetBackingStore's).
 #include "worker/offset_store.h"
 
 #include <chrono>

@@ -1,5 +1,5 @@
-// StatusStore on a MemoryLog: Connect's status-topic bytes (../shared/reference/connect-internals.md
-// (c)), Java-written records, and the local cache's rules.
+// StatusStore on a MemoryLog: Connect's status-topic bytes (KafkaStatusBackingStore's),
+// Java-written records, and the local cache's rules.
 #include "worker/status_store.h"
 
 #include <chrono>

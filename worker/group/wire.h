@@ -1,6 +1,6 @@
 // A small codec for the Kafka wire protocol: the primitive types of `Type.java`, in their classic and
 // flexible (KIP-482) forms, and the request/response headers. Enough for the group APIs Ferry speaks
-// itself (see /work/shared/reference/kafka-group-protocol.md, section 1).
+// itself (the message schemas are Kafka's clients/src/main/resources/common/message/*.json).
 //
 // Writer appends; it cannot fail. Reader is sticky: the first short or malformed read puts it in a
 // failed state, every later read returns a zero value and reads nothing, and status() reports the
@@ -83,7 +83,6 @@ class Reader {
   // Skips a tagged-field section: all tags are unknown to Ferry.
   void SkipTaggedFields();
   // Consumes everything left (e.g. fields of a newer version we do not know).
-  void SkipRest() { pos_ = data_.size(); }
 
   bool ok() const { return !failed_; }
   size_t remaining() const { return failed_ ? 0 : data_.size() - pos_; }

@@ -6,7 +6,7 @@
 // Batch calls answer per item: the outer Result fails only when the whole request did (timeout,
 // transport, authorization of the request); each topic or ACL then has its own Result.
 //
-// What librdkafka 2.0.2's mock cluster answers (../shared/reference/mock-cluster.md):
+// What librdkafka 2.0.2's mock cluster answers (docs/testing.md, "The mock's limits"):
 //   ListTopics, ListConsumerGroupOffsets (named partitions), AlterConsumerGroupOffsets: work.
 //   DeleteConsumerGroupOffsets: the mock closes the connection (no OffsetDelete): an error.
 //   CreateTopics, CreatePartitions, DescribeTopicConfigs, AlterTopicConfigs, DescribeAcls, CreateAcls:

@@ -40,11 +40,4 @@ Result<> MockCluster::SetBrokerUp(int broker_id) {
   return Ok();
 }
 
-Result<> MockCluster::SetPartitionLeader(const std::string& topic, int partition, int broker_id) {
-  rd_kafka_resp_err_t err =
-      rd_kafka_mock_partition_set_leader(mcluster_.get(), topic.c_str(), partition, broker_id);
-  if (err) return Error::Kafka("set mock partition leader", err);
-  return Ok();
-}
-
 }  // namespace ferry::kafka

@@ -26,7 +26,6 @@ class MockCluster {
   // partition leadership does not move.
   Result<> SetBrokerDown(int broker_id);
   Result<> SetBrokerUp(int broker_id);
-  Result<> SetPartitionLeader(const std::string& topic, int partition, int broker_id);
 
   rd_kafka_mock_cluster_t* raw() { return mcluster_.get(); }
 
