@@ -571,11 +571,17 @@ ConfigInfos BuildConfigInfos(const std::string& class_name, const ConfigDef& def
     info.value->value = std::move(value);
     infos.configs.push_back(std::move(info));
   };
-  for (const auto& [name, raw] : props) {
-    if (def.Find(name) == nullptr) value_only(name, kafka::IsSecret(name) ? std::string(kHidden) : raw);
-  }
+  // Settings no definition describes are left out, as Connect leaves them out (measured against a
+  // Connect worker: `emit.heartbeats.enabled` given to MirrorSourceConnector, the clusters' bootstrap
+  // servers, `producer.override.*`), unless a check across keys gave them an error.
   for (const auto& [name, errors] : extra_errors) {
-    if (def.Find(name) == nullptr && !props.contains(name)) value_only(name, std::nullopt);
+    if (def.Find(name) != nullptr) continue;
+    auto given = props.find(name);
+    if (given == props.end()) {
+      value_only(name, std::nullopt);
+    } else {
+      value_only(name, kafka::IsSecret(name) ? std::string(kHidden) : given->second);
+    }
   }
   for (ConfigInfo& info : infos.configs) {
     auto it = extra_errors.find(info.value->name);

@@ -1,6 +1,8 @@
 #include "rest/entities.h"
 
 #include <cctype>
+#include <string>
+#include <string_view>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -120,6 +122,26 @@ void WriteOptionalString(JsonWriter& w, const std::optional<std::string>& s) {
   }
 }
 
+// A LIST default as Connect shows it: the parsed list joined by "," (ConfigDef.convertToString), so
+// "a, b" is "a,b" (measured against a Connect worker).
+std::string ListDefault(std::string_view declared) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  };
+  std::string out;
+  std::string_view rest = trim(declared);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    out += trim(rest.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    out += ',';
+    rest = rest.substr(comma + 1);
+  }
+  return out;
+}
+
 // ConfigKeyInfo. Jackson writes the creator's properties first, in its order, and then the getter-only
 // `order` (the creator's `order_in_group` has no getter), so `order` comes last.
 void WriteConfigKey(JsonWriter& w, const connectors::ConfigKey& key) {
@@ -133,6 +155,8 @@ void WriteConfigKey(JsonWriter& w, const connectors::ConfigKey& key) {
   Key(w, "default_value");
   if (key.default_value && key.type == connectors::ConfigType::kPassword) {
     Str(w, "[hidden]");
+  } else if (key.default_value && key.type == connectors::ConfigType::kList) {
+    Str(w, ListDefault(*key.default_value));
   } else {
     WriteOptionalString(w, key.default_value);
   }

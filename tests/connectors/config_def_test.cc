@@ -384,7 +384,7 @@ TEST(ConfigDefTest, BuildConfigInfosGroupsAndCounts) {
                                        {{"tasks.max", "0"}, {"password", "pw"}, {"extra.setting", "v"}});
   EXPECT_EQ(infos.name, "org.example.Mirror");
   EXPECT_EQ(infos.groups, (std::vector<std::string>{"Clusters", "Tasks", "Topics"}));
-  ASSERT_EQ(infos.configs.size(), 6u);
+  ASSERT_EQ(infos.configs.size(), 5u) << "extra.setting, which no definition describes, is left out";
   // Defined keys first, in definition order, each with its definition.
   EXPECT_EQ(infos.configs[0].definition->name, "source.alias");
   EXPECT_EQ(infos.configs[0].value->errors.size(), 1u);  // missing
@@ -393,25 +393,25 @@ TEST(ConfigDefTest, BuildConfigInfosGroupsAndCounts) {
   EXPECT_EQ(infos.configs[1].value->value, "0");
   EXPECT_EQ(infos.configs[3].value->value, "[hidden]");
   EXPECT_EQ(infos.configs[4].value->value, ".*");
-  // Then submitted keys without a definition.
-  EXPECT_FALSE(infos.configs[5].definition.has_value());
-  EXPECT_EQ(infos.configs[5].value->name, "extra.setting");
-  EXPECT_EQ(infos.configs[5].value->value, "v");
   EXPECT_EQ(infos.error_count, 2);
 }
 
 TEST(ConfigDefTest, BuildConfigInfosAddsExtraErrors) {
   ConfigInfos infos = BuildConfigInfos(
-      "C", GroupedDef(), {{"source.alias", "a"}, {"target.alias", "a"}, {"sasl.password", "pw"}},
-      {{"target.alias", {"source and target must differ"}}, {"elsewhere", {"a problem"}}});
-  EXPECT_EQ(infos.error_count, 2);
+      "C", GroupedDef(), {{"source.alias", "a"}, {"target.alias", "a"}, {"sasl.password", "pw"}, {"other", "x"}},
+      {{"target.alias", {"source and target must differ"}},
+       {"elsewhere", {"a problem"}},
+       {"sasl.password", {"a secret problem"}}});
+  EXPECT_EQ(infos.error_count, 3);
   EXPECT_EQ(infos.configs[2].value->errors, std::vector<std::string>{"source and target must differ"});
+  // Undefined settings only where a check gave them an error ("other" is left out), with their value.
   ASSERT_EQ(infos.configs.size(), 7u);
-  EXPECT_EQ(infos.configs[5].value->name, "sasl.password");
-  EXPECT_EQ(infos.configs[5].value->value, "[hidden]") << "an undefined secret-looking key is hidden too";
-  EXPECT_EQ(infos.configs[6].value->name, "elsewhere");
-  EXPECT_EQ(infos.configs[6].value->value, std::nullopt);
-  EXPECT_EQ(infos.configs[6].value->errors, std::vector<std::string>{"a problem"});
+  EXPECT_EQ(infos.configs[5].value->name, "elsewhere");
+  EXPECT_EQ(infos.configs[5].value->value, std::nullopt);
+  EXPECT_EQ(infos.configs[5].value->errors, std::vector<std::string>{"a problem"});
+  EXPECT_EQ(infos.configs[6].value->name, "sasl.password");
+  EXPECT_EQ(infos.configs[6].value->value, "[hidden]") << "an undefined secret-looking key is hidden too";
+  EXPECT_EQ(infos.configs[6].value->errors, std::vector<std::string>{"a secret problem"});
 }
 
 TEST(ConfigDefTest, BuildConfigInfosWithoutErrors) {
