@@ -528,13 +528,18 @@ async function start() {
     if (input.value.trim()) watch(input.value.trim());
     input.value = '';
   });
-  const root = await get('/');
-  if (root.status === 200) {
-    document.getElementById('version').textContent = 'version ' + root.body.version +
-      (root.body.kafka_cluster_id ? ' · cluster ' + root.body.kafka_cluster_id : '');
-  }
   // The first round in order: the groups need the flows, the mirrors and the metrics' groups.
   await refreshHistory();
+  const flows = state.settings ? state.settings.flows : [];
+  if (flows.length === 1 && flows[0].prefix === '') {
+    const root = await get('/');  // a worker's; `ferry mirror-maker` serves none
+    if (root.status === 200) {
+      document.getElementById('version').textContent = 'version ' + root.body.version +
+        (root.body.kafka_cluster_id ? ' · cluster ' + root.body.kafka_cluster_id : '');
+    }
+  } else if (flows.length) {
+    document.getElementById('version').textContent = 'mirror-maker · ' + flows.map((f) => f.flow).join(', ');
+  }
   await refreshConnectors();
   await refreshMetrics();
   every(GROUPS_MS, refreshGroups);

@@ -5,7 +5,10 @@
 // moved through the cutover route; the offset map's coverage of the topic is shown. Skipped only when
 // no `chromium` is installed (`make deps` installs Debian's). With FERRY_UI_SCREENSHOT=<file.png> it
 // also saves what the page shows, after a minute more with a burst of records (docs/status-page.png).
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -174,6 +177,61 @@ TEST_P(StatusPageTest, ShowsTheMirrorRunningItsThroughputMovingAndACutover) {
   stop_producing_ = true;
   producer_.join();
   EXPECT_EQ(produce_error_, "");
+}
+
+// `ferry mirror-maker` with two flows (A->B and B->A, MM2's two-way example): the page shows both
+// flows' connectors and both remote topics in its plots, and says that no cutover routes are served.
+TEST_P(StatusPageTest, ShowsEveryFlowOfMirrorMaker) {
+  const std::string chromium = HeadlessChromium::Find();
+  if (chromium.empty()) GTEST_SKIP() << "chromium is not installed (Debian's `chromium`; `make deps` installs it)";
+  TwoClustersTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  const std::string dir = ::testing::TempDir() + "/ferry-ui-mm-" + std::to_string(getpid()) + "-" + UniqueName("t");
+  std::filesystem::create_directories(dir);
+  const std::string a = UniqueName("A");
+  const std::string b = UniqueName("B");
+  ASSERT_TRUE(source().CreateTopic(orders_, 1, KeepRecords()).ok());
+  ASSERT_TRUE(target().CreateTopic(orders_, 1, KeepRecords()).ok());
+  Produce(source(), orders_, 0, MakeRecords(0, 300));
+  Produce(target(), orders_, 0, MakeRecords(0, 200));
+  const std::string file = dir + "/mm2.properties";
+  std::ofstream(file) << "clusters = " << a << ", " << b << "\n"
+                      << a << ".bootstrap.servers = " << source().bootstrap_servers() << "\n"
+                      << b << ".bootstrap.servers = " << target().bootstrap_servers() << "\n"
+                      << a << "->" << b << ".enabled = true\n" << a << "->" << b << ".topics = " << orders_ << "\n"
+                      << b << "->" << a << ".enabled = true\n" << b << "->" << a << ".topics = " << orders_ << "\n"
+                      << "replication.factor=1\ncheckpoints.topic.replication.factor=1\n"
+                      << "heartbeats.topic.replication.factor=1\noffset-syncs.topic.replication.factor=1\n"
+                      << "offset.storage.replication.factor=1\nstatus.storage.replication.factor=1\n"
+                      << "config.storage.replication.factor=1\n";
+  auto node = WorkerProcess::Start({"mirror-maker", file}, dir + "/node.log");
+  ASSERT_NE(node, nullptr);
+
+  std::string error;
+  browser_ = HeadlessChromium::Start(chromium, 1200, 1250, error);
+  ASSERT_NE(browser_, nullptr) << error;
+  ASSERT_TRUE(browser_->Navigate("http://127.0.0.1:" + std::to_string(node->port()) + "/ui")) << browser_->last_error();
+  for (const std::string& flow : {a + "->" + b, b + "->" + a}) {
+    // The flow's heading, then its table with the MirrorSourceConnector and its task RUNNING.
+    const std::string shown =
+        "(() => { const h = [...document.querySelectorAll('#connectors h3')].find(h => h.textContent === 'flow ' + " +
+        json::Quote(flow) + "); const t = h && h.nextElementSibling;"
+        " return !!t && [...t.querySelectorAll('tr')].some(r => r.textContent.includes('MirrorSourceConnector') &&"
+        " r.querySelectorAll('.state-RUNNING').length >= 2); })()";
+    EXPECT_TRUE(browser_->WaitUntil(shown, seconds(60))) << flow << "\n" << Shown();
+  }
+  for (const std::string& topic : {a + "->" + b + " " + a + "." + orders_, b + "->" + a + " " + b + "." + orders_}) {
+    EXPECT_TRUE(browser_->WaitUntil("document.getElementById('legend').textContent.includes(" + json::Quote(topic) + ")",
+                                    seconds(30)))
+        << topic << "\n" << Shown();
+  }
+  EXPECT_TRUE(browser_->WaitUntil("document.getElementById('groups').textContent.includes('does not serve the cutover routes')",
+                                  seconds(15)))
+      << Shown();
+  EXPECT_TRUE(browser_->page_errors().empty()) << "the page's errors:\n" << ::testing::PrintToString(browser_->page_errors())
+                                               << "\n" << Shown();
+  browser_.reset();
+  EXPECT_EQ(node->Terminate(), 0);
 }
 
 }  // namespace
