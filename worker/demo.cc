@@ -355,7 +355,17 @@ Result<Copy> Watch(const DemoOptions& options, DemoWorker& worker, kafka::Record
   const auto started = Clock::now();
   auto since_start = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   bool producing = true, moved = false;
+  auto mark_cutover = [&] {
+    if (!act || moved) return;
+    if (auto summary = act->moved()) {
+      moved = true;
+      board.Event(since_start(), "CUTOVER: group '" + names.group + "' moved to the target at partition:source->"
+                                 "target offset " + *summary);
+    }
+  };
+  std::optional<double> caught_up_at;
   std::vector<TopicProgress> topics;
+  // On a slow machine the group may move only after the mirror caught up: the board waits for it.
   const auto deadline = started + options.produce_for + milliseconds(60000);
   while (Clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(250));
@@ -368,20 +378,19 @@ Result<Copy> Watch(const DemoOptions& options, DemoWorker& worker, kafka::Record
       board.Event(since_start(), "the producer stopped after " + Grouped(writer.delivered()) +
                                      " records; the mirror catches up");
     }
-    if (act && !moved) {
-      if (auto summary = act->moved()) {
-        moved = true;
-        board.Event(since_start(), "CUTOVER: group '" + names.group + "' moved to the target at partition:source->"
-                                   "target offset " + *summary);
-      }
-    }
+    mark_cutover();
     topics = Progress(worker.herder(), producer, names, policy, options.partitions);
-    const std::string phase = producing ? "live: the producer writes, the mirror copies" : "catching up";
+    if (!producing && !caught_up_at && Copied(topics) >= writer.delivered()) caught_up_at = since_start();
+    const std::string phase = producing      ? "live: the producer writes, the mirror copies"
+                              : caught_up_at ? "caught up, the group's cutover under way"
+                                             : "catching up";
+    if (caught_up_at && (!act || moved || act->done())) break;
     board.Update(since_start(), phase, topics, act ? act->Whereabouts() : "");
-    if (!producing && Copied(topics) >= writer.delivered()) break;
   }
-  const double seconds = since_start();
-  board.Finish(seconds, producing ? "stopped at the deadline" : "caught up", topics, act ? act->Whereabouts() : "");
+  mark_cutover();
+  const double seconds = caught_up_at.value_or(since_start());
+  board.Finish(since_start(), caught_up_at ? "caught up" : "stopped at the deadline", topics,
+               act ? act->Whereabouts() : "");
   producer.Stop();
   if (Copied(topics) != writer.delivered()) {
     return Error::Timeout("the mirror copied " + std::to_string(Copied(topics)) + " of " +

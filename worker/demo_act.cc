@@ -64,7 +64,10 @@ CutoverAct::~CutoverAct() {
 }
 
 void CutoverAct::Start() {
-  thread_ = std::thread([this] { result_ = Run(); });
+  thread_ = std::thread([this] {
+    result_ = Run();
+    done_ = true;
+  });
 }
 
 Result<> CutoverAct::Wait() {

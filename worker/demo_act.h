@@ -65,6 +65,7 @@ class CutoverAct {
   std::string Whereabouts() const;
   // Set once the group has moved (any thread): partition:source->target offset, ...
   std::optional<std::string> moved() const;
+  bool done() const { return done_; }  // the act has ended, well or not (any thread)
 
   // After Wait():
   const std::string& summary() const { return summary_; }
@@ -95,6 +96,7 @@ class CutoverAct {
   const int partitions_;
   const std::chrono::milliseconds switch_after_;
   std::atomic<bool> finish_{false};
+  std::atomic<bool> done_{false};
   std::atomic<int64_t> on_source_{0}, on_target_{0};
   std::vector<std::vector<kafka::Record>> read_;  // per partition, in the order the group read them
   mutable std::mutex mu_;

@@ -25,12 +25,13 @@ using ferry::testing::HttpOnce;
 // What the prober beside the demo worker's REST server saw (it outlives the server).
 struct Probed {
   std::atomic<int> root_status{0};
+  std::atomic<int> ui_status{0};
   std::atomic<bool> metrics_showed_copies{false};
   std::string root_body, metrics_body;  // the last answers; written by the prober until it ends
 };
 
 // The demo worker's REST server as `ferry demo` starts it, with a prober beside it: from the moment
-// the server is up, it asks the server for GET / and GET /metrics until the mirror's copy shows in
+// the server is up, it asks the server for GET /, GET /ui and GET /metrics until the mirror's copy shows in
 // the metrics, i.e. while the demo runs.
 class ProbedRest : public DemoRestServer {
  public:
@@ -62,7 +63,9 @@ class ProbedRest : public DemoRestServer {
     for (int i = 0; i < 600 && !stop_ && !probed_.metrics_showed_copies; ++i) {  // 60 s at most
       const ferry::testing::HttpReply root = HttpOnce(port_, "GET", "/");
       const ferry::testing::HttpReply metrics = HttpOnce(port_, "GET", "/metrics");
+      const ferry::testing::HttpReply ui = HttpOnce(port_, "GET", "/ui");
       if (root.status != 0) probed_.root_status = root.status;
+      if (ui.status != 0) probed_.ui_status = ui.body.find("<html") != std::string::npos ? ui.status : -ui.status;
       probed_.root_body = root.body;
       probed_.metrics_body = metrics.body;
       if (metrics.status == 200 && std::regex_search(metrics.body, copied)) probed_.metrics_showed_copies = true;
@@ -114,6 +117,7 @@ TEST(DemoTest, MirrorsALiveStreamAndVerifiesEveryRecord) {
             std::string::npos)
       << out.str();
   EXPECT_EQ(probed.root_status, 200) << probed.root_body;
+  EXPECT_EQ(probed.ui_status, 200) << "GET /ui did not answer the status page (negative: an answer without <html)";
   EXPECT_TRUE(probed.metrics_showed_copies) << "no copies of onprem.orders in GET /metrics during the run:\n"
                                             << probed.metrics_body;
 
