@@ -18,7 +18,9 @@ What is normalised, and why (nothing else is):
     member order; GET /connectors (a hash set in Connect) and the offsets list are sorted. Every
     other object's member order is compared;
   - the heartbeats topics other tests leave on the shared source cluster, which MM2 mirrors besides
-    `topics`: offsets and used topics count only for the test's own topic.
+    `topics`: offsets and used topics count only for the test's own topic;
+  - which task of MirrorSourceConnector has which partition (dealt round-robin in an order Connect
+    leaves unspecified): each task's share is compared by its size and the shares' union.
 
 A write answered 409 while a rebalance is pending (Connect's "stale configuration" and "no known
 leader") is retried, as Connect's clients do, and counted; the settled answer is compared.
@@ -267,6 +269,9 @@ def session(topic):
     add("health", "GET", "/health")
     add("no connectors", "GET", "/connectors")
     add("unknown path", "GET", "/nope")
+    add("metrics", "GET", "/metrics")
+    add("trailing slash", "GET", "/connectors/")
+    add("HEAD", "HEAD", "/connectors")
     add("wrong method on /connectors", "DELETE", "/connectors")
     # Plugins.
     add("plugins", "GET", "/connector-plugins")
@@ -305,6 +310,9 @@ def session(topic):
     add("create name mismatch", "POST", "/connectors",
         cfg("MirrorSourceConnector", {"name": "other"}, "mirror-x"))
     add("create empty name", "POST", "/connectors", cfg("MirrorSourceConnector", name=" "))
+    add("create with a null value", "POST", "/connectors",
+        cfg("MirrorSourceConnector", {"offset.lag.max": None}, "mirror-x"))
+    add("delete the connector with a null value", "DELETE", "/connectors/mirror-x")
     add("create", "POST", "/connectors", cfg("MirrorSourceConnector", name="mirror-src"))
     add("create again", "POST", "/connectors", cfg("MirrorSourceConnector", name="mirror-src"))
     add("create checkpoint, paused", "POST", "/connectors",
@@ -398,6 +406,8 @@ def session(topic):
     add("stop, unknown", "PUT", "/connectors/nope/stop")
     add("delete, unknown", "DELETE", "/connectors/nope")
     add("topics, unknown", "GET", "/connectors/nope/topics")
+    add("task status, unknown connector", "GET", "/connectors/nope/tasks/0/status")
+    add("restart task, unknown connector", "POST", "/connectors/nope/tasks/0/restart")
     # Topics.
     add("topics reset", "PUT", src + "/topics/reset")
     # Loggers.
@@ -413,6 +423,8 @@ def session(topic):
     add("logger set, no level", "PUT", "/admin/loggers/org.apache.kafka.connect.mirror", {"lvl": "INFO"})
     # Internal endpoints, called by users.
     add("task configs unsigned", "POST", src + "/tasks", [{"task.index": "0"}])
+    add("fence", "PUT", src + "/fence")
+    add("Ferry's delete route", "POST", "/ferry/connectors/delete", {"name": "nope"})
     # Delete.
     for name in ("mirror-src", "mirror-cp", "mirror-hb"):
         add("delete " + name, "DELETE", "/connectors/" + name)
