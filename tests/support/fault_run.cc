@@ -297,10 +297,8 @@ int64_t RssKiB(pid_t pid) {
 
 // --- the comparison ---
 
-namespace {
-
-void ComparePartition(const std::vector<kafka::Record>& src, const std::vector<kafka::Record>& tgt,
-                      const TopicPartition& tp, MirrorTally* tally) {
+void TallyPartition(const std::vector<kafka::Record>& src, const std::vector<kafka::Record>& tgt,
+                    const TopicPartition& tp, MirrorTally* tally) {
   std::map<std::string, size_t> index;  // key -> position in src
   for (size_t i = 0; i < src.size(); ++i) {
     if (src[i].key) index[*src[i].key] = i;
@@ -343,8 +341,6 @@ void ComparePartition(const std::vector<kafka::Record>& src, const std::vector<k
   tally->target_records += static_cast<int64_t>(tgt.size());
 }
 
-}  // namespace
-
 MirrorTally CompareMirror(const std::string& source_bootstrap, const std::string& source_topic,
                           const std::string& target_bootstrap, const std::string& target_topic, int partitions) {
   MirrorTally tally;
@@ -358,7 +354,7 @@ MirrorTally CompareMirror(const std::string& source_bootstrap, const std::string
       ++tally.lost;  // counted as a loss: the comparison could not vouch for it
       continue;
     }
-    ComparePartition(*src, *tgt, {source_topic, p}, &tally);
+    TallyPartition(*src, *tgt, {source_topic, p}, &tally);
   }
   return tally;
 }
@@ -386,14 +382,17 @@ Properties FaultWorkerProps(const std::string& bootstrap, const std::string& pre
 }
 
 std::string FaultMirrorConfig(const std::string& source_bootstrap, const std::string& target_bootstrap,
-                              const std::string& topic, int tasks, const std::string& extra_json) {
+                              const std::string& topic, int tasks, int replication) {
+  const std::string factor = json::Quote(std::to_string(replication));
   return "{\"connector.class\":\"MirrorSourceConnector\",\"source.cluster.alias\":\"A\","
          "\"target.cluster.alias\":\"B\",\"source.cluster.bootstrap.servers\":" + json::Quote(source_bootstrap) +
          ",\"target.cluster.bootstrap.servers\":" + json::Quote(target_bootstrap) +
          ",\"topics\":" + json::Quote(topic) + ",\"tasks.max\":\"" + std::to_string(tasks) +
          "\",\"source.consumer.fetch.wait.max.ms\":\"50\",\"refresh.topics.enabled\":\"false\""
          ",\"sync.topic.configs.enabled\":\"false\",\"sync.topic.acls.enabled\":\"false\"" +
-         Mm2ReplicationFactors(Peer::kRealKafka) + extra_json + "}";
+         ",\"replication.factor\":" + factor + ",\"offset-syncs.topic.replication.factor\":" + factor +
+         ",\"checkpoints.topic.replication.factor\":" + factor + ",\"heartbeats.topic.replication.factor\":" + factor +
+         "}";
 }
 
 }  // namespace ferry::testing

@@ -143,6 +143,10 @@ struct MirrorTally {
   std::string first_problem;  // names the partition and offset of the first loss or disorder
 };
 
+// Adds the comparison of one partition's source records with their copies (both whole, in offset order).
+void TallyPartition(const std::vector<kafka::Record>& source, const std::vector<kafka::Record>& target,
+                    const TopicPartition& tp, MirrorTally* tally);
+
 // Reads each partition of both topics whole and compares them key by key: the source offsets in
 // order must each have a first copy on the target, in the same order and with the same content.
 MirrorTally CompareMirror(const std::string& source_bootstrap, const std::string& source_topic,
@@ -159,8 +163,9 @@ void ReportFault(const std::string& scenario, const MirrorTally& tally, double r
 // evict workers; a dead worker's tasks wait 3 s for it (Connect's default: 5 minutes).
 Properties FaultWorkerProps(const std::string& bootstrap, const std::string& prefix);
 
-// The MirrorSourceConnector config (JSON) mirroring `topic` from alias A to alias B with `tasks` tasks.
+// The MirrorSourceConnector config (JSON) mirroring `topic` from alias A to alias B with `tasks` tasks;
+// the topics it makes (the remote topic, offset syncs, checkpoints, heartbeats) get `replication` replicas.
 std::string FaultMirrorConfig(const std::string& source_bootstrap, const std::string& target_bootstrap,
-                              const std::string& topic, int tasks, const std::string& extra_json = "");
+                              const std::string& topic, int tasks, int replication = 1);
 
 }  // namespace ferry::testing
