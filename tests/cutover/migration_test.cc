@@ -210,6 +210,23 @@ TEST_F(MigrationTest, EveryStageWithFakeClustersRunsInOrderAndStopsAtEachGate) {
   EXPECT_NE(r.actions.back().find("the mirror 'mirror' still runs"), std::string::npos);
 }
 
+TEST_F(MigrationTest, AnAdvanceWithFakeClustersWaitsForGatesButNotForAnAct) {
+  auto worker = NewWorker();
+  ASSERT_TRUE(worker->Create(Request(), false).ok());
+  flow_.active = {"billing"};  // its consumers must stop: waiting does not help
+  auto started = std::chrono::steady_clock::now();
+  auto r = worker->Advance(std::nullopt, "m1", {false, milliseconds(5000)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(2000));
+  flow_.active.clear();
+  flow_.mirror_lag["orders"] = 50;  // the lag gate: waited for, until the wait ends
+  started = std::chrono::steady_clock::now();
+  r = worker->Advance(std::nullopt, "m1", {false, milliseconds(1200)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(700));
+  EXPECT_NE(Blockers(*r).find("the mirror is 50 records behind"), std::string::npos) << Blockers(*r);
+}
+
 TEST_F(MigrationTest, AMoveTheWorkerDidNotRecordWithFakeClustersIsReadFromTheJournalNotMadeAgain) {
   ASSERT_TRUE(NewWorker()->Create(Request(), false).ok());
   // The worker moved audit and died before storing it: the cutover journal says it is on the target.

@@ -42,6 +42,9 @@ struct MigrationService::Run {
   AdvanceReport report;
   bool dry_run = false;
   int64_t now = 0;
+  // A blocker only someone's act clears (consumers to stop, producers to confirm, a hook or a copy
+  // that failed): an Advance does not wait for it.
+  bool needs_act = false;
 };
 
 MigrationService::MigrationService(FlowOps& ops, std::chrono::milliseconds timeout, NowMs now,
@@ -91,6 +94,7 @@ bool MigrationService::Hook(Run& run, const std::string& event, HookVariables va
   outcome = run_hook_(spec->second, variables);
   run.report.actions.push_back("ran hook " + event + " for " + subject + ": " + (outcome->ok ? "ok" : outcome->error));
   if (!outcome->ok) {
+    run.needs_act = true;
     run.report.blockers.push_back("hook " + event + " for " + subject + " failed: " + outcome->error +
                                   (outcome->output.empty() ? "" : "; output: " + outcome->output.substr(0, 200)) +
                                   " (it runs again at the next advance)");
@@ -128,6 +132,7 @@ Result<MigrationService::Step> MigrationService::StepGroups(Run& run, TopicStage
     }
     if (!g.blockers.empty()) {
       all_moved = false;
+      if (!plan->ready() && !plan->waiting_only()) run.needs_act = true;  // the lag gate alone waits
       for (const std::string& b : g.blockers) run.report.blockers.push_back("group " + g.group + ": " + b);
       continue;
     }
@@ -150,6 +155,7 @@ Result<MigrationService::Step> MigrationService::StepGroups(Run& run, TopicStage
     }
     all_moved = false;
     g.blockers = moved->plan.blockers;
+    if (!moved->plan.waiting_only() || moved->outcome == cutover::MoveReport::Outcome::kFailed) run.needs_act = true;
     if (moved->outcome == cutover::MoveReport::Outcome::kFailed && moved->entry) {
       g.blockers.push_back("the move failed and was " + std::string(moved->entry->restored ? "" : "NOT ") +
                            "undone: " + moved->entry->error);
@@ -176,6 +182,7 @@ Result<MigrationService::Step> MigrationService::StepProducers(Run& run, TopicSt
       run.report.blockers.push_back("topic " + topic.topic + ": waiting for the operator to confirm that its producers "
                                     "write to cluster " + run.flow.target_alias + " (POST /ferry/migrations/" +
                                     run.m.name + "/topics/" + topic.topic + "/producers-moved)");
+      run.needs_act = true;
       return Step::kBlocked;
     }
     std::optional<HookOutcome> outcome;
@@ -273,6 +280,7 @@ Result<MigrationService::Step> MigrationService::StepVerify(Run& run, TopicStage
         blockers.push_back(p.source.ToString() + ": the mirror has copied up to " + std::to_string(p.source_end) +
                            " of " + std::to_string(end) + " (not drained yet)");
       } else if (!p.ok()) {
+        run.needs_act = true;
         blockers.push_back(p.source.ToString() + ": the copy differs" +
                            (p.first_mismatch ? " at source offset " + std::to_string(p.first_mismatch->source_offset) +
                                                    " (" + p.first_mismatch->what + ")"
@@ -436,6 +444,7 @@ Result<AdvanceReport> MigrationService::Advance(const std::optional<std::string>
     }
     run.now = now_();
     run.report.blockers.clear();
+    run.needs_act = false;
     if (run.m.done()) {
       const bool had = run.m.done_hook.has_value();
       Hook(run, "migration_done", {}, run.m.done_hook);
@@ -449,7 +458,7 @@ Result<AdvanceReport> MigrationService::Advance(const std::optional<std::string>
     auto step = StepTopic(run, topic);
     if (!step.ok()) return step.error();
     if (*step == Step::kProgressed && !options.dry_run) continue;
-    if (*step == Step::kProgressed || std::chrono::steady_clock::now() + kPoll >= deadline) {
+    if (*step == Step::kProgressed || run.needs_act || std::chrono::steady_clock::now() + kPoll >= deadline) {
       // Where it stops, stored with the plan for GET (unless unchanged).
       if (!options.dry_run && topic.blockers != run.report.blockers) {
         topic.blockers = run.report.blockers;

@@ -62,7 +62,10 @@ class FlowOps {
 
 struct AdvanceOptions {
   bool dry_run = false;
-  std::chrono::milliseconds wait{0};  // how long gates may be waited for
+  // How long gates that clear by themselves (lag, the fence's quiet period, the mirror draining) may
+  // be waited for. A blocker that needs someone's act (consumers to stop, producers to be confirmed, a
+  // failed hook) ends the call at once.
+  std::chrono::milliseconds wait{0};
 };
 
 struct AdvanceReport {
