@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -78,6 +79,14 @@ bool ReadSome(int fd, std::string& buffer, Clock::time_point deadline) {
   return true;
 }
 
+// The last lines of a file (a failure's message quotes the browser's log, which is then removed).
+std::string Tail(const std::string& path) {
+  std::ifstream file(path);
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  constexpr size_t kTail = 2000;
+  return text.size() > kTail ? "…" + text.substr(text.size() - kTail) : text;
+}
+
 }  // namespace
 
 std::string HeadlessChromium::Find() {
@@ -102,56 +111,8 @@ std::unique_ptr<HeadlessChromium> HeadlessChromium::Start(const std::string& bin
     return nullptr;
   }
   browser->profile_dir_ = dir;
-  const std::string log = browser->profile_dir_ + ".log";
-  std::vector<std::string> args = {binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                   "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-                                   "--user-data-dir=" + browser->profile_dir_, "--no-first-run",
-                                   "--no-default-browser-check", "--disable-background-networking",
-                                   "--disable-component-update", "--disable-sync", "--disable-extensions",
-                                   "--window-size=" + std::to_string(width) + "," + std::to_string(height),
-                                   "about:blank"};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    error = std::string("fork: ") + std::strerror(errno);
-    return nullptr;
-  }
-  if (pid == 0) {
-    // The browser and its helpers form a group of their own, which the destructor kills; the
-    // browser dies with the test process too. Nothing allocates between fork and exec.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (log_fd >= 0) {
-      ::dup2(log_fd, STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  if (log_fd >= 0) ::close(log_fd);
-  browser->pid_ = pid;
-
-  // Its DevTools port, once it listens: "<port>\n<browser path>" in the profile.
-  int port = 0;
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while (port == 0 && Clock::now() < deadline) {
-    std::ifstream file(browser->profile_dir_ + "/DevToolsActivePort");
-    if (!(file >> port)) port = 0;
-    int status = 0;
-    if (port == 0 && ::waitpid(pid, &status, WNOHANG) == pid) {
-      browser->pid_ = -1;
-      error = "chromium exited at start (status " + std::to_string(status) + "); its log: " + log;
-      return nullptr;
-    }
-    if (port == 0) std::this_thread::sleep_for(milliseconds(100));
-  }
-  if (port == 0) {
-    error = "chromium did not open its DevTools port within 30 s; its log: " + log;
-    return nullptr;
-  }
+  const int port = browser->Launch(binary, width, height, error);
+  if (port == 0) return nullptr;
   // The page it opened, and its WebSocket.
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(10, 0);
@@ -190,6 +151,57 @@ std::unique_ptr<HeadlessChromium> HeadlessChromium::Start(const std::string& bin
   return browser;
 }
 
+int HeadlessChromium::Launch(const std::string& binary, int width, int height, std::string& error) {
+  const std::string log = profile_dir_ + ".log";
+  std::vector<std::string> args = {binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                   "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+                                   "--user-data-dir=" + profile_dir_, "--no-first-run",
+                                   "--no-default-browser-check", "--disable-background-networking",
+                                   "--disable-component-update", "--disable-sync", "--disable-extensions",
+                                   "--window-size=" + std::to_string(width) + "," + std::to_string(height),
+                                   "about:blank"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    error = std::string("fork: ") + std::strerror(errno);
+    if (log_fd >= 0) ::close(log_fd);
+    return 0;
+  }
+  if (pid == 0) {
+    // The browser and its helpers form a group of their own, which the destructor kills; the
+    // browser dies with the test process too. Nothing allocates between fork and exec.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (log_fd >= 0) {
+      ::dup2(log_fd, STDOUT_FILENO);
+      ::dup2(log_fd, STDERR_FILENO);
+    }
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  if (log_fd >= 0) ::close(log_fd);
+  pid_ = pid;
+  // Its DevTools port, once it listens: "<port>\n<browser path>" in the profile.
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    int port = 0;
+    std::ifstream file(profile_dir_ + "/DevToolsActivePort");
+    if (file >> port && port > 0) return port;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      pid_ = -1;
+      error = "chromium exited at start (status " + std::to_string(status) + "); its log:\n" + Tail(log);
+      return 0;
+    }
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  error = "chromium did not open its DevTools port within 30 s; its log:\n" + Tail(log);
+  return 0;
+}
+
 HeadlessChromium::~HeadlessChromium() {
   if (fd_ >= 0) ::close(fd_);
   if (pid_ > 0) {
@@ -201,6 +213,7 @@ HeadlessChromium::~HeadlessChromium() {
   if (!profile_dir_.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(profile_dir_, ignored);
+    std::filesystem::remove(profile_dir_ + ".log", ignored);
   }
 }
 

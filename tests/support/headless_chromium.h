@@ -48,6 +48,8 @@ class HeadlessChromium {
 
  private:
   HeadlessChromium() = default;
+  // Starts the browser with its profile in profile_dir_; its DevTools port, or 0 with `error` set.
+  int Launch(const std::string& binary, int width, int height, std::string& error);
   bool Connect(int port, const std::string& path);
   // Sends a command and reads messages until its answer; the answer's "result", or nullopt.
   std::optional<rapidjson::Document> Call(const std::string& method, const std::string& params_json,
