@@ -18,9 +18,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "rest/metrics_routes.h"
 #include "tests/support/mirror_worker_test.h"
-#include "worker/cutover/service.h"
 #include "worker/kafka/admin.h"
 
 namespace ferry::testing {
@@ -280,9 +278,9 @@ TEST_P(MetricsTest, OffsetSyncAgeOffsetMapCoverageAndLagInSecondsFollowTheCopy) 
 
 FERRY_INSTANTIATE_ON_PEERS(MetricsTest);
 
-// A group moved with the mirror's map shows its cutover state: what the worker's cutover service
-// read from the journal, without a call to Kafka at the scrape. Real Kafka only: the mock cannot
-// describe groups, so the real group-state check refuses every move there.
+// A group moved with the mirror's map shows its cutover state at the worker's GET /metrics: what the
+// worker's cutover service read from the journal, without a call to Kafka at the scrape. Real Kafka
+// only: the mock cannot describe groups, so the real group-state check refuses every move there.
 class MetricsOnRealKafkaTest : public MirrorWorkerTest {
  protected:
   MetricsOnRealKafkaTest() : MirrorWorkerTest(Peer::kRealKafka) {}
@@ -301,38 +299,40 @@ TEST_F(MetricsOnRealKafkaTest, CutoverStatePerGroupAfterAMove) {
   ASSERT_TRUE(admin.ok());
   ASSERT_TRUE((*admin)->AlterConsumerGroupOffsets(group, {{{orders_, 0}, {40, ""}}}).ok());
 
-  cutover::CutoverService service(cutover::HerderFlows(worker->herder()), {},
-                                  cutover::KafkaClusterClients(seconds(30)), seconds(30),
-                                  cutover::HerderTaskStates(worker->herder()));
-  const std::vector<rest::MetricsSource> sources = {{"", &worker->herder(), &service}};
-  EXPECT_EQ(rest::MetricsText(sources).find("ferry_cutover_group"), std::string::npos)
-      << "no journal read before a cutover call";
+  Scrape scrape = GetMetrics(worker->port());
+  EXPECT_EQ(scrape.body.find("ferry_cutover_group"), std::string::npos) << "no journal read before a cutover call";
   const auto before = std::chrono::system_clock::now();
-  cutover::MoveOptions options;
-  options.wait = seconds(30);  // until the syncs cover 40
-  auto moved = service.Move("mirror", group, cutover::Direction::kCutover, options);
-  ASSERT_TRUE(moved.ok()) << moved.error().ToString();
-  ASSERT_EQ(moved->outcome, cutover::MoveReport::Outcome::kMoved) << cutover::OutcomeName(moved->outcome);
+  HttpReply moved = Http(worker->port(), "POST", "/ferry/groups/" + group + "/cutover?connector=mirror&wait_ms=30000");
+  ASSERT_EQ(moved.status, 200) << moved.body;
   const auto after = std::chrono::system_clock::now();
 
-  // The journal's tail reads the entry it wrote (done) within moments; the scrape never waits for it.
+  // The journal's tail reads the entry the move wrote (done) within moments.
   const std::string state = "ferry_cutover_group_state{connector=\"mirror\",group=\"" + group + "\"";
-  std::string text;
   EXPECT_TRUE(WaitFor([&] {
-    text = rest::MetricsText(sources);
-    return Value(text, state + ",direction=\"cutover\",state=\"done\"}") == 1.0;
-  }, seconds(10))) << text;
-  EXPECT_FALSE(Value(text, state + ",direction=\"cutover\",state=\"committing\"}")) << "one sample per group";
-  const auto at = Value(text, "ferry_cutover_group_last_move_timestamp_seconds{connector=\"mirror\",group=\"" + group + "\"}");
-  ASSERT_TRUE(at) << text;
+    scrape = GetMetrics(worker->port());
+    return Value(scrape.body, state + ",direction=\"cutover\",state=\"done\"}") == 1.0;
+  }, seconds(10))) << scrape.body;
+  EXPECT_FALSE(Value(scrape.body, state + ",direction=\"cutover\",state=\"committing\"}")) << "one sample per group";
+  const auto at =
+      Value(scrape.body, "ferry_cutover_group_last_move_timestamp_seconds{connector=\"mirror\",group=\"" + group + "\"}");
+  ASSERT_TRUE(at) << scrape.body;
   auto unix_s = [](std::chrono::system_clock::time_point t) {
     return std::chrono::duration<double>(t.time_since_epoch()).count();
   };
   EXPECT_GE(*at, std::floor(unix_s(before)) - 1);
   EXPECT_LE(*at, unix_s(after) + 1);
-  ExpectWellFormed(text);
-  std::cout << "[ measure  ] cutover state shown " << (unix_s(std::chrono::system_clock::now()) - *at)
+  ExpectWellFormed(scrape.body);
+  std::cout << "[ measure  ] cutover state at GET /metrics " << (unix_s(std::chrono::system_clock::now()) - *at)
             << " s after the move's journal entry" << std::endl;
+
+  // Rolled back: the same group's one sample says so.
+  HttpReply back = Http(worker->port(), "POST", "/ferry/groups/" + group + "/rollback?connector=mirror&wait_ms=30000");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_TRUE(WaitFor([&] {
+    scrape = GetMetrics(worker->port());
+    return Value(scrape.body, state + ",direction=\"rollback\",state=\"done\"}") == 1.0;
+  }, seconds(10))) << scrape.body;
+  EXPECT_FALSE(Value(scrape.body, state + ",direction=\"cutover\",state=\"done\"}"));
 }
 
 }  // namespace
