@@ -83,10 +83,13 @@ class ExactResumeFixture : public MirrorWorkerTest {
 
   // Starts a task; nullptr (and a failure) if it cannot. `start_ms`: how long Start() took.
   std::unique_ptr<tasks::MirrorSourceTask> StartTask(MemoryOffsets& offsets, const std::string& mode,
-                                                     int64_t* start_ms = nullptr, int64_t lag_max = 10) {
+                                                     int64_t* start_ms = nullptr, int64_t lag_max = 10,
+                                                     const Properties& extra = {}) {
     auto task = std::make_unique<tasks::MirrorSourceTask>();
+    Properties config = TaskConfig(mode, lag_max);
+    for (const auto& [k, v] : extra) config[k] = v;
     const auto begin = Clock::now();
-    auto started = task->Start(TaskConfig(mode, lag_max), offsets);
+    auto started = task->Start(config, offsets);
     if (start_ms) *start_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - begin).count();
     if (!started.ok()) {
       ADD_FAILURE() << started.error().ToString();
@@ -261,6 +264,44 @@ TEST_P(ExactResumeTest, AnotherProducerOnTheTargetFallsBackToTheStoredPositionAn
   task->Stop();
   std::cout << "start of one partition: committed " << committed_ms << " ms, exact (fell back after comparing) "
             << exact_ms << " ms\n";
+}
+
+// Syncs only at offset commits and run starts; no offset commit after the first 100 records. The
+// first restart compares the 20000 copies past the last sync (and takes the time below); the second,
+// limited to 10000, has 35000 to compare and falls back without reading them, saying so.
+TEST_P(ExactResumeTest, AStretchPastTheLastSyncBeyondTheCompareLimitFallsBackAndOneWithinItResumesExactly) {
+  constexpr int64_t kLagMax = 1000000;
+  MemoryOffsets offsets({{"bootstrap.servers", target().bootstrap_servers()}});
+  auto copied = [&](size_t n) {
+    return WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) == n; }, seconds(90));
+  };
+  auto task = StartTask(offsets, "exact", nullptr, kLagMax);
+  ASSERT_NE(task, nullptr);
+  Produce(source(), orders_, 0, MakeRecords(0, 100));
+  ASSERT_TRUE(copied(100));
+  offsets.Flush(*task);  // stored 100, synced up to 99
+  Produce(source(), orders_, 0, MakeRecords(100, 20000));
+  ASSERT_TRUE(copied(20100));
+  task->Stop();
+  task.reset();
+
+  int64_t ms = 0;
+  task = StartTask(offsets, "exact", &ms, kLagMax);
+  ASSERT_NE(task, nullptr);
+  EXPECT_EQ(Metric(*task, "ferry_mirror_resume_exact"), 1);
+  EXPECT_EQ(Metric(*task, "ferry_mirror_resume_duplicates_total"), 0);
+  std::cout << "exact resume of one partition comparing 20001 target records: Start() took " << ms << " ms\n";
+  Produce(source(), orders_, 0, MakeRecords(20100, 15000));
+  ASSERT_TRUE(copied(35100));
+  task->Stop();  // its syncs name only its first proven copy: the next start compares from there
+  task.reset();
+
+  task = StartTask(offsets, "exact", &ms, kLagMax, {{"ferry.resume.max.compare.records", "10000"}});
+  ASSERT_NE(task, nullptr);
+  EXPECT_EQ(Metric(*task, "ferry_mirror_resume_exact"), 0);
+  EXPECT_EQ(Metric(*task, "ferry_mirror_resume_duplicates_total"), 35000);  // resumes at 100, whose copy is at 100
+  std::cout << "falling back past the compare limit: Start() took " << ms << " ms\n";
+  task->Stop();
 }
 
 }  // namespace
