@@ -1,6 +1,9 @@
 #include "connectors/mirror_config.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <glog/logging.h>
 
@@ -27,6 +30,16 @@ ConfigKey NullDefault(const char* name, ConfigType type, Importance importance, 
                       Validator validator = {}) {
   ConfigKey key = Key(name, type, std::nullopt, importance, doc, std::move(validator));
   key.null_default = true;
+  return key;
+}
+
+// How Connect 3.9 shows a framework setting (its group, order in the group, width and display name),
+// measured against a Connect worker (tests/e2e/rest_conformance_real.py).
+ConfigKey Shown(ConfigKey key, const char* group, int order, Width width, const char* display_name) {
+  key.group = group;
+  key.order_in_group = order;
+  key.width = width;
+  key.display_name = display_name;
   return key;
 }
 
@@ -106,50 +119,87 @@ void DefineReplicationFactor(ConfigDef& def, const char* name, const char* defau
 const ConfigDef& ConnectorCommonConfigDef() {
   static const ConfigDef def = [] {
     ConfigDef d;
-    d.Define(Key("name", T::kString, std::nullopt, I::kHigh,
-                 "Globally unique name to use for this connector.", NonEmptyString()))
-        .Define(Key("connector.class", T::kString, std::nullopt, I::kHigh,
+    d.Define(Shown(Key("name", T::kString, std::nullopt, I::kHigh,
+                 "Globally unique name to use for this connector.", NonEmptyString()),
+                      "Common", 1, Width::kMedium, "Connector name"))
+        .Define(Shown(Key("connector.class", T::kString, std::nullopt, I::kHigh,
                     "Name or alias of the class for this connector. Must be a subclass of "
-                    "org.apache.kafka.connect.connector.Connector."))
-        .Define(Key("tasks.max", T::kInt, "1", I::kHigh, "Maximum number of tasks to use for this connector.",
-                    AtLeast(1)))
-        .Define(Key("tasks.max.enforce", T::kBoolean, "true", I::kLow,
-                    "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector."))
-        .Define(NullDefault("key.converter", T::kClass, I::kLow,
+                    "org.apache.kafka.connect.connector.Connector."), "Common", 2, Width::kLong, "Connector class"))
+        .Define(Shown(Key("tasks.max", T::kInt, "1", I::kHigh, "Maximum number of tasks to use for this connector.",
+                    AtLeast(1)), "Common", 3, Width::kShort, "Tasks max"))
+        .Define(Shown(Key("tasks.max.enforce", T::kBoolean, "true", I::kLow,
+                    "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector."),
+                         "Common", 4, Width::kShort, "Enforce tasks max"))
+        .Define(Shown(NullDefault("key.converter", T::kClass, I::kLow,
                             "Converter class used to convert between Kafka Connect format and the serialized form. "
-                            "Ferry copies bytes unchanged (ByteArrayConverter)."))
-        .Define(NullDefault("value.converter", T::kClass, I::kLow,
-                            "Converter class for values. Ferry copies bytes unchanged (ByteArrayConverter)."))
-        .Define(NullDefault("header.converter", T::kClass, I::kLow,
-                            "Converter class for headers. Ferry copies bytes unchanged."))
-        .Define(Key("config.action.reload", T::kString, "restart", I::kLow,
+                            "Ferry copies bytes unchanged (ByteArrayConverter)."),
+                                 "Common", 5, Width::kShort, "Key converter class"))
+        .Define(Shown(NullDefault("value.converter", T::kClass, I::kLow,
+                            "Converter class for values. Ferry copies bytes unchanged (ByteArrayConverter)."),
+                                 "Common", 6, Width::kShort, "Value converter class"))
+        .Define(Shown(NullDefault("header.converter", T::kClass, I::kLow,
+                            "Converter class for headers. Ferry copies bytes unchanged."),
+                                 "Common", 7, Width::kShort, "Header converter class"))
+        .Define(Shown(Key("config.action.reload", T::kString, "restart", I::kLow,
                     "The action that Connect should take on the connector when changes in external configuration "
                     "providers result in a change in the connector's configuration properties.",
-                    OneOf({"none", "restart"})))
-        .Define(Key("transforms", T::kList, "", I::kLow,
-                    "Aliases for the transformations to be applied to records. Ferry supports none.", UniqueAliases()))
-        .Define(Key("predicates", T::kList, "", I::kLow, "Aliases for the predicates used by transformations.",
-                    UniqueAliases()))
-        .Define(Key("errors.retry.timeout", T::kLong, "0", I::kMedium,
-                    "The maximum duration in milliseconds that a failed operation will be reattempted."))
-        .Define(Key("errors.retry.delay.max.ms", T::kLong, "60000", I::kMedium,
-                    "The maximum duration in milliseconds between consecutive retry attempts."))
-        .Define(Key("errors.tolerance", T::kString, "none", I::kMedium,
-                    "Behavior for tolerating errors during connector operation.", OneOf({"none", "all"})))
-        .Define(Key("errors.log.enable", T::kBoolean, "false", I::kMedium,
-                    "If true, write each error and the details of the failed operation to the log."))
-        .Define(Key("errors.log.include.messages", T::kBoolean, "false", I::kMedium,
-                    "Whether to include in the log the Connect record that resulted in a failure."))
-        .Define(Key("topic.creation.groups", T::kList, "", I::kLow,
-                    "Groups of configurations for topics created by source connectors."))
-        .Define(Key("exactly.once.support", T::kString, "requested", I::kMedium,
-                    "Permitted values are requested, required.", OneOf({"requested", "required"}, true)))
-        .Define(Key("transaction.boundary", T::kString, "poll", I::kMedium,
-                    "Permitted values are: poll, interval, connector.", OneOf({"poll", "interval", "connector"}, true)))
-        .Define(NullDefault("offsets.storage.topic", T::kString, I::kLow,
-                            "The name of a separate offsets topic to use for this connector.", NonEmptyString()));
+                    OneOf({"none", "restart"})), "Common", 10, Width::kMedium, "Reload Action"))
+        .Define(Shown(Key("transforms", T::kList, "", I::kLow,
+                    "Aliases for the transformations to be applied to records. Ferry supports none.", UniqueAliases()),
+                         "Transforms", 8, Width::kLong, "Transforms"))
+        .Define(Shown(Key("predicates", T::kList, "", I::kLow, "Aliases for the predicates used by transformations.",
+                    UniqueAliases()), "Predicates", 9, Width::kLong, "Predicates"))
+        .Define(Shown(Key("errors.retry.timeout", T::kLong, "0", I::kMedium,
+                    "The maximum duration in milliseconds that a failed operation will be reattempted."),
+                         "Error Handling", 1, Width::kMedium, "Retry Timeout for Errors"))
+        .Define(Shown(Key("errors.retry.delay.max.ms", T::kLong, "60000", I::kMedium,
+                    "The maximum duration in milliseconds between consecutive retry attempts."),
+                         "Error Handling", 2, Width::kMedium, "Maximum Delay Between Retries for Errors"))
+        .Define(Shown(Key("errors.tolerance", T::kString, "none", I::kMedium,
+                    "Behavior for tolerating errors during connector operation.", OneOf({"none", "all"})),
+                         "Error Handling", 3, Width::kShort, "Error Tolerance"))
+        .Define(Shown(Key("errors.log.enable", T::kBoolean, "false", I::kMedium,
+                    "If true, write each error and the details of the failed operation to the log."),
+                         "Error Handling", 4, Width::kShort, "Log Errors"))
+        .Define(Shown(Key("errors.log.include.messages", T::kBoolean, "false", I::kMedium,
+                    "Whether to include in the log the Connect record that resulted in a failure."),
+                         "Error Handling", 5, Width::kShort, "Log Error Details"))
+        .Define(Shown(Key("topic.creation.groups", T::kList, "", I::kLow,
+                    "Groups of configurations for topics created by source connectors."),
+                         "Topic Creation", 1, Width::kLong, "Topic Creation Groups"))
+        .Define(Shown(Key("exactly.once.support", T::kString, "requested", I::kMedium,
+                    "Permitted values are requested, required.", OneOf({"requested", "required"}, true)),
+                         "Exactly Once Support", 2, Width::kShort, "Exactly once support"))
+        .Define(Shown(Key("transaction.boundary", T::kString, "poll", I::kMedium,
+                    "Permitted values are: poll, interval, connector.", OneOf({"poll", "interval", "connector"}, true)),
+                         "Exactly Once Support", 3, Width::kShort, "Transaction Boundary"))
+        .Define(Shown(NullDefault("offsets.storage.topic", T::kString, I::kLow,
+                            "The name of a separate offsets topic to use for this connector.", NonEmptyString()),
+                                 "offsets.topic", 1, Width::kLong, "Offsets topic"));
     return d;
   }();
+  return def;
+}
+
+ConfigDef ConnectorConfigDef(const ConfigDef& plugin, bool source_settings_last) {
+  // Connect's order: ConnectorConfig's groups, then what SourceConnectorConfig adds (topic creation,
+  // exactly once, the offsets topic), which GET /connector-plugins/{p}/config shows after the plugin's.
+  // ConnectorConfig's settings in Connect's order: the numbered ones, then error handling's.
+  const std::set<std::string> first = {"Common", "Transforms", "Predicates", "Error Handling"};
+  std::vector<ConfigKey> keys;
+  for (const ConfigKey& key : ConnectorCommonConfigDef().keys()) {
+    if (first.contains(key.group)) keys.push_back(key);
+  }
+  auto rank = [](const ConfigKey& key) { return (key.group == "Error Handling" ? 100 : 0) + key.order_in_group; };
+  std::stable_sort(keys.begin(), keys.end(),
+                   [&](const ConfigKey& a, const ConfigKey& b) { return rank(a) < rank(b); });
+  ConfigDef def;
+  for (ConfigKey& key : keys) def.Define(std::move(key));
+  if (source_settings_last) def.Merge(plugin);
+  for (const ConfigKey& key : ConnectorCommonConfigDef().keys()) {
+    if (!first.contains(key.group)) def.Define(key);
+  }
+  if (!source_settings_last) def.Merge(plugin);
   return def;
 }
 

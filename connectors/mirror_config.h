@@ -21,6 +21,9 @@ inline constexpr const char* kGroupsBlacklist = "groups.blacklist";
 
 // Connect's ConnectorConfig + SourceConnectorConfig keys (name, connector.class, tasks.max, ...).
 const ConfigDef& ConnectorCommonConfigDef();
+// A connector's settings in the order Connect lists them: ConnectorConfig's, SourceConnectorConfig's,
+// then `plugin`'s (validate), or with SourceConnectorConfig's last (GET /connector-plugins/{p}/config).
+ConfigDef ConnectorConfigDef(const ConfigDef& plugin, bool source_settings_last);
 // MM2's keys of each connector (MirrorConnectorConfig's common keys included).
 const ConfigDef& MirrorSourceConfigDef();
 const ConfigDef& MirrorCheckpointConfigDef();

@@ -870,8 +870,7 @@ Result<connectors::ConfigInfos> ConnectHerder::Validate(const Properties& config
                            cls->second + ", available connectors are: " + available);
   }
   auto connector = plugin->create();
-  connectors::ConfigDef def = connector->Definition();
-  def.Merge(connectors::ConnectorCommonConfigDef());
+  const connectors::ConfigDef def = connectors::ConnectorConfigDef(connector->Definition(), false);
   return connectors::BuildConfigInfos(plugin->class_name, def, config, connector->ValidateAcrossKeys(config));
 }
 
@@ -1154,9 +1153,7 @@ std::vector<PluginInfo> ConnectHerder::Plugins() {
 Result<std::vector<connectors::ConfigKey>> ConnectHerder::PluginConfig(const std::string& plugin) {
   const connectors::PluginDesc* desc = connectors::Registry::Builtin().Find(plugin);
   if (desc == nullptr) return Error::NotFound("Unknown plugin " + plugin + ".");
-  connectors::ConfigDef def = desc->create()->Definition();
-  def.Merge(connectors::ConnectorCommonConfigDef());
-  return def.keys();
+  return connectors::ConnectorConfigDef(desc->create()->Definition(), true).keys();
 }
 
 Result<connectors::ConfigInfos> ConnectHerder::ValidateConfig(const std::string& plugin, const Properties& config) {

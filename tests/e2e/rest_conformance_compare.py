@@ -254,30 +254,49 @@ FERRY_ONLY_SETTINGS = {"auto.include.jmx.reporter", "topics.blacklist", "config.
 OTHER_DEFAULTS = {"metric.reporters", "topics.exclude"}
 
 
-def definitions_differ(connect_keys, ferry_keys):
-    """Settings both describe must agree in type, required, importance and (but for OTHER_DEFAULTS)
-    default; Ferry may describe only FERRY_ONLY_SETTINGS beyond Connect's. Documentation, group,
-    width, display name and order are Connect's presentation, which Ferry does not copy."""
+def definitions_differ(major, connect_keys, ferry_keys):
+    """Settings both describe must agree in type, required, importance, default (but for
+    OTHER_DEFAULTS), dependents, group, width and display name, and against 3.x in `order` (4.x
+    numbers the framework's settings around its *.plugin.version ones); the framework's settings (those
+    with a group) come in the same order, and so do the blocks of framework and plugin settings. Ferry
+    may describe only FERRY_ONLY_SETTINGS beyond Connect's. The documentation is not compared (Ferry's
+    own), nor the order of the plugin's settings among themselves."""
     out = []
     connect = {k["name"]: k for k in connect_keys}
+    ferry_names = {k["name"] for k in ferry_keys}
+    fields = ["type", "required", "importance", "default_value", "dependents", "group", "width", "display_name"]
+    if major < 4:
+        fields.append("order")
     for key in ferry_keys:
         other = connect.get(key["name"])
         if other is None:
             if key["name"] not in FERRY_ONLY_SETTINGS and not key["name"].startswith("ferry."):
                 out.append("only Ferry describes %s" % key["name"])
             continue
-        for field in ("type", "required", "importance", "default_value", "dependents"):
+        for field in fields:
             if field == "default_value" and key["name"] in OTHER_DEFAULTS:
                 continue
             if other[field] != key[field]:
                 out.append("%s.%s: %s vs %s" % (key["name"], field, other[field], key[field]))
+    framework = {k["name"] for k in connect_keys if k["group"] is not None}
+
+    def layout(keys):
+        names = [k["name"] for k in keys if k["name"] in connect and k["name"] in ferry_names]
+        blocks = []
+        for name in names:
+            block = "framework" if name in framework else "plugin"
+            if not blocks or blocks[-1] != block:
+                blocks.append(block)
+        return blocks, [n for n in names if n in framework]
+    if layout(connect_keys) != layout(ferry_keys):
+        out.append("order: %s vs %s" % (layout(connect_keys), layout(ferry_keys)))
     return out
 
 
 def known_plugin_config(major, c, f):
-    # Connect describes its framework settings with groups and order, first, and the clients' security
-    # settings (ssl.*, sasl.*) that Ferry does not take from a connector config; see definitions_differ.
-    return status_differs(c, f, (200, 200)) or definitions_differ(c[2], f[2])
+    # Connect describes the clients' security settings (ssl.*, sasl.*), which Ferry does not take from a
+    # connector config, and in 4.x the plugins' versions; see definitions_differ.
+    return status_differs(c, f, (200, 200)) or definitions_differ(major, c[2], f[2])
 
 
 def known_validate(major, c, f):
@@ -286,8 +305,10 @@ def known_validate(major, c, f):
     out = status_differs(c, f, (200, 200))
     if out:
         return out
-    out = definitions_differ([x["definition"] for x in c[2]["configs"] if x["definition"]],
+    out = definitions_differ(major, [x["definition"] for x in c[2]["configs"] if x["definition"]],
                              [x["definition"] for x in f[2]["configs"] if x["definition"]])
+    if c[2]["groups"] != f[2]["groups"]:
+        out.append("groups %s vs %s" % (c[2]["groups"], f[2]["groups"]))
     connect_undefined = [x["value"] for x in c[2]["configs"] if not x["definition"]]
     ferry_undefined = [x["value"] for x in f[2]["configs"] if not x["definition"]]
     if connect_undefined != ferry_undefined:
