@@ -1048,5 +1048,64 @@ TEST_P(CutoverExactnessTest, RecordsDeletedBeforeTheMirrorCopiedThemAreSkippedAn
   std::cout << "[ measure  ] lost records: group at 115 -> target 110 (the copy of 130); note: " << note << std::endl;
 }
 
+TEST_P(CutoverExactnessTest, AnExactResumeBelowWhatTheTargetHoldsCopiesNothingAgainAndTheMoveLandsOnTheCopy) {
+  // Issue #16 mode 2 through a worker: ferry.resume.mode=exact reaches the task from the connector's
+  // config. The mirror copies 0..99, is stopped, its stored position moved back to 49 (KIP-875), and
+  // resumed: the task proves 99's copy is the target's last record and resumes at 100, where the
+  // default mode copies 50..99 again (RollbackOverAStretchCopiedTwice... above). Then 100..119 flow,
+  // and a group at 60 moves through the map to 60's copy, and reads from there every record once.
+  Produce(source(), orders_, 0, Keyed("src", 0, 100));
+  auto worker = StartMirroring(100, MirrorConfigWith("", "\"ferry.resume.mode\":\"exact\""));
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+  ASSERT_EQ(Http(port, "PUT", Connector() + "/stop").status, 204);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "STOPPED", 0, ""));
+  HttpReply altered = Http(port, "PATCH", Connector() + "/offsets",
+                           "{\"offsets\":[{\"partition\":" + tasks::MirrorSourcePartitionJson("A", tp_) +
+                               ",\"offset\":{\"offset\":49}}]}");
+  ASSERT_EQ(altered.status, 200) << altered.body;
+  ASSERT_EQ(Http(port, "PUT", Connector() + "/resume").status, 202);
+  ASSERT_TRUE(WaitForConnectorStatus(port, mirror_, "RUNNING", 1, "RUNNING"));
+  HttpReply metrics = Http(port, "GET", "/metrics");
+  ASSERT_TRUE(WaitFor([&] {
+    metrics = Http(port, "GET", "/metrics");
+    return metrics.body.find("ferry_mirror_resume_exact{") != std::string::npos;
+  }, seconds(30))) << metrics.body;
+  const size_t at = metrics.body.find("ferry_mirror_resume_exact{");
+  const std::string line = metrics.body.substr(at, metrics.body.find('\n', at) - at);
+  EXPECT_EQ(line.substr(line.rfind(' ') + 1), "1") << line;
+
+  Produce(source(), orders_, 0, Keyed("src", 100, 20));
+  ASSERT_TRUE(WaitFor([&] { return Read(target(), remote_).size() == 120u; }, seconds(60)))
+      << Read(target(), remote_).size() << " records on the target";
+  std::this_thread::sleep_for(seconds(2));
+  const std::vector<Record> src = Read(source(), tp_);
+  const std::vector<Record> tgt = Read(target(), remote_);
+  ASSERT_EQ(tgt.size(), 120u) << "records copied again after the exact resume";
+  const auto copies = CopiesOf(src, tgt);
+  for (const Record& s : src) {
+    ASSERT_EQ(copies.count(s.offset) ? copies.at(s.offset) : std::vector<int64_t>{}, std::vector<int64_t>{s.offset})
+        << "copies of source " << s.offset;
+  }
+
+  ASSERT_EQ(ConsumeAndCommit(source().bootstrap_servers(), app_, tp_, 60).size(), 60u);
+  WaitSyncedTo(*worker, 120);
+  if (HasFatalFailure()) return;
+  HttpReply plan = Http(port, "GET", GroupPath("plan"));
+  ASSERT_EQ(plan.status, 200) << plan.body;
+  EXPECT_TRUE(plan.Json()["ready"].GetBool()) << plan.body;
+  auto p = Partition(plan);
+  ASSERT_TRUE(p) << plan.body;
+  EXPECT_EQ((*p)["translated"].GetInt64(), 60) << plan.body;
+  EXPECT_EQ(std::string((*p)["translation"].GetString()), "exact") << plan.body;
+  HttpReply moved = Http(port, "POST", GroupPath("cutover?wait_ms=30000"));
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(Outcome(moved), "moved") << moved.body;
+  ASSERT_EQ(OffsetsOn(target(), remote_).at(remote_).offset, 60);
+  const std::vector<Record> read = ConsumeAndCommit(target().bootstrap_servers(), app_, remote_, 1000);
+  ASSERT_EQ(read.size(), 60u);
+  for (size_t i = 0; i < read.size(); ++i) ASSERT_TRUE(read[i].SameContent(src[60 + i])) << i;
+}
+
 }  // namespace
 }  // namespace ferry::testing
