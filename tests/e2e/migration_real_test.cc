@@ -67,8 +67,8 @@ class MigrationFixture : public MirrorWorkerTest {
     SetUpMirror(kPartitions);
     if (IsSkipped() || HasFatalFailure()) return;
     for (const std::string& t : topics_) {
-      ASSERT_TRUE(source().CreateTopic(t, kPartitions).ok());
-      ASSERT_TRUE(target().CreateTopic("A." + t, kPartitions).ok());
+      ASSERT_TRUE(source().CreateTopic(t, kPartitions, KeepRecords()).ok());
+      ASSERT_TRUE(target().CreateTopic("A." + t, kPartitions, KeepRecords()).ok());
     }
     std::filesystem::create_directories(switches_);
     StartWorker();
@@ -286,6 +286,62 @@ TEST_P(MigrationRealTest, ThreeTopicsAndFourGroupsMoveUnderLiveProducersThroughA
     EXPECT_TRUE(errors_.empty()) << errors_.front();
   }
   for (const auto& [group, topic] : groups_) ExpectExactlyOnce(group, topic);
+}
+
+
+TEST_P(MigrationRealTest, AnOperatorConfirmsTheProducersAndTheRoutesRefuseWhatTheyMust) {
+  const std::string& topic = topics_[1];
+  const std::string group = groups_[2].first;
+  for (int p = 0; p < kPartitions; ++p) {
+    Produce(source(), topic, p, MakeRecords(p * 100, 100));
+    EXPECT_EQ(ConsumeAndCommit(source().bootstrap_servers(), group, {topic, p}, 30 + p).size(), 30u + p);
+  }
+  ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {"A." + topic, 0}) + CountRecords(target(), {"A." + topic, 1}) == 200; },
+                      seconds(60)));
+  const int port = worker_->port();
+  auto plan_body = [&](const std::string& groups) {
+    return "{\"name\":\"" + name_ + "\",\"topics\":[\"" + topic + "\"],\"groups\":" + groups +
+           ",\"gates\":{\"fence_quiet_ms\":1000}}";
+  };
+  HttpReply bad = Http(port, "POST", "/ferry/migrations", "{\"name\":\"x y\",\"topics\":[\"" + topic + "\"]}");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  HttpReply stranger = Http(port, "POST", "/ferry/migrations", plan_body("[\"" + group + "-none\"]"));
+  EXPECT_EQ(stranger.status, 400) << stranger.body;
+  EXPECT_NE(stranger.body.find("has no committed offsets on cluster A"), std::string::npos) << stranger.body;
+  HttpReply missing = Http(port, "GET", "/ferry/migrations/" + name_ + "-none");
+  EXPECT_EQ(missing.status, 404) << missing.body;
+  HttpReply created = Http(port, "POST", "/ferry/migrations", plan_body("[\"" + group + "\"]"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(Http(port, "POST", "/ferry/migrations", plan_body("[\"" + group + "\"]")).status, 409);
+  HttpReply early = Http(port, "POST", "/ferry/migrations/" + name_ + "/topics/" + topic + "/producers-moved");
+  EXPECT_EQ(early.status, 409) << early.body;
+
+  // The group moves; the stage then needs the operator: the advance answers at once.
+  const auto asked = std::chrono::steady_clock::now();
+  HttpReply r = Advance(30'000);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, seconds(20)) << "an advance must not wait for an act";
+  EXPECT_NE(r.body.find("waiting for the operator to confirm that its producers write to cluster B"), std::string::npos)
+      << r.body;
+  HttpReply status = Http(port, "GET", "/ferry/groups/" + group + "/status");
+  EXPECT_NE(status.body.find("\"position\":\"target\""), std::string::npos) << status.body;
+  for (int i = 0; i < 2; ++i) {  // idempotent
+    HttpReply confirmed = Http(port, "POST", "/ferry/migrations/" + name_ + "/topics/" + topic + "/producers-moved");
+    ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+    EXPECT_EQ(std::string(confirmed.Json()["topics"][0]["producers_moved_by"].GetString()), "operator");
+  }
+  r = Advance(30'000);
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document plan = Plan();
+  EXPECT_TRUE(plan["done"].GetBool()) << r.body;
+  int64_t verified = 0;
+  for (const auto& p : plan["topics"][0]["verified"].GetArray()) {
+    verified += p["records"].GetInt64();
+    EXPECT_EQ(std::string(p["source_digest"].GetString()), p["target_digest"].GetString());
+  }
+  EXPECT_EQ(verified, 200);
+  HttpReply list = Http(port, "GET", "/ferry/migrations");
+  EXPECT_NE(list.body.find("\"" + name_ + "\""), std::string::npos) << list.body;
 }
 
 }  // namespace
