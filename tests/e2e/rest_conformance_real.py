@@ -33,6 +33,7 @@ in connector and task states (KIP-891; Ferry serves 3.9's API) is left out of Co
 Usage: rest_conformance_real.py --ferry BUILD/ferry [--run-dir RUN]  (RUN as kafka_cluster.py's).
 """
 import argparse
+import ctypes
 import http.client
 import json
 import os
@@ -49,6 +50,7 @@ from rest_conformance_compare import MIRROR, compare, known, normalise, stripped
 HERE = os.path.dirname(os.path.abspath(__file__))
 KAFKA_CLUSTER = os.path.join(HERE, "..", "kafka", "kafka_cluster.py")
 SETTLE_S = 60  # the bound of every wait for Connect's asynchronous state to settle
+POLLS_S = 300  # and of all of them together, well within ctest's timeout
 RECORDS = 20   # produced to the source topic before the mirrors start
 
 # Connect's log: the root logger only, so that both workers start with the same logger list.
@@ -101,6 +103,12 @@ def request(port, method, path, body=None, ctype="application/json", timeout=100
         conn.close()
 
 
+def die_with_parent():
+    """In the child before exec: SIGTERM when this script dies (ctest's timeout), so no JVM or Ferry
+    is left writing to the shared clusters."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Process:
     """A child process with its output in a log file; SIGTERM, bounded, then SIGKILL."""
 
@@ -109,7 +117,7 @@ class Process:
         self.out = open(log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     preexec_fn=die_with_parent)
         if stdin_text is not None:
             self.proc.stdin.write(stdin_text.encode())
             self.proc.stdin.close()
@@ -437,6 +445,7 @@ def session(topic):
     return steps
 
 
+POLLS_END = [float("inf")]  # set when the session starts
 PENDING_REBALANCE = ("due to stale configuration", "no known leader URL", "conflicting operation")
 RETRIES = {}
 
@@ -446,7 +455,7 @@ def run_step(sides, step):
     answers = []
     for side in sides:
         body = step["body"](side) if callable(step["body"]) else step["body"]
-        deadline = time.monotonic() + SETTLE_S
+        deadline = min(time.monotonic() + SETTLE_S, POLLS_END[0])
         while True:
             status, headers, text = side.call(step["method"], step["path"], body, step["ctype"])
             if status == 409 and any(m in text for m in PENDING_REBALANCE) and time.monotonic() < deadline:
@@ -589,6 +598,7 @@ def main():
     try:
         start(args, work, sides, libs, tool_libs, topic)
         log("both workers serve after %.1f s" % (time.monotonic() - started))
+        POLLS_END[0] = time.monotonic() + POLLS_S
         state_versions = sum(compare_step(sides, step, major, failures) for step in session(topic))
         log("left out: %d Connect 4.1 state versions; retried on 409 while a rebalance was pending: %s"
             % (state_versions, ", ".join("%s %d" % (k, v) for k, v in sorted(RETRIES.items())) or "none"))
