@@ -12,6 +12,7 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -109,6 +110,16 @@ int Demo() {
   worker::DemoOptions options;
   // Redrawn in place on a terminal; plain lines, at most one a second, in a log or a pipe.
   options.progress = isatty(STDOUT_FILENO) ? worker::ProgressMode::kLive : worker::ProgressMode::kPlain;
+  if (options.progress == worker::ProgressMode::kLive && isatty(STDERR_FILENO)) {
+    // The worker's log lines would break the board's redrawing: they go to glog's files, errors
+    // still to the terminal too.
+    if (FLAGS_log_dir.empty()) {
+      const char* tmp = getenv("TMPDIR");
+      FLAGS_log_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    }
+    FLAGS_logtostderr = false;
+    std::cout << "ferry demo: the worker's log is " << FLAGS_log_dir << "/ferry.INFO" << std::endl;
+  }
   options.rest = StartDemoRest;
   options.rest_port = FLAGS_demo_rest_port;
   options.produce_for = std::chrono::seconds(FLAGS_demo_seconds);
