@@ -158,6 +158,12 @@ void OffsetSyncWriter::Commit() {
 Result<> OffsetSyncWriter::Flush(std::chrono::milliseconds timeout) {
   const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), static_cast<int>(timeout.count()));
   std::lock_guard lock(mu_);
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    // Still in flight (a broker slow or restarting, leadership moving), not lost: the caller holds its
+    // positions back and flushes again. A sync that fails for good is reported by a later Flush.
+    return Error::Timeout("offset syncs to " + config_.topic + " still in flight after " +
+                          std::to_string(timeout.count()) + " ms");
+  }
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Error::Kafka("write the offset syncs to " + config_.topic + " within " + std::to_string(timeout.count()) + " ms", err);
   }

@@ -122,6 +122,21 @@ TEST_F(OffsetSyncWriterTest, ASyncThatCannotBeWrittenIsReportedByFlush) {
   EXPECT_TRUE((*writer)->Flush(std::chrono::seconds(1)).ok()) << "reported once";
 }
 
+// A sync still in flight when Flush gives up (a broker slow or restarting) is a timeout, not a loss: the
+// task holds its positions back and flushes again (MirrorSourceTask::Commit). It was reported as a
+// Kafka error, which failed every task while a node of a 3-node source restarted (tests/faults).
+TEST_F(OffsetSyncWriterTest, ASyncStillInFlightWhenFlushGivesUpIsATimeoutNotALoss) {
+  for (int broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_rtt(source().mock().raw(), broker, 3000);
+  Copy(kOrders0, 0, 0, 1);
+  Result<> flushed = writer_->Flush(std::chrono::milliseconds(200));
+  ASSERT_FALSE(flushed.ok());
+  EXPECT_EQ(flushed.error().code(), ErrorCode::kTimeout) << flushed.error().ToString();
+  for (int broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_rtt(source().mock().raw(), broker, 0);
+  EXPECT_TRUE(writer_->Flush(std::chrono::seconds(10)).ok());
+  EXPECT_EQ(writer_->failed(), 0);
+  EXPECT_EQ(Syncs(1).size(), 1u);
+}
+
 // What the metrics read (OffsetSyncProgress): copies past the last acknowledged sync wait until an
 // acknowledged sync covers them; at a commit every copy gets covered. Wall-clock times are checked
 // against the clock read around the calls.
