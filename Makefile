@@ -7,7 +7,7 @@ PACKAGES := cmake g++ make pkg-config curl librdkafka-dev rapidjson-dev libcpp-h
             python3 openjdk-17-jre-headless maven chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build build-asan demo test bench bench-rebalance kafka-up kafka-down clean
+.PHONY: deps build build-asan demo test faults bench bench-rebalance kafka-up kafka-down clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -30,6 +30,14 @@ demo: build
 test: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j 2 --timeout 600
+
+# The fault scenarios (tests/faults, docs/reliability.md) at full length: ten kill -9s, a five-minute
+# target outage (`make test` runs both at CI length), and broker restarts on 3-node clusters (only here).
+faults: build-asan
+	cd build-asan && FERRY_FAULTS_FULL=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure --verbose -L faults --timeout 1800
+	cd build-asan && FERRY_FAULTS_FULL=1 FERRY_KAFKA_RUN=$(CURDIR)/build-asan/kafka ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 ./tests/faults/ferry_fault_tests --gtest_filter='BrokerRestarts*'
 
 # Real Kafka clusters (source and target) for running tests or benchmarks by hand; ctest starts its own.
 kafka-up: deps
