@@ -8,6 +8,9 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
 
 #include "tests/fakes/memory_log.h"
 #include "worker/migration/hooks.h"
@@ -403,6 +406,36 @@ TEST(MigrationHookTest, ACommandRunsWithoutAShellWithinItsTimeoutAndItsOutcomeIs
   HookOutcome refused = RunHook(HookSpec{{}, "http://127.0.0.1:1/hook", 2000}, {});
   EXPECT_FALSE(refused.ok);
   EXPECT_FALSE(refused.http_status.has_value());
+}
+
+
+TEST(MigrationHookTest, AnHttpHookIsPostedTheVariablesAndItsStatusDecides) {
+  httplib::Server server;
+  std::string path, body;
+  server.Post(R"(/hooks/(.*))", [&](const httplib::Request& req, httplib::Response& res) {
+    path = req.path;
+    body = req.body;
+    res.status = req.path.find("fail") != std::string::npos ? 503 : 200;
+    res.set_content("noted", "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { server.listen_after_bind(); });
+  for (int i = 0; i < 500 && !server.is_running(); ++i) std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_TRUE(server.is_running());
+  const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/hooks/";
+  HookOutcome ok = RunHook(HookSpec{{}, base + "{group}", 5000}, {{"event", "group_moved"}, {"group", "a b/c"}});
+  EXPECT_TRUE(ok.ok) << ok.error;
+  EXPECT_EQ(ok.http_status, 200);
+  EXPECT_EQ(ok.output, "noted");
+  EXPECT_EQ(path, "/hooks/a b/c");  // sent percent-encoded (a%20b%2Fc), decoded by the server
+  EXPECT_EQ(body, R"({"event":"group_moved","group":"a b/c"})");
+  HookOutcome failed = RunHook(HookSpec{{}, base + "fail", 5000}, {});
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.http_status, 503);
+  EXPECT_EQ(failed.error, "HTTP status 503");
+  server.stop();
+  serving.join();
 }
 
 }  // namespace

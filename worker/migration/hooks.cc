@@ -37,6 +37,58 @@ struct Fd {
   }
 };
 
+// Reads the command's output (bounded) until it closes it, then reaps it; kills its process group
+// at the deadline.
+void Await(pid_t pid, int fd, int64_t timeout_ms, HookOutcome& out) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool timed_out = false;
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n <= 0) break;  // EOF: the command (and every child holding the pipe) closed it
+    if (out.output.size() < kMaxHookOutput) {
+      out.output.append(buffer, std::min<size_t>(static_cast<size_t>(n), kMaxHookOutput - out.output.size()));
+    }
+  }
+  if (timed_out) ::kill(-pid, SIGKILL);
+  int status = 0;
+  bool reaped = false;
+  // After EOF the command has exited or closed its output: the wait is bounded by the deadline too.
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      reaped = true;
+      break;
+    }
+    if (done < 0 && errno != EINTR) break;
+    if (!timed_out && Clock::now() >= deadline) {
+      timed_out = true;
+      ::kill(-pid, SIGKILL);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (timed_out) {
+    out.error = "timed out after " + std::to_string(timeout_ms) + " ms; killed";
+  } else if (!reaped) {
+    out.error = std::string("could not wait for the command: ") + std::strerror(errno);
+  } else if (WIFEXITED(status)) {
+    out.exit_status = WEXITSTATUS(status);
+    out.ok = *out.exit_status == 0;
+    if (!out.ok) out.error = "exit status " + std::to_string(*out.exit_status);
+  } else if (WIFSIGNALED(status)) {
+    out.error = "killed by signal " + std::to_string(WTERMSIG(status));
+  }
+}
+
 void RunCommand(const HookSpec& hook, const HookVariables& variables, HookOutcome& out) {
   std::vector<std::string> argv;
   for (const std::string& arg : hook.command) argv.push_back(Substitute(arg, variables));
@@ -77,53 +129,25 @@ void RunCommand(const HookSpec& hook, const HookVariables& variables, HookOutcom
     ::_exit(127);
   }
   write_end.Close();
-  const auto deadline = Clock::now() + std::chrono::milliseconds(hook.timeout_ms);
-  bool timed_out = false;
-  char buffer[4096];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{read_end.fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
-    if (ready < 0 && errno != EINTR) break;
-    if (ready <= 0) continue;
-    const ssize_t n = ::read(read_end.fd, buffer, sizeof(buffer));
-    if (n <= 0) break;  // EOF: the command (and every child holding the pipe) closed it
-    if (out.output.size() < kMaxHookOutput) {
-      out.output.append(buffer, std::min<size_t>(static_cast<size_t>(n), kMaxHookOutput - out.output.size()));
-    }
-  }
-  if (timed_out) ::kill(-pid, SIGKILL);
-  int status = 0;
-  // After EOF the command has exited or closed its output: the wait is bounded by the deadline too.
-  for (;;) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
-    if (!timed_out && Clock::now() >= deadline) {
-      timed_out = true;
-      ::kill(-pid, SIGKILL);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (timed_out) {
-    out.error = "timed out after " + std::to_string(hook.timeout_ms) + " ms; killed";
-    return;
-  }
-  if (WIFEXITED(status)) {
-    out.exit_status = WEXITSTATUS(status);
-    out.ok = *out.exit_status == 0;
-    if (!out.ok) out.error = "exit status " + std::to_string(*out.exit_status);
-  } else if (WIFSIGNALED(status)) {
-    out.error = "killed by signal " + std::to_string(WTERMSIG(status));
-  }
+  Await(pid, read_end.fd, hook.timeout_ms, out);
 }
 
 void CallUrl(const HookSpec& hook, const HookVariables& variables, HookOutcome& out) {
-  const std::string url = Substitute(hook.url, variables);
+  HookVariables encoded;  // values go into the URL percent-encoded
+  for (const auto& [name, value] : variables) {
+    std::string e;
+    for (unsigned char c : value) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        e += static_cast<char>(c);
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof(hex), "%%%02X", c);
+        e += hex;
+      }
+    }
+    encoded[name] = std::move(e);
+  }
+  const std::string url = Substitute(hook.url, encoded);
   const size_t scheme_end = url.find("://");
   const size_t path_start = url.find('/', scheme_end + 3);
   const std::string base = url.substr(0, path_start);
