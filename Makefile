@@ -31,7 +31,7 @@ test: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j 2 --timeout 600
 
-# The fault scenarios (tests/faults, docs/reliability.md) at full length: ten kill -9s, a five-minute
+# The fault scenarios (tests/faults, docs/reliability.md) at full length: ten kill -9s, a four-minute
 # target outage (`make test` runs both at CI length), and broker restarts on 3-node clusters (only here).
 faults: build-asan
 	cd build-asan && FERRY_FAULTS_FULL=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

