@@ -509,10 +509,7 @@ void PrintReport(const DemoOptions& options, const ActClusters& clusters, const 
   }
 }
 
-}  // namespace
-
-Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
-  const bool real = !options.source_bootstrap.empty() || !options.target_bootstrap.empty();
+Result<> CheckOptions(const DemoOptions& options, bool real) {
   if (real && (options.source_bootstrap.empty() || options.target_bootstrap.empty())) {
     return Error::InvalidConfig("--bootstrap-source, --bootstrap-target",
                                 "name both clusters, or neither for the embedded ones");
@@ -527,6 +524,14 @@ Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
   if (options.rest_port < 0 || options.rest_port > 65535) {
     return Error::InvalidConfig("--demo_rest_port", "must be a port number (0: an ephemeral port)");
   }
+  return Ok();
+}
+
+}  // namespace
+
+Result<DemoReport> RunDemo(const DemoOptions& options, std::ostream& out) {
+  const bool real = !options.source_bootstrap.empty() || !options.target_bootstrap.empty();
+  FERRY_RETURN_IF_ERROR(CheckOptions(options, real));
   CHECK(options.rest) << "RunDemo needs a REST server starter";
 
   auto opened = OpenClusters(options, real);
