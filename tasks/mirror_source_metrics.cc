@@ -98,7 +98,8 @@ void AddOffsetSyncMetrics(const std::map<TopicPartition, OffsetSyncProgress>& pr
     if (p.acked_ms >= 0) {
       out.Add("ferry_mirror_offset_sync_age_seconds",
               "Seconds since the partition's last offset sync was acknowledged.", Type::kGauge, labels,
-              static_cast<double>(now_ms - p.acked_ms) / 1000.0);
+              // A sync acknowledged after the scrape read its clock is 0 s old, not negative.
+              static_cast<double>(std::max<int64_t>(0, now_ms - p.acked_ms)) / 1000.0);
     }
     out.Add("ferry_mirror_offset_sync_pending_records",
             "Records copied after the one the last acknowledged offset sync maps (target offsets): copies the "

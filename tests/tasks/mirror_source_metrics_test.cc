@@ -118,6 +118,11 @@ TEST(MirrorSourceMetricsTest, OffsetSyncAgeAndPendingCopiesPerPartition) {
   unacked.copied_target = 8;
   unacked.pending_since_ms = kNow - 2000;
   progress[TopicPartition{"orders", 3}].copied_target = 7;  // told of copies, never of a run: nothing
+  OffsetSyncProgress& just_acked = progress[TopicPartition{"orders", 4}];  // acknowledged after the scrape's clock read
+  just_acked.first_target = 0;
+  just_acked.acked_target = 9;
+  just_acked.acked_ms = kNow + 10;
+  just_acked.copied_target = 10;
   metrics::Exposition out;
   AddOffsetSyncMetrics(progress, "A", "B", connectors::DefaultReplicationPolicy(), kNow, out);
   const std::string text = out.Text();
@@ -137,6 +142,7 @@ TEST(MirrorSourceMetricsTest, OffsetSyncAgeAndPendingCopiesPerPartition) {
   EXPECT_NE(text.find(records + labels(2) + " 3\n"), std::string::npos) << "all of its copies wait";
   EXPECT_NE(text.find(seconds + labels(2) + " 2\n"), std::string::npos);
   EXPECT_EQ(text.find(labels(3)), std::string::npos);
+  EXPECT_NE(text.find(age + labels(4) + " 0\n"), std::string::npos) << "never negative (was -0.01 on real Kafka)";
   EXPECT_EQ(out.families(), 3u);
 }
 
