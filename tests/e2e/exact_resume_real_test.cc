@@ -42,6 +42,17 @@ class MemoryOffsets : public tasks::TaskContext {
     task.Commit();
     for (const auto& o : task.Offsets()) stored_[o.partition_json] = o.offset_json;
   }
+  // Flushes until `tp`'s stored next offset is `next`: the target shows a copy a moment before the
+  // task has handled its acknowledgement.
+  bool FlushUntil(tasks::MirrorSourceTask& task, const TopicPartition& tp, int64_t next) {
+    return WaitFor([&] {
+      Flush(task);
+      auto stored = ReadOffset(tasks::MirrorSourcePartitionJson("A", tp));
+      if (!stored) return false;
+      auto stored_next = tasks::NextOffsetFromStored(*stored, tp);
+      return stored_next.ok() && *stored_next == next;
+    }, seconds(30));
+  }
 
  private:
   Properties worker_producer_;
@@ -227,7 +238,7 @@ TEST_P(ExactResumeTest, AnotherProducerOnTheTargetFallsBackToTheStoredPositionAn
   ASSERT_NE(task, nullptr);
   EXPECT_EQ(Metric(*task, "ferry_mirror_resume_exact"), 0);  // nothing to resume from
   ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) == 50; }, seconds(30)));
-  offsets.Flush(*task);  // stored: 50
+  ASSERT_TRUE(offsets.FlushUntil(*task, {orders_, 0}, 50));
   Produce(source(), orders_, 0, MakeRecords(50, 50));
   ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) == 100; }, seconds(30)));
   task->Stop();  // copied 50..99, never stored
@@ -279,7 +290,7 @@ TEST_P(ExactResumeTest, AStretchPastTheLastSyncBeyondTheCompareLimitFallsBackAnd
   ASSERT_NE(task, nullptr);
   Produce(source(), orders_, 0, MakeRecords(0, 100));
   ASSERT_TRUE(copied(100));
-  offsets.Flush(*task);  // stored 100, synced up to 99
+  ASSERT_TRUE(offsets.FlushUntil(*task, {orders_, 0}, 100));  // synced up to 99
   Produce(source(), orders_, 0, MakeRecords(100, 20000));
   ASSERT_TRUE(copied(20100));
   task->Stop();
