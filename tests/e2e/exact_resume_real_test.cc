@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "tasks/mirror_source_task.h"
 #include "tasks/offset_sync_store.h"
 #include "tests/support/mirror_worker_test.h"
+#include "tests/support/worker_harness.h"
 #include "worker/common/metrics.h"
 
 namespace ferry::testing {
@@ -313,6 +315,74 @@ TEST_P(ExactResumeTest, AStretchPastTheLastSyncBeyondTheCompareLimitFallsBackAnd
   EXPECT_EQ(Metric(*task, "ferry_mirror_resume_duplicates_total"), 35000);  // resumes at 100, whose copy is at 100
   std::cout << "falling back past the compare limit: Start() took " << ms << " ms\n";
   task->Stop();
+}
+
+// The issue's own case: a `ferry distributed` worker process killed with SIGKILL mid-stream, ten
+// times, under a live producer, with ferry.resume.mode=exact on the connector (offset flushes every
+// 500 ms, so each kill leaves copies past the stored position). Then every source record is on the
+// target exactly once, key by key and offset by offset.
+TEST_P(ExactResumeTest, TenKill9sOfAWorkerUnderALiveProducerLeaveEveryRecordOnce) {
+  const std::string dir = ::testing::TempDir() + "/ferry-exact-kill9-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  const std::string worker_file = WritePropertiesFile(dir + "/worker.properties", worker_props_);
+  // The test's own target alias, so an offset-syncs topic of its own.
+  std::string config = MirrorConfig(1);
+  const std::string b = "\"target.cluster.alias\":\"B\"";
+  ASSERT_NE(config.find(b), std::string::npos);
+  config.replace(config.find(b), b.size(), "\"target.cluster.alias\":" + json::Quote(alias_));
+  config.insert(config.rfind('}'), ",\"ferry.resume.mode\":\"exact\"");
+
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> produced{0};
+  std::thread producer([&] {
+    auto writer = kafka::RecordWriter::Create(source().bootstrap_servers());
+    ASSERT_TRUE(writer.ok()) << writer.error().ToString();
+    for (int64_t i = 0; !stop.load() && i < 200000;) {
+      for (int j = 0; j < 20; ++j, ++i) {
+        Record r;
+        r.key = "k-" + std::to_string(i);
+        r.value = std::string(60, static_cast<char>('a' + i % 26));
+        r.timestamp = 1700000000000 + i;
+        ASSERT_TRUE((*writer)->Send(orders_, 0, r).ok());
+      }
+      ASSERT_TRUE((*writer)->Flush(seconds(30)).ok());
+      produced = i;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  });
+  const std::string connector = Name("mirror");
+  const auto deadline = Clock::now() + seconds(300);
+  int kills = 0;
+  for (; kills < 10 && Clock::now() < deadline; ++kills) {
+    auto worker = WorkerProcess::Start({"distributed", worker_file}, dir + "/worker" + std::to_string(kills) + ".log");
+    ASSERT_GT(worker->port(), 0);
+    if (kills == 0) {
+      HttpReply put = Http(worker->port(), "PUT", "/connectors/" + connector + "/config", config);
+      ASSERT_EQ(put.status, 201) << put.body;
+      // Its first offset flush (and the syncs before it) before the first kill: killed earlier, a
+      // worker leaves neither a stored position nor a sync, and its successor can only start over
+      // from the log start (a fallback, said, with an unknown count).
+      ASSERT_TRUE(WaitFor([&] { return StoredSourceOffset(worker->port(), connector, {orders_, 0}).has_value(); },
+                          seconds(60)));
+    }
+    // Killed once it has copied some 500 records more than there were at its start.
+    const size_t at_start = CountRecords(target(), {remote_orders_, 0});
+    EXPECT_TRUE(WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) >= at_start + 500; }, seconds(60)))
+        << "worker " << kills << " copied nothing";
+    worker->Kill9();
+  }
+  stop = true;
+  producer.join();
+  auto worker = WorkerProcess::Start({"distributed", worker_file}, dir + "/worker-last.log");
+  ASSERT_GT(worker->port(), 0);
+  EXPECT_TRUE(WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) >= static_cast<size_t>(produced.load()); },
+                      seconds(90)));
+  std::this_thread::sleep_for(seconds(2));  // anything copied twice would land by now
+  EXPECT_EQ(worker->Terminate(), 0);
+  EXPECT_EQ(kills, 10);
+  ExpectExactlyOnce();
+  std::cout << "[ report   ] " << kills << " kill -9s under a live producer, " << produced.load()
+            << " records: each once on the target\n";
 }
 
 }  // namespace
