@@ -277,7 +277,10 @@ Result<std::unique_ptr<CutoverService::Session>> CutoverService::Open(const std:
   kafka::KafkaLogOptions syncs;
   syncs.topic = s->policy->OffsetSyncsTopic(syncs_on_source ? target_alias : s->source_alias);
   syncs.consumer = syncs_on_source ? *source_consumer : *target_consumer;
-  syncs.producer = syncs.consumer;  // only read
+  // Only read, but a KafkaLog has a producer too: given consumer settings, librdkafka warns about each.
+  auto syncs_producer = syncs_on_source ? props(Cluster::kSource, ClientRole::kProducer) : target_producer;
+  if (!syncs_producer.ok()) return syncs_producer.error();
+  syncs.producer = *syncs_producer;
   s->syncs = std::make_unique<tasks::OffsetSyncStore>(std::move(syncs));
   FERRY_RETURN_IF_ERROR(s->syncs->Start(timeout_));
 
