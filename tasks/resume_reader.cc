@@ -11,32 +11,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::optional<std::string> Bytes(const void* data, size_t len) {
-  if (data == nullptr) return std::nullopt;
-  return std::string(static_cast<const char*>(data), len);
-}
-
-// As the mirror copies it: key, value, headers, and the timestamp it gives the copy.
-kafka::Record RecordOf(rd_kafka_message_t* msg) {
-  kafka::Record r;
-  r.key = Bytes(msg->key, msg->key_len);
-  r.value = Bytes(msg->payload, msg->len);
-  rd_kafka_timestamp_type_t type;
-  r.timestamp = rd_kafka_message_timestamp(msg, &type);
-  if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) r.timestamp = 0;
-  r.offset = msg->offset;
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      r.headers.push_back({name, Bytes(value, size)});
-    }
-  }
-  return r;
-}
-
 // Every partition resumes at its stored position, for `reason`.
 std::map<TopicPartition, Resume> AllFallBack(const std::map<TopicPartition, int64_t>& stored, const std::string& reason) {
   std::map<TopicPartition, Resume> out;
@@ -121,7 +95,7 @@ Result<std::vector<kafka::Record>> KafkaPartitionReader::Read(const TopicPartiti
       next_ = -1;  // past what is asked: the next call assigns again
       break;
     }
-    out.push_back(RecordOf(msg.get()));
+    out.push_back(kafka::RecordFromMessage(msg.get()));
     next_ = msg->offset + 1;
   }
   return out;

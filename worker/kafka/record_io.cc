@@ -14,26 +14,28 @@ std::optional<std::string> Bytes(const void* data, size_t len) {
   return std::string(static_cast<const char*>(data), len);
 }
 
-Record FromMessage(rd_kafka_message_t* msg) {
+}  // namespace
+
+Record RecordFromMessage(const rd_kafka_message_t* msg) {
   Record r;
   r.key = Bytes(msg->key, msg->key_len);
   r.value = Bytes(msg->payload, msg->len);
   rd_kafka_timestamp_type_t type;
   r.timestamp = rd_kafka_message_timestamp(msg, &type);
+  if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) r.timestamp = 0;
   r.offset = msg->offset;
   rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  // The message keeps its headers; only reading them, so the const is honoured.
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(msg), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     const char* name;
     const void* value;
     size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == 0; ++i) {
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
       r.headers.push_back({name, Bytes(value, size)});
     }
   }
   return r;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<GroupReader>> GroupReader::Create(const std::string& bootstrap_servers, const std::string& group,
                                                          const std::string& topic,
@@ -85,7 +87,7 @@ Result<std::vector<GroupReader::Read>> GroupReader::Poll(size_t max, std::chrono
     if (msg->err) return Error::Kafka("read " + topic_ + "-" + std::to_string(msg->partition), msg->err);
     at_end_[msg->partition] = false;
     next_[msg->partition] = msg->offset + 1;
-    out.push_back({msg->partition, FromMessage(msg.get())});
+    out.push_back({msg->partition, RecordFromMessage(msg.get())});
   }
   return out;
 }
@@ -217,7 +219,7 @@ Result<std::vector<Record>> ReadPartition(const std::string& bootstrap_servers, 
         continue;
       }
       if (msg->err) return Error::Kafka("read " + tp.ToString(), msg->err);
-      records.push_back(FromMessage(msg.get()));
+      records.push_back(RecordFromMessage(msg.get()));
       next = msg->offset + 1;
     }
   }

@@ -38,6 +38,10 @@ struct Record {
   std::string Describe() const;  // short, for error messages
 };
 
+// A consumed message as a Record: key, value, headers (copied), timestamp (0 where the message has
+// none, as a copy of it would be produced with) and offset.
+Record RecordFromMessage(const rd_kafka_message_t* msg);
+
 // An idempotent, acks=all producer for test and demo traffic.
 class RecordWriter {
  public:
