@@ -185,6 +185,10 @@ Result<> MirrorTask::Loop::Open() {
       {"client.id", config_.name + "|replication-producer"},
       {"enable.idempotence", "true"},
       {"acks", "all"},
+      // No time limit on a delivery (librdkafka's default gives up after 300 s and fails the task):
+      // a target away for longer resumes by itself, and the in-flight budget bounds what waits.
+      // A user's target.producer.delivery.timeout.ms replaces it.
+      {"delivery.timeout.ms", "0"},
       {"queue.buffering.max.messages", "1000000"},
       {"queue.buffering.max.kbytes", "1048576"},
   };

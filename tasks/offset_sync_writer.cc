@@ -50,6 +50,7 @@ Result<std::unique_ptr<OffsetSyncWriter>> OffsetSyncWriter::Create(OffsetSyncWri
   Properties props = writer->config_.producer;
   props.emplace("acks", "all");
   props.emplace("linger.ms", "5");
+  props.emplace("delivery.timeout.ms", "0");  // as the mirror's producer: a sync waits out an outage
   props["enable.idempotence"] = "true";  // a retried sync is never duplicated or reordered
   auto producer = kafka::NewClient(RD_KAFKA_PRODUCER, props, [&](rd_kafka_conf_t* conf) {
     rd_kafka_conf_set_dr_msg_cb(conf, &OnDelivery);
