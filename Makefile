@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 PACKAGES := cmake g++ make pkg-config curl librdkafka-dev rapidjson-dev libcpp-httplib-dev libgflags-dev \
             libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev \
-            python3 openjdk-17-jre-headless maven chromium
+            python3 openjdk-17-jre-headless maven chromium openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build build-asan demo test faults bench bench-rebalance kafka-up kafka-down clean

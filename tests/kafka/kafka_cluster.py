@@ -16,6 +16,16 @@ failing test to show). RUN is --run-dir, or $FERRY_KAFKA_RUN, or ./build/kafka.
 Every node runs the StandardAuthorizer (ACL sync needs one on both clusters) with User:ANONYMOUS as
 super user, so PLAINTEXT clients may do anything; the group coordinator accepts short sessions and
 does not delay first joins, as Ferry's tests expect. The version is $FERRY_KAFKA_VERSION or 4.1.1.
+
+Secured listeners, for the security tests (docs/security.md). Besides PLAINTEXT every node serves:
+  SASL_PLAINTEXT   SCRAM-SHA-256, SCRAM-SHA-512, PLAIN and OAUTHBEARER (unsecured JWTs)
+  SSL              TLS with client certificates required (mTLS)
+  SASL_SSL         TLS (server verification only) with the same SASL mechanisms
+  EXPIRED          TLS whose broker certificate expired in 2021
+  WRONGHOST        TLS whose broker certificate names only wrong.invalid, not 127.0.0.1
+RUN/NAME/listeners holds `NAME host:port,...` lines for each. The certificates are made once per run
+directory in RUN/tls by a test CA (the `openssl` command); RUN/tls/security.properties says where
+they are and which SASL users exist (USERS below; `admin` is a super user, the others are not).
 """
 import argparse
 import base64
@@ -33,6 +43,13 @@ DEFAULT_VERSION = "4.1.1"
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 30
 CLUSTER_STOP_TIMEOUT_S = 5
+
+# SASL users of every cluster: name -> password. Test credentials on loopback, not secrets.
+USERS = {"admin": "admin-secret", "ferry": "ferry-secret", "reader": "reader-secret"}
+# Client-facing listeners after PLAINTEXT, each with its security protocol.
+SECURED = [("SASL_PLAINTEXT", "SASL_PLAINTEXT"), ("SSL", "SSL"), ("SASL_SSL", "SASL_SSL"),
+           ("EXPIRED", "SSL"), ("WRONGHOST", "SSL")]
+SASL_MECHANISMS = "SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER"
 
 
 def version():
@@ -81,17 +98,21 @@ def free_ports(count):
     return ports
 
 
-def node_properties(node_id, port, cport, voters, data_dir, nodes):
+def node_properties(node_id, port, cport, secured_ports, voters, data_dir, tls, nodes):
     rf = min(nodes, 3)
-    return "\n".join([
+    names = ["PLAINTEXT"] + [name for name, _ in SECURED]
+    ports = [port] + secured_ports
+    client = ",".join("%s://127.0.0.1:%d" % (n, p) for n, p in zip(names, ports))
+    protocols = ",".join("%s:%s" % pair for pair in SECURED)
+    lines = [
         "process.roles=broker,controller",
         "node.id=%d" % node_id,
         "controller.quorum.voters=" + voters,
-        "listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (port, cport),
-        "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % port,
+        "listeners=%s,CONTROLLER://127.0.0.1:%d" % (client, cport),
+        "advertised.listeners=" + client,
         "inter.broker.listener.name=PLAINTEXT",
         "controller.listener.names=CONTROLLER",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT," + protocols,
         "log.dirs=" + data_dir,
         "num.partitions=1",
         "default.replication.factor=%d" % rf,
@@ -109,11 +130,115 @@ def node_properties(node_id, port, cport, voters, data_dir, nodes):
         "log.cleaner.backoff.ms=1000",
         "log.segment.delete.delay.ms=1000",
         "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-        "super.users=User:ANONYMOUS",
+        "super.users=User:ANONYMOUS;User:admin",
         "allow.everyone.if.no.acl.found=true",
         "auto.create.topics.enable=false",
-        "",
-    ])
+    ]
+    plain_users = " ".join('user_%s="%s"' % (u, p) for u, p in sorted(USERS.items()))
+    for listener in ("sasl_plaintext", "sasl_ssl"):
+        prefix = "listener.name.%s." % listener
+        lines += [
+            prefix + "sasl.enabled.mechanisms=" + SASL_MECHANISMS,
+            prefix + "scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            prefix + "scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            prefix + "plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required " +
+            plain_users + ";",
+            prefix + "oauthbearer.sasl.jaas.config="
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+        ]
+    keystores = {"ssl": "broker.pem", "sasl_ssl": "broker.pem", "expired": "broker-expired.pem",
+                 "wronghost": "broker-wronghost.pem"}
+    for listener, keystore in sorted(keystores.items()):
+        prefix = "listener.name.%s." % listener
+        lines += [
+            prefix + "ssl.keystore.type=PEM",
+            prefix + "ssl.keystore.location=" + os.path.join(tls, keystore),
+            prefix + "ssl.truststore.type=PEM",
+            prefix + "ssl.truststore.location=" + os.path.join(tls, "ca.pem"),
+        ]
+    lines.append("listener.name.ssl.ssl.client.auth=required")
+    return "\n".join(lines + [""])
+
+
+CA_CONFIG = """[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = %(dir)s/index.txt
+new_certs_dir = %(dir)s/issued
+serial = %(dir)s/serial
+default_md = sha256
+policy = any
+copy_extensions = copy
+unique_subject = no
+[ any ]
+commonName = supplied
+"""
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def tls_material(run):
+    """The test CA and the certificates every cluster of this run directory uses; made once."""
+    tls = os.path.join(run, "tls")
+    if os.path.exists(os.path.join(tls, "security.properties")):
+        return tls
+    if shutil.which("openssl") is None:
+        sys.exit("kafka_cluster: the openssl command is needed (`make deps` installs it)")
+    work = tls + ".partial"
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.join(work, "ca", "issued"))
+    ca = os.path.join(work, "ca")
+    open(os.path.join(ca, "index.txt"), "w").close()
+    with open(os.path.join(ca, "serial"), "w") as f:
+        f.write("1000\n")
+    with open(os.path.join(ca, "ca.cnf"), "w") as f:
+        f.write(CA_CONFIG % {"dir": ca})
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def self_signed(name, cn):
+        openssl("req", "-x509", *ec, "-keyout", os.path.join(ca, name + ".key"), "-out",
+                os.path.join(work, name + ".pem"), "-days", "3650", "-subj", "/CN=" + cn)
+
+    def issue(name, cn, san, start="", end=""):
+        """A key and a certificate signed by the test CA; `name`.pem holds the key then the chain."""
+        key, csr, crt = (os.path.join(ca, name + ext) for ext in (".key", ".csr", ".crt"))
+        req = ["req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=" + cn]
+        if san:
+            req += ["-addext", "subjectAltName=" + san]
+        openssl(*req)
+        dates = ["-startdate", start, "-enddate", end] if start else ["-days", "3650"]
+        openssl("ca", "-batch", "-notext", "-config", os.path.join(ca, "ca.cnf"), "-cert",
+                os.path.join(work, "ca.pem"), "-keyfile", os.path.join(ca, "ca.key"), "-in", csr, "-out", crt, *dates)
+        chain = open(crt).read() + open(os.path.join(work, "ca.pem")).read()
+        with open(os.path.join(work, name + ".pem"), "w") as f:
+            f.write(open(key).read() + chain)
+        with open(os.path.join(work, name + ".crt"), "w") as f:
+            f.write(chain)
+        shutil.copy(key, os.path.join(work, name + ".key"))
+
+    self_signed("ca", "Ferry test CA")
+    self_signed("other-ca", "Another CA")  # trusted by nobody: an unknown issuer to a client using it
+    issue("broker", "broker", "IP:127.0.0.1,DNS:localhost")
+    issue("broker-expired", "broker", "IP:127.0.0.1,DNS:localhost", "20200101000000Z", "20210101000000Z")
+    issue("broker-wronghost", "broker", "DNS:wrong.invalid")
+    issue("client", "ferry-client", "")
+    # The client's key once more, encrypted, for ssl.key.password.
+    openssl("pkcs8", "-topk8", "-in", os.path.join(work, "client.key"), "-out",
+            os.path.join(work, "client-encrypted.key"), "-passout", "pass:client-key-secret")
+    with open(os.path.join(work, "security.properties"), "w") as f:
+        f.write("# Made by kafka_cluster.py for the tests of this run directory.\n")
+        f.write("ca=%s\nother.ca=%s\n" % (os.path.join(tls, "ca.pem"), os.path.join(tls, "other-ca.pem")))
+        f.write("client.certificate=%s\nclient.key=%s\n" % (os.path.join(tls, "client.crt"),
+                                                             os.path.join(tls, "client.key")))
+        f.write("client.key.encrypted=%s\nclient.key.password=client-key-secret\n" %
+                os.path.join(tls, "client-encrypted.key"))
+        for user, password in sorted(USERS.items()):
+            f.write("user.%s=%s\n" % (user, password))
+    shutil.rmtree(tls, ignore_errors=True)
+    os.rename(work, tls)
+    return tls
 
 
 # Kafka 3.x logs through reload4j (log4j 1), 4.x through log4j2: a node gets both files.
@@ -200,9 +325,12 @@ def start(run, name, nodes):
     os.makedirs(cdir)
     with open(os.path.join(cdir, "version"), "w") as f:
         f.write(version())
-    ports = free_ports(2 * nodes)
+    tls = tls_material(run)
+    per_node = 2 + len(SECURED)
+    ports = free_ports(per_node * nodes)
     brokers = ports[:nodes]
-    controllers = ports[nodes:]
+    controllers = ports[nodes:2 * nodes]
+    secured = [ports[2 * nodes + i * len(SECURED):2 * nodes + (i + 1) * len(SECURED)] for i in range(nodes)]
     voters = ",".join("%d@127.0.0.1:%d" % (i + 1, controllers[i]) for i in range(nodes))
     # A Kafka cluster id is 16 bytes in URL-safe base64 without padding.
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -212,13 +340,18 @@ def start(run, name, nodes):
         os.makedirs(ndir)
         props = os.path.join(ndir, "server.properties")
         with open(props, "w") as f:
-            f.write(node_properties(i + 1, brokers[i], controllers[i], voters, os.path.join(ndir, "data"), nodes))
+            f.write(node_properties(i + 1, brokers[i], controllers[i], secured[i], voters, os.path.join(ndir, "data"),
+                                    tls, nodes))
         with open(os.path.join(ndir, "log4j2.properties"), "w") as f:
             f.write(LOG4J2)
         with open(os.path.join(ndir, "log4j.properties"), "w") as f:
             f.write(LOG4J1)
+        scram = []
+        for user, password in sorted(USERS.items()):
+            for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+                scram += ["--add-scram", "%s=[name=%s,password=%s]" % (mechanism, user, password)]
         subprocess.run(java(libs, "kafka.tools.StorageTool", "format", "--cluster-id=" + cluster_id, "-c", props,
-                            heap="128m", quick=True), check=True, stdout=subprocess.DEVNULL)
+                            *scram, heap="128m", quick=True), check=True, stdout=subprocess.DEVNULL)
     for i in range(nodes):
         ndir = os.path.join(cdir, "node-%d" % (i + 1))
         with open(os.path.join(ndir, "port"), "w") as f:
@@ -228,6 +361,10 @@ def start(run, name, nodes):
     for i in range(nodes):
         wait_until_serving(run, name, i + 1, deadline)
     bootstrap = ",".join("127.0.0.1:%d" % p for p in brokers)
+    with open(os.path.join(cdir, "listeners"), "w") as f:
+        f.write("PLAINTEXT %s\n" % bootstrap)
+        for k, (listener, _) in enumerate(SECURED):
+            f.write("%s %s\n" % (listener, ",".join("127.0.0.1:%d" % secured[i][k] for i in range(nodes))))
     with open(os.path.join(cdir, "bootstrap"), "w") as f:
         f.write(bootstrap + "\n")
     log("%s (%d node%s, Kafka %s) serves %s after %.1f s" % (name, nodes, "s" if nodes > 1 else "", version(),

@@ -54,6 +54,29 @@ std::optional<std::string> RealKafkaBootstrap(const std::string& name) {
   return bootstrap;
 }
 
+std::optional<std::string> RealKafkaListener(const std::string& name, const std::string& listener) {
+  std::ifstream file(EnvOr("FERRY_KAFKA_RUN", FERRY_KAFKA_RUN_DEFAULT) + "/" + name + "/listeners");
+  std::string line;
+  while (std::getline(file, line)) {
+    const size_t space = line.find(' ');
+    if (space != std::string::npos && line.compare(0, space, listener) == 0) return line.substr(space + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<Properties> RealKafkaSecurity() {
+  std::ifstream file(EnvOr("FERRY_KAFKA_RUN", FERRY_KAFKA_RUN_DEFAULT) + "/tls/security.properties");
+  if (!file) return std::nullopt;
+  Properties props;
+  std::string line;
+  while (std::getline(file, line)) {
+    const size_t eq = line.find('=');
+    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+    props[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return props;
+}
+
 RealKafkaMissing NoRealKafka(const std::string& name) {
   return {"no real Kafka cluster '" + name + "' runs (start one with `python3 tests/kafka/kafka_cluster.py up`, "
           "or run the suite with ctest, whose fixture `kafka` starts it; FERRY_KAFKA_RUN=" +

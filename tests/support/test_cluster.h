@@ -44,6 +44,15 @@ struct RealKafkaMissing {
   bool fail;
 };
 RealKafkaMissing NoRealKafka(const std::string& name);
+
+// The secured listeners kafka_cluster.py opens on every node (its docstring): `listener` is
+// SASL_PLAINTEXT, SSL (mTLS), SASL_SSL, EXPIRED or WRONGHOST. Nullopt when the cluster `name` does
+// not run under $FERRY_KAFKA_RUN or has no such listener (e.g. clusters given by FERRY_*_BOOTSTRAP).
+std::optional<std::string> RealKafkaListener(const std::string& name, const std::string& listener);
+// The test CA's files and the SASL users of the clusters under $FERRY_KAFKA_RUN
+// (RUN/tls/security.properties): keys ca, other.ca, client.certificate, client.key,
+// client.key.encrypted, client.key.password, user.<name> (that user's password).
+std::optional<Properties> RealKafkaSecurity();
 // In a test body or SetUp: ends the test when the real cluster `name` does not run, as a failure
 // under CI and a skip elsewhere.
 #define FERRY_REQUIRE_REAL_KAFKA(name)                                              \
