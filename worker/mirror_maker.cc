@@ -1,9 +1,8 @@
 #include "worker/mirror_maker.h"
 
 #include <algorithm>
-#include <future>
-#include <map>
 #include <optional>
+#include <set>
 
 #include <glog/logging.h>
 
@@ -81,30 +80,37 @@ std::vector<MirrorMaker::Flow*> MirrorMaker::flows() {
 }
 
 Result<> MirrorMaker::Start(int bound_port) {
-  // The first try of every flow at once: reaching a cluster can take the admin timeout.
-  std::vector<std::future<Result<>>> tries;
   for (auto& flow : flows_) {
     flow->config.SetBoundPort(bound_port);
-    Flow* f = flow.get();
-    tries.push_back(std::async(std::launch::async, [f] { return f->runtime->EnsureInternalTopics(f->config); }));
+    Reach(*flow);
   }
+  // Until one flow's cluster answers, or every flow's has failed.
   std::optional<Error> first_failure;
-  for (size_t i = 0; i < flows_.size(); ++i) {
-    Flow& flow = *flows_[i];
-    Result<> reached = tries[i].get();
-    if (!reached.ok()) {
-      LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " cannot start yet (trying again every "
-                 << kStartRetryEvery.count() << " s): " << reached.error().message();
-      if (!first_failure) first_failure = Error(reached.error().code(), "flow " + flow.plan.Name() + ": " + reached.error().message());
-      continue;
+  std::vector<Flow*> waiting;
+  for (auto& flow : flows_) waiting.push_back(flow.get());
+  while (!waiting.empty() && std::none_of(flows_.begin(), flows_.end(), [](const auto& f) { return f->started.load(); })) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return std::any_of(waiting.begin(), waiting.end(), [](Flow* f) { return f->reached.has_value(); }); });
     }
-    if (auto started = flow.runtime->StartHerder(flow.config); !started.ok()) {
-      Stop();
-      return Error(started.error().code(), "flow " + flow.plan.Name() + ": " + started.error().message());
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      bool ended;
+      {
+        std::lock_guard lock(mu_);
+        ended = (*it)->reached.has_value();
+      }
+      if (!ended) {
+        ++it;
+        continue;
+      }
+      Result<bool> started = FinishReach(**it);
+      if (!started.ok()) {
+        Stop();
+        return started.error();
+      }
+      if (!*started && !first_failure) first_failure = (*it)->unreachable;
+      it = waiting.erase(it);
     }
-    flow.started = true;
-    LOG(INFO) << "mirror-maker: flow " << flow.plan.Name() << " runs in group " << flow.config.group_id << " on "
-              << flow.config.bootstrap_servers << ", served under " << flow.rest_namespace;
   }
   if (std::none_of(flows_.begin(), flows_.end(), [](const auto& f) { return f->started.load(); })) {
     Stop();
@@ -114,19 +120,46 @@ Result<> MirrorMaker::Start(int bound_port) {
   return Ok();
 }
 
-bool MirrorMaker::TryStart(Flow& flow) {
-  if (auto reached = flow.runtime->EnsureInternalTopics(flow.config); !reached.ok()) {
-    LOG(WARNING) << "mirror-maker: flow " << flow.plan.Name() << " still cannot start: " << reached.error().message();
+void MirrorMaker::Reach(Flow& flow) {
+  if (flow.reaching.joinable()) flow.reaching.join();  // the last try has ended: its outcome was taken
+  {
+    std::lock_guard lock(mu_);
+    flow.reached.reset();
+  }
+  flow.reaching = std::thread([this, &flow] {
+    Result<> reached = flow.runtime->EnsureInternalTopics(flow.config);
+    {
+      std::lock_guard lock(mu_);
+      flow.reached = std::move(reached);
+    }
+    wake_.notify_all();
+  });
+}
+
+Result<bool> MirrorMaker::FinishReach(Flow& flow) {
+  if (flow.reaching.joinable()) flow.reaching.join();
+  Result<> reached = Ok();
+  {
+    std::lock_guard lock(mu_);
+    reached = std::move(*flow.reached);
+    flow.reached.reset();
+  }
+  if (!reached.ok()) {
+    LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " cannot start yet (trying again every "
+               << kStartRetryEvery.count() << " s): " << reached.error().message();
+    flow.retry_at = std::chrono::steady_clock::now() + kStartRetryEvery;
+    flow.unreachable = Error(reached.error().code(), "flow " + flow.plan.Name() + ": " + reached.error().message());
     return false;
   }
   if (auto started = flow.runtime->StartHerder(flow.config); !started.ok()) {
     // Past the internal topics a herder does not start twice: this flow stays down, said loudly.
     LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " failed to start and is not retried: "
                << started.error().message();
-    return true;
+    return Error(started.error().code(), "flow " + flow.plan.Name() + ": " + started.error().message());
   }
   flow.started = true;
-  LOG(INFO) << "mirror-maker: flow " << flow.plan.Name() << " started, in group " << flow.config.group_id;
+  LOG(INFO) << "mirror-maker: flow " << flow.plan.Name() << " runs in group " << flow.config.group_id << " on "
+            << flow.config.bootstrap_servers << ", served under " << flow.rest_namespace;
   return true;
 }
 
@@ -137,28 +170,34 @@ void MirrorMaker::Stop() {
   }
   wake_.notify_all();
   if (keeper_.joinable()) keeper_.join();
+  // A try still under way ends within the admin timeout; its runtime must outlive it.
+  for (auto& flow : flows_) {
+    if (flow->reaching.joinable()) flow->reaching.join();
+  }
   for (auto& flow : flows_) flow->runtime->Stop();
 }
 
 void MirrorMaker::KeepConnectorConfigs() {
-  std::map<Flow*, std::chrono::steady_clock::time_point> retry_at;  // flows still to start
-  for (auto& flow : flows_) {
-    if (!flow->started) retry_at[flow.get()] = std::chrono::steady_clock::now() + kStartRetryEvery;
-  }
+  std::set<Flow*> gave_up;  // flows whose herder failed past their cluster's topics: not retried
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
     for (auto& flow : flows_) {
-      if (flow->started) WriteConnectorConfigs(*flow);
-    }
-    for (auto it = retry_at.begin(); it != retry_at.end();) {
-      if (std::chrono::steady_clock::now() < it->second) {
-        ++it;
-      } else if (TryStart(*it->first)) {
-        it = retry_at.erase(it);
-      } else {
-        it->second = std::chrono::steady_clock::now() + kStartRetryEvery;
-        ++it;
+      Flow& f = *flow;
+      if (f.started) {
+        WriteConnectorConfigs(f);
+        continue;
+      }
+      if (gave_up.count(&f) > 0) continue;
+      bool ended;
+      {
+        std::lock_guard guard(mu_);
+        ended = f.reached.has_value();
+      }
+      if (ended) {
+        if (!FinishReach(f).ok()) gave_up.insert(&f);
+      } else if (!f.reaching.joinable() && std::chrono::steady_clock::now() >= f.retry_at) {
+        Reach(f);
       }
     }
     lock.lock();

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,12 @@ class MirrorMaker {
     WorkerConfig config;
     std::unique_ptr<WorkerRuntime> runtime;
     std::atomic<bool> started{false};  // its herder runs (false while its cluster cannot be reached)
+    // A try to reach the flow's cluster (its internal topics), on a thread of its own: an unreachable
+    // cluster takes the admin timeout to say so, which must not hold the other flows.
+    std::thread reaching;
+    std::optional<Result<>> reached;  // that try's outcome once it ends; guarded by MirrorMaker::mu_
+    std::optional<Error> unreachable;  // why the last ended try failed (Start and keeper only)
+    std::chrono::steady_clock::time_point retry_at;  // the next try, after a failed one (keeper only)
   };
 
   // Parses each herder's worker settings (with the plan's REST keys, so that every herder advertises
@@ -52,8 +59,9 @@ class MirrorMaker {
 
   // Starts every herder with the REST server's bound port, then the thread that keeps the
   // connector configs written on the flows this node leads. A flow whose cluster cannot be reached
-  // does not hold the others: it is tried again every 10 s (as MM2's herders start independently).
-  // Fails, stopping what started, when no flow can start or a herder fails past that point.
+  // does not hold the others: Start returns once one flow runs, and the rest are tried again every
+  // 10 s in the background (as MM2's herders start independently). Fails, stopping what started, when
+  // no flow can start or a herder fails past that point.
   Result<> Start(int bound_port);
   void Stop();
 
@@ -61,8 +69,12 @@ class MirrorMaker {
   MirrorMaker() = default;
   // The keeper thread: connector configs, and the flows still to start.
   void KeepConnectorConfigs();
-  // One more try for a flow that could not start; true once its herder runs.
-  bool TryStart(Flow& flow);
+  // Starts a try to reach `flow`'s cluster; its outcome lands in flow.reached.
+  void Reach(Flow& flow);
+  // Takes the outcome of `flow`'s ended try (only when flow.reached is set): starts its herder if
+  // the cluster was reached (true), or notes why not in flow.unreachable and when to try again
+  // (false). An error: the herder failed past the internal topics, which is not retried.
+  Result<bool> FinishReach(Flow& flow);
   // On a flow this node leads: writes each connector config that differs from the plan.
   void WriteConnectorConfigs(Flow& flow);
 
