@@ -9,10 +9,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "worker/common/json.h"
+
 namespace ferry::rest {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = json::Writer;
 
 constexpr char kRecordCount[] = "kafka_connect_mirror_mirrorsourceconnector_record_count";
 constexpr char kLagRecords[] = "ferry_mirror_lag_records";
@@ -33,10 +35,6 @@ std::string TopicKey(const metrics::Labels& l) {
 }
 std::string PartitionKey(const metrics::Labels& l) { return TopicKey(l) + '\x1f' + LabelOf(l, "partition"); }
 
-void String(Writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -138,9 +136,9 @@ std::string TopicHistory::Json(int64_t since_ms) const {
   w.StartArray();
   for (const auto& [key, s] : series_) {
     w.StartObject();
-    String(w, "flow", s.flow);
-    String(w, "target", s.target);
-    String(w, "topic", s.topic);
+    json::StringMember(w, "flow", s.flow);
+    json::StringMember(w, "target", s.target);
+    json::StringMember(w, "topic", s.topic);
     for (auto [name, values] : {std::pair{"records_per_second", &s.rate}, std::pair{"lag_records", &s.lag},
                                 std::pair{"lag_seconds", &s.behind}}) {
       w.Key(name);
@@ -214,8 +212,8 @@ std::string UiHistory::Json(int64_t since_ms) const {
   w.StartArray();
   for (const MetricsSource& source : sources_) {
     w.StartObject();
-    String(w, "prefix", source.prefix);
-    String(w, "flow", source.prefix.empty() ? "" : FlowOf(source.prefix));
+    json::StringMember(w, "prefix", source.prefix);
+    json::StringMember(w, "flow", source.prefix.empty() ? "" : FlowOf(source.prefix));
     w.EndObject();
   }
   w.EndArray();

@@ -13,6 +13,7 @@
 
 #include "worker/kafka/client.h"
 #include "worker/kafka/handles.h"
+#include "worker/config_providers.h"
 #include "worker/kafka/java_client_config.h"
 
 namespace ferry::worker {
@@ -184,7 +185,9 @@ std::vector<KeySpec> BaseKeys() {
       {Key("header.converter", kClass, "org.apache.kafka.connect.storage.SimpleHeaderConverter", kLow,
            "Converter for record headers (not used by Ferry)."),
        Use::kIgnored},
-      {Key("config.providers", kList, "", kLow, "Config provider names (refused while Ferry has none)."), Use::kIgnored},
+      {Key("config.providers", kList, "", kLow,
+           "Config provider names (Kafka's file, env and directory providers; worker/config_providers.h)."),
+       Use::kFerry},
       {Key("connector.client.config.override.policy", kString, "All", kMedium,
            "Policy for connector client overrides (not used by Ferry)."),
        Use::kIgnored},
@@ -486,18 +489,34 @@ Result<> RefuseUnsupportedSafeguards(const ParsedConfig& p) {
             "; remove the setting and protect the API in front of Ferry (e.g. a reverse proxy) until Ferry has "
             "its own authentication");
   }
-  if (!p.GetList("config.providers").empty()) {
-    return Error::InvalidConfig("config.providers",
-                                "Ferry does not support config providers yet, so '${provider:...}' references would "
-                                "reach clients and connectors literally; remove the setting and write the values "
-                                "into the files");
-  }
   return Ok();
 }
 
 }  // namespace
 
-Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mode) {
+namespace {
+
+// The worker's own settings with their `${provider:[path:]key}` references resolved (Kafka's
+// AbstractConfig resolves a worker's file the same way), except the config.providers* keys.
+Result<Properties> ResolveWorkerProps(const Properties& raw, const ConfigProviders& providers) {
+  Properties resolvable;
+  for (const auto& [key, value] : raw) {
+    if (!StartsWith(key, kConfigProviders)) resolvable[key] = value;
+  }
+  Result<Properties> resolved = providers.Resolve(resolvable);
+  if (!resolved.ok()) return resolved.error();
+  for (const auto& [key, value] : raw) resolved->emplace(key, value);
+  return resolved;
+}
+
+}  // namespace
+
+Result<WorkerConfig> WorkerConfig::Parse(const Properties& raw_props, WorkerMode mode) {
+  Result<std::shared_ptr<const ConfigProviders>> providers = ConfigProviders::FromProperties(raw_props);
+  if (!providers.ok()) return providers.error();
+  Result<Properties> resolved_props = ResolveWorkerProps(raw_props, **providers);
+  if (!resolved_props.ok()) return resolved_props.error();
+  const Properties& props = *resolved_props;
   const ModeKeys& keys = KeysFor(mode);
   Result<ParsedConfig> parsed_or = keys.def.Parse(props);
   if (!parsed_or.ok()) return parsed_or.error();
@@ -506,7 +525,8 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mod
 
   WorkerConfig c;
   c.mode = mode;
-  c.originals = props;
+  c.originals = raw_props;
+  c.config_providers = *providers;
   {
     std::string servers;
     for (const std::string& s : p.GetList(kBootstrapServers)) servers += (servers.empty() ? "" : ",") + s;
@@ -596,6 +616,14 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& props, WorkerMode mod
       if (use->second == Use::kClient) {
         FERRY_RETURN_IF_ERROR(client_setting(key, Trimmed(raw), key, c.common_client));
       }
+      continue;
+    }
+    if (StartsWith(key, "config.providers.")) {  // read by ConfigProviders::FromProperties
+      const std::vector<std::string> names = c.config_providers->names();
+      const bool used = std::any_of(names.begin(), names.end(), [&key](const std::string& name) {
+        return StartsWith(key, "config.providers." + name + ".");
+      });
+      if (!used) c.ignored_keys.push_back(key);  // a provider config.providers does not name
       continue;
     }
     if (IsIgnoredPrefixed(key)) {

@@ -5,7 +5,7 @@
 // How each supplied key is treated:
 //  - a Connect worker key Ferry uses: parsed and validated, then a typed field below;
 //  - a valid Connect key Ferry does not use (converters and their settings, plugin.path,
-//    config.providers*, rest.extension.classes, metric*, access.control.*, inter.worker.*,
+//    rest.extension.classes, metric*, access.control.*, inter.worker.*,
 //    exactly.once.source.support, ...): validated like Connect, then listed in `ignored_keys` and
 //    logged once at INFO ("ignored by Ferry: ...");
 //  - `producer.*`, `consumer.*`, `admin.*`: client overrides, prefix stripped (admin.listeners is a
@@ -15,6 +15,8 @@
 //  - `config.storage.*`, `offset.storage.*`, `status.storage.*` other than topic/partitions/
 //    replication.factor: topic configs for creating the internal topics (cleanup.policy is dropped
 //    with a warning, as Connect does: those topics are always compacted);
+//  - config.providers, config.providers.<name>.class, config.providers.<name>.param.*: the config
+//    providers (worker/config_providers.h); every other value's references are resolved first;
 //  - anything else: one WARNING each, as Kafka clients do ("The configuration 'x' was supplied but
 //    isn't a known config."), listed in `unknown_keys`.
 // Client keys (bare and prefixed) are checked against librdkafka while parsing: a value librdkafka
@@ -33,6 +35,7 @@
 #include "connectors/config_def.h"
 #include "worker/common/result.h"
 #include "worker/common/types.h"
+#include "worker/config_providers.h"
 
 namespace ferry::worker {
 
@@ -153,6 +156,11 @@ struct WorkerConfig {
   Properties consumer_overrides;  // consumer.*
   Properties admin_overrides;     // admin.*
 
+  // config.providers (worker/config_providers.h): what resolves `${provider:[path:]key}` references in
+  // connector and task configs when they start. Never null; empty without config.providers. The
+  // worker's own settings above are resolved already (originals keep what the file says).
+  std::shared_ptr<const ConfigProviders> config_providers = std::make_shared<const ConfigProviders>();
+
   // What was supplied, and what Ferry did not use.
   Properties originals;
   std::vector<std::string> ignored_keys;  // valid Connect keys Ferry ignores (sorted)
@@ -161,7 +169,8 @@ struct WorkerConfig {
   // Parses and validates a worker file's properties for `mode`. Distributed mode requires group.id
   // and the three topics; standalone mode requires offset.storage.file.filename. Logs the ignored
   // keys once at INFO and each unknown key at WARNING.
-  static Result<WorkerConfig> Parse(const Properties& props, WorkerMode mode);
+  // References to config providers in any value are resolved first (errors name the key).
+  static Result<WorkerConfig> Parse(const Properties& raw_props, WorkerMode mode);
 
   // Connect's worker ConfigDef for `mode`, as Ferry declares it (every key, used or not).
   static const connectors::ConfigDef& Definition(WorkerMode mode);

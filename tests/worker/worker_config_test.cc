@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -641,15 +642,49 @@ TEST(WorkerConfigTest, RestExtensionsAreRefusedNotIgnored) {
   EXPECT_NE(other.error().message().find("served without them"), std::string::npos) << other.error().message();
 }
 
-TEST(WorkerConfigTest, ConfigProvidersAreRefusedNotPassedOnLiterally) {
+TEST(WorkerConfigTest, ConfigProvidersResolveTheWorkersOwnSettings) {
+  char tmpl[] = "/tmp/ferry-worker-providers-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  std::ofstream(dir + "/kafka.properties") << "servers=broker-from-file:9092\nsasl.password=pw-from-file\n";
+  ::setenv("FERRY_WORKER_TEST_GROUP", "group-from-env", 1);
   Result<WorkerConfig> config = WorkerConfig::Parse(
-      With(Minimal(), {{"config.providers", "file"},
-                       {"config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider"}}),
+      With(Minimal(), {{"config.providers", "file,env"},
+                       {"config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider"},
+                       {"config.providers.env.class", "EnvVarConfigProvider"},
+                       {"config.providers.env.param.allowlist.pattern", "^FERRY_"},
+                       {"config.providers.unused.class", "com.example.Unused"},
+                       {"bootstrap.servers", "${file:" + dir + "/kafka.properties:servers}"},
+                       {"group.id", "${env:FERRY_WORKER_TEST_GROUP}"},
+                       {"producer.sasl.password", "${file:" + dir + "/kafka.properties:sasl.password}"}}),
       WorkerMode::kDistributed);
-  ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.error().message().find("invalid value for 'config.providers'"), std::string::npos)
-      << config.error().message();
-  EXPECT_NE(config.error().message().find("literally"), std::string::npos) << config.error().message();
+  std::remove((dir + "/kafka.properties").c_str());
+  ::rmdir(dir.c_str());
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->bootstrap_servers, "broker-from-file:9092");
+  EXPECT_EQ(config->group_id, "group-from-env");
+  EXPECT_EQ(config->producer_overrides.at("sasl.password"), "pw-from-file");
+  EXPECT_EQ(config->originals.at("group.id"), "${env:FERRY_WORKER_TEST_GROUP}") << "originals as written";
+  EXPECT_EQ(config->config_providers->names(), (std::vector<std::string>{"env", "file"}));
+  EXPECT_TRUE(Contains(config->ignored_keys, "config.providers.unused.class"));
+  EXPECT_TRUE(config->unknown_keys.empty());
+}
+
+TEST(WorkerConfigTest, ConfigProviderProblemsNameTheKey) {
+  Result<WorkerConfig> unsupported = WorkerConfig::Parse(
+      With(Minimal(), {{"config.providers", "vault"}, {"config.providers.vault.class", "com.example.VaultProvider"}}),
+      WorkerMode::kDistributed);
+  ASSERT_FALSE(unsupported.ok());
+  EXPECT_NE(unsupported.error().message().find("config.providers.vault.class"), std::string::npos);
+  EXPECT_NE(unsupported.error().message().find("FileConfigProvider"), std::string::npos);
+  Result<WorkerConfig> unresolved = WorkerConfig::Parse(
+      With(Minimal(), {{"config.providers", "env"},
+                       {"config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider"},
+                       {"sasl.jaas.config", "${env:FERRY_NOT_SET_IN_ANY_TEST_ENV}"}}),
+      WorkerMode::kDistributed);
+  ASSERT_FALSE(unresolved.ok());
+  EXPECT_NE(unresolved.error().message().find("configuration sasl.jaas.config"), std::string::npos)
+      << unresolved.error().message();
 }
 
 }  // namespace

@@ -119,4 +119,16 @@ Error ParseError(const rapidjson::Document& doc, const std::string& what) {
                         " at offset " + std::to_string(doc.GetErrorOffset()));
 }
 
+void StringMember(Writer& w, const char* key, std::string_view value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void StringsMember(Writer& w, const char* key, const std::vector<std::string>& values) {
+  w.Key(key);
+  w.StartArray();
+  for (const std::string& v : values) w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  w.EndArray();
+}
+
 }  // namespace ferry::json

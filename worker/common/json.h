@@ -6,8 +6,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "worker/common/result.h"
 
@@ -32,6 +35,11 @@ bool IsValidUtf8(std::string_view text);
 // The offset at which `text` opens its (max_depth + 1)-th nested array or object, if it does; a
 // linear scan without recursion, to run before the parser. Brackets inside strings do not count.
 std::optional<size_t> FindExcessNesting(std::string_view text, size_t max_depth = kMaxDepth);
+
+// Members of an object being written with a RapidJSON writer: `"key":"value"` and `"key":[...]`.
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+void StringMember(Writer& w, const char* key, std::string_view value);
+void StringsMember(Writer& w, const char* key, const std::vector<std::string>& values);
 
 // Error text for JSON nested deeper than kMaxDepth at `offset`.
 std::string TooDeepMessage(size_t offset);

@@ -2,30 +2,21 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "worker/common/json.h"
 #include "worker/cutover/group_cutover.h"
 #include "worker/cutover/service.h"
 
 namespace ferry::cutover {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = json::Writer;
 
-void String(Writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-}
 
 void Optional(Writer& w, const char* key, const std::optional<int64_t>& value) {
   w.Key(key);
   value ? w.Int64(*value) : w.Null();
 }
 
-void Strings(Writer& w, const char* key, const std::vector<std::string>& values) {
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& v : values) w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-  w.EndArray();
-}
 
 void Group(Writer& w, const char* key, const std::optional<kafka::GroupDescription>& group) {
   w.Key(key);
@@ -34,7 +25,7 @@ void Group(Writer& w, const char* key, const std::optional<kafka::GroupDescripti
     return;
   }
   w.StartObject();
-  String(w, "state", kafka::GroupStateName(group->state));
+  json::StringMember(w, "state", kafka::GroupStateName(group->state));
   w.Key("members");
   group->members_unknown ? w.Null() : w.Int(group->members);  // null: a KIP-848 group's, not countable
   w.EndObject();
@@ -42,31 +33,31 @@ void Group(Writer& w, const char* key, const std::optional<kafka::GroupDescripti
 
 void Plan(Writer& w, const GroupPlan& plan) {
   w.StartObject();
-  String(w, "group", plan.group);
-  String(w, "connector", plan.connector);
-  String(w, "direction", DirectionName(plan.direction));
-  String(w, "from_cluster", plan.from_cluster);
-  String(w, "to_cluster", plan.to_cluster);
+  json::StringMember(w, "group", plan.group);
+  json::StringMember(w, "connector", plan.connector);
+  json::StringMember(w, "direction", DirectionName(plan.direction));
+  json::StringMember(w, "from_cluster", plan.from_cluster);
+  json::StringMember(w, "to_cluster", plan.to_cluster);
   Group(w, "from_group", plan.from_group);
   Group(w, "to_group", plan.to_group);
   w.Key("ready"), w.Bool(plan.ready());
-  Strings(w, "blockers", plan.blockers);
+  json::StringsMember(w, "blockers", plan.blockers);
   w.Key("partitions");
   w.StartArray();
   for (const PartitionPlan& p : plan.partitions) {
     w.StartObject();
-    String(w, "from_topic", p.from.topic);
+    json::StringMember(w, "from_topic", p.from.topic);
     w.Key("from_partition"), w.Int(p.from.partition);
     w.Key("committed"), w.Int64(p.committed);
-    String(w, "to_topic", p.to.topic);
+    json::StringMember(w, "to_topic", p.to.topic);
     w.Key("to_partition"), w.Int(p.to.partition);
     Optional(w, "translated", p.translated);
-    String(w, "translation", TranslationName(p.translation));
+    json::StringMember(w, "translation", TranslationName(p.translation));
     Optional(w, "current", p.current);
     Optional(w, "replicated_to", p.replicated_to);
     w.Key("source_end"), w.Int64(p.source_end);
-    if (!p.note.empty()) String(w, "note", p.note);
-    Strings(w, "blockers", p.blockers);
+    if (!p.note.empty()) json::StringMember(w, "note", p.note);
+    json::StringsMember(w, "blockers", p.blockers);
     w.EndObject();
   }
   w.EndArray();
@@ -92,13 +83,13 @@ std::string ToJson(const MoveReport& report) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  String(w, "outcome", OutcomeName(report.outcome));
+  json::StringMember(w, "outcome", OutcomeName(report.outcome));
   w.Key("plan");
   Plan(w, report.plan);
   w.Key("journal");
   if (report.entry) Entry(w, *report.entry);
   else w.Null();
-  if (!report.journal_error.empty()) String(w, "journal_error", report.journal_error);
+  if (!report.journal_error.empty()) json::StringMember(w, "journal_error", report.journal_error);
   w.EndObject();
   return buffer.GetString();
 }
@@ -107,9 +98,9 @@ std::string ToJson(const GroupStatus& status) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  String(w, "group", status.group);
-  String(w, "connector", status.connector);
-  String(w, "position", status.position);
+  json::StringMember(w, "group", status.group);
+  json::StringMember(w, "connector", status.connector);
+  json::StringMember(w, "position", status.position);
   w.Key("last");
   if (status.last) Entry(w, *status.last);
   else w.Null();
@@ -119,15 +110,15 @@ std::string ToJson(const GroupStatus& status) {
   w.StartArray();
   for (const GroupStatus::Partition& p : status.partitions) {
     w.StartObject();
-    String(w, "source_topic", p.source.topic);
-    String(w, "target_topic", p.target.topic);
+    json::StringMember(w, "source_topic", p.source.topic);
+    json::StringMember(w, "target_topic", p.target.topic);
     w.Key("partition"), w.Int(p.source.partition);
     Optional(w, "source_committed", p.source_committed);
     Optional(w, "target_committed", p.target_committed);
     w.EndObject();
   }
   w.EndArray();
-  Strings(w, "warnings", status.warnings);
+  json::StringsMember(w, "warnings", status.warnings);
   w.EndObject();
   return buffer.GetString();
 }
@@ -136,33 +127,33 @@ std::string ToJson(const PositionsReport& report) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  String(w, "connector", report.connector);
-  String(w, "direction", report.direction == Direction::kCutover ? "forward" : "backward");
-  String(w, "from_cluster", report.from_cluster);
-  String(w, "to_cluster", report.to_cluster);
+  json::StringMember(w, "connector", report.connector);
+  json::StringMember(w, "direction", report.direction == Direction::kCutover ? "forward" : "backward");
+  json::StringMember(w, "from_cluster", report.from_cluster);
+  json::StringMember(w, "to_cluster", report.to_cluster);
   w.Key("positions");
   w.StartArray();
   for (const PartitionPlan& p : report.positions) {
     const PositionAnswer answer = PositionAnswerOf(p);
     w.StartObject();
-    String(w, "topic", p.from.topic);
+    json::StringMember(w, "topic", p.from.topic);
     w.Key("partition"), w.Int(p.from.partition);
     w.Key("offset"), w.Int64(p.committed);
-    String(w, "answer", PositionAnswerName(answer));
+    json::StringMember(w, "answer", PositionAnswerName(answer));
     w.Key("translated");
     if (answer == PositionAnswer::kExact || answer == PositionAnswer::kApproximate) {
       w.StartObject();
-      String(w, "topic", p.to.topic);
+      json::StringMember(w, "topic", p.to.topic);
       w.Key("partition"), w.Int(p.to.partition);
       w.Key("offset"), w.Int64(*p.translated);
       w.EndObject();
     } else {
       w.Null();
     }
-    if (answer == PositionAnswer::kApproximate) String(w, "approximate_by", p.approximate_by);
-    if (!p.note.empty()) String(w, "note", p.note);
+    if (answer == PositionAnswer::kApproximate) json::StringMember(w, "approximate_by", p.approximate_by);
+    if (!p.note.empty()) json::StringMember(w, "note", p.note);
     Optional(w, "replicated_to", p.replicated_to);
-    Strings(w, "reasons", p.blockers);
+    json::StringsMember(w, "reasons", p.blockers);
     w.EndObject();
   }
   w.EndArray();
@@ -174,29 +165,29 @@ std::string ToJson(const VerifyReport& report) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  String(w, "connector", report.connector);
+  json::StringMember(w, "connector", report.connector);
   w.Key("ok"), w.Bool(report.ok());
   w.Key("partitions");
   w.StartArray();
   for (const PartitionVerification& p : report.partitions) {
     w.StartObject();
-    String(w, "source_topic", p.source.topic);
-    String(w, "target_topic", p.target.topic);
+    json::StringMember(w, "source_topic", p.source.topic);
+    json::StringMember(w, "target_topic", p.target.topic);
     w.Key("partition"), w.Int(p.source.partition);
     w.Key("source_start"), w.Int64(p.source_start);
     w.Key("source_end"), w.Int64(p.source_end);
     w.Key("target_start"), w.Int64(p.target_start);
     w.Key("target_end"), w.Int64(p.target_end);
     w.Key("records"), w.Int64(p.records);
-    String(w, "source_digest", p.source_digest);
-    String(w, "target_digest", p.target_digest);
+    json::StringMember(w, "source_digest", p.source_digest);
+    json::StringMember(w, "target_digest", p.target_digest);
     w.Key("ok"), w.Bool(p.ok());
     w.Key("first_mismatch");
     if (p.first_mismatch) {
       w.StartObject();
       w.Key("source_offset"), w.Int64(p.first_mismatch->source_offset);
       w.Key("target_offset"), w.Int64(p.first_mismatch->target_offset);
-      String(w, "what", p.first_mismatch->what);
+      json::StringMember(w, "what", p.first_mismatch->what);
       w.EndObject();
     } else {
       w.Null();

@@ -11,37 +11,27 @@
 namespace ferry::migration {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = json::Writer;
 using Value = rapidjson::Value;
 
-void Str(Writer& w, const char* key, const std::string& s) {
-  w.Key(key);
-  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-}
-void Strings(Writer& w, const char* key, const std::vector<std::string>& list) {
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& s : list) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-  w.EndArray();
-}
 
 void WriteHook(Writer& w, const HookSpec& h) {
   w.StartObject();
-  if (!h.command.empty()) Strings(w, "command", h.command);
-  if (!h.url.empty()) Str(w, "url", h.url);
+  if (!h.command.empty()) json::StringsMember(w, "command", h.command);
+  if (!h.url.empty()) json::StringMember(w, "url", h.url);
   w.Key("timeout_ms"), w.Int64(h.timeout_ms);
   w.EndObject();
 }
 
 void WriteOutcome(Writer& w, const HookOutcome& o) {
   w.StartObject();
-  Str(w, "event", o.event);
-  Str(w, "subject", o.subject);
+  json::StringMember(w, "event", o.event);
+  json::StringMember(w, "subject", o.subject);
   w.Key("ok"), w.Bool(o.ok);
   w.Key("exit_status"), o.exit_status ? w.Int(*o.exit_status) : w.Null();
   w.Key("http_status"), o.http_status ? w.Int(*o.http_status) : w.Null();
-  Str(w, "output", json::ValidUtf8(o.output));
-  Str(w, "error", o.error);
+  json::StringMember(w, "output", json::ValidUtf8(o.output));
+  json::StringMember(w, "error", o.error);
   w.Key("time_ms"), w.Int64(o.time_ms);
   w.Key("duration_ms"), w.Int64(o.duration_ms);
   w.EndObject();
@@ -159,10 +149,10 @@ std::string Migration::ToJson() const {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  Str(w, "name", name);
-  Str(w, "connector", connector);
+  json::StringMember(w, "name", name);
+  json::StringMember(w, "connector", connector);
   w.Key("version"), w.Int64(version);
-  Str(w, "writer", writer);
+  json::StringMember(w, "writer", writer);
   w.Key("created_ms"), w.Int64(created_ms);
   w.Key("updated_ms"), w.Int64(updated_ms);
   w.Key("done"), w.Bool(done());
@@ -178,20 +168,20 @@ std::string Migration::ToJson() const {
   w.Key("topics"), w.StartArray();
   for (const TopicStage& t : topics) {
     w.StartObject();
-    Str(w, "topic", t.topic);
-    Str(w, "stage", StageName(t.stage));
+    json::StringMember(w, "topic", t.topic);
+    json::StringMember(w, "stage", StageName(t.stage));
     w.Key("groups"), w.StartArray();
     for (const GroupStage& g : t.groups) {
       w.StartObject();
-      Str(w, "group", g.group);
-      Str(w, "state", g.state);
+      json::StringMember(w, "group", g.group);
+      json::StringMember(w, "state", g.state);
       w.Key("moved_ms"), w.Int64(g.moved_ms);
       if (g.hook) w.Key("hook"), WriteOutcome(w, *g.hook);
-      Strings(w, "blockers", g.blockers);
+      json::StringsMember(w, "blockers", g.blockers);
       w.EndObject();
     }
     w.EndArray();
-    Str(w, "producers_moved_by", t.producers_moved_by);
+    json::StringMember(w, "producers_moved_by", t.producers_moved_by);
     w.Key("producers_moved_ms"), w.Int64(t.producers_moved_ms);
     w.Key("fence"), w.StartObject();
     w.Key("since_ms"), w.Int64(t.fence_since_ms);
@@ -211,15 +201,15 @@ std::string Migration::ToJson() const {
       w.Key("start"), w.Int64(v.start);
       w.Key("end"), w.Int64(v.end);
       w.Key("records"), w.Int64(v.records);
-      Str(w, "source_digest", v.source_digest);
-      Str(w, "target_digest", v.target_digest);
+      json::StringMember(w, "source_digest", v.source_digest);
+      json::StringMember(w, "target_digest", v.target_digest);
       w.EndObject();
     }
     w.EndArray();
     w.Key("hooks"), w.StartObject();
     for (const auto& [event, outcome] : t.hooks) w.Key(event.c_str()), WriteOutcome(w, outcome);
     w.EndObject();
-    Strings(w, "blockers", t.blockers);
+    json::StringsMember(w, "blockers", t.blockers);
     w.EndObject();
   }
   w.EndArray();
