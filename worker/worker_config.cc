@@ -11,9 +11,9 @@
 
 #include <glog/logging.h>
 
+#include "worker/config_providers.h"
 #include "worker/kafka/client.h"
 #include "worker/kafka/handles.h"
-#include "worker/config_providers.h"
 #include "worker/kafka/java_client_config.h"
 
 namespace ferry::worker {
@@ -491,10 +491,6 @@ Result<> RefuseUnsupportedSafeguards(const ParsedConfig& p) {
   }
   return Ok();
 }
-
-}  // namespace
-
-namespace {
 
 // The worker's own settings with their `${provider:[path:]key}` references resolved (Kafka's
 // AbstractConfig resolves a worker's file the same way), except the config.providers* keys.
