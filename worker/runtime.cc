@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include "worker/file_log.h"
+#include "worker/group/security.h"
 #include "worker/kafka/client.h"
 #include "worker/kafka/topics.h"
 #include "worker/kafka/kafka_log.h"
@@ -43,16 +44,16 @@ std::string ClusterId(const Properties& admin_props) {
   return out;
 }
 
-// How this worker joins its Connect cluster. The group client speaks plain TCP only for now (TLS and
-// SASL come with the security issue): a worker on a secured cluster runs as a cluster of one, as
-// before, and says so.
+// How this worker joins its Connect cluster: the group client connects with the admin client's
+// settings (security.protocol, ssl.*, sasl.*), so a secured cluster is joined as librdkafka's clients
+// reach it. Settings the group client cannot honour fail the start, naming the key.
 Result<std::optional<WorkerGroupConfig>> GroupConfig(const WorkerConfig& config) {
   const Properties admin = config.AdminProps();
-  auto protocol = admin.find("security.protocol");
-  if (protocol != admin.end() && protocol->second != "PLAINTEXT" && protocol->second != "plaintext") {
-    LOG(WARNING) << "security.protocol=" << protocol->second << ": the worker group client speaks plain TCP only; "
-                 << "this worker runs as a cluster of one (it does not join group " << config.group_id << ")";
-    return std::optional<WorkerGroupConfig>();
+  Result<std::shared_ptr<const group::ClientSecurity>> security = group::ClientSecurity::FromProperties(admin);
+  if (!security.ok()) {
+    const Error& e = security.error();
+    return Error(e.code(), "the worker group client cannot use the worker's Kafka settings: " + e.message(),
+                 e.retriable(), e.kafka_err());
   }
   auto protocols = group::ParseConnectProtocol(config.connect_protocol);
   if (!protocols.ok()) return Error::InvalidConfig(WorkerConfig::kConnectProtocol, protocols.error().message());
@@ -68,6 +69,7 @@ Result<std::optional<WorkerGroupConfig>> GroupConfig(const WorkerConfig& config)
     start = comma + 1;
   }
   group.group_id = config.group_id;
+  group.security = std::move(*security);
   group.protocol = *protocols;
   group.session_timeout = std::chrono::milliseconds(config.session_timeout_ms);
   group.heartbeat_interval = std::chrono::milliseconds(config.heartbeat_interval_ms);
@@ -119,7 +121,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
   if (rt->distributed_) {
     auto group = GroupConfig(config);
     if (!group.ok()) return group.error();
-    hc.group = std::move(*group);  // nullopt: a cluster of one
+    hc.group = std::move(*group);
   }
   if (std::string commit = BuildCommit(); !commit.empty()) hc.commit = std::move(commit);
   rt->herder_ = std::make_unique<ConnectHerder>(std::move(hc), *rt->configs_, *rt->offsets_, *rt->statuses_);

@@ -230,7 +230,7 @@ void WorkerGroup::Run() {
     return bytes;
   };
 
-  group::GroupMember member(mc, group::ConnectionFactory(mc.client_id, clock), clock);
+  group::GroupMember member(mc, group::SecureConnectionFactory(config_.security, mc.client_id, clock), clock);
   self = &member;
   bool need_join = true;
   bool eager = false;  // the last assignment came under the eager protocol

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,12 +26,15 @@
 #include "worker/assignor.h"
 #include "worker/common/result.h"
 #include "worker/group/connect_protocol.h"
+#include "worker/group/security.h"
 
 namespace ferry::worker {
 
 struct WorkerGroupConfig {
-  std::vector<std::string> bootstrap_servers;  // "host:port"; plain TCP (TLS/SASL: the security issue)
+  std::vector<std::string> bootstrap_servers;  // "host:port"
   std::string group_id;
+  // How the group client connects (TLS, SASL): the worker's admin client settings.
+  std::shared_ptr<const group::ClientSecurity> security = group::ClientSecurity::Plaintext();
   std::string url;  // this worker's advertised REST URL
   group::ConnectProtocol protocol = group::ConnectProtocol::kSessioned;
   std::chrono::milliseconds session_timeout{10000};

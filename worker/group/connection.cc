@@ -15,6 +15,8 @@
 #include <cstring>
 #include <thread>
 
+#include <glog/logging.h>
+
 #include "worker/group/messages.h"
 #include "worker/group/wire.h"
 
@@ -99,10 +101,9 @@ Result<BrokerAddress> ParseBrokerAddress(std::string_view text) {
   return address;
 }
 
-// ---- Connection ----
+// ---- TcpStream ----
 
-Result<std::unique_ptr<Connection>> Connection::Open(const BrokerAddress& broker, std::string client_id,
-                                                     Clock& clock, Deadline deadline) {
+Result<std::unique_ptr<TcpStream>> TcpStream::Connect(const BrokerAddress& broker, Clock& clock, Deadline deadline) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -147,37 +148,26 @@ Result<std::unique_ptr<Connection>> Connection::Open(const BrokerAddress& broker
         continue;
       }
     }
-    return std::unique_ptr<Connection>(new Connection(fd.release(), broker, std::move(client_id), clock));
+    return std::unique_ptr<TcpStream>(new TcpStream(fd.release(), broker, clock));
   }
   return NetworkError("connect to " + broker.ToString() + ": " + last_error);
 }
 
-Connection::Connection(int fd, BrokerAddress broker, std::string client_id, Clock& clock)
-    : fd_(fd), broker_(std::move(broker)), client_id_(std::move(client_id)), clock_(clock) {}
-
-Connection::~Connection() {
+TcpStream::~TcpStream() {
   if (fd_ >= 0) close(fd_);
 }
 
-Error Connection::Fail(Error error) {
-  if (fd_ >= 0) {
-    close(fd_);
-    fd_ = -1;
-  }
-  return error;
-}
-
-Result<> Connection::Wait(short events, Deadline deadline, const char* what) {
+Result<> TcpStream::Wait(short events, Deadline deadline, const std::string& what) {
   pollfd pfd{fd_, events, 0};
   for (int ms = RemainingMs(clock_, deadline); ms > 0; ms = RemainingMs(clock_, deadline)) {
     const int ready = poll(&pfd, 1, ms);
-    if (ready < 0 && errno != EINTR) return NetworkError(std::string(what) + ": poll: " + Errno(errno));
+    if (ready < 0 && errno != EINTR) return NetworkError(what + ": poll: " + Errno(errno));
     if (ready > 0) return Ok();  // readable, writable, or an error/hang-up the next call reports
   }
-  return Error::Timeout(std::string(what) + " " + broker_.ToString() + ": deadline passed");
+  return Error::Timeout(what + " " + broker_.ToString() + ": deadline passed");
 }
 
-Result<> Connection::SendAll(std::string_view data, Deadline deadline) {
+Result<> TcpStream::SendAll(std::string_view data, Deadline deadline) {
   while (!data.empty()) {
     const ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -194,7 +184,7 @@ Result<> Connection::SendAll(std::string_view data, Deadline deadline) {
   return Ok();
 }
 
-Result<> Connection::ReceiveExact(size_t n, std::string* out, Deadline deadline) {
+Result<> TcpStream::ReceiveExact(size_t n, std::string* out, Deadline deadline) {
   out->resize(n);
   size_t got = 0;
   while (got < n) {
@@ -214,9 +204,34 @@ Result<> Connection::ReceiveExact(size_t n, std::string* out, Deadline deadline)
   return Ok();
 }
 
+// ---- Connection ----
+
+Result<std::unique_ptr<Connection>> Connection::Open(const BrokerAddress& broker, std::string client_id,
+                                                     Clock& clock, Deadline deadline) {
+  Result<std::unique_ptr<TcpStream>> stream = TcpStream::Connect(broker, clock, deadline);
+  if (!stream.ok()) return stream.error();
+  return Over(std::move(*stream), broker, std::move(client_id));
+}
+
+std::unique_ptr<Connection> Connection::Over(std::unique_ptr<ByteStream> stream, BrokerAddress broker,
+                                             std::string client_id) {
+  CHECK(stream != nullptr) << "Connection::Over needs a stream";
+  return std::unique_ptr<Connection>(new Connection(std::move(stream), std::move(broker), std::move(client_id)));
+}
+
+Connection::Connection(std::unique_ptr<ByteStream> stream, BrokerAddress broker, std::string client_id)
+    : stream_(std::move(stream)), broker_(std::move(broker)), client_id_(std::move(client_id)) {}
+
+Connection::~Connection() = default;
+
+Error Connection::Fail(Error error) {
+  stream_.reset();
+  return error;
+}
+
 Result<std::string> Connection::RoundTrip(int16_t api_key, int16_t version, const std::string& request_body,
                                           Deadline deadline) {
-  if (fd_ < 0) return NetworkError("connection to " + broker_.ToString() + " is closed");
+  if (stream_ == nullptr) return NetworkError("connection to " + broker_.ToString() + " is closed");
   const int32_t correlation_id = next_correlation_id_;
   next_correlation_id_ = next_correlation_id_ == INT32_MAX ? 1 : next_correlation_id_ + 1;
 
@@ -227,17 +242,17 @@ Result<std::string> Connection::RoundTrip(int16_t api_key, int16_t version, cons
   frame.Int32(static_cast<int32_t>(header.data().size() + request_body.size()));
   frame.Raw(header.data());
   frame.Raw(request_body);
-  if (Result<> sent = SendAll(frame.data(), deadline); !sent.ok()) return Fail(sent.error());
+  if (Result<> sent = stream_->SendAll(frame.data(), deadline); !sent.ok()) return Fail(sent.error());
 
   std::string size_bytes;
-  if (Result<> r = ReceiveExact(4, &size_bytes, deadline); !r.ok()) return Fail(r.error());
+  if (Result<> r = stream_->ReceiveExact(4, &size_bytes, deadline); !r.ok()) return Fail(r.error());
   Reader size_reader(size_bytes);
   const int32_t size = size_reader.Int32();
   if (size < 4 || size > kMaxResponseBytes) {
     return Fail(Error::Corrupt("response frame of " + std::to_string(size) + " bytes from " + broker_.ToString()));
   }
   std::string response;
-  if (Result<> r = ReceiveExact(static_cast<size_t>(size), &response, deadline); !r.ok()) return Fail(r.error());
+  if (Result<> r = stream_->ReceiveExact(static_cast<size_t>(size), &response, deadline); !r.ok()) return Fail(r.error());
 
   Reader reader(response);
   Result<int32_t> got = ReadResponseHeader(reader, ResponseHeaderVersion(api_key, version));

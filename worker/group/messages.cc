@@ -25,6 +25,8 @@ constexpr ApiInfo kApis[] = {
     {LeaveGroupRequest::kApiKey, "LeaveGroup", {0, 5}, 4},
     {SyncGroupRequest::kApiKey, "SyncGroup", {0, 5}, 4},
     {ApiVersionsRequest::kApiKey, "ApiVersions", {0, 3}, 3},
+    {SaslHandshakeRequest::kApiKey, "SaslHandshake", {1, 1}, 99},  // never flexible
+    {SaslAuthenticateRequest::kApiKey, "SaslAuthenticate", {0, 2}, 2},
 };
 
 const ApiInfo* FindApi(int16_t api_key) {
@@ -54,6 +56,7 @@ class Encoder {
   void Int8(int8_t v) { w_.Int8(v); }
   void Int16(int16_t v) { w_.Int16(v); }
   void Int32(int32_t v) { w_.Int32(v); }
+  void Int64(int64_t v) { w_.Int64(v); }
   void Bool(bool v) { w_.Bool(v); }
   void Code(KafkaError e) { w_.Int16(static_cast<int16_t>(e)); }
   void String(const std::string& s) { flex_ ? w_.CompactString(s) : w_.String(s); }
@@ -95,6 +98,7 @@ class Decoder {
   void Int8(int8_t& v) { v = r_.Int8(); }
   void Int16(int16_t& v) { v = r_.Int16(); }
   void Int32(int32_t& v) { v = r_.Int32(); }
+  void Int64(int64_t& v) { v = r_.Int64(); }
   void Bool(bool& v) { v = r_.Bool(); }
   void Code(KafkaError& e) { e = static_cast<KafkaError>(r_.Int16()); }
   // Lenient: a null where a STRING belongs reads as "" (the mock writes those in error responses).
@@ -380,6 +384,32 @@ void MetadataResponseFields(Io& io, M& m, int16_t v) {
   io.Tags();
 }
 
+template <typename Io, typename M>
+void SaslHandshakeRequestFields(Io& io, M& m, int16_t) {
+  io.String(m.mechanism);
+}
+
+template <typename Io, typename M>
+void SaslHandshakeResponseFields(Io& io, M& m, int16_t) {
+  io.Code(m.error_code);
+  io.Array(m.mechanisms, [&](auto& name) { io.String(name); });
+}
+
+template <typename Io, typename M>
+void SaslAuthenticateRequestFields(Io& io, M& m, int16_t) {
+  io.Bytes(m.auth_bytes);
+  io.Tags();
+}
+
+template <typename Io, typename M>
+void SaslAuthenticateResponseFields(Io& io, M& m, int16_t v) {
+  io.Code(m.error_code);
+  io.NullableString(m.error_message);
+  io.Bytes(m.auth_bytes);
+  if (v >= 1) io.Int64(m.session_lifetime_ms);
+  io.Tags();
+}
+
 // Wraps a Fields template so EncodeWith/DecodeWith can take it as a value.
 #define FERRY_FIELDS(name) [](auto& io, auto& m, int16_t v) { name##Fields(io, m, v); }
 
@@ -619,6 +649,23 @@ std::string MetadataResponse::Encode(int16_t version) const {
 Result<MetadataResponse> MetadataResponse::Decode(std::string_view body, int16_t version) {
   return DecodeWith<MetadataResponse>(body, version, "response", FERRY_FIELDS(MetadataResponse));
 }
+
+// ---- SaslHandshake, SaslAuthenticate ----
+
+#define FERRY_CODEC(Type, direction)                                                  \
+  std::string Type::Encode(int16_t version) const {                                   \
+    return EncodeWith(*this, version, FERRY_FIELDS(Type));                            \
+  }                                                                                   \
+  Result<Type> Type::Decode(std::string_view body, int16_t version) {                 \
+    return DecodeWith<Type>(body, version, direction, FERRY_FIELDS(Type));            \
+  }
+
+FERRY_CODEC(SaslHandshakeRequest, "request")
+FERRY_CODEC(SaslHandshakeResponse, "response")
+FERRY_CODEC(SaslAuthenticateRequest, "request")
+FERRY_CODEC(SaslAuthenticateResponse, "response")
+
+#undef FERRY_CODEC
 
 #undef FERRY_FIELDS
 

@@ -1,6 +1,7 @@
 // Typed bodies of the Kafka APIs a group member needs: ApiVersions, FindCoordinator, JoinGroup,
 // SyncGroup, Heartbeat and LeaveGroup, in every version Ferry supports (see SupportedVersions());
-// and Metadata in its topic-ID versions only (v10+, KIP-516), to learn the ID of a topic.
+// Metadata in its topic-ID versions only (v10+, KIP-516), to learn the ID of a topic; and
+// SaslHandshake v1 + SaslAuthenticate, to log in on a SASL listener (KIP-152).
 // Each type has Encode(version) and Decode(bytes, version); the header is not part of the body.
 // Field layouts follow kafka-group-protocol.md sections 3-6; a field that a version lacks is
 // ignored by Encode and left at its default by Decode.
@@ -40,8 +41,11 @@ enum class KafkaError : int16_t {
   kRebalanceInProgress = 27,
   kTopicAuthorizationFailed = 29,
   kGroupAuthorizationFailed = 30,
+  kUnsupportedSaslMechanism = 33,
+  kIllegalSaslState = 34,
   kUnsupportedVersion = 35,
   kInvalidRequest = 42,
+  kSaslAuthenticationFailed = 58,
   kGroupIdNotFound = 69,
   kMemberIdRequired = 79,
   kGroupMaxSizeReached = 81,
@@ -293,6 +297,50 @@ struct LeaveGroupResponse {
   std::string Encode(int16_t version) const;
   static Result<LeaveGroupResponse> Decode(std::string_view body, int16_t version);
   bool operator==(const LeaveGroupResponse&) const = default;
+};
+
+// ---- SaslHandshake (17), v1 only, and SaslAuthenticate (36) ----
+// v1 of the handshake only names the mechanism; its tokens then go in SaslAuthenticate requests, with
+// ordinary Kafka headers (KIP-152). v0's raw tokens after the handshake are not spoken.
+
+struct SaslHandshakeRequest {
+  static constexpr int16_t kApiKey = 17;
+  std::string mechanism;
+
+  std::string Encode(int16_t version) const;
+  static Result<SaslHandshakeRequest> Decode(std::string_view body, int16_t version);
+  bool operator==(const SaslHandshakeRequest&) const = default;
+};
+
+struct SaslHandshakeResponse {
+  static constexpr int16_t kApiKey = 17;
+  KafkaError error_code = KafkaError::kNone;
+  std::vector<std::string> mechanisms;  // what the listener enables
+
+  std::string Encode(int16_t version) const;
+  static Result<SaslHandshakeResponse> Decode(std::string_view body, int16_t version);
+  bool operator==(const SaslHandshakeResponse&) const = default;
+};
+
+struct SaslAuthenticateRequest {
+  static constexpr int16_t kApiKey = 36;
+  std::string auth_bytes;  // the mechanism's next client token
+
+  std::string Encode(int16_t version) const;
+  static Result<SaslAuthenticateRequest> Decode(std::string_view body, int16_t version);
+  bool operator==(const SaslAuthenticateRequest&) const = default;
+};
+
+struct SaslAuthenticateResponse {
+  static constexpr int16_t kApiKey = 36;
+  KafkaError error_code = KafkaError::kNone;
+  std::optional<std::string> error_message;
+  std::string auth_bytes;           // the server's next token
+  int64_t session_lifetime_ms = 0;  // v1+; 0: the broker does not re-authenticate (KIP-368)
+
+  std::string Encode(int16_t version) const;
+  static Result<SaslAuthenticateResponse> Decode(std::string_view body, int16_t version);
+  bool operator==(const SaslAuthenticateResponse&) const = default;
 };
 
 // ---- Metadata (3), v10-v12 only ----

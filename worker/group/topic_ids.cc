@@ -7,6 +7,8 @@
 
 #include <glog/logging.h>
 
+#include "worker/group/security.h"
+
 namespace ferry::group {
 
 namespace {
@@ -18,28 +20,11 @@ using std::chrono::milliseconds;
 constexpr int16_t kApiVersionsVersion = 2;
 constexpr char kDefaultClientId[] = "ferry-topic-ids";
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 std::string Trim(std::string_view s) {
   const size_t begin = s.find_first_not_of(" \t");
   if (begin == std::string_view::npos) return "";
   const size_t end = s.find_last_not_of(" \t");
   return std::string(s.substr(begin, end - begin + 1));
-}
-
-// This client speaks plain TCP only: anything that asks for TLS or SASL is refused rather than sent
-// in clear.
-Result<> RequirePlaintext(const Properties& props) {
-  auto protocol = props.find("security.protocol");
-  if (protocol != props.end() && Lower(Trim(protocol->second)) != "plaintext") {
-    return Error(ErrorCode::kUnsupported,
-                 "topic IDs are unavailable: Ferry's own Kafka client speaks plain TCP only, and security.protocol=" +
-                     protocol->second + " asks for TLS or SASL");
-  }
-  return Ok();
 }
 
 Result<std::vector<BrokerAddress>> BootstrapServers(const Properties& props) {
@@ -51,13 +36,7 @@ Result<std::vector<BrokerAddress>> BootstrapServers(const Properties& props) {
     const size_t comma = list.find(',');
     const std::string server = Trim(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    if (server.empty()) continue;
-    if (const size_t scheme = server.find("://");
-        scheme != std::string::npos && Lower(server.substr(0, scheme)) != "plaintext") {
-      return Error(ErrorCode::kUnsupported, "topic IDs are unavailable: bootstrap server '" + server +
-                                                "' names a listener other than PLAINTEXT, which Ferry's own "
-                                                "Kafka client cannot speak");
-    }
+    if (server.empty()) continue;  // a "SASL_SSL://" prefix is dropped: security.protocol decides
     Result<BrokerAddress> address = ParseBrokerAddress(server);
     if (!address.ok()) return address.error();
     out.push_back(std::move(*address));
@@ -180,7 +159,8 @@ Result<std::map<std::string, std::string>> LookupTopicIdsVia(const std::vector<B
 Result<std::map<std::string, std::string>> LookupTopicIds(const Properties& client_props,
                                                           const std::vector<std::string>& topics,
                                                           milliseconds timeout) {
-  FERRY_RETURN_IF_ERROR(RequirePlaintext(client_props));
+  Result<std::shared_ptr<const ClientSecurity>> security = ClientSecurity::FromProperties(client_props);
+  if (!security.ok()) return security.error();
   Result<std::vector<BrokerAddress>> brokers = BootstrapServers(client_props);
   if (!brokers.ok()) return brokers.error();
   if (topics.empty()) return std::map<std::string, std::string>();
@@ -188,7 +168,9 @@ Result<std::map<std::string, std::string>> LookupTopicIds(const Properties& clie
   SteadyClock clock;
   const Deadline deadline = clock.Now() + timeout;
   return LookupTopicIdsVia(*brokers, topics,
-                           ConnectionFactory(client_id == client_props.end() ? kDefaultClientId : client_id->second, clock),
+                           SecureConnectionFactory(*security,
+                                                   client_id == client_props.end() ? kDefaultClientId : client_id->second,
+                                                   clock),
                            clock, deadline);
 }
 

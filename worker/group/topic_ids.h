@@ -2,8 +2,8 @@
 // does not expose topic IDs. A topic deleted and created again under the same name gets a new ID, so
 // the ID tells two incarnations of a name apart where offsets alone cannot (issue #21 item 7).
 //
-// LookupTopicIds asks one bootstrap broker (the first that answers) with Metadata v10-v12 over plain
-// TCP. The answer is that broker's view of the cluster's metadata at that moment.
+// LookupTopicIds asks one bootstrap broker (the first that answers) with Metadata v10-v12, connected
+// as the client properties' security.protocol, ssl.* and sasl.* say (security.h). The answer is that broker's view of the cluster's metadata at that moment.
 // Thread-safety: free functions; each call uses its own connection.
 #pragma once
 
@@ -30,11 +30,12 @@ namespace ferry::group {
 //
 // `client_props` are a Kafka client's (librdkafka's or Java's) properties: `bootstrap.servers`
 // (tried in order, each with an equal share of what is left of `timeout`, until one answers),
-// `client.id` (default "ferry-topic-ids"). Errors:
-//  - kUnsupported: `security.protocol` is not PLAINTEXT (this client has no TLS or SASL yet; it never
-//    falls back to plain TCP), or the broker offers no Metadata v10+ (older than Kafka 2.8, or a
-//    cluster without topic IDs: "topic IDs are unavailable").
-//  - kInvalidConfig: no or unparsable bootstrap servers.
+// `client.id` (default "ferry-topic-ids"), and the TLS and SASL settings. Errors:
+//  - kUnsupported: the broker offers no Metadata v10+ (older than Kafka 2.8, or a cluster without
+//    topic IDs: "topic IDs are unavailable").
+//  - kInvalidConfig: no or unparsable bootstrap servers; TLS or SASL settings Ferry's own client
+//    cannot honour (GSSAPI, OIDC, ...; it never falls back to plain TCP); a refused SASL login.
+//  - kKafka (not retriable): the broker's certificate failed verification.
 //  - kTimeout / kKafka (retriable): no bootstrap server answered within `timeout`.
 //  - kCorrupt: a malformed answer.
 Result<std::map<std::string, std::string>> LookupTopicIds(const Properties& client_props,
