@@ -36,7 +36,8 @@ std::pair<std::string, std::string> SplitForward(const std::string& target) {
 
 }  // namespace
 
-Reply ForwardRequest(const httplib::Request& request, const std::string& body, const std::optional<std::string>& url) {
+Reply ForwardRequest(const httplib::Request& request, const std::string& body, const std::optional<std::string>& url,
+                     const worker::RestTls* tls) {
   const auto [target, forward] = SplitForward(request.target);
   if (forward == "false") {
     return Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance)");
@@ -47,6 +48,12 @@ Reply ForwardRequest(const httplib::Request& request, const std::string& body, c
   std::string base = *url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   httplib::Client client(base);
+  if (!client.is_valid()) {
+    return Reply::Json(500, ErrorBody(500, "IO Error trying to forward REST request: invalid URL " + base));
+  }
+  if (Result<> configured = worker::ConfigureRestClient(client, base, tls); !configured.ok()) {
+    return Reply::Json(500, ErrorBody(500, "IO Error trying to forward REST request: " + configured.error().message()));
+  }
   client.set_connection_timeout(10, 0);
   client.set_read_timeout(kForwardTimeoutSeconds, 0);
   client.set_write_timeout(kForwardTimeoutSeconds, 0);
@@ -67,7 +74,9 @@ Reply ForwardRequest(const httplib::Request& request, const std::string& body, c
   }
   httplib::Result answer = client.send(out);
   if (!answer) {
-    const Error error = Error::Internal("IO Error trying to forward REST request: " + httplib::to_string(answer.error()));
+    const std::string tls_failure = worker::LastRestClientTlsFailure();
+    const Error error = Error::Internal("IO Error trying to forward REST request: " + httplib::to_string(answer.error()) +
+                                        (tls_failure.empty() ? "" : " (" + tls_failure + ")"));
     return Reply::Json(500, ErrorBody(500, error.message()));
   }
   Reply reply = Reply::Json(answer->status, answer->body);

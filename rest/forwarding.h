@@ -4,7 +4,9 @@
 // has none; the first hop sends forward=true, a hop that received forward=true sends forward=false,
 // and one that received forward=false answers 409 instead of forwarding again). Only the
 // Authorization header and the internal-request signature headers are copied. The answer is passed
-// back as it is; a transport failure is a 500 "IO Error trying to forward REST request: ...".
+// back as it is; a transport failure is a 500 "IO Error trying to forward REST request: ...". An
+// https URL is reached with `tls` (worker/rest_tls.h; nullptr: the process default): the other
+// worker's certificate is verified, with its host name unless endpoint identification is off.
 // Thread-safety: a free function; each call uses its own HTTP client.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "rest/server.h"
+#include "worker/rest_tls.h"
 
 namespace httplib {
 struct Request;
@@ -19,6 +22,7 @@ struct Request;
 
 namespace ferry::rest {
 
-Reply ForwardRequest(const httplib::Request& request, const std::string& body, const std::optional<std::string>& url);
+Reply ForwardRequest(const httplib::Request& request, const std::string& body, const std::optional<std::string>& url,
+                     const worker::RestTls* tls = nullptr);
 
 }  // namespace ferry::rest

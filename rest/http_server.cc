@@ -1,6 +1,7 @@
 #include "rest/http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -18,6 +19,8 @@
 #include <utility>
 
 #include <glog/logging.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "rest/errors.h"
 #include "worker/request_signature.h"
@@ -111,11 +114,13 @@ HeadSummary Summarize(std::string_view head) {
 // waits at most `read_wait`, and none goes past `deadline`; writes wait at most `write_wait`.
 class PrefixedSocketStream : public httplib::Stream {
  public:
-  PrefixedSocketStream(int fd, std::string prefix, std::chrono::milliseconds read_wait,
+  PrefixedSocketStream(int fd, SSL* ssl, std::string prefix, std::chrono::milliseconds read_wait,
                        std::chrono::milliseconds write_wait, Clock::time_point deadline)
-      : fd_(fd), prefix_(std::move(prefix)), read_wait_(read_wait), write_wait_(write_wait), deadline_(deadline) {}
+      : fd_(fd), ssl_(ssl), prefix_(std::move(prefix)), read_wait_(read_wait), write_wait_(write_wait), deadline_(deadline) {}
 
-  bool is_readable() const override { return pos_ < prefix_.size() || WaitFor(POLLIN, ReadWait()); }
+  bool is_readable() const override {
+    return pos_ < prefix_.size() || (ssl_ != nullptr && SSL_pending(ssl_) > 0) || WaitFor(POLLIN, ReadWait());
+  }
   bool is_writable() const override { return WaitFor(POLLOUT, write_wait_); }
 
   ssize_t read(char* ptr, size_t size) override {
@@ -125,6 +130,7 @@ class PrefixedSocketStream : public httplib::Stream {
       pos_ += n;
       return static_cast<ssize_t>(n);
     }
+    if (ssl_ != nullptr) return TlsRead(ptr, size);
     if (!WaitFor(POLLIN, ReadWait())) return -1;
     ssize_t n;
     do {
@@ -134,6 +140,7 @@ class PrefixedSocketStream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (ssl_ != nullptr) return TlsWrite(ptr, size);
     if (!WaitFor(POLLOUT, write_wait_)) return -1;
     ssize_t n;
     do {
@@ -150,6 +157,31 @@ class PrefixedSocketStream : public httplib::Stream {
   std::string Leftover() const { return prefix_.substr(pos_); }
 
  private:
+  // The socket is non-blocking under TLS: OpenSSL says what it waits for, and that is polled for.
+  ssize_t TlsRead(char* ptr, size_t size) {
+    for (;;) {
+      size_t n = 0;
+      if (SSL_read_ex(ssl_, ptr, size, &n) == 1) return static_cast<ssize_t>(n);
+      const int err = SSL_get_error(ssl_, 0);
+      if (err == SSL_ERROR_WANT_READ && WaitFor(POLLIN, ReadWait())) continue;
+      if (err == SSL_ERROR_WANT_WRITE && WaitFor(POLLOUT, write_wait_)) continue;
+      ERR_clear_error();
+      return err == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+    }
+  }
+
+  ssize_t TlsWrite(const char* ptr, size_t size) {
+    for (;;) {
+      size_t n = 0;
+      if (SSL_write_ex(ssl_, ptr, size, &n) == 1) return static_cast<ssize_t>(n);
+      const int err = SSL_get_error(ssl_, 0);
+      if (err == SSL_ERROR_WANT_WRITE && WaitFor(POLLOUT, write_wait_)) continue;
+      if (err == SSL_ERROR_WANT_READ && WaitFor(POLLIN, write_wait_)) continue;
+      ERR_clear_error();
+      return -1;
+    }
+  }
+
   std::chrono::milliseconds ReadWait() const {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
     return std::max(std::chrono::milliseconds(0), std::min(read_wait_, left));
@@ -182,6 +214,7 @@ class PrefixedSocketStream : public httplib::Stream {
   }
 
   const int fd_;
+  SSL* const ssl_;  // nullptr: plain TCP
   const std::string prefix_;
   size_t pos_ = 0;
   const std::chrono::milliseconds read_wait_;
@@ -194,6 +227,11 @@ class PrefixedSocketStream : public httplib::Stream {
 struct BoundedHttpServer::Connection {
   explicit Connection(int socket) : fd(socket) {}
   ~Connection() {
+    if (ssl != nullptr) {
+      if (SSL_is_init_finished(ssl)) SSL_shutdown(ssl);  // close_notify, best effort (non-blocking)
+      SSL_free(ssl);
+      ERR_clear_error();
+    }
     ::shutdown(fd, SHUT_RDWR);
     ::close(fd);
   }
@@ -201,6 +239,8 @@ struct BoundedHttpServer::Connection {
   Connection& operator=(const Connection&) = delete;
 
   const int fd;
+  SSL* ssl = nullptr;          // owned; TLS connections only
+  bool want_write = false;     // TLS: OpenSSL waits to write (handshake)
   std::string buffer;          // read and not yet processed
   bool head_started = false;   // a byte of the next head has arrived
   Clock::time_point deadline;  // for the first byte (idle), then for the whole head
@@ -280,6 +320,12 @@ BoundedHttpServer::BoundedHttpServer(HttpLimits limits) : limits_(limits) {
 BoundedHttpServer::~BoundedHttpServer() {
   Shutdown();
   ::close(wake_fd_);
+  SSL_CTX_free(tls_);
+}
+
+void BoundedHttpServer::EnableTls(SSL_CTX* ctx) {
+  SSL_CTX_free(tls_);
+  tls_ = ctx;
 }
 
 void BoundedHttpServer::Shutdown() {
@@ -298,6 +344,17 @@ void BoundedHttpServer::Shutdown() {
 
 bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
   auto connection = std::make_unique<Connection>(sock);
+  if (tls_ != nullptr) {
+    const int flags = ::fcntl(sock, F_GETFL, 0);
+    connection->ssl = SSL_new(tls_);
+    if (flags < 0 || ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0 || connection->ssl == nullptr ||
+        SSL_set_fd(connection->ssl, sock) != 1) {
+      LOG_EVERY_N(WARNING, 100) << "REST: cannot set up TLS on a connection";
+      ERR_clear_error();
+      return true;  // closed
+    }
+    SSL_set_accept_state(connection->ssl);
+  }
   connection->deadline = Clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
   Wait(std::move(connection));
   return true;
@@ -324,7 +381,9 @@ void BoundedHttpServer::PollLoop() {
       while (!incoming_.empty()) {
         std::unique_ptr<Connection> c = std::move(incoming_.front());
         incoming_.pop_front();
-        // A kept-alive connection may bring the next (pipelined) head along.
+        // A kept-alive connection may bring the next (pipelined) head along; under TLS it may be
+        // decrypted already, or sit in OpenSSL's buffer, where poll() cannot see it.
+        if (c->ssl != nullptr && SSL_has_pending(c->ssl) == 1 && ReadSome(*c, chunk) == 0) continue;
         if (!c->buffer.empty() && (c = Check(std::move(c))) == nullptr) continue;
         waiting.push_back(std::move(c));
       }
@@ -338,7 +397,7 @@ void BoundedHttpServer::PollLoop() {
     Clock::time_point next_deadline = Clock::now() + kMaxPollWait;
     fds.assign(1, pollfd{wake_fd_, POLLIN, 0});
     for (const auto& c : waiting) {
-      fds.push_back(pollfd{c->fd, POLLIN, 0});
+      fds.push_back(pollfd{c->fd, static_cast<short>(c->want_write ? POLLOUT : POLLIN), 0});
       next_deadline = std::min(next_deadline, c->deadline);
     }
     if (::poll(fds.data(), fds.size(), PollMillis(next_deadline - Clock::now())) < 0 && errno != EINTR) {
@@ -353,8 +412,8 @@ void BoundedHttpServer::PollLoop() {
     for (size_t i = 0; i < waiting.size(); ++i) {
       std::unique_ptr<Connection>& c = waiting[i];
       if (fds[i + 1].revents != 0) {
-        const ssize_t n = ::recv(c->fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        const ssize_t n = ReadSome(*c, chunk);
+        if (n == 0) {
           c.reset();  // the client went away
           continue;
         }
@@ -363,7 +422,6 @@ void BoundedHttpServer::PollLoop() {
             c->head_started = true;
             c->deadline = now + limits_.header_timeout;
           }
-          c->buffer.append(chunk.data(), static_cast<size_t>(n));
           c = Check(std::move(c));
           continue;
         }
@@ -377,6 +435,46 @@ void BoundedHttpServer::PollLoop() {
     }
     std::erase(waiting, nullptr);
   }
+}
+
+ssize_t BoundedHttpServer::ReadSome(Connection& c, std::vector<char>& chunk) {
+  if (c.ssl == nullptr) {
+    const ssize_t n = ::recv(c.fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return 0;
+    if (n > 0) c.buffer.append(chunk.data(), static_cast<size_t>(n));
+    return n > 0 ? n : -1;
+  }
+  // Everything OpenSSL can give now (a head larger than the limit is refused by Check() anyway).
+  ssize_t total = 0;
+  c.want_write = false;
+  while (c.buffer.size() <= limits_.max_header_bytes) {
+    size_t n = 0;
+    if (SSL_read_ex(c.ssl, chunk.data(), chunk.size(), &n) == 1) {
+      c.buffer.append(chunk.data(), n);
+      total += static_cast<ssize_t>(n);
+      continue;
+    }
+    const int err = SSL_get_error(c.ssl, 0);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      c.want_write = err == SSL_ERROR_WANT_WRITE;
+      break;
+    }
+    if (err == SSL_ERROR_SSL) {
+      const unsigned long reason = ERR_peek_error();
+      char text[256] = {};
+      ERR_error_string_n(reason, text, sizeof text);
+      std::string peer;
+      int port = 0;
+      PrefixedSocketStream(c.fd, nullptr, "", {}, {}, Clock::now()).get_remote_ip_and_port(peer, port);
+      LOG_EVERY_N(WARNING, 20) << "REST: TLS " << (SSL_is_init_finished(c.ssl) ? "session" : "handshake")
+                               << " with " << peer << " failed: " << text;
+    }
+    ERR_clear_error();
+    SSL_free(c.ssl);  // no close_notify after a failure
+    c.ssl = nullptr;
+    return 0;
+  }
+  return total > 0 ? total : -1;
 }
 
 std::unique_ptr<BoundedHttpServer::Connection> BoundedHttpServer::Check(std::unique_ptr<Connection> connection) {
@@ -406,7 +504,7 @@ std::unique_ptr<BoundedHttpServer::Connection> BoundedHttpServer::Check(std::uni
 void BoundedHttpServer::Serve(std::unique_ptr<Connection> connection) {
   const auto read_wait = std::min(FromSecUsec(read_timeout_sec_, read_timeout_usec_), limits_.header_timeout);
   const auto request_deadline = Clock::now() + FromSecUsec(read_timeout_sec_, read_timeout_usec_);
-  PrefixedSocketStream stream(connection->fd, std::move(connection->buffer), read_wait,
+  PrefixedSocketStream stream(connection->fd, connection->ssl, std::move(connection->buffer), read_wait,
                               FromSecUsec(write_timeout_sec_, write_timeout_usec_), request_deadline);
   const bool last = connection->requests_served + 1 >= keep_alive_max_count_;
   bool connection_closed = false;
@@ -428,7 +526,13 @@ void BoundedHttpServer::Refuse(Connection& connection, int status, const std::st
                              "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                              "\r\nConnection: close\r\n\r\n" + body;
   // Best effort and never blocking: the client may not be reading.
-  (void)!::send(connection.fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (connection.ssl == nullptr) {
+    (void)!::send(connection.fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  } else if (SSL_is_init_finished(connection.ssl)) {
+    size_t written = 0;
+    (void)SSL_write_ex(connection.ssl, answer.data(), answer.size(), &written);
+    ERR_clear_error();
+  }
 }
 
 }  // namespace ferry::rest

@@ -14,6 +14,11 @@
 // workers (signed, or forwarded) have threads of their own, so a pool busy with slow bodies does not
 // delay them. A kept-alive connection goes back to the polling thread between requests.
 //
+// With EnableTls() every connection is TLS (OpenSSL, non-blocking): the poll thread runs the handshake
+// and decrypts the head as it arrives (a handshake must end within the idle timeout; one that fails,
+// e.g. without a required client certificate, closes the connection and is logged), and the request
+// thread reads and writes through the same SSL object.
+//
 // Thread-safety: as httplib::Server; Shutdown() from the owner after stop() and the listener thread
 // has returned.
 #pragma once
@@ -30,6 +35,8 @@
 
 #include <httplib.h>
 
+typedef struct ssl_ctx_st SSL_CTX;
+
 #include "rest/server.h"
 
 namespace ferry::rest {
@@ -45,6 +52,9 @@ class BoundedHttpServer : public httplib::Server {
   // joins every thread. Call after stop() once listen_after_bind() has returned; idempotent.
   void Shutdown();
 
+  // Serves TLS with `ctx` (taken over) on every connection accepted from now on. Before listening.
+  void EnableTls(SSL_CTX* ctx);
+
  private:
   struct Connection;
   class WorkerPool;
@@ -59,8 +69,13 @@ class BoundedHttpServer : public httplib::Server {
   void Serve(std::unique_ptr<Connection> connection);
   void Refuse(Connection& connection, int status, const std::string& message);
 
+  // Reads what the connection has (decrypted, with TLS) into its buffer: bytes read, 0 when the peer
+  // closed or the TLS session failed, -1 when nothing is there yet.
+  ssize_t ReadSome(Connection& connection, std::vector<char>& chunk);
+
   const HttpLimits limits_;
   int wake_fd_ = -1;  // eventfd: new connections or shutdown
+  SSL_CTX* tls_ = nullptr;  // owned; set before listening
 
   std::mutex mu_;
   std::deque<std::unique_ptr<Connection>> incoming_;  // mu_; for the poll thread

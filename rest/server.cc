@@ -9,9 +9,13 @@
 #include <exception>
 #include <functional>
 
+#include <cstdlib>
+
 #include <glog/logging.h>
 #include <httplib.h>
+#include <openssl/ssl.h>
 
+#include "rest/basic_auth.h"
 #include "rest/connector_routes.h"
 #include "rest/cutover_routes.h"
 #include "rest/migration_routes.h"
@@ -251,12 +255,22 @@ Server::Server(std::vector<Namespace> herders, RestConfig config, cutover::Cutov
 Server::~Server() { Stop(); }
 
 RestConfig RestConfig::ForWorker(const worker::WorkerConfig& worker) {
-  auto address = [](const worker::Listener& l) { return ListenAddress{l.host.empty() ? "0.0.0.0" : l.host, l.port}; };
+  auto address = [](const worker::Listener& l) {
+    return ListenAddress{l.host.empty() ? "0.0.0.0" : l.host, l.port, l.scheme == "https"};
+  };
   CHECK(!worker.listeners.empty()) << "WorkerConfig without listeners";
   RestConfig config;
   const ListenAddress first = address(worker.listeners.front());
   config.host = first.host;
   config.port = first.port;
+  config.https = first.https;
+  config.https_tls = worker.rest_https;
+  config.admin_https_tls = worker.rest_admin_https;
+  config.basic_auth = worker.rest_basic_auth;
+  if (config.basic_auth) {
+    Result<std::string> path = LoginConfigPath(worker.rest_auth_login_config, std::getenv("KAFKA_OPTS"));
+    if (path.ok()) config.login_config = *path;  // else Start() reports it
+  }
   for (size_t i = 1; i < worker.listeners.size(); ++i) config.more_listeners.push_back(address(worker.listeners[i]));
   if (worker.admin_listeners) {
     config.admin_listeners.emplace();
@@ -300,13 +314,24 @@ void Server::Configure(BoundedHttpServer& http, const Router& router) const {
   });
 
   auto serve = [this, &router](const httplib::Request& req, httplib::Response& res, std::string body) {
+    if (basic_auth_ && !BasicAuth::IsInternalRequest(req.method, req.target)) {
+      std::optional<std::string> authorization;
+      if (req.has_header("Authorization")) authorization = req.get_header_value("Authorization");
+      if (!basic_auth_->Allows(authorization)) {
+        VLOG(1) << "REST " << req.method << " request failed authentication";
+        res.status = 401;
+        res.set_header("WWW-Authenticate", std::string(kWwwAuthenticate));
+        res.set_content(std::string(kUnauthorizedBody), "text/plain");
+        return;
+      }
+    }
     worker::RequestSignature signature;
     for (auto [name, field] : {std::pair{worker::kSignatureHeader, &signature.signature},
                                std::pair{worker::kSignatureAlgorithmHeader, &signature.algorithm}}) {
       if (req.has_header(std::string(name))) *field = req.get_header_value(std::string(name));
     }
     Reply reply = router.Dispatch(req.method, req.target, req.get_header_value("Content-Type"), body, signature);
-    if (reply.forward_to) reply = ForwardRequest(req, body, *reply.forward_to);
+    if (reply.forward_to) reply = ForwardRequest(req, body, *reply.forward_to, client_tls_.get());
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     if (!reply.body.empty()) res.set_content(reply.body, reply.content_type);
@@ -404,7 +429,14 @@ Result<> Server::Listen(Listener& listener) {
   BoundedHttpServer& http = *listener.http;
   Configure(http, *listener.router);
   const std::string& host = listener.address.host;
-  const std::string what = listener.admin ? "REST admin listener" : "REST server";
+  const std::string what = std::string(listener.admin ? "REST admin listener" : "REST server") +
+                           (listener.address.https ? " (https)" : "");
+  if (listener.address.https) {
+    const worker::RestTls& tls = listener.admin ? *admin_server_tls_ : *server_tls_;
+    Result<SSL_CTX*> ctx = tls.NewServerContext();
+    if (!ctx.ok()) return ctx.error();
+    http.EnableTls(*ctx);
+  }
   int port = listener.address.port;
   errno = 0;
   if (port == 0) {
@@ -425,8 +457,48 @@ Result<> Server::Listen(Listener& listener) {
   return Ok();
 }
 
+Result<> Server::LoadSecurity() {
+  bool https = config_.https;
+  for (const ListenAddress& a : config_.more_listeners) https = https || a.https;
+  bool admin_https = false;
+  if (config_.admin_listeners) {
+    for (const ListenAddress& a : *config_.admin_listeners) admin_https = admin_https || a.https;
+  }
+  if (https) {
+    auto tls = worker::RestTls::Load(config_.https_tls, /*server=*/true);
+    if (!tls.ok()) return tls.error();
+    server_tls_ = *tls;
+  }
+  if (admin_https) {
+    auto tls = worker::RestTls::Load(config_.admin_https_tls, /*server=*/true);
+    if (!tls.ok()) return tls.error();
+    admin_server_tls_ = *tls;
+  }
+  // The client side of forwarding, as Connect's RestClient: the listeners.https.* choice.
+  auto client = worker::RestTls::Load(config_.https_tls, /*server=*/false);
+  if (client.ok()) {
+    client_tls_ = *client;
+  } else if (https) {
+    return client.error();
+  } else {
+    // Without an https listener the worker's ssl.* keys may be meant for Kafka alone.
+    LOG(WARNING) << "REST: requests to https workers use the system's CAs: " << client.error().message();
+  }
+  if (config_.basic_auth) {
+    if (config_.login_config.empty()) {
+      Result<std::string> path = LoginConfigPath("", nullptr);
+      return path.error();
+    }
+    auto auth = BasicAuth::FromJaasFile(config_.login_config);
+    if (!auth.ok()) return auth.error();
+    basic_auth_ = *auth;
+  }
+  return Ok();
+}
+
 Result<int> Server::Start() {
   CHECK(listeners_.empty()) << "rest::Server::Start() called twice";
+  FERRY_RETURN_IF_ERROR(LoadSecurity());
   auto add = [this](ListenAddress address, bool admin) {
     auto listener = std::make_unique<Listener>();
     listener->address = std::move(address);
@@ -434,7 +506,7 @@ Result<int> Server::Start() {
     listener->router = admin ? &admin_router_ : &router_;
     listeners_.push_back(std::move(listener));
   };
-  add({config_.host, config_.port}, false);
+  add({config_.host, config_.port, config_.https}, false);
   for (const ListenAddress& a : config_.more_listeners) add(a, false);
   if (config_.admin_listeners) {
     for (const ListenAddress& a : *config_.admin_listeners) add(a, true);

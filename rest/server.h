@@ -6,7 +6,11 @@
 //
 // Listeners, as Connect's RestServer: every address of `listeners` serves the whole API; the /admin/
 // routes (loggers) follow `admin.listeners`: unset, they are served with the rest; an empty list,
-// nowhere (404); addresses, only there (those listeners serve nothing else, 404).
+// nowhere (404); addresses, only there (those listeners serve nothing else, 404). An https listener
+// serves TLS with the settings of worker/rest_tls.h (listeners.https.*, admin.listeners.https.* for
+// admin listeners, else the worker's ssl.*); requests forwarded to other workers use the
+// listeners.https.* choice as the client's. With Basic authentication on (rest/basic_auth.h) every
+// request but the internal task-config POST needs a user of the JAAS file's credentials (else 401).
 //
 // Router: the table of routes, shared by connector_routes.h and logger_routes.h. It works on the raw
 // request target, so that an encoded '/' ("%2F") stays inside its path segment and can be rejected
@@ -32,6 +36,7 @@
 
 #include "worker/common/result.h"
 #include "worker/herder.h"
+#include "worker/rest_tls.h"
 #include "worker/worker_config.h"
 
 
@@ -41,6 +46,7 @@ class CutoverService;
 
 namespace ferry::rest {
 
+class BasicAuth;
 class BoundedHttpServer;
 class LoggerLevels;
 class UiHistory;
@@ -48,6 +54,7 @@ class UiHistory;
 struct ListenAddress {
   std::string host;  // "0.0.0.0": every interface
   int port = 0;      // 0: an ephemeral port
+  bool https = false;
 };
 
 // How the HTTP layer bounds what a client can hold (rest/http_server.h, docs/rest.md).
@@ -67,6 +74,7 @@ struct HttpLimits {
 struct RestConfig {
   std::string host = "127.0.0.1";   // Connect's default listener binds every interface; Ferry's does not
   int port = 8083;                  // 0: an ephemeral port, returned by Start()
+  bool https = false;               // the first listener serves TLS
   // Further listeners serving the same routes (`listeners` with several URLs).
   std::vector<ListenAddress> more_listeners;
   // `admin.listeners`, for the /admin/ routes: nullopt serves them on the listeners above; empty serves
@@ -77,8 +85,17 @@ struct RestConfig {
   // closed after 5 s.) How long a Herder call may take is the Herder's own deadline (kTimeout, 500).
   std::chrono::milliseconds request_timeout{30'000};
   HttpLimits http_limits;
+  // TLS of https listeners, of https admin listeners, and of requests forwarded to other workers.
+  worker::RestTlsSettings https_tls;
+  worker::RestTlsSettings admin_https_tls;
+  // Basic authentication (rest/basic_auth.h) with the JAAS file at this path ("": none given, Start()
+  // fails).
+  bool basic_auth = false;
+  std::string login_config;
 
-  // The listeners of a worker's `listeners` and `admin.listeners` (an empty host: every interface).
+  // The listeners of a worker's `listeners` and `admin.listeners` (an empty host: every interface),
+  // their TLS settings and Basic authentication (the JAAS file from ferry.rest.auth.login.config, else
+  // from the KAFKA_OPTS environment variable; Start() fails if neither names one).
   static RestConfig ForWorker(const worker::WorkerConfig& worker);
 };
 
@@ -168,6 +185,8 @@ class Server {
   // The bound ports, in configuration order; valid after Start() succeeded.
   std::vector<int> ports() const;
   std::vector<int> admin_ports() const;
+  // The TLS of this server's calls to other workers (after Start(); for SetDefaultRestClientTls).
+  std::shared_ptr<const worker::RestTls> client_tls() const { return client_tls_; }
 
  private:
   struct Listener {
@@ -181,11 +200,18 @@ class Server {
 
   Server(std::vector<Namespace> herders, RestConfig config, cutover::CutoverService* cutover);
 
+  // Loads the TLS settings and the Basic authentication users.
+  Result<> LoadSecurity();
   // Sets up `listener.http` to serve `listener.router`, binds it and starts its thread.
   Result<> Listen(Listener& listener);
   void Configure(BoundedHttpServer& http, const Router& router) const;
 
   const RestConfig config_;
+  // Loaded by Start().
+  std::shared_ptr<const worker::RestTls> server_tls_;        // for https listeners
+  std::shared_ptr<const worker::RestTls> admin_server_tls_;  // for https admin listeners
+  std::shared_ptr<const worker::RestTls> client_tls_;        // forwarding
+  std::shared_ptr<const BasicAuth> basic_auth_;
   std::unique_ptr<LoggerLevels> loggers_;
   std::unique_ptr<UiHistory> ui_history_;
   Router router_;

@@ -4,6 +4,7 @@
 
 #include "worker/common/json.h"
 #include "worker/common/url.h"
+#include "worker/rest_tls.h"
 
 namespace ferry::worker {
 namespace {
@@ -60,6 +61,8 @@ Result<> SendTaskConfigs(const std::string& leader_url, const std::string& rest_
   std::string base = leader_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   httplib::Client client(base);
+  if (!client.is_valid()) return Error::Internal("task configs of " + connector + ": invalid leader URL " + leader_url);
+  FERRY_RETURN_IF_ERROR(ConfigureRestClient(client, base));  // https: worker/rest_tls.h
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count() % 1000000;
   client.set_connection_timeout(seconds, micros);
@@ -76,8 +79,9 @@ Result<> SendTaskConfigs(const std::string& leader_url, const std::string& rest_
   const std::string path = rest_namespace + "/connectors/" + EncodePathSegment(connector) + "/tasks?forward=false";
   httplib::Result answer = client.Post(path, headers, body, "application/json");
   if (!answer) {
+    const std::string tls_failure = LastRestClientTlsFailure();
     return Error::Internal("task configs of " + connector + " not sent to the leader at " + leader_url + ": " +
-                           httplib::to_string(answer.error()));
+                           httplib::to_string(answer.error()) + (tls_failure.empty() ? "" : " (" + tls_failure + ")"));
   }
   if (answer->status / 100 == 2) return Ok();
   std::string message = answer->body;

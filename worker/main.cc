@@ -376,6 +376,7 @@ int RunWorker(worker::WorkerMode mode, const std::string& worker_file, const std
   };
   auto port = server.Start();
   if (!port.ok()) return fail(port.error());
+  worker::SetDefaultRestClientTls(server.client_tls());  // task configs sent to an https leader
   config->SetBoundPort(*port);
   if (stopped_during_start()) return 0;
   if (auto ensured = (*runtime)->EnsureInternalTopics(*config); !ensured.ok()) {

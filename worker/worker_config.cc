@@ -128,9 +128,8 @@ std::optional<std::string> ValidateAdminListeners(const ConfigValue& v) {
 
 std::optional<std::string> ValidateAdvertisedListener(const ConfigValue& v) {
   const std::string scheme = ToLower(std::get<std::string>(v));
-  if (scheme == "http") return std::nullopt;
-  if (scheme == "https") return "HTTPS listeners are not supported by Ferry yet; use http";
-  return "Expected http";
+  if (scheme == "http" || scheme == "https") return std::nullopt;
+  return "Expected http or https";
 }
 
 std::optional<std::string> ValidateBootstrapServers(const ConfigValue& v) {
@@ -213,10 +212,16 @@ std::vector<KeySpec> BaseKeys() {
        Use::kIgnored},
       {Key("response.http.headers.config", kString, "", kLow, "Extra REST response headers (not used)."),
        Use::kIgnored},
-      {Key("ssl.client.auth", kString, "none", kLow, "REST client authentication (not used by Ferry).",
+      {Key("ssl.client.auth", kString, "none", kLow, "Client certificates on https REST listeners.",
            OneOf({"required", "requested", "none"})),
-       Use::kIgnored},
-      {Key("rest.extension.classes", kList, "", kLow, "REST extensions (refused: Ferry cannot run them)."), Use::kIgnored},
+       Use::kFerry},
+      {Key("rest.extension.classes", kList, "", kLow,
+           "REST extensions: only BasicAuthSecurityRestExtension (Ferry's own Basic authentication)."),
+       Use::kFerry},
+      {NullDefault("ferry.rest.auth.login.config", kString, kLow,
+                   "Ferry only: the JAAS file of Basic authentication (else -Djava.security.auth.login.config "
+                   "in KAFKA_OPTS)."),
+       Use::kFerry},
       {NullDefault("admin.listeners", kList, kLow,
                    "URLs the admin endpoints (/admin/loggers) listen on; unset: on `listeners`; empty: off.",
                    ValidateAdminListeners),
@@ -364,7 +369,7 @@ const ModeKeys& KeysFor(WorkerMode mode) {
 bool IsIgnoredPrefixed(const std::string& key) {
   static constexpr const char* kPrefixes[] = {
       "key.converter.",  "value.converter.",        "header.converter.",      "config.providers.",
-      "metrics.context.", "listeners.https.",       "admin.listeners.https.", "internal.key.converter",
+      "metrics.context.", "internal.key.converter",
       "internal.value.converter"};
   return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
                      [&](const char* p) { return StartsWith(key, p); });
@@ -434,9 +439,8 @@ Result<Listener> ParseListener(std::string_view url) {
   }
   Listener listener;
   listener.scheme = ToLower(url.substr(0, sep));
-  if (listener.scheme == "https") return bad("uses https, which Ferry does not support yet; use http");
-  if (listener.scheme != "http") {
-    return bad("has the unsupported scheme '" + std::string(url.substr(0, sep)) + "'; Ferry serves http only");
+  if (listener.scheme != "http" && listener.scheme != "https") {
+    return bad("has the unsupported scheme '" + std::string(url.substr(0, sep)) + "'; expected http or https");
   }
   std::string_view rest = url.substr(sep + 3);
   std::string_view port_text;
@@ -476,18 +480,13 @@ namespace {
 // an ignored REST extension (Connect's BasicAuth) serves the API open, an ignored config provider
 // hands `${file:...}` to clients literally. They stop the start instead of being noted.
 Result<> RefuseUnsupportedSafeguards(const ParsedConfig& p) {
-  const std::vector<std::string> extensions = p.GetList("rest.extension.classes");
-  if (!extensions.empty()) {
-    const bool basic_auth = std::any_of(extensions.begin(), extensions.end(), [](const std::string& e) {
-      return e.find("BasicAuthSecurityRestExtension") != std::string::npos;
-    });
+  for (const std::string& extension : p.GetList(WorkerConfig::kRestExtensionClasses)) {
+    if (extension == WorkerConfig::kBasicAuthExtension) continue;  // Ferry's own (rest/basic_auth.h)
     return Error::InvalidConfig(
-        "rest.extension.classes",
-        std::string("Ferry cannot run Kafka Connect REST extensions") +
-            (basic_auth ? " (BasicAuthSecurityRestExtension: its REST API would be served without authentication)"
-                        : " (the REST API would be served without them)") +
-            "; remove the setting and protect the API in front of Ferry (e.g. a reverse proxy) until Ferry has "
-            "its own authentication");
+        WorkerConfig::kRestExtensionClasses,
+        "Ferry cannot run the Kafka Connect REST extension " + extension +
+            " (the REST API would be served without it); Ferry has BasicAuthSecurityRestExtension built in. Remove "
+            "the class, or protect the API in front of Ferry (e.g. a reverse proxy)");
   }
   return Ok();
 }
@@ -590,6 +589,20 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& raw_props, WorkerMode
       c.admin_listeners->push_back(std::move(listener).value());
     }
   }
+  if (p.Has(kAdvertisedListener)) {
+    c.advertised_scheme = ToLower(p.GetString(kAdvertisedListener));
+  } else {
+    // Connect's rule: http if any listener is http, else https.
+    const bool any_http = std::any_of(c.listeners.begin(), c.listeners.end(), [](const Listener& l) { return l.scheme == "http"; });
+    c.advertised_scheme = any_http ? "http" : "https";
+  }
+  c.rest_https = SelectRestTlsSettings(props, kListenersHttpsPrefix);
+  c.rest_admin_https = SelectRestTlsSettings(props, kAdminListenersHttpsPrefix);
+  {
+    const std::vector<std::string> extensions = p.GetList(kRestExtensionClasses);
+    c.rest_basic_auth = std::find(extensions.begin(), extensions.end(), kBasicAuthExtension) != extensions.end();
+    if (p.Has(kRestAuthLoginConfig)) c.rest_auth_login_config = p.GetString(kRestAuthLoginConfig);
+  }
   if (p.Has(kAdvertisedPort)) {
     c.advertised_port = p.GetInt(kAdvertisedPort);
     c.advertised_port_configured = true;
@@ -626,6 +639,15 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& raw_props, WorkerMode
       c.ignored_keys.push_back(key);
       continue;
     }
+    // REST TLS (c.rest_https, c.rest_admin_https): checked when the REST server starts. Calls to other
+    // workers use listeners.https.*; admin.listeners.https.* only matters to an https admin listener.
+    if (StartsWith(key, kAdminListenersHttpsPrefix)) {
+      const bool used = c.admin_listeners && std::any_of(c.admin_listeners->begin(), c.admin_listeners->end(),
+                                                         [](const Listener& l) { return l.scheme == "https"; });
+      if (!used) c.ignored_keys.push_back(key);
+      continue;
+    }
+    if (StartsWith(key, kListenersHttpsPrefix)) continue;
     bool handled = false;
     for (auto [prefix, into] : {std::pair<const char*, Properties*>{"producer.", &c.producer_overrides},
                                 {"consumer.", &c.consumer_overrides},
@@ -737,7 +759,7 @@ std::string WorkerConfig::WorkerId() const {
   return (v6 ? "[" + advertised_host + "]" : advertised_host) + ":" + std::to_string(advertised_port);
 }
 
-std::string WorkerConfig::AdvertisedUrl() const { return "http://" + WorkerId() + "/"; }
+std::string WorkerConfig::AdvertisedUrl() const { return advertised_scheme + "://" + WorkerId() + "/"; }
 
 namespace {
 

@@ -5,11 +5,15 @@
 // How each supplied key is treated:
 //  - a Connect worker key Ferry uses: parsed and validated, then a typed field below;
 //  - a valid Connect key Ferry does not use (converters and their settings, plugin.path,
-//    rest.extension.classes, metric*, access.control.*, inter.worker.*,
+//    metric*, access.control.*, inter.worker.*,
 //    exactly.once.source.support, ...): validated like Connect, then listed in `ignored_keys` and
 //    logged once at INFO ("ignored by Ferry: ...");
-//  - `producer.*`, `consumer.*`, `admin.*`: client overrides, prefix stripped (admin.listeners is a
-//    REST key, not an override; admin.listeners.https.* is ignored);
+//  - `producer.*`, `consumer.*`, `admin.*`: client overrides, prefix stripped (admin.listeners and
+//    admin.listeners.https.* are REST keys, not overrides);
+//  - REST TLS (worker/rest_tls.h): `listeners.https.*`, else the bare ssl.* keys, for https listeners;
+//    `admin.listeners.https.*` likewise for https admin listeners; ssl.client.auth;
+//  - rest.extension.classes: only Connect's BasicAuthSecurityRestExtension (Ferry's own Basic
+//    authentication, rest/basic_auth.h); any other extension is refused;
 //  - bare client keys (security.protocol, ssl.*, sasl.*, the connection/backoff keys): given to every
 //    client through `common_client`;
 //  - `config.storage.*`, `offset.storage.*`, `status.storage.*` other than topic/partitions/
@@ -36,15 +40,16 @@
 #include "worker/common/result.h"
 #include "worker/common/types.h"
 #include "worker/config_providers.h"
+#include "worker/rest_tls.h"
 
 namespace ferry::worker {
 
 enum class WorkerMode { kStandalone, kDistributed };
 
 // One REST listener from `listeners`, e.g. http://:8083 (all interfaces), http://127.0.0.1:0 (a free
-// port), http://[::1]:8083.
+// port), https://[::1]:8443.
 struct Listener {
-  std::string scheme;  // "http" (lower case); https is not supported yet
+  std::string scheme;  // "http" or "https" (lower case)
   std::string host;    // "" binds to all interfaces
   int port = 0;        // 0: any free port
 
@@ -90,6 +95,12 @@ struct WorkerConfig {
   static constexpr char kAdvertisedPort[] = "rest.advertised.port";
   static constexpr char kAdvertisedListener[] = "rest.advertised.listener";
   static constexpr char kAdminListeners[] = "admin.listeners";
+  static constexpr char kRestExtensionClasses[] = "rest.extension.classes";
+  static constexpr char kBasicAuthExtension[] =
+      "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
+  // Ferry's own key for the JAAS file of Basic authentication (Connect reads the JVM property
+  // java.security.auth.login.config; Ferry also takes it from KAFKA_OPTS, see rest/basic_auth.h).
+  static constexpr char kRestAuthLoginConfig[] = "ferry.rest.auth.login.config";
 
   WorkerMode mode = WorkerMode::kDistributed;
 
@@ -139,7 +150,7 @@ struct WorkerConfig {
   bool topic_creation_enable = true;
 
   // REST
-  std::vector<Listener> listeners;  // at least one; all http; each serves the whole API
+  std::vector<Listener> listeners;  // at least one; http or https; each serves the whole API
   // Where /admin/loggers is served: nullopt (unset) on `listeners`; empty: nowhere (404); else only
   // on these, with nothing else. None has the address of one of `listeners`.
   std::optional<std::vector<Listener>> admin_listeners;
@@ -149,6 +160,16 @@ struct WorkerConfig {
   // rest.advertised.port, else the first listener's port; 0 until SetBoundPort() when that is 0.
   int advertised_port = 0;
   bool advertised_port_configured = false;  // rest.advertised.port was given
+  // rest.advertised.listener, else as Connect: "http" if any listener is http, else "https".
+  std::string advertised_scheme = "http";
+  // The ssl.* settings of https listeners and of https admin listeners (worker/rest_tls.h); also
+  // what this worker's calls to other workers use (rest_https).
+  RestTlsSettings rest_https;
+  RestTlsSettings rest_admin_https;
+  // rest.extension.classes names BasicAuthSecurityRestExtension: every request but the internal
+  // ones needs a user and password of the JAAS file's KafkaConnect entry.
+  bool rest_basic_auth = false;
+  std::string rest_auth_login_config;  // ferry.rest.auth.login.config; "" : KAFKA_OPTS decides
 
   // Clients. ProducerProps() & co. combine them.
   Properties common_client;       // bare client keys for every client (security.protocol, ssl.*, ...)
@@ -182,7 +203,7 @@ struct WorkerConfig {
   // This worker's id in status records: "<advertised host>:<advertised port>".
   // REQUIRES: the advertised port is known (not 0; see SetBoundPort).
   std::string WorkerId() const;
-  // The REST URL given to other workers in group metadata: "http://<host>:<port>/".
+  // The REST URL given to other workers in group metadata: "http://<host>:<port>/" (or https).
   std::string AdvertisedUrl() const;
 
   // Client properties: bootstrap.servers, then common_client, then the role's overrides (which win).
