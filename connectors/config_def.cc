@@ -580,7 +580,7 @@ ConfigInfos BuildConfigInfos(const std::string& class_name, const ConfigDef& def
     if (given == props.end()) {
       value_only(name, std::nullopt);
     } else {
-      value_only(name, kafka::IsSecret(name) ? std::string(kHidden) : given->second);
+      value_only(name, ShownValue(name, given->second));
     }
   }
   for (ConfigInfo& info : infos.configs) {
@@ -591,6 +591,20 @@ ConfigInfos BuildConfigInfos(const std::string& class_name, const ConfigDef& def
     infos.error_count += static_cast<int>(info.value->errors.size());
   }
   return infos;
+}
+
+std::string ShownValue(const std::string& key, const std::string& value) {
+  return kafka::IsSecret(key) ? std::string(kHiddenValue) : value;
+}
+
+Properties WithSecretsHidden(const Properties& config, const ConfigDef* def) {
+  Properties out;
+  for (const auto& [key, value] : config) {
+    const ConfigKey* defined = def == nullptr ? nullptr : def->Find(key);
+    const bool password = defined != nullptr && defined->type == ConfigType::kPassword;
+    out[key] = password ? std::string(kHiddenValue) : ShownValue(key, value);
+  }
+  return out;
 }
 
 }  // namespace ferry::connectors

@@ -172,4 +172,13 @@ Properties TranslateDeprecatedConfigs(const Properties& props,
 ConfigInfos BuildConfigInfos(const std::string& class_name, const ConfigDef& def, const Properties& props,
                              const std::map<std::string, std::vector<std::string>>& extra_errors = {});
 
+// How a secret is shown anywhere but in GET /connectors/{name}/config: as Connect prints a PASSWORD.
+inline constexpr char kHiddenValue[] = "[hidden]";
+// `value` of `key` as a message or a log line may show it: kHiddenValue for a key that looks secret
+// (kafka::IsSecret: passwords, keys, JAAS configs, tokens, ... under any prefix).
+std::string ShownValue(const std::string& key, const std::string& value);
+// `config` with the values of PASSWORD keys of `def` (when given) and of keys that look secret
+// replaced by kHiddenValue.
+Properties WithSecretsHidden(const Properties& config, const ConfigDef* def = nullptr);
+
 }  // namespace ferry::connectors

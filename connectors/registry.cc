@@ -1,6 +1,7 @@
 #include "connectors/registry.h"
 
 #include "connectors/mirror_checkpoint_connector.h"
+#include "connectors/mirror_config.h"
 #include "connectors/mirror_heartbeat_connector.h"
 #include "connectors/mirror_source_connector.h"
 
@@ -37,6 +38,14 @@ const PluginDesc* Registry::Find(const std::string& name) const {
     if (name == p.class_name || name == simple || name == alias) return &p;
   }
   return nullptr;
+}
+
+Properties ConfigForDisplay(const Properties& config) {
+  auto cls = config.find("connector.class");
+  const PluginDesc* plugin = cls == config.end() ? nullptr : Registry::Builtin().Find(cls->second);
+  if (plugin == nullptr) return WithSecretsHidden(config);
+  const ConfigDef def = ConnectorConfigDef(plugin->create()->Definition(), false);
+  return WithSecretsHidden(config, &def);
 }
 
 }  // namespace ferry::connectors

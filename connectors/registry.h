@@ -31,6 +31,10 @@ class Registry {
   std::vector<PluginDesc> plugins_;
 };
 
+// A connector's or task's config as REST answers other than GET .../config show it: secrets hidden,
+// by the PASSWORD keys of its connector.class's definition and by name (WithSecretsHidden).
+Properties ConfigForDisplay(const Properties& config);
+
 // The version Ferry reports for itself and its plugins (Connect reports the Kafka version).
 inline constexpr const char* kFerryVersion = "3.9.0-ferry-0.1";
 

@@ -9,6 +9,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "connectors/registry.h"
 #include "worker/common/json.h"
 
 namespace ferry::rest {
@@ -67,7 +68,7 @@ void WriteConnectorInfo(JsonWriter& w, const worker::ConnectorInfo& info) {
   Key(w, "name");
   Str(w, info.name);
   Key(w, "config");
-  WriteProperties(w, info.config);
+  WriteProperties(w, connectors::ConfigForDisplay(info.config));  // secrets hidden; GET .../config is raw
   Key(w, "tasks");
   w.StartArray();
   for (const ConnectorTaskId& id : info.tasks) WriteTaskId(w, id);
@@ -326,7 +327,7 @@ std::string ToJson(const std::vector<worker::TaskInfo>& tasks) {
       Key(w, "id");
       WriteTaskId(w, task.id);
       Key(w, "config");
-      WriteProperties(w, task.config);
+      WriteProperties(w, connectors::ConfigForDisplay(task.config));
       w.EndObject();
     }
     w.EndArray();
@@ -446,7 +447,7 @@ std::string TasksConfigToJson(const std::vector<worker::TaskInfo>& tasks) {
     w.StartObject();
     for (const worker::TaskInfo& task : tasks) {
       Key(w, task.id.ToString());
-      WriteProperties(w, task.config);
+      WriteProperties(w, connectors::ConfigForDisplay(task.config));
     }
     w.EndObject();
   });
@@ -645,7 +646,7 @@ std::string JavaMapString(const NullableProperties& config) {
   for (const auto& [k, v] : config) {
     if (!first) out += ", ";
     first = false;
-    out += k + "=" + v.value_or("null");
+    out += k + "=" + (v ? connectors::ShownValue(k, *v) : std::string("null"));
   }
   return out + "}";
 }

@@ -89,7 +89,8 @@ Result<std::string> ParseConnectorNameRequest(std::string_view body);
 // PUT /admin/loggers/{logger}: a settings map; returns its "level" (nullopt when absent or null).
 Result<std::optional<std::string>> ParseLoggerLevelRequest(std::string_view body);
 
-// Java's Map.toString for a settings map, "{k1=v1, k2=null}", as Connect prints configs in messages.
+// Java's Map.toString for a settings map, "{k1=v1, k2=null}", as Connect prints configs in messages;
+// unlike Connect, secret-looking values are shown "[hidden]" (connectors::ShownValue).
 std::string JavaMapString(const NullableProperties& config);
 
 }  // namespace ferry::rest

@@ -273,10 +273,11 @@ Result<Properties> ConfigProviders::Resolve(const Properties& config, std::vecto
   return out;
 }
 
-ConfigProviders::Resolution ConfigProviders::ResolveEach(const Properties& config) const {
+ConfigProviders::Resolution ConfigProviders::ResolveEach(const Properties& config,
+                                                        std::vector<Provided>* provided) const {
   Resolution r;
   for (const auto& [key, value] : config) {
-    Result<std::string> resolved = ResolveValue(key, value, nullptr);
+    Result<std::string> resolved = ResolveValue(key, value, provided);
     if (resolved.ok()) {
       r.resolved[key] = std::move(*resolved);
     } else {

@@ -82,7 +82,7 @@ class ConfigProviders {
     Properties resolved;                          // failed keys keep their raw value
     std::map<std::string, std::string> errors;    // key -> reason (names the key)
   };
-  Resolution ResolveEach(const Properties& config) const;
+  Resolution ResolveEach(const Properties& config, std::vector<Provided>* provided = nullptr) const;
 
  private:
   enum class Kind { kFile, kEnv, kDirectory };

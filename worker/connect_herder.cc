@@ -78,7 +78,8 @@ ConnectHerder::ConnectHerder(HerderConfig config, ConfigStore& configs, OffsetSt
       configs_(configs),
       offsets_(offsets),
       statuses_(statuses),
-      worker_(offsets, config_.worker_producer_props, config_.offset_flush_interval, config_.offset_flush_timeout) {}
+      worker_(offsets, config_.worker_producer_props, config_.offset_flush_interval, config_.offset_flush_timeout,
+              config_.config_providers) {}
 
 ConnectHerder::~ConnectHerder() { Stop(); }
 
@@ -856,7 +857,7 @@ Result<connectors::ConfigInfos> ConnectHerder::Validate(const Properties& config
   auto cls = config.find("connector.class");
   if (cls == config.end() || cls->second.empty()) {
     std::string shown;
-    for (const auto& [k, v] : config) shown += (shown.empty() ? "" : ", ") + k + "=" + v;
+    for (const auto& [k, v] : config) shown += (shown.empty() ? "" : ", ") + k + "=" + connectors::ShownValue(k, v);
     return Error::BadRequest("Connector config {" + shown + "} contains no connector type");
   }
   const connectors::PluginDesc* plugin = connectors::Registry::Builtin().Find(cls->second);
@@ -871,7 +872,28 @@ Result<connectors::ConfigInfos> ConnectHerder::Validate(const Properties& config
   }
   auto connector = plugin->create();
   const connectors::ConfigDef def = connectors::ConnectorConfigDef(connector->Definition(), false);
-  return connectors::BuildConfigInfos(plugin->class_name, def, config, connector->ValidateAcrossKeys(config));
+  // Validated as the connector will run (references resolved), answered with what was written.
+  static const ConfigProviders kNone;
+  const ConfigProviders& providers = config_.config_providers ? *config_.config_providers : kNone;
+  std::vector<ConfigProviders::Provided> provided;
+  ConfigProviders::Resolution resolution = providers.ResolveEach(config, &provided);
+  std::map<std::string, std::vector<std::string>> extra = connector->ValidateAcrossKeys(resolution.resolved);
+  for (const auto& [key, why] : resolution.errors) extra[key].push_back(why);
+  connectors::ConfigInfos infos =
+      connectors::BuildConfigInfos(plugin->class_name, def, resolution.resolved, extra);
+  for (connectors::ConfigInfo& info : infos.configs) {
+    if (!info.value) continue;
+    auto raw = config.find(info.value->name);
+    const bool password = info.definition && info.definition->type == connectors::ConfigType::kPassword;
+    if (raw != config.end() && !password && HasConfigReferences(raw->second)) info.value->value = raw->second;
+    for (std::string& error : info.value->errors) error = HideProvidedValues(error, provided);
+  }
+  return infos;
+}
+
+Result<Properties> ConnectHerder::ResolveConfig(const Properties& config) const {
+  if (!config_.config_providers) return ConfigProviders().Resolve(config);
+  return config_.config_providers->Resolve(config);
 }
 
 Result<CreatedConnector> ConnectHerder::PutConnectorConfig(const std::string& name, const Properties& config,

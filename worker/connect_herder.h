@@ -56,6 +56,10 @@ struct HerderConfig {
   // Set: a member of the Connect cluster `group->group_id`, running what the leader assigns (its
   // url comes from worker_id at Start). Unset: a cluster of one, running everything.
   std::optional<WorkerGroupConfig> group;
+  // The worker's config.providers (null: none): references in connector and task configs are
+  // resolved when they start, and when validated (answers show what was written, never what a
+  // reference gave).
+  std::shared_ptr<const ConfigProviders> config_providers;
 };
 
 class ConnectHerder : public Herder {
@@ -88,6 +92,7 @@ class ConnectHerder : public Herder {
                                              const std::map<std::string, std::optional<std::string>>& patch) override;
   Result<ConnectorInfo> GetConnector(const std::string& name) override;
   Result<Properties> GetConnectorConfig(const std::string& name) override;
+  Result<Properties> ResolveConfig(const Properties& config) const override;
   Result<ConnectorStateInfo> GetConnectorStatus(const std::string& name) override;
   Result<std::vector<TaskInfo>> GetTaskConfigs(const std::string& name) override;
   Result<TaskStateInfo> GetTaskStatus(const ConnectorTaskId& id) override;

@@ -110,7 +110,11 @@ class Herder {
   virtual Result<ConnectorInfo> PatchConnectorConfig(
       const std::string& name, const std::map<std::string, std::optional<std::string>>& patch) = 0;
   virtual Result<ConnectorInfo> GetConnector(const std::string& name) = 0;
+  // As stored: what the user wrote, `${provider:...}` references unresolved (GET .../config).
   virtual Result<Properties> GetConnectorConfig(const std::string& name) = 0;
+  // `config` (a connector's, from GetConnectorConfig) with its config-provider references resolved,
+  // for making clients from it (config_providers.h); errors name the key. Never shown or stored.
+  virtual Result<Properties> ResolveConfig(const Properties& config) const { return config; }
   virtual Result<ConnectorStateInfo> GetConnectorStatus(const std::string& name) = 0;
   virtual Result<std::vector<TaskInfo>> GetTaskConfigs(const std::string& name) = 0;
   virtual Result<TaskStateInfo> GetTaskStatus(const ConnectorTaskId& id) = 0;

@@ -110,6 +110,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
   hc.topic_tracking = config.topic_tracking_enable;
   hc.topic_tracking_allow_reset = config.topic_tracking_allow_reset;
   hc.worker_producer_props = config.ProducerProps();
+  hc.config_providers = config.config_providers;
   hc.offset_flush_interval = std::chrono::milliseconds(config.offset_flush_interval_ms);
   hc.offset_flush_timeout = std::chrono::milliseconds(config.offset_flush_timeout_ms);
   hc.kafka_cluster_id = ClusterId(config.AdminProps());

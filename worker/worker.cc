@@ -28,12 +28,23 @@ class Worker::Context : public tasks::TaskContext {
   std::string connector_;
 };
 
+namespace {
+
+// `error` with the values config providers gave put back as their references.
+Error WithoutProvided(const Error& error, const std::vector<ConfigProviders::Provided>& provided) {
+  if (provided.empty()) return error;
+  return Error(error.code(), HideProvidedValues(error.message(), provided), error.retriable(), error.kafka_err());
+}
+
+}  // namespace
+
 Worker::Worker(OffsetStore& offsets, Properties worker_producer_props, std::chrono::milliseconds offset_flush_interval,
-               std::chrono::milliseconds offset_flush_timeout)
+               std::chrono::milliseconds offset_flush_timeout, std::shared_ptr<const ConfigProviders> providers)
     : offsets_(offsets),
       worker_producer_props_(std::move(worker_producer_props)),
       flush_interval_(offset_flush_interval),
-      flush_timeout_(offset_flush_timeout) {
+      flush_timeout_(offset_flush_timeout),
+      providers_(providers ? std::move(providers) : std::make_shared<const ConfigProviders>()) {
   committer_ = std::thread([this] { CommitLoop(); });
 }
 
@@ -54,11 +65,18 @@ Result<> Worker::StartConnector(const std::string& name, const Properties& confi
   if (cls == config.end()) return Error::BadRequest("connector " + name + " has no connector.class");
   const connectors::PluginDesc* plugin = connectors::Registry::Builtin().Find(cls->second);
   if (plugin == nullptr) return Error::NotFound("no connector class '" + cls->second + "' in Ferry");
+  ConnectorConfig configs{config, {}, {}};
+  Result<Properties> resolved = providers_->Resolve(config, &configs.provided);
+  if (!resolved.ok()) return resolved.error();
+  configs.resolved = std::move(*resolved);
   std::unique_ptr<connectors::Connector> connector = plugin->create();
-  FERRY_RETURN_IF_ERROR(connector->Start(config, context));
+  if (Result<> started = connector->Start(configs.resolved, context); !started.ok()) {
+    return WithoutProvided(started.error(), configs.provided);
+  }
   std::lock_guard lock(mu_);
   CHECK(!connectors_.count(name)) << "connector " << name << " started twice";
   connectors_[name] = std::move(connector);
+  connector_configs_[name] = std::move(configs);
   return Ok();
 }
 
@@ -70,6 +88,7 @@ void Worker::StopConnector(const std::string& name, std::shared_ptr<void> keep_a
     if (it == connectors_.end()) return;
     connector = std::move(it->second);
     connectors_.erase(it);
+    connector_configs_.erase(name);
   }
   JoinStops(std::nullopt, /*ended_only=*/true);  // threads of stops that ended are joined here
   auto done = std::make_shared<std::atomic<bool>>(false);
@@ -109,13 +128,18 @@ std::set<std::string> Worker::Connectors() const {
 
 Result<std::vector<Properties>> Worker::TaskConfigs(const std::string& name, int max_tasks) {
   connectors::Connector* connector = nullptr;
+  ConnectorConfig configs;
   {
     std::lock_guard lock(mu_);
     auto it = connectors_.find(name);
     if (it == connectors_.end()) return Error::NotFound("connector " + name + " is not running here");
     connector = it->second.get();  // only the herder thread stops connectors, so this stays valid
+    configs = connector_configs_.at(name);
   }
-  return connector->TaskConfigs(max_tasks);
+  Result<std::vector<Properties>> generated = connector->TaskConfigs(max_tasks);
+  if (!generated.ok()) return WithoutProvided(generated.error(), configs.provided);
+  if (configs.provided.empty()) return generated;
+  return UnresolveTaskConfigs(configs.raw, configs.resolved, configs.provided, std::move(*generated));
 }
 
 Result<> Worker::StartTask(const ConnectorTaskId& id, const Properties& config) {
@@ -126,9 +150,13 @@ Result<> Worker::StartTask(const ConnectorTaskId& id, const Properties& config) 
   // Read the offsets topic to its end first, so the task sees every offset stored so far.
   FERRY_RETURN_IF_ERROR(offsets_.Refresh(flush_timeout_));
   auto running = std::make_unique<RunningTask>();
+  Result<Properties> resolved = providers_->Resolve(config, &running->provided);
+  if (!resolved.ok()) return resolved.error();
   running->context = std::make_unique<Context>(*this, id.connector);
   running->task = std::move(*task);
-  FERRY_RETURN_IF_ERROR(running->task->Start(config, *running->context));
+  if (Result<> started = running->task->Start(*resolved, *running->context); !started.ok()) {
+    return WithoutProvided(started.error(), running->provided);
+  }
   std::lock_guard lock(mu_);
   CHECK(!tasks_.count(id)) << "task " << id.ToString() << " started twice";
   tasks_[id] = std::move(running);
@@ -158,7 +186,10 @@ std::set<ConnectorTaskId> Worker::Tasks() const {
 std::optional<Error> Worker::TaskFailure(const ConnectorTaskId& id) const {
   std::lock_guard lock(mu_);
   auto it = tasks_.find(id);
-  return it == tasks_.end() ? std::nullopt : it->second->task->failure();
+  if (it == tasks_.end()) return std::nullopt;
+  std::optional<Error> failure = it->second->task->failure();
+  if (!failure) return std::nullopt;
+  return WithoutProvided(*failure, it->second->provided);
 }
 
 std::string Worker::SyncWriterId(const ConnectorTaskId& id) const {

@@ -2,6 +2,10 @@
 // from their class names, starts and stops them, and every offset.flush.interval.ms stores each
 // running task's source offsets in the OffsetStore (and once more when a task stops), so a restart
 // resumes where the previous one committed.
+// Config providers (config_providers.h): a connector or task is started with its config's references
+// resolved, and nothing resolved leaves the Worker: task configs come back with the references the
+// connector's config holds (UnresolveTaskConfigs), and errors with a provider's values put back as
+// the references' text (HideProvidedValues).
 // Thread-safety: all methods may be called from any thread; the herder calls them from its own.
 #pragma once
 
@@ -24,14 +28,16 @@
 #include "worker/common/result.h"
 #include "worker/common/sampled_stat.h"
 #include "worker/common/types.h"
+#include "worker/config_providers.h"
 #include "worker/offset_store.h"
 
 namespace ferry::worker {
 
 class Worker {
  public:
+  // `providers` null: none (a reference in a config is then an error at start).
   Worker(OffsetStore& offsets, Properties worker_producer_props, std::chrono::milliseconds offset_flush_interval,
-         std::chrono::milliseconds offset_flush_timeout);
+         std::chrono::milliseconds offset_flush_timeout, std::shared_ptr<const ConfigProviders> providers = nullptr);
   ~Worker();  // stops every task and connector
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -45,6 +51,7 @@ class Worker {
   void StopConnector(const std::string& name, std::shared_ptr<void> keep_alive = nullptr);
   // Waits until every connector stop begun so far has ended.
   void JoinConnectorStops();
+  // The running connector's task configs, as they are to be stored (references unresolved).
   Result<std::vector<Properties>> TaskConfigs(const std::string& name, int max_tasks);
   std::set<std::string> Connectors() const;
 
@@ -70,6 +77,7 @@ class Worker {
     std::unique_ptr<Context> context;
     std::unique_ptr<tasks::Task> task;
     std::vector<tasks::SourceOffsetRecord> committed;  // last offsets stored
+    std::vector<ConfigProviders::Provided> provided;    // what its config's references gave
     // Offset commits, as Connect's WorkerTask measures them (commit time includes the task's own
     // Commit(), e.g. MM2's offset-sync flush).
     int64_t commit_successes = 0;
@@ -92,11 +100,20 @@ class Worker {
   const Properties worker_producer_props_;
   const std::chrono::milliseconds flush_interval_;
   const std::chrono::milliseconds flush_timeout_;
+  const std::shared_ptr<const ConfigProviders> providers_;
+
+  // A running connector's config as stored and as it runs, and what the references gave.
+  struct ConnectorConfig {
+    Properties raw;
+    Properties resolved;
+    std::vector<ConfigProviders::Provided> provided;
+  };
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;                                                           // mu_
   std::map<std::string, std::unique_ptr<connectors::Connector>> connectors_;        // mu_
+  std::map<std::string, ConnectorConfig> connector_configs_;                        // mu_
   std::map<ConnectorTaskId, std::unique_ptr<RunningTask>> tasks_;                   // mu_
   std::thread committer_;
   std::mutex stops_mu_;

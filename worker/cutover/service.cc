@@ -75,7 +75,9 @@ FlowLookup HerderFlows(worker::Herder& herder) {
         return Error::BadRequest("connector '" + *connector + "' is not a MirrorSourceConnector: only a mirror's "
                                  "offset map can translate a group's offsets");
       }
-      return std::make_pair(*connector, std::move(*config));
+      auto resolved = herder.ResolveConfig(*config);  // its clients need what the references name
+      if (!resolved.ok()) return resolved.error();
+      return std::make_pair(*connector, std::move(*resolved));
     }
     auto names = herder.Connectors();
     if (!names.ok()) return names.error();
@@ -90,7 +92,9 @@ FlowLookup HerderFlows(worker::Herder& herder) {
       for (const auto& m : mirrors) list += (list.empty() ? "" : ", ") + m.first;
       return Error::BadRequest("more than one mirror runs on this worker; name one with ?connector=: " + list);
     }
-    return std::move(mirrors.front());
+    auto resolved = herder.ResolveConfig(mirrors.front().second);  // its clients need what the references name
+    if (!resolved.ok()) return resolved.error();
+    return std::make_pair(mirrors.front().first, std::move(*resolved));
   };
 }
 

@@ -11,7 +11,9 @@
 namespace ferry::kafka {
 
 bool IsSecret(const std::string& key) {
-  static constexpr const char* kMarkers[] = {"password", "secret", "jaas", ".key", "token"};
+  // The one list: sasl.jaas.config, *.password, sasl.oauthbearer.client.secret, ssl.key.pem,
+  // ssl.keystore.key, *.token*, basic.auth.user.info (schema registry), under any prefix.
+  static constexpr const char* kMarkers[] = {"password", "secret", "jaas", ".key", "token", "user.info"};
   return std::any_of(std::begin(kMarkers), std::end(kMarkers),
                      [&](const char* m) { return key.find(m) != std::string::npos; });
 }

@@ -11,7 +11,9 @@
 
 namespace ferry::kafka {
 
-// True for keys whose values must never appear in logs or errors (passwords, keys, JAAS configs).
+// True for keys whose values must never appear in logs, errors or REST answers other than GET
+// .../config (passwords, private keys, JAAS configs, tokens, user info), with any prefix
+// (source.cluster.sasl.jaas.config too). Shown as "[hidden]" (connectors::ShownValue).
 bool IsSecret(const std::string& key);
 
 // Creates a producer or consumer from `props`, Java client keys translated first
