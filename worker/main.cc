@@ -147,6 +147,8 @@ Result<std::unique_ptr<ferry::cutover::CutoverService>> OpenCutoverService(const
   const std::string name = mirror->count("name") ? mirror->at("name") : "mirror";
   ferry::Properties defaults;
   cutover::MirrorTaskStates task_states;
+  // The worker file's config.providers resolve the mirror file's `${...}` references (none without it).
+  std::shared_ptr<const worker::ConfigProviders> providers = std::make_shared<const worker::ConfigProviders>();
   if (!FLAGS_worker_config.empty()) {
     auto props = worker::LoadPropertiesFile(FLAGS_worker_config);
     if (!props.ok()) return props.error();
@@ -157,13 +159,16 @@ Result<std::unique_ptr<ferry::cutover::CutoverService>> OpenCutoverService(const
                                                                   : worker::WorkerMode::kStandalone);
     if (!config.ok()) return config.error();
     defaults = config->AdminProps();
+    providers = config->config_providers;
     if (distributed) task_states = cutover::ConnectTopicsTaskStates(*config, std::chrono::seconds(30));
   }
   if (!task_states && checks_tasks) {
     LOG(WARNING) << command << ": without a distributed worker's file (--worker_config) the mirror's tasks are not "
                  << "seen: a task not running, or restarted below what it copied, is not checked";
   }
-  cutover::FlowLookup flows = [name, config = *mirror](const std::optional<std::string>&) -> Result<std::pair<std::string, ferry::Properties>> {
+  auto resolved = providers->Resolve(*mirror);
+  if (!resolved.ok()) return resolved.error();
+  cutover::FlowLookup flows = [name, config = *resolved](const std::optional<std::string>&) -> Result<std::pair<std::string, ferry::Properties>> {
     return std::make_pair(name, config);
   };
   return std::make_unique<cutover::CutoverService>(flows, defaults, cutover::KafkaClusterClients(std::chrono::seconds(30)),
