@@ -47,7 +47,13 @@ std::vector<std::vector<std::string>> MirrorCheckpointConnector::Chunks(const st
   return chunks;
 }
 
-Result<> MirrorCheckpointConnector::Start(const Properties& given, ConnectorContext& context) {
+Result<> MirrorCheckpointConnector::Start(const Properties& config, ConnectorContext& context) {
+  Result<> started = StartUnnamed(config, context);
+  if (!started.ok()) return connectors::NameFailedCluster(started.error(), config);
+  return started;
+}
+
+Result<> MirrorCheckpointConnector::StartUnnamed(const Properties& given, ConnectorContext& context) {
   // The filters and the task configs see groups.blacklist / topics.blacklist as their new keys.
   const Properties config = TranslateMirrorAliases(given);
   auto parsed = MirrorCheckpointConfigDef().Parse(config);

@@ -34,6 +34,8 @@ class MirrorCheckpointConnector : public Connector {
   static std::vector<std::vector<std::string>> Chunks(const std::vector<std::string>& items, size_t n);
 
  private:
+  // Start, its client configuration failures not yet naming their cluster (NameFailedCluster).
+  Result<> StartUnnamed(const Properties& config, ConnectorContext& context);
   Result<std::vector<std::string>> FindGroups();
   void RefreshLoop(std::chrono::seconds interval);
 

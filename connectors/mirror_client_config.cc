@@ -1,5 +1,7 @@
 #include "connectors/mirror_client_config.h"
 
+#include "worker/kafka/client.h"
+
 namespace ferry::connectors {
 namespace {
 
@@ -52,6 +54,25 @@ Properties ClientProps(const Properties& config, Cluster cluster, ClientRole rol
   // worker's cluster is the target: there they win over everything else.
   if (cluster == Cluster::kTarget) CopyPrefixed(config, role_prefix + kOverride, false, props);
   return props;
+}
+
+Error NameFailedCluster(const Error& error, const Properties& config) {
+  if (!kafka::IsConfigFailure(error)) return error;
+  auto alias = [&](const char* key, const char* fallback) {
+    auto it = config.find(key);
+    return it == config.end() || it->second.empty() ? std::string(fallback) : it->second;
+  };
+  for (Cluster cluster : {Cluster::kSource, Cluster::kTarget}) {
+    for (ClientRole role : {ClientRole::kAdmin, ClientRole::kConsumer, ClientRole::kProducer}) {
+      const Properties props = ClientProps(config, cluster, role);
+      auto bootstrap = props.find("bootstrap.servers");
+      if (bootstrap == props.end() || error.message().find("at " + bootstrap->second) == std::string::npos) continue;
+      return kafka::ForCluster(error, cluster == Cluster::kSource
+                                          ? "source cluster '" + alias("source.cluster.alias", "source") + "'"
+                                          : "target cluster '" + alias("target.cluster.alias", "target") + "'");
+    }
+  }
+  return error;
 }
 
 bool HasBootstrap(const Properties& config, Cluster cluster, ClientRole role) {

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "worker/common/result.h"
 #include "worker/common/types.h"
 
 namespace ferry::connectors {
@@ -21,5 +22,10 @@ Properties ClientProps(const Properties& config, Cluster cluster, ClientRole rol
 // True if `config` names a bootstrap server list for `cluster` (`source.cluster.bootstrap.servers`,
 // or `source.<role>.bootstrap.servers` / `<role>.bootstrap.servers`).
 bool HasBootstrap(const Properties& config, Cluster cluster, ClientRole role);
+
+// `error` with the cluster whose client settings to fix in front ("source cluster 'A': ...") when it
+// is a client configuration failure (kafka::IsConfigFailure: a refused login or certificate, a key
+// file that cannot be read), found by the bootstrap servers it names; otherwise `error` unchanged.
+Error NameFailedCluster(const Error& error, const Properties& config);
 
 }  // namespace ferry::connectors

@@ -21,10 +21,11 @@ Result<> MirrorHeartbeatConnector::Start(const Properties& config, ConnectorCont
     // settings the task writes to the worker's cluster, where the topic must exist already.
     auto policy = MakeReplicationPolicy(config);
     if (!policy.ok()) return policy.error();
-    FERRY_RETURN_IF_ERROR(EnsureInternalTopic(target, (*policy)->HeartbeatsTopic(),
-                                              static_cast<int>(parsed->GetLong("heartbeats.topic.replication.factor")),
-                                              "heartbeats.topic.replication.factor",
-                                              std::chrono::milliseconds(parsed->GetLong("admin.timeout.ms"))));
+    Result<> made = EnsureInternalTopic(target, (*policy)->HeartbeatsTopic(),
+                                        static_cast<int>(parsed->GetLong("heartbeats.topic.replication.factor")),
+                                        "heartbeats.topic.replication.factor",
+                                        std::chrono::milliseconds(parsed->GetLong("admin.timeout.ms")));
+    if (!made.ok()) return NameFailedCluster(made.error(), config);
   }
   return Ok();
 }

@@ -102,7 +102,13 @@ std::map<std::string, std::vector<std::string>> MirrorSourceConnector::ValidateA
   return errors;
 }
 
-Result<> MirrorSourceConnector::Start(const Properties& given, ConnectorContext& context) {
+Result<> MirrorSourceConnector::Start(const Properties& config, ConnectorContext& context) {
+  Result<> started = StartUnnamed(config, context);
+  if (!started.ok()) return connectors::NameFailedCluster(started.error(), config);
+  return started;
+}
+
+Result<> MirrorSourceConnector::StartUnnamed(const Properties& given, ConnectorContext& context) {
   // Filters and task configs see the deprecated aliases (topics.blacklist, ...) as their new keys.
   const Properties config = TranslateMirrorAliases(given);
   auto parsed = MirrorSourceConfigDef().Parse(config);

@@ -64,6 +64,8 @@ class MirrorSourceConnector : public Connector {
   static bool IsCycle(const ReplicationPolicy& policy, const std::string& target_alias, const std::string& topic);
 
  private:
+  // Start, its client configuration failures not yet naming their cluster (NameFailedCluster).
+  Result<> StartUnnamed(const Properties& config, ConnectorContext& context);
   Result<std::vector<TopicPartition>> FindPartitions();
   bool ShouldReplicate(const std::string& topic) const;
   void Schedule();  // the scheduler thread

@@ -58,7 +58,13 @@ std::vector<std::string> SplitList(const std::string& list) {
 
 MirrorCheckpointTask::~MirrorCheckpointTask() { Stop(); }
 
-Result<> MirrorCheckpointTask::Start(const Properties& given, TaskContext& context) {
+Result<> MirrorCheckpointTask::Start(const Properties& config, TaskContext& context) {
+  Result<> started = StartUnnamed(config, context);
+  if (!started.ok()) return connectors::NameFailedCluster(started.error(), config);
+  return started;
+}
+
+Result<> MirrorCheckpointTask::StartUnnamed(const Properties& given, TaskContext& context) {
   // Task configs written by MM2 itself may still carry topics.blacklist: read it as topics.exclude.
   const Properties config = connectors::TranslateMirrorAliases(given);
   auto parsed = connectors::MirrorCheckpointConfigDef().Parse(config);

@@ -58,6 +58,8 @@ class MirrorCheckpointTask : public Task {
   void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const override;
 
  private:
+  // Start, its client configuration failures not yet naming their cluster (NameFailedCluster).
+  Result<> StartUnnamed(const Properties& config, TaskContext& context);
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* rkmessage, void* opaque);
   void Run();
   void EmitOnce(bool sync_groups);

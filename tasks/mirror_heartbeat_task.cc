@@ -21,6 +21,12 @@ std::string Get(const Properties& config, const char* key, const std::string& fa
 MirrorHeartbeatTask::~MirrorHeartbeatTask() { Stop(); }
 
 Result<> MirrorHeartbeatTask::Start(const Properties& config, TaskContext& context) {
+  Result<> started = StartUnnamed(config, context);
+  if (!started.ok()) return connectors::NameFailedCluster(started.error(), config);
+  return started;
+}
+
+Result<> MirrorHeartbeatTask::StartUnnamed(const Properties& config, TaskContext& context) {
   source_alias_ = Get(config, connectors::kSourceClusterAlias, "");
   if (source_alias_.empty()) return Error::InvalidConfig(connectors::kSourceClusterAlias, "missing");
   target_alias_ = Get(config, "target.cluster.alias", "target");

@@ -29,6 +29,8 @@ class MirrorHeartbeatTask : public Task {
   int64_t sent() const { return sent_.load(); }
 
  private:
+  // Start, its client configuration failures not yet naming their cluster (NameFailedCluster).
+  Result<> StartUnnamed(const Properties& config, TaskContext& context);
   void Run();
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque);
 

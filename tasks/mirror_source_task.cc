@@ -38,6 +38,12 @@ Result<int64_t> NextOffsetFromStored(const std::string& offset_json, const Topic
 }
 
 Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context) {
+  Result<> started = StartUnnamed(config, context);
+  if (!started.ok()) return connectors::NameFailedCluster(started.error(), config);
+  return started;
+}
+
+Result<> MirrorSourceTask::StartUnnamed(const Properties& config, TaskContext& context) {
   auto get = [&](const char* key) -> std::string {
     auto it = config.find(key);
     return it == config.end() ? "" : it->second;
@@ -55,6 +61,7 @@ Result<> MirrorSourceTask::Start(const Properties& config, TaskContext& context)
   MirrorTaskConfig mirror;
   mirror.name = "mirror-" + source_alias_ + "-task-" + get(connectors::kTaskIndex);
   mirror.source_alias = source_alias_;
+  mirror.target_alias = target_alias_;
   mirror.policy = *policy;
   mirror.source_consumer = connectors::ClientProps(config, connectors::Cluster::kSource, connectors::ClientRole::kConsumer);
   mirror.target_producer = connectors::ClientProps(config, connectors::Cluster::kTarget, connectors::ClientRole::kProducer);

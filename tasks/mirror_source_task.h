@@ -41,6 +41,8 @@ class MirrorSourceTask : public Task {
   void CollectMetrics(metrics::Exposition& out, int64_t now_ms, const metrics::Labels& task) const override;
 
  private:
+  // Start, its client configuration failures not yet naming their cluster (NameFailedCluster).
+  Result<> StartUnnamed(const Properties& config, TaskContext& context);
   // Where each partition resumes (ferry.resume.mode): the stored positions in `mirror`, moved past
   // the copies proven on the target in exact mode. Fills resumes_.
   Result<> PlanStart(const Properties& config, TaskContext& context, MirrorTaskConfig& mirror);

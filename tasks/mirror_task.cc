@@ -29,6 +29,9 @@ constexpr int kIdleWaitMs = 10;
 // or from another region: woken every 5 ms, a source answering in more than 5 ms was hardly read.
 constexpr milliseconds kStallAfter{500};
 constexpr milliseconds kPublishEvery{10};
+// How often an idle or throttled task asks whether its clients' configuration failed (a refused
+// login or certificate, kafka::ConfigFailure), which librdkafka would retry forever.
+constexpr milliseconds kConfigCheckEvery{250};
 constexpr milliseconds kMetadataTimeout{10000};
 // Memory a queued record costs beyond its key and value (librdkafka's message and op structs).
 constexpr int64_t kPerRecordOverhead = 256;
@@ -45,6 +48,23 @@ int64_t WallMs() {
 
 int64_t BufferedSize(const rd_kafka_message_t* msg) {
   return static_cast<int64_t>(msg->len + msg->key_len) + kPerRecordOverhead;
+}
+
+bool IsAuthorizationError(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+         err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
+}
+
+// A librdkafka error of the task's clients; an ACL's refusal says so with Kafka's name of it, the
+// cluster and what to grant, and is no retry's to fix.
+Error ClientFailure(const std::string& context, rd_kafka_resp_err_t err, const std::string& cluster,
+                    const std::string& topic, const char* operation) {
+  Error e = Error::Kafka(context, err);
+  if (!IsAuthorizationError(err)) return e;
+  return Error(ErrorCode::kForbidden,
+               e.message() + " (" + rd_kafka_err2name(err) + "): " + cluster + " does not allow this client " +
+                   operation + " topic '" + topic + "'; grant it in the cluster's ACLs",
+               false, err);
 }
 
 }  // namespace
@@ -66,6 +86,8 @@ class MirrorTask::Loop {
 
   Result<> Open();
   void Run();
+  // `error` naming the cluster (by its alias) whose settings to fix, when a client's configuration failed.
+  Error Named(const Error& error) const;
   void RequestStop() { stop_requested_.store(true); }
 
   State state() const {
@@ -110,6 +132,8 @@ class MirrorTask::Loop {
   // Serves delivery reports (HandleDelivery) on this thread, waiting up to `timeout_ms` for one.
   void PollProducer(int timeout_ms);
   void Publish(bool force);
+  // Fails the task if a client's configuration failed; at most every kConfigCheckEvery.
+  void CheckClients(Clock::time_point now);
   void Fail(Error error);
   void Shutdown();
 
@@ -137,6 +161,7 @@ class MirrorTask::Loop {
   Clock::time_point last_record_at_ = Clock::now();
   Clock::time_point last_wake_at_{};  // none yet
   Clock::time_point last_publish_at_ = Clock::now();
+  Clock::time_point last_client_check_at_{};
   bool progress_since_publish_ = false;
   // Wall-clock time for the metrics: read once per consumed batch, and once per producer poll that
   // serves a delivery report (-1: not read yet in this poll).
@@ -283,6 +308,7 @@ void MirrorTask::Loop::Run() {
       // Flow control: the target is behind; wait for acknowledgements instead of consuming more.
       PollProducer(kIdleWaitMs);
       Publish(false);
+      CheckClients(Clock::now());
       continue;
     }
     // A queue near its limit means the fetcher has probably stopped (see MaybeWakeFetcher).
@@ -320,7 +346,10 @@ void MirrorTask::Loop::Run() {
       }
     }
     PollProducer(0);  // delivery reports, served on this thread
-    if (n == 0) MaybeWakeFetcher(now, false);
+    if (n == 0) {
+      MaybeWakeFetcher(now, false);
+      CheckClients(now);
+    }
     Publish(false);
   }
   Shutdown();
@@ -360,9 +389,10 @@ void MirrorTask::Loop::Forward(kafka::MessagePtr msg) {
       continue;
     }
     buffered_bytes_ -= size;
-    Fail(Error::Kafka("produce " + ps.tp.ToString() + "@" + std::to_string(msg->offset) + " to " +
-                          rd_kafka_topic_name(ts.target.get()),
-                      err));
+    Fail(ClientFailure("produce " + ps.tp.ToString() + "@" + std::to_string(msg->offset) + " to " +
+                           rd_kafka_topic_name(ts.target.get()),
+                       err, "target cluster '" + config_.target_alias + "'", rd_kafka_topic_name(ts.target.get()),
+                       "to write to"));
     return;
   }
 }
@@ -381,9 +411,10 @@ void MirrorTask::Loop::HandleDelivery(const rd_kafka_message_t* rkmessage) {
     const bool purged = rkmessage->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
                         rkmessage->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
     if (!purged && !failed_) {
-      Fail(Error::Kafka("deliver " + ps.tp.ToString() + "@" + std::to_string(source->offset) + " to " +
-                            rd_kafka_topic_name(rkmessage->rkt),
-                        rkmessage->err));
+      Fail(ClientFailure("deliver " + ps.tp.ToString() + "@" + std::to_string(source->offset) + " to " +
+                             rd_kafka_topic_name(rkmessage->rkt),
+                         rkmessage->err, "target cluster '" + config_.target_alias + "'",
+                         rd_kafka_topic_name(rkmessage->rkt), "to write to"));
     }
     return;
   }
@@ -415,6 +446,10 @@ void MirrorTask::Loop::HandleConsumerError(kafka::MessagePtr msg) {
   if (msg->err != RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || msg->rkt == nullptr) {
     if (rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(consumer_.get(), nullptr, 0)) {
       Fail(Error::Kafka("source consumer", fatal));
+    } else if (IsAuthorizationError(msg->err)) {  // an ACL: no retry of librdkafka's will pass it
+      const std::string topic = msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "?";
+      Fail(ClientFailure("read " + topic + "-" + std::to_string(msg->partition), msg->err,
+                         "source cluster '" + config_.source_alias + "'", topic, "to read"));
     } else {
       // Transient (a broker down, a leader moving): librdkafka retries by itself.
       LOG(WARNING) << config_.name << ": source consumer: " << rd_kafka_message_errstr(msg.get());
@@ -531,6 +566,28 @@ std::map<TopicPartition, int64_t> MirrorTask::Loop::CommittedOffsets() const {
   return committed_;
 }
 
+Error MirrorTask::Loop::Named(const Error& error) const {
+  if (!kafka::IsConfigFailure(error)) return error;
+  auto bootstrap_of = [](const Properties& props) {
+    auto it = props.find("bootstrap.servers");
+    return it == props.end() ? std::string() : it->second;
+  };
+  const std::string source = bootstrap_of(config_.source_consumer);
+  const bool on_source = !source.empty() && error.message().find("at " + source) != std::string::npos;
+  return kafka::ForCluster(error, on_source ? "source cluster '" + config_.source_alias + "'"
+                                            : "target cluster '" + config_.target_alias + "'");
+}
+
+void MirrorTask::Loop::CheckClients(Clock::time_point now) {
+  if (now - last_client_check_at_ < kConfigCheckEvery || failed_) return;
+  last_client_check_at_ = now;
+  if (std::optional<Error> failure = kafka::ConfigFailure(consumer_.get())) {
+    Fail(kafka::ForCluster(*failure, "source cluster '" + config_.source_alias + "'"));
+  } else if (std::optional<Error> failure = kafka::ConfigFailure(producer_.get())) {
+    Fail(kafka::ForCluster(*failure, "target cluster '" + config_.target_alias + "'"));
+  }
+}
+
 void MirrorTask::Loop::Fail(Error error) {
   LOG(ERROR) << config_.name << " failed: " << error.ToString();
   failed_ = true;
@@ -572,7 +629,7 @@ void MirrorTask::Loop::Shutdown() {
 
 Result<std::unique_ptr<MirrorTask>> MirrorTask::Start(MirrorTaskConfig config, OffsetSyncSink* sink) {
   auto loop = std::make_unique<Loop>(std::move(config), sink);
-  FERRY_RETURN_IF_ERROR(loop->Open());
+  if (Result<> opened = loop->Open(); !opened.ok()) return loop->Named(opened.error());
   return std::unique_ptr<MirrorTask>(new MirrorTask(std::move(loop)));
 }
 

@@ -35,6 +35,7 @@ inline constexpr int64_t kFromLogStart = -2;
 struct MirrorTaskConfig {
   std::string name = "mirror";  // for logs and client ids
   std::string source_alias;     // the source cluster's alias, for the replication policy
+  std::string target_alias = "target";  // for errors that name the cluster whose settings to fix
   Properties source_consumer;   // librdkafka settings for the source, at least bootstrap.servers
   Properties target_producer;   // librdkafka settings for the target, at least bootstrap.servers
   std::shared_ptr<const connectors::ReplicationPolicy> policy;

@@ -7,6 +7,7 @@
 #include <glog/logging.h>
 
 #include "worker/common/url.h"
+#include "worker/kafka/client.h"
 
 namespace ferry::worker {
 namespace {
@@ -143,6 +144,12 @@ Result<bool> MirrorMaker::FinishReach(Flow& flow) {
     std::lock_guard lock(mu_);
     reached = std::move(*flow.reached);
     flow.reached.reset();
+  }
+  if (!reached.ok() && kafka::IsConfigFailure(reached.error())) {
+    // A refused login or certificate, an unreadable key file: no retry can fix it (docs/security.md).
+    const Error named = kafka::ForCluster(reached.error(), "cluster '" + flow.plan.target + "'");
+    LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " cannot start and is not retried: " << named.message();
+    return Error(named.code(), "flow " + flow.plan.Name() + ": " + named.message(), false, named.kafka_err());
   }
   if (!reached.ok()) {
     LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " cannot start yet (trying again every "

@@ -241,6 +241,12 @@ Result<EventPtr> RdKafkaAdmin::Poll(const SharedHandle& rk, rd_kafka_queue_t* qu
       Retire(rk);
       return Cancelled(what);
     }
+    // librdkafka retries a refused login or certificate until the op times out: fail it now, and walk
+    // away from the op as a cancelled call does.
+    if (std::optional<Error> failure = ConfigFailure(rk.get())) {
+      Retire(rk);
+      return *failure;
+    }
     if (std::chrono::steady_clock::now() >= deadline) return EventPtr();
   }
 }
@@ -281,6 +287,7 @@ Result<std::map<std::string, int>> RdKafkaAdmin::ListTopics() {
   AllTopicsMetadata answer =
       FetchAllTopicsMetadata(rk->get(), timeout_, kCancelCheck, [this] { return cancelled_.load(); });
   if (answer.stopped) return Cancelled("list topics");  // no admin op is left behind: nothing to retire
+  if (answer.failure) return *answer.failure;
   if (answer.err != RD_KAFKA_RESP_ERR_NO_ERROR) return AdminError("list topics", answer.err);
   MetadataPtr md = std::move(answer.metadata);
   std::map<std::string, int> topics;

@@ -15,6 +15,9 @@
 
 namespace ferry::kafka {
 
+// Destroys a client handle and forgets what client.h watched of it (ConfigFailure).
+void DestroyClient(rd_kafka_t* rk) noexcept;
+
 template <auto DestroyFn>
 struct Destroyer {
   template <typename T>
@@ -24,7 +27,7 @@ struct Destroyer {
 };
 
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, Destroyer<rd_kafka_conf_destroy>>;
-using HandlePtr = std::unique_ptr<rd_kafka_t, Destroyer<rd_kafka_destroy>>;
+using HandlePtr = std::unique_ptr<rd_kafka_t, Destroyer<DestroyClient>>;
 using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Destroyer<rd_kafka_topic_destroy>>;
 using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Destroyer<rd_kafka_queue_destroy>>;
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, Destroyer<rd_kafka_message_destroy>>;

@@ -45,6 +45,7 @@ Result<std::optional<int>> FindTopicPartitions(rd_kafka_t* rk, const std::string
   // A listing, which never auto-creates anything; in one call unless a stop may cut it short.
   AllTopicsMetadata answer = FetchAllTopicsMetadata(rk, timeout, stop ? slice : timeout, stop);
   if (answer.stopped) return Error(ErrorCode::kUnavailable, "list topics to find '" + topic + "': stopped");
+  if (answer.failure) return *answer.failure;
   if (answer.err) return Error::Kafka("list topics to find '" + topic + "'", answer.err);
   MetadataPtr md = std::move(answer.metadata);
   for (int i = 0; i < md->topic_cnt; ++i) {

@@ -1,0 +1,238 @@
+// Secured clusters on real brokers (issue #17; tests/kafka/kafka_cluster.py serves the listeners):
+// MirrorSourceConnectors whose clusters are reached over SASL_SSL (PLAIN) and SSL (mTLS with a PEM
+// key store), configured with the Java client keys MM2 users write, copy records exactly; every
+// setting the brokers refuse (a wrong password, an unknown CA, an expired or wrongly named broker
+// certificate, an unreadable key file, a malformed TLS setting, librdkafka 2.0.2's SCRAM on Kafka 4)
+// fails its connector or task within seconds, naming the cluster and the key, never a password, with
+// nothing copied; an ACL that denies WRITE on the target topic fails the task with
+// TOPIC_AUTHORIZATION_FAILED naming the topic. `ferry mirror-maker` does the same with an
+// mm2.properties of per-cluster prefixed keys. Names are unique: the clusters are shared.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/mirror_worker_test.h"
+#include "tests/support/test_cluster.h"
+#include "worker/common/json.h"
+#include "worker/kafka/record_io.h"
+
+namespace ferry::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::seconds;
+
+class SecuredMirrorTest : public MirrorWorkerTest {
+ protected:
+  SecuredMirrorTest() : MirrorWorkerTest(Peer::kRealKafka) {}
+
+  void SetUp() override {
+    SetUpMirror(1);
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto security = RealKafkaSecurity();
+    for (const char* listener : {"SASL_PLAINTEXT", "SSL", "SASL_SSL", "EXPIRED", "WRONGHOST"}) {
+      auto source = RealKafkaListener("source", listener);
+      auto target = RealKafkaListener("target", listener);
+      if (!security || !source || !target) GTEST_SKIP() << "the clusters have no secured listeners";
+      source_[listener] = *source;
+      target_[listener] = *target;
+    }
+    sec_ = *security;
+    dir_ = ::testing::TempDir() + "/ferry-secured-" + std::to_string(getpid()) + "-" + UniqueName("t");
+    std::filesystem::create_directories(dir_);
+    // Java's PEM key store: one file with the certificate and its key (ssl.keystore.type=PEM).
+    keystore_ = dir_ + "/client-keystore.pem";
+    std::ofstream out(keystore_);
+    out << std::ifstream(sec_.at("client.certificate")).rdbuf() << std::ifstream(sec_.at("client.key")).rdbuf();
+  }
+
+  std::string Jaas(const std::string& module, const std::string& user, const std::string& password) const {
+    return "org.apache.kafka.common.security." + module + " required username=\"" + user + "\" password=\"" +
+           password + "\";";
+  }
+
+  // `prefix` keys for SASL_SSL with PLAIN as `user`, the CA given as a PEM trust store.
+  Properties SaslSsl(const std::string& prefix, const std::string& bootstrap, const std::string& password,
+                     const std::string& user = "ferry") const {
+    return {{prefix + "bootstrap.servers", bootstrap},
+            {prefix + "security.protocol", "SASL_SSL"},
+            {prefix + "ssl.truststore.type", "PEM"},
+            {prefix + "ssl.truststore.location", sec_.at("ca")},
+            {prefix + "sasl.mechanism", "PLAIN"},
+            {prefix + "sasl.jaas.config", Jaas("plain.PlainLoginModule", user, password)}};
+  }
+  // `prefix` keys for SSL with a client certificate (Java's PEM key store).
+  Properties Mtls(const std::string& prefix, const std::string& bootstrap, const std::string& ca) const {
+    return {{prefix + "bootstrap.servers", bootstrap},
+            {prefix + "security.protocol", "SSL"},
+            {prefix + "ssl.truststore.type", "PEM"},
+            {prefix + "ssl.truststore.location", ca},
+            {prefix + "ssl.keystore.type", "PEM"},
+            {prefix + "ssl.keystore.location", keystore_}};
+  }
+
+  // A MirrorSourceConnector config (JSON) for `topic` with these cluster settings.
+  std::string Connector(const std::string& topic, const Properties& clusters) const {
+    Properties c = {{"connector.class", "MirrorSourceConnector"},
+                    {"source.cluster.alias", "A"},
+                    {"target.cluster.alias", "B"},
+                    {"topics", topic},
+                    {"tasks.max", "1"},
+                    {"refresh.topics.enabled", "false"},
+                    {"sync.topic.configs.enabled", "false"},
+                    {"sync.topic.acls.enabled", "false"},
+                    {"replication.factor", "1"},
+                    {"offset-syncs.topic.replication.factor", "1"},
+                    {"admin.timeout.ms", "60000"}};
+    for (const auto& [k, v] : clusters) c[k] = v;
+    std::string json = "{";
+    for (const auto& [k, v] : c) json += (json.size() > 1 ? "," : "") + json::Quote(k) + ":" + json::Quote(v);
+    return json + "}";
+  }
+
+  static Properties Merge(Properties a, const Properties& b) {
+    for (const auto& [k, v] : b) a[k] = v;
+    return a;
+  }
+
+  std::map<std::string, std::string> source_, target_;
+  Properties sec_;
+  std::string dir_;
+  std::string keystore_;
+};
+
+// The connector's or its task's failure trace, once either is FAILED (empty on timeout).
+std::string WaitForFailure(int port, const std::string& name, seconds timeout) {
+  std::string body;
+  const bool failed = WaitFor(
+      [&] {
+        body = HttpOnce(port, "GET", "/connectors/" + name + "/status").body;
+        return body.find("\"FAILED\"") != std::string::npos;
+      },
+      timeout);
+  return failed ? body : "";
+}
+
+TEST_F(SecuredMirrorTest, AConnectorOverSaslSslAndMtlsCopiesAndEachRefusedSettingFailsFastNamingClusterAndKey) {
+  auto worker = InProcessWorker::Start(worker_props_);
+  ASSERT_NE(worker, nullptr);
+  const int port = worker->port();
+  const std::string password = sec_.at("user.ferry");
+
+  // Good: source over SASL_SSL (PLAIN, as ferry), target over mTLS; the producer and admin override forms.
+  Produce(source(), orders_, 0, MakeRecords(0, 200));
+  Properties good = Merge(SaslSsl("source.cluster.", source_["SASL_SSL"], password),
+                          Mtls("target.cluster.", target_["SSL"], sec_.at("ca")));
+  good["producer.linger.ms"] = "5";
+  good["source.consumer.fetch.max.wait.ms"] = "50";  // Java's name, translated
+  good["target.admin.request.timeout.ms"] = "20000";
+  const auto copy_started = Clock::now();
+  ASSERT_EQ(Http(port, "PUT", "/connectors/secured-good/config", Connector(orders_, good)).status, 201);
+  ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {remote_orders_, 0}) == 200; }, seconds(60)));
+  const auto copy_time = Clock::now() - copy_started;
+  auto mirrored = kafka::VerifyMirrored({orders_, 0}, Read(source(), {orders_, 0}), Read(target(), {remote_orders_, 0}));
+  EXPECT_TRUE(mirrored.ok()) << mirrored.error().ToString();
+  EXPECT_TRUE(WaitForConnectorStatus(port, "secured-good", "RUNNING", 1, "RUNNING"));
+
+  // Refused settings, all at once, on a topic of their own: nothing of it may reach the target.
+  const std::string denied = UniqueName("denied");
+  ASSERT_TRUE(source().CreateTopic(denied, 1, KeepRecords()).ok());
+  Produce(source(), denied, 0, MakeRecords(0, 20));
+  const std::string wrong = "wrong-" + UniqueName("pw");
+  struct Case {
+    std::string name;
+    Properties clusters;
+    std::vector<std::string> said;  // in the failure trace
+  };
+  const Properties good_target = Mtls("target.cluster.", target_["SSL"], sec_.at("ca"));
+  const Properties good_source = SaslSsl("source.cluster.", source_["SASL_SSL"], password);
+  std::vector<Case> cases = {
+      {"wrong-password", Merge(SaslSsl("source.cluster.", source_["SASL_SSL"], wrong), good_target),
+       {"source cluster 'A'", "sasl.jaas.config", "Invalid username or password"}},
+      {"unknown-ca", Merge(good_source, Mtls("target.cluster.", target_["SSL"], sec_.at("other.ca"))),
+       {"target cluster 'B'", "ssl.truststore.location", "not signed by a CA the client trusts"}},
+      {"expired", Merge(Mtls("source.cluster.", source_["EXPIRED"], sec_.at("ca")), good_target),
+       {"source cluster 'A'", "certificate has expired"}},
+      {"wrong-host", Merge(Mtls("source.cluster.", source_["WRONGHOST"], sec_.at("ca")), good_target),
+       {"source cluster 'A'", "ssl.endpoint.identification.algorithm", "another host name"}},
+      {"missing-key-file",
+       Merge(good_source, Merge(good_target, {{"target.cluster.ssl.keystore.location", dir_ + "/missing.pem"}})),
+       {"target cluster 'B'", "ssl.keystore.location", "cannot be read"}},
+      {"jks-trust-store", Merge(good_source, Merge(good_target, {{"target.cluster.ssl.truststore.type", "JKS"}})),
+       {"target cluster 'B'", "ssl.truststore.location", "PEM"}},
+      {"scram-on-kafka-4",
+       Merge({{"source.cluster.bootstrap.servers", source_["SASL_PLAINTEXT"]},
+              {"source.cluster.security.protocol", "SASL_PLAINTEXT"},
+              {"source.cluster.sasl.mechanism", "SCRAM-SHA-256"},
+              {"source.cluster.sasl.jaas.config", Jaas("scram.ScramLoginModule", "ferry", password)}},
+             good_target),
+       {"source cluster 'A'", "sasl.jaas.config", "librdkafka 2.0.2", "PLAIN over SASL_SSL"}},
+      // Only the task's consumer has the wrong password: the task fails, not the connector.
+      {"consumer-password",
+       Merge(good_source, Merge(good_target, {{"source.consumer.sasl.jaas.config",
+                                               Jaas("plain.PlainLoginModule", "ferry", wrong)}})),
+       {"source cluster 'A'", "sasl.jaas.config"}},
+  };
+  const auto posted = Clock::now();
+  for (const Case& c : cases) {
+    ASSERT_EQ(Http(port, "PUT", "/connectors/secured-" + c.name + "/config", Connector(denied, c.clusters)).status, 201)
+        << c.name;
+  }
+  for (const Case& c : cases) {
+    const std::string trace = WaitForFailure(port, "secured-" + c.name, seconds(30));
+    ASSERT_FALSE(trace.empty()) << c.name << " did not fail: " << HttpOnce(port, "GET", "/connectors/secured-" + c.name + "/status").body;
+    for (const std::string& s : c.said) EXPECT_NE(trace.find(s), std::string::npos) << c.name << ": no '" << s << "' in " << trace;
+    EXPECT_EQ(trace.find(wrong), std::string::npos) << c.name << " shows the password";
+    EXPECT_EQ(trace.find(password), std::string::npos) << c.name << " shows the password";
+  }
+  const auto fail_time = Clock::now() - posted;
+  EXPECT_LT(fail_time, seconds(20));
+  auto topics = target().admin().ListTopics();
+  ASSERT_TRUE(topics.ok());
+  if (topics->count("A." + denied)) {
+    EXPECT_EQ(CountRecords(target(), {"A." + denied, 0}), 0u);
+  }
+  std::cout << "secured copy of 200 records: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(copy_time).count() << " ms; " << cases.size()
+            << " refused settings all FAILED within "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(fail_time).count() << " ms\n";
+  worker->Stop();
+}
+
+TEST_F(SecuredMirrorTest, NoWriteOnTheTargetTopicFailsTheTaskWithTopicAuthorizationFailedNamingIt) {
+  auto worker = InProcessWorker::Start(worker_props_);
+  ASSERT_NE(worker, nullptr);
+  const std::string topic = UniqueName("acl");
+  const std::string remote = "A." + topic;
+  ASSERT_TRUE(source().CreateTopic(topic, 1, KeepRecords()).ok());
+  ASSERT_TRUE(target().CreateTopic(remote, 1, KeepRecords()).ok());
+  Produce(source(), topic, 0, MakeRecords(0, 10));
+  // As User:ANONYMOUS (a super user on PLAINTEXT): ferry may do anything with the remote topic but write.
+  auto made = target().admin().CreateAcls(
+      {{kafka::AclResourceType::kTopic, remote, kafka::AclPatternType::kLiteral, "User:ferry", "*",
+        kafka::AclOperation::kAll, kafka::AclPermission::kAllow},
+       {kafka::AclResourceType::kTopic, remote, kafka::AclPatternType::kLiteral, "User:ferry", "*",
+        kafka::AclOperation::kWrite, kafka::AclPermission::kDeny}});
+  ASSERT_TRUE(made.ok()) << made.error().ToString();
+  for (const auto& r : *made) ASSERT_TRUE(r.ok()) << r.error().ToString();
+  const Properties clusters = Merge(SaslSsl("source.cluster.", source_["SASL_SSL"], sec_.at("user.ferry")),
+                                    SaslSsl("target.cluster.", target_["SASL_SSL"], sec_.at("user.ferry")));
+  const auto posted = Clock::now();
+  ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/acl-denied/config", Connector(topic, clusters)).status, 201);
+  const std::string trace = WaitForFailure(worker->port(), "acl-denied", seconds(30));
+  ASSERT_FALSE(trace.empty());
+  EXPECT_NE(trace.find("TOPIC_AUTHORIZATION_FAILED"), std::string::npos) << trace;
+  EXPECT_NE(trace.find(remote), std::string::npos) << trace;
+  EXPECT_EQ(CountRecords(target(), {remote, 0}), 0u);
+  std::cout << "denied WRITE failed the task after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - posted).count() << " ms\n";
+  worker->Stop();
+}
+
+}  // namespace
+}  // namespace ferry::testing
