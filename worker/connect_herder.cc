@@ -105,7 +105,7 @@ Result<> ConnectHerder::Start(const std::string& worker_id) {
     // A member of the Connect cluster: run only what the leader assigns (nothing until then). Set
     // before the herder thread starts, which reads it.
     WorkerGroupConfig group = *config_.group;
-    group.url = "http://" + config_.worker_id + "/";
+    group.url = config_.rest_scheme + "://" + config_.worker_id + "/";
     owned_ = ConnectorsAndTasks{};
     WorkerGroup::Callbacks callbacks;
     callbacks.cluster_work = [this] { return WorkOf(configs_.Snapshot()); };
@@ -975,7 +975,8 @@ std::optional<std::string> ConnectHerder::TaskOwnerUrl(const ConnectorTaskId& id
   // The status topic names the worker that last started the task (its advertised host:port).
   const auto status = statuses_.GetTask(id);
   if (!status || status->worker_id.empty() || status->worker_id == config_.worker_id) return std::nullopt;
-  return "http://" + status->worker_id + "/";  // the request's own path carries any namespace
+  // The request's own path carries any namespace; the workers of a cluster share a scheme.
+  return config_.rest_scheme + "://" + status->worker_id + "/";
 }
 
 Result<> ConnectHerder::PutTaskConfigs(const std::string& name, const std::string& body,

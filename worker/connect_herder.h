@@ -47,6 +47,8 @@ struct HerderConfig {
   // This herder's path prefix on its REST server: "" for a worker, "/A/B" for a flow of `ferry
   // mirror-maker` (where the leader's URL is its node's, shared by several herders).
   std::string rest_namespace;
+  // The scheme of this worker's REST URL, and of the other workers' (WorkerConfig::advertised_scheme).
+  std::string rest_scheme = "http";
   // Inter-worker request signing (`sessioned` protocol, KIP-507): the leader's key lifetime and
   // algorithm, the algorithm this worker signs with, and those it accepts.
   std::chrono::milliseconds inter_worker_key_ttl{3600000};

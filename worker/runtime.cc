@@ -115,6 +115,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const WorkerConfig&
   hc.offset_flush_timeout = std::chrono::milliseconds(config.offset_flush_timeout_ms);
   hc.kafka_cluster_id = ClusterId(config.AdminProps());
   hc.rest_namespace = rest_namespace;
+  hc.rest_scheme = config.advertised_scheme;
   hc.inter_worker_key_ttl = std::chrono::milliseconds(config.inter_worker_key_ttl_ms);
   hc.inter_worker_key_algorithm = config.inter_worker_key_algorithm;
   hc.inter_worker_signature_algorithm = config.inter_worker_signature_algorithm;
