@@ -8,6 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include "worker/mirror_maker_config.h"
+#include "worker/properties.h"
+#include "worker/worker_config.h"
+
 namespace ferry::worker {
 namespace {
 
@@ -163,6 +167,30 @@ TEST(HideProvidedValuesTest, PutsTheReferenceBack) {
   EXPECT_EQ(HideProvidedValues("bad value secret-jaas and secret-jaas-long, 1",
                                {{"secret-jaas", "${env:A}"}, {"secret-jaas-long", "${env:B}"}, {"1", "${env:C}"}}),
             "bad value ${env:A} and ${env:B}, 1");
+}
+
+// mm2.properties: MM2 gives the top-level config.providers* to every flow's worker and connectors;
+// a flow's worker resolves its own settings, its connectors keep the references.
+TEST(ConfigProvidersMirrorMakerTest, FlowsResolveTheirWorkerSettingsAndKeepConnectorReferences) {
+  ::setenv("FERRY_MM2_TEST_B_BOOTSTRAP", "b-from-env:9092", 1);
+  auto lines = ParsePropertiesWithLines(
+      "clusters = A, B\n"
+      "A.bootstrap.servers = a:9092\n"
+      "B.bootstrap.servers = ${env:FERRY_MM2_TEST_B_BOOTSTRAP}\n"
+      "A->B.enabled = true\n"
+      "config.providers = env\n"
+      "config.providers.env.class = org.apache.kafka.common.config.provider.EnvVarConfigProvider\n");
+  ASSERT_TRUE(lines.ok());
+  auto plan = BuildMirrorMakerPlan(*lines, {"B"});
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  ASSERT_EQ(plan->herders.size(), 1u);
+  const MirrorHerderPlan& ab = plan->herders.front();
+  auto worker = WorkerConfig::Parse(ab.worker, WorkerMode::kDistributed);
+  ASSERT_TRUE(worker.ok()) << worker.error().message();
+  EXPECT_EQ(worker->bootstrap_servers, "b-from-env:9092");
+  EXPECT_EQ(ab.connectors.at("MirrorSourceConnector").at("target.cluster.bootstrap.servers"),
+            "${env:FERRY_MM2_TEST_B_BOOTSTRAP}")
+      << "stored as written; the worker resolves it when the connector starts";
 }
 
 }  // namespace
