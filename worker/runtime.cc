@@ -37,7 +37,12 @@ kafka::TopicSpec Spec(const std::string& topic, int partitions, int replication_
 std::string ClusterId(const Properties& admin_props) {
   auto rk = kafka::NewClient(RD_KAFKA_PRODUCER, admin_props);
   if (!rk.ok()) return "";
-  char* id = rd_kafka_clusterid(rk->get(), 5000);
+  // Up to 5 s, in slices: a client whose login or certificate is refused (kafka::ConfigFailure)
+  // gives up at once; the start then fails on it, saying why.
+  char* id = nullptr;
+  for (int slice = 0; slice < 10 && id == nullptr && !kafka::ConfigFailure(rk->get()); ++slice) {
+    id = rd_kafka_clusterid(rk->get(), 500);
+  }
   if (id == nullptr) return "";
   std::string out(id);
   rd_kafka_mem_free(rk->get(), id);

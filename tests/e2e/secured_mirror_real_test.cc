@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tasks/mirror_records.h"
 #include "tests/support/mirror_worker_test.h"
 #include "tests/support/test_cluster.h"
 #include "worker/common/json.h"
@@ -232,6 +233,110 @@ TEST_F(SecuredMirrorTest, NoWriteOnTheTargetTopicFailsTheTaskWithTopicAuthorizat
   std::cout << "denied WRITE failed the task after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - posted).count() << " ms\n";
   worker->Stop();
+}
+
+// Writes `props` under `prefix` ("A.") into an mm2.properties stream.
+void WriteClusterKeys(std::ostream& out, const Properties& props) {
+  for (const auto& [k, v] : props) out << k << " = " << v << "\n";
+}
+
+TEST_F(SecuredMirrorTest, MirrorMakerBetweenSaslSslAndMtlsClustersCopiesChecksSyncsAndCheckpoints) {
+  const std::string a = UniqueName("SA");
+  const std::string b = UniqueName("SB");
+  const std::string group = UniqueName("billing");
+  Produce(source(), orders_, 0, MakeRecords(0, 150));
+  kafka::GroupOffsets committed = {{{orders_, 0}, {90, ""}}};
+  ASSERT_TRUE(source().admin().AlterConsumerGroupOffsets(group, committed).ok());
+  const std::string file = dir_ + "/mm2.properties";
+  {
+    std::ofstream out(file);
+    out << "clusters = " << a << ", " << b << "\n";
+    // A: SASL_SSL with PLAIN as ferry; B: mTLS with a PEM key store. Per-cluster prefixed Java keys.
+    WriteClusterKeys(out, SaslSsl(a + ".", source_["SASL_SSL"], sec_.at("user.ferry")));
+    WriteClusterKeys(out, Mtls(b + ".", target_["SSL"], sec_.at("ca")));
+    // The per-client override forms.
+    out << a << ".consumer.fetch.max.wait.ms = 50\n"
+        << b << ".producer.linger.ms = 5\n"
+        << b << ".admin.request.timeout.ms = 20000\n"
+        << a << "->" << b << ".enabled = true\n"
+        << a << "->" << b << ".topics = " << orders_ << "\n"
+        << a << "->" << b << ".groups = " << group << "\n"
+        << a << "->" << b << ".emit.checkpoints.interval.seconds = 1\n"
+        << a << "->" << b << ".refresh.groups.interval.seconds = 1\n"
+        << "replication.factor=1\ncheckpoints.topic.replication.factor=1\nheartbeats.topic.replication.factor=1\n"
+        << "offset-syncs.topic.replication.factor=1\noffset.storage.replication.factor=1\n"
+        << "status.storage.replication.factor=1\nconfig.storage.replication.factor=1\n";
+  }
+  const auto started = Clock::now();
+  auto node = WorkerProcess::Start({"mirror-maker", file}, dir_ + "/node.log");
+  ASSERT_NE(node, nullptr);
+  const std::string remote = a + "." + orders_;
+  ASSERT_TRUE(WaitFor([&] { return CountRecords(target(), {remote, 0}) == 150; }, seconds(60)))
+      << "see " << dir_ << "/node.log";
+  const auto copied = Clock::now() - started;
+  auto mirrored = kafka::VerifyMirrored({orders_, 0}, Read(source(), {orders_, 0}), Read(target(), {remote, 0}));
+  EXPECT_TRUE(mirrored.ok()) << mirrored.error().ToString();
+  // The offset syncs (on the source, MM2's default) and the group's checkpoint (on the target).
+  bool synced = false;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto records = kafka::ReadPartition(source().bootstrap_servers(), {"mm2-offset-syncs." + b + ".internal", 0},
+                                            seconds(10));
+        if (!records.ok()) return false;
+        for (const auto& record : *records) {
+          auto sync = tasks::OffsetSyncRecord::Decode(*record.key, *record.value);
+          synced = synced || (sync.ok() && sync->topic == orders_);
+        }
+        return synced;
+      },
+      seconds(30)));
+  std::optional<tasks::Checkpoint> checkpoint;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto records = kafka::ReadPartition(target().bootstrap_servers(), {a + ".checkpoints.internal", 0}, seconds(10));
+        if (!records.ok()) return false;
+        for (const auto& record : *records) {
+          auto c = tasks::Checkpoint::Decode(*record.key, *record.value);
+          if (c.ok() && c->group == group) checkpoint = *c;
+        }
+        return checkpoint.has_value();
+      },
+      seconds(60)))
+      << "no checkpoint of " << group << " (see " << dir_ << "/node.log)";
+  EXPECT_EQ(checkpoint->topic, remote);
+  EXPECT_EQ(checkpoint->upstream_offset, 90);
+  EXPECT_EQ(checkpoint->downstream_offset, 90);  // the target partition was empty: offsets line up
+  std::cout << "mirror-maker over SASL_SSL and mTLS: 150 records copied "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(copied).count() << " ms after start\n";
+  EXPECT_EQ(node->Terminate(), 0);
+}
+
+TEST_F(SecuredMirrorTest, MirrorMakerWhoseClustersRefuseItsLoginsFailsToStartNamingClusterAndKey) {
+  const std::string a = UniqueName("FA");
+  const std::string b = UniqueName("FB");
+  const std::string wrong = "wrong-" + UniqueName("pw");
+  const std::string file = dir_ + "/mm2-bad.properties";
+  {
+    std::ofstream out(file);
+    out << "clusters = " << a << ", " << b << "\n";
+    WriteClusterKeys(out, SaslSsl(a + ".", source_["SASL_SSL"], wrong));
+    WriteClusterKeys(out, SaslSsl(b + ".", target_["SASL_SSL"], wrong));
+    out << a << "->" << b << ".enabled = true\n" << a << "->" << b << ".topics = " << orders_ << "\n";
+  }
+  const auto started = Clock::now();
+  CommandResult run = RunFerry({"mirror-maker", file}, seconds(60), /*with_stderr=*/true);
+  const auto took = Clock::now() - started;
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_LT(took, seconds(10));
+  // The first flow to end names its cluster: B (flow A->B) or A (MM2's heartbeat flow B->A).
+  EXPECT_TRUE(run.out.find("cluster '" + b + "'") != std::string::npos ||
+              run.out.find("cluster '" + a + "'") != std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("sasl.jaas.config"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Invalid username or password"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find(wrong), std::string::npos) << "the password shows";
+  std::cout << "mirror-maker refused by both clusters exited after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
 }
 
 }  // namespace
