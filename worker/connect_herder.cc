@@ -62,7 +62,8 @@ class ConnectHerder::Context : public connectors::ConnectorContext {
       herder.Reconcile(name);
     });
   }
-  void RaiseError(const Error& error) override {
+  void RaiseError(const Error& raised) override {
+    const Error error = herder_.worker_.ConnectorError(name_, raised);
     herder_.Enqueue("recording the failure of connector " + name_, [&herder = herder_, name = name_, error] {
       herder.PutConnectorStatus(name, "FAILED", error.message());
     });

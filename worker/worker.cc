@@ -70,13 +70,20 @@ Result<> Worker::StartConnector(const std::string& name, const Properties& confi
   if (!resolved.ok()) return resolved.error();
   configs.resolved = std::move(*resolved);
   std::unique_ptr<connectors::Connector> connector = plugin->create();
-  if (Result<> started = connector->Start(configs.resolved, context); !started.ok()) {
-    return WithoutProvided(started.error(), configs.provided);
+  const Properties resolved_config = configs.resolved;
+  const std::vector<ConfigProviders::Provided> provided = configs.provided;
+  {
+    std::lock_guard lock(mu_);  // before Start: the connector may raise an error while it starts
+    connector_configs_[name] = std::move(configs);
+  }
+  if (Result<> started = connector->Start(resolved_config, context); !started.ok()) {
+    std::lock_guard lock(mu_);
+    connector_configs_.erase(name);
+    return WithoutProvided(started.error(), provided);
   }
   std::lock_guard lock(mu_);
   CHECK(!connectors_.count(name)) << "connector " << name << " started twice";
   connectors_[name] = std::move(connector);
-  connector_configs_[name] = std::move(configs);
   return Ok();
 }
 
@@ -124,6 +131,12 @@ std::set<std::string> Worker::Connectors() const {
   std::set<std::string> names;
   for (const auto& [name, c] : connectors_) names.insert(name);
   return names;
+}
+
+Error Worker::ConnectorError(const std::string& name, const Error& error) const {
+  std::lock_guard lock(mu_);
+  auto it = connector_configs_.find(name);
+  return it == connector_configs_.end() ? error : WithoutProvided(error, it->second.provided);
 }
 
 Result<std::vector<Properties>> Worker::TaskConfigs(const std::string& name, int max_tasks) {

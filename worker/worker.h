@@ -54,6 +54,9 @@ class Worker {
   // The running connector's task configs, as they are to be stored (references unresolved).
   Result<std::vector<Properties>> TaskConfigs(const std::string& name, int max_tasks);
   std::set<std::string> Connectors() const;
+  // `error` (a running connector's own, from its context) with the values its config's references
+  // gave put back as the references.
+  Error ConnectorError(const std::string& name, const Error& error) const;
 
   // Tasks: created from the config's `task.class`.
   Result<> StartTask(const ConnectorTaskId& id, const Properties& config);
