@@ -20,6 +20,7 @@
 #include "tests/support/mirror_worker_test.h"
 #include "tests/support/test_cluster.h"
 #include "worker/common/json.h"
+#include "worker/kafka/admin.h"
 #include "worker/kafka/record_io.h"
 
 namespace ferry::testing {
@@ -337,6 +338,50 @@ TEST_F(SecuredMirrorTest, MirrorMakerWhoseClustersRefuseItsLoginsFailsToStartNam
   EXPECT_EQ(run.out.find(wrong), std::string::npos) << "the password shows";
   std::cout << "mirror-maker refused by both clusters exited after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
+}
+
+// librdkafka 2.0.2's SCRAM: accepted by Kafka 3.9.1, refused by Kafka 4.1.1 (its client-final
+// message repeats the client nonce, which Kafka 4 checks strictly); the refusal says so.
+TEST_F(SecuredMirrorTest, ScramWorksOnKafka39AndOnKafka4TheRefusalNamesLibrdkafkasBug) {
+  auto scram = [&](const std::string& bootstrap, const std::string& mechanism) -> Properties {
+    return {{"bootstrap.servers", bootstrap},
+            {"security.protocol", "SASL_PLAINTEXT"},
+            {"sasl.mechanism", mechanism},
+            {"sasl.jaas.config", Jaas("scram.ScramLoginModule", "ferry", sec_.at("user.ferry"))}};
+  };
+  // Kafka 4.1.1 (the shared source): refused, within seconds, with the reason and what to use instead.
+  const auto asked = Clock::now();
+  auto on4 = kafka::RdKafkaAdmin::Create(scram(source_["SASL_PLAINTEXT"], "SCRAM-SHA-512"), std::chrono::seconds(30));
+  ASSERT_TRUE(on4.ok()) << on4.error().ToString();
+  auto refused = (*on4)->ListTopics();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_LT(Clock::now() - asked, seconds(5));
+  EXPECT_NE(refused.error().message().find("librdkafka 2.0.2"), std::string::npos) << refused.error().ToString();
+  EXPECT_NE(refused.error().message().find("PLAIN over SASL_SSL, OAUTHBEARER or mTLS"), std::string::npos);
+  EXPECT_EQ(refused.error().message().find(sec_.at("user.ferry")), std::string::npos);
+
+  // Kafka 3.9.1: both SCRAM mechanisms log in; a topic made over SCRAM-SHA-256 is listed over SCRAM-SHA-512.
+  const std::string name = UniqueName("scram39");
+  auto old = LaunchedKafka::Start(name, 1, "3.9.1");
+  ASSERT_TRUE(old.ok()) << old.error().ToString();
+  auto listener = RealKafkaListener(name, "SASL_PLAINTEXT");
+  ASSERT_TRUE(listener.has_value());
+  const std::string topic = UniqueName("scram");
+  auto sha256 = kafka::RdKafkaAdmin::Create(scram(*listener, "SCRAM-SHA-256"), std::chrono::seconds(30));
+  ASSERT_TRUE(sha256.ok()) << sha256.error().ToString();
+  auto made = (*sha256)->CreateTopics({{topic, 1, 1, {}}});
+  ASSERT_TRUE(made.ok()) << made.error().ToString();
+  auto sha512 = kafka::RdKafkaAdmin::Create(scram(*listener, "SCRAM-SHA-512"), std::chrono::seconds(30));
+  ASSERT_TRUE(sha512.ok()) << sha512.error().ToString();
+  std::string last_error;
+  EXPECT_TRUE(WaitFor(
+      [&] {  // a broker lists a topic a moment after it answered its creation
+        auto listed = (*sha512)->ListTopics();
+        if (!listed.ok()) last_error = listed.error().ToString();
+        return listed.ok() && listed->count(topic) == 1;
+      },
+      seconds(10)))
+      << last_error;
 }
 
 }  // namespace
