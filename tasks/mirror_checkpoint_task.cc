@@ -174,11 +174,21 @@ void MirrorCheckpointTask::EmitOnce(bool sync_groups) {
     if (Stopping()) return;
     auto changed = checkpointer_->ChangedCheckpoints(group);
     if (Stopping()) return;  // an error now is the cancelled admins'
+    if (!changed.ok() && changed.error().code() == ErrorCode::kForbidden) {
+      // An ACL (GROUP_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED): said once as an error, not
+      // every round; the other groups go on, as in MM2, and a grant takes effect at the next round.
+      if (denied_groups_.insert(group).second) {
+        LOG(ERROR) << "checkpoints of group " << group << " are not emitted: " << changed.error().message()
+                   << "; grant DESCRIBE on the group (and READ on its topics) to this connector's principal";
+      }
+      continue;
+    }
     if (!changed.ok()) {
       // Transient (a broker away, a timeout): the next round tries again.
       LOG(WARNING) << "checkpoints of group " << group << " skipped this round: " << changed.error().message();
       continue;
     }
+    denied_groups_.erase(group);
     for (const Checkpoint& c : *changed) {
       const std::string key = c.EncodeKey();
       const std::string value = c.EncodeValue();

@@ -68,6 +68,7 @@ class MirrorCheckpointTask : public Task {
   std::string source_alias_;
   std::string target_alias_;
   std::vector<std::string> groups_;
+  std::set<std::string> denied_groups_;  // said once each: an ACL refused reading them (checkpoint thread)
   std::string checkpoints_topic_;
   std::shared_ptr<const connectors::ReplicationPolicy> policy_;
   std::chrono::milliseconds emit_interval_{60000};

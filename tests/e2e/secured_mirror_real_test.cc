@@ -340,6 +340,34 @@ TEST_F(SecuredMirrorTest, MirrorMakerWhoseClustersRefuseItsLoginsFailsToStartNam
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
 }
 
+// A group whose DESCRIBE is denied: reading its offsets or its state (what the checkpoint task and the
+// cutover do) answers GROUP_AUTHORIZATION_FAILED, named so, with the group.
+TEST_F(SecuredMirrorTest, NoDescribeOnAGroupIsReportedAsGroupAuthorizationFailedNamingIt) {
+  const std::string group = UniqueName("closed");
+  kafka::GroupOffsets offsets = {{{orders_, 0}, {5, ""}}};
+  ASSERT_TRUE(source().admin().AlterConsumerGroupOffsets(group, offsets).ok());
+  auto made = source().admin().CreateAcls(
+      {{kafka::AclResourceType::kGroup, group, kafka::AclPatternType::kLiteral, "User:ferry", "*",
+        kafka::AclOperation::kAll, kafka::AclPermission::kAllow},
+       {kafka::AclResourceType::kGroup, group, kafka::AclPatternType::kLiteral, "User:ferry", "*",
+        kafka::AclOperation::kDescribe, kafka::AclPermission::kDeny}});
+  ASSERT_TRUE(made.ok()) << made.error().ToString();
+  for (const auto& r : *made) ASSERT_TRUE(r.ok()) << r.error().ToString();
+  Properties props;
+  for (const auto& [k, v] : SaslSsl("", source_["SASL_SSL"], sec_.at("user.ferry"))) props[k] = v;
+  auto admin = kafka::RdKafkaAdmin::Create(props, std::chrono::seconds(20));
+  ASSERT_TRUE(admin.ok()) << admin.error().ToString();
+  auto read = (*admin)->ListConsumerGroupOffsets(group, {{orders_, 0}});
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message().find("GROUP_AUTHORIZATION_FAILED"), std::string::npos) << read.error().ToString();
+  EXPECT_NE(read.error().message().find(group), std::string::npos) << read.error().ToString();
+  EXPECT_EQ(read.error().code(), ErrorCode::kForbidden);
+  auto state = (*admin)->DescribeConsumerGroupState(group);
+  ASSERT_FALSE(state.ok());
+  EXPECT_NE(state.error().message().find("GROUP_AUTHORIZATION_FAILED"), std::string::npos) << state.error().ToString();
+  EXPECT_NE(state.error().message().find(group), std::string::npos) << state.error().ToString();
+}
+
 // librdkafka 2.0.2's SCRAM: accepted by Kafka 3.9.1, refused by Kafka 4.1.1 (its client-final
 // message repeats the client nonce, which Kafka 4 checks strictly); the refusal says so.
 TEST_F(SecuredMirrorTest, ScramWorksOnKafka39AndOnKafka4TheRefusalNamesLibrdkafkasBug) {
