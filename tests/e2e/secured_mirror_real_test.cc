@@ -29,9 +29,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::seconds;
 
-class SecuredMirrorTest : public MirrorWorkerTest {
+class SecuredMirrorOnRealKafkaTest : public MirrorWorkerTest {
  protected:
-  SecuredMirrorTest() : MirrorWorkerTest(Peer::kRealKafka) {}
+  SecuredMirrorOnRealKafkaTest() : MirrorWorkerTest(Peer::kRealKafka) {}
 
   void SetUp() override {
     SetUpMirror(1);
@@ -120,7 +120,7 @@ std::string WaitForFailure(int port, const std::string& name, seconds timeout) {
   return failed ? body : "";
 }
 
-TEST_F(SecuredMirrorTest, AConnectorOverSaslSslAndMtlsCopiesAndEachRefusedSettingFailsFastNamingClusterAndKey) {
+TEST_F(SecuredMirrorOnRealKafkaTest, AConnectorOverSaslSslAndMtlsCopiesAndEachRefusedSettingFailsFastNamingClusterAndKey) {
   auto worker = InProcessWorker::Start(worker_props_);
   ASSERT_NE(worker, nullptr);
   const int port = worker->port();
@@ -206,7 +206,7 @@ TEST_F(SecuredMirrorTest, AConnectorOverSaslSslAndMtlsCopiesAndEachRefusedSettin
   worker->Stop();
 }
 
-TEST_F(SecuredMirrorTest, NoWriteOnTheTargetTopicFailsTheTaskWithTopicAuthorizationFailedNamingIt) {
+TEST_F(SecuredMirrorOnRealKafkaTest, NoWriteOnTheTargetTopicFailsTheTaskWithTopicAuthorizationFailedNamingIt) {
   auto worker = InProcessWorker::Start(worker_props_);
   ASSERT_NE(worker, nullptr);
   const std::string topic = UniqueName("acl");
@@ -241,7 +241,7 @@ void WriteClusterKeys(std::ostream& out, const Properties& props) {
   for (const auto& [k, v] : props) out << k << " = " << v << "\n";
 }
 
-TEST_F(SecuredMirrorTest, MirrorMakerBetweenSaslSslAndMtlsClustersCopiesChecksSyncsAndCheckpoints) {
+TEST_F(SecuredMirrorOnRealKafkaTest, MirrorMakerBetweenSaslSslAndMtlsClustersCopiesChecksSyncsAndCheckpoints) {
   const std::string a = UniqueName("SA");
   const std::string b = UniqueName("SB");
   const std::string group = UniqueName("billing");
@@ -312,7 +312,7 @@ TEST_F(SecuredMirrorTest, MirrorMakerBetweenSaslSslAndMtlsClustersCopiesChecksSy
   EXPECT_EQ(node->Terminate(), 0);
 }
 
-TEST_F(SecuredMirrorTest, MirrorMakerWhoseClustersRefuseItsLoginsFailsToStartNamingClusterAndKey) {
+TEST_F(SecuredMirrorOnRealKafkaTest, MirrorMakerWhoseClustersRefuseItsLoginsFailsToStartNamingClusterAndKey) {
   const std::string a = UniqueName("FA");
   const std::string b = UniqueName("FB");
   const std::string wrong = "wrong-" + UniqueName("pw");
@@ -342,7 +342,7 @@ TEST_F(SecuredMirrorTest, MirrorMakerWhoseClustersRefuseItsLoginsFailsToStartNam
 
 // A group whose DESCRIBE is denied: reading its offsets or its state (what the checkpoint task and the
 // cutover do) answers GROUP_AUTHORIZATION_FAILED, named so, with the group.
-TEST_F(SecuredMirrorTest, NoDescribeOnAGroupIsReportedAsGroupAuthorizationFailedNamingIt) {
+TEST_F(SecuredMirrorOnRealKafkaTest, NoDescribeOnAGroupIsReportedAsGroupAuthorizationFailedNamingIt) {
   const std::string group = UniqueName("closed");
   kafka::GroupOffsets offsets = {{{orders_, 0}, {5, ""}}};
   ASSERT_TRUE(source().admin().AlterConsumerGroupOffsets(group, offsets).ok());
@@ -370,7 +370,7 @@ TEST_F(SecuredMirrorTest, NoDescribeOnAGroupIsReportedAsGroupAuthorizationFailed
 
 // librdkafka 2.0.2's SCRAM: accepted by Kafka 3.9.1, refused by Kafka 4.1.1 (its client-final
 // message repeats the client nonce, which Kafka 4 checks strictly); the refusal says so.
-TEST_F(SecuredMirrorTest, ScramWorksOnKafka39AndOnKafka4TheRefusalNamesLibrdkafkasBug) {
+TEST_F(SecuredMirrorOnRealKafkaTest, ScramWorksOnKafka39AndOnKafka4TheRefusalNamesLibrdkafkasBug) {
   auto scram = [&](const std::string& bootstrap, const std::string& mechanism) -> Properties {
     return {{"bootstrap.servers", bootstrap},
             {"security.protocol", "SASL_PLAINTEXT"},
