@@ -529,5 +529,55 @@ TEST(NewClientTest, ARejectedTranslationNamesTheJavaKey) {
   EXPECT_THAT(unknown.error().message(), HasSubstr("'linger.msec'"));
 }
 
+// Refusals at creation name the cluster by its bootstrap servers and count as client configuration
+// failures, so that connectors and tasks put the cluster's alias in front (ForCluster).
+TEST(NewClientTest, RefusalsAtCreationNameTheClusterAndTheKeyAsWritten) {
+  const Properties tls = {{"bootstrap.servers", "broker-a:9093"},
+                          {"security.protocol", "SSL"},
+                          {"ssl.truststore.type", "PEM"},
+                          {"ssl.truststore.location", "/nonexistent/ferry-test-ca.pem"}};
+  auto missing_ca = NewClient(RD_KAFKA_PRODUCER, tls);
+  ASSERT_FALSE(missing_ca.ok());
+  EXPECT_TRUE(IsConfigFailure(missing_ca.error())) << missing_ca.error().ToString();
+  EXPECT_THAT(missing_ca.error().message(), HasSubstr("the Kafka cluster at broker-a:9093"));
+  EXPECT_THAT(missing_ca.error().message(), HasSubstr("'ssl.truststore.location (as ssl.ca.location)'"));
+  EXPECT_THAT(missing_ca.error().message(), HasSubstr("check that the file exists"));
+  const Error named = ForCluster(missing_ca.error(), "source cluster 'A'");
+  EXPECT_THAT(named.message(), ::testing::StartsWith("source cluster 'A': the Kafka cluster at broker-a:9093"));
+  EXPECT_EQ(ForCluster(named, "source cluster 'A'").message(), named.message());  // said once
+
+  Properties pem_store = tls;
+  pem_store["ssl.truststore.location"] = "/etc/ssl/certs/ca-certificates.crt";
+  pem_store["ssl.keystore.type"] = "PEM";
+  pem_store["ssl.keystore.location"] = "/nonexistent/ferry-test-keystore.pem";
+  pem_store["ssl.key.password"] = kSecret;
+  auto missing_key = NewClient(RD_KAFKA_PRODUCER, pem_store);
+  ASSERT_FALSE(missing_key.ok());
+  EXPECT_TRUE(IsConfigFailure(missing_key.error()));
+  EXPECT_THAT(missing_key.error().message(), HasSubstr("'ssl.keystore.location (as ssl.certificate.location)'"));
+  EXPECT_THAT(missing_key.error().message(), Not(HasSubstr(kSecret)));
+
+  auto jaas = NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", "broker-b:9094"},
+                                            {"security.protocol", "SASL_SSL"},
+                                            {"sasl.mechanism", "PLAIN"},
+                                            {"sasl.jaas.config", "PlainLoginModule required password=\"" +
+                                                                     std::string(kSecret) + "\""}});
+  ASSERT_FALSE(jaas.ok());
+  EXPECT_TRUE(IsConfigFailure(jaas.error()));
+  EXPECT_THAT(jaas.error().message(), HasSubstr("the Kafka cluster at broker-b:9094: invalid value for 'sasl.jaas.config'"));
+  EXPECT_THAT(jaas.error().message(), Not(HasSubstr(kSecret)));
+
+  // Not a client configuration failure: left as it is.
+  const Error other = Error::Kafka("produce", RD_KAFKA_RESP_ERR__TRANSPORT);
+  EXPECT_FALSE(IsConfigFailure(other));
+  EXPECT_EQ(ForCluster(other, "source cluster 'A'").message(), other.message());
+}
+
+TEST(NewClientTest, AClientWithoutFailuresHasNoConfigFailure) {
+  auto rk = NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", "127.0.0.1:1"}});
+  ASSERT_TRUE(rk.ok()) << rk.error().ToString();
+  EXPECT_FALSE(ConfigFailure(rk->get()).has_value());  // a refused connection is no configuration failure
+}
+
 }  // namespace
 }  // namespace ferry::kafka

@@ -280,8 +280,10 @@ Result<HandlePtr> NewClient(rd_kafka_type_t type, const Properties& props,
   }
   rd_kafka_conf_set_log_cb(conf.get(), &LogToGlog);
   auto protocol = translated->props.find("security.protocol");
+  auto verify = translated->props.find("enable.ssl.certificate.verification");
   const bool tls = protocol != translated->props.end() &&
-                   (Upper(protocol->second) == "SSL" || Upper(protocol->second) == "SASL_SSL");
+                   (Upper(protocol->second) == "SSL" || Upper(protocol->second) == "SASL_SSL") &&
+                   (verify == translated->props.end() || Upper(verify->second) != "FALSE");  // else nothing to learn
   if (tls && rd_kafka_conf_set_ssl_cert_verify_cb(conf.get(), &VerifyBrokerCertificate) != RD_KAFKA_CONF_OK) {
     return Error::Internal("librdkafka was built without TLS support");
   }
