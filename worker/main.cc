@@ -439,6 +439,7 @@ int RunMirrorMaker(const std::string& file, const std::vector<std::string>& clus
   ferry::rest::Server server(std::move(namespaces), rest_config);
   auto port = server.Start();
   if (!port.ok()) return fail(port.error());
+  worker::SetDefaultRestClientTls(server.client_tls());
   if (auto started = (*mm)->Start(*port); !started.ok()) {
     server.Stop();
     if (signals.stop_requested()) return 0;
