@@ -158,14 +158,14 @@ Result<> MirrorSourceConnector::StartUnnamed(const Properties& given, ConnectorC
 
   sync_options_ = TopicSyncOptions{MirrorTopics{source_alias, policy_, [this](const std::string& t) { return ShouldReplicate(t); }},
                                    parsed->GetInt("replication.factor"), std::move(*config_filter)};
-  // Remote topics exist before any task produces to them.
+  // Remote topics exist before any task produces to them: the partitions are listed first, so that
+  // the sync's own listing, later, holds every topic the tasks get (one made in between included).
+  auto partitions = FindPartitions();
+  if (!partitions.ok()) return partitions.error();
   auto synced = SyncRemoteTopics(*source_, *target_, *sync_options_);
   if (!synced.ok()) return synced.error();
   if (!synced->errors.empty()) return synced->errors.front();
   LogReport(*synced);
-
-  auto partitions = FindPartitions();
-  if (!partitions.ok()) return partitions.error();
   {
     std::lock_guard lock(mu_);
     partitions_ = std::move(*partitions);
@@ -245,19 +245,21 @@ bool MirrorSourceConnector::Stopping() {
 }
 
 void MirrorSourceConnector::RefreshTopics() {
-  auto synced = SyncRemoteTopics(*source_, *target_, *sync_options_);
-  if (Stopping()) return;  // its errors are those of the cancelled admins
-  if (!synced.ok()) {
-    LOG(WARNING) << "MirrorSourceConnector: remote topic sync failed, will retry: " << synced.error().message();
-  } else {
-    LogReport(*synced);
-  }
+  // As at start: the partitions first, then the remote topics, so that no task gets a partition
+  // whose remote topic the sync has not seen (a task fails to start on a missing remote topic).
   auto found = FindPartitions();
-  if (Stopping()) return;
+  if (Stopping()) return;  // its errors are those of the cancelled admins
   if (!found.ok()) {
     LOG(WARNING) << "MirrorSourceConnector: topic refresh failed, will retry: " << found.error().message();
     return;
   }
+  auto synced = SyncRemoteTopics(*source_, *target_, *sync_options_);
+  if (Stopping()) return;
+  if (!synced.ok()) {
+    LOG(WARNING) << "MirrorSourceConnector: remote topic sync failed, will retry: " << synced.error().message();
+    return;
+  }
+  LogReport(*synced);
   std::lock_guard lock(mu_);
   if (*found != partitions_) {
     LOG(INFO) << "MirrorSourceConnector: source partitions changed (" << partitions_.size() << " -> "
