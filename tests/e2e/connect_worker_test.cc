@@ -1,7 +1,7 @@
 // The Connect runtime end to end: a Ferry worker (in this process, or a `ferry` child process) with
 // its config, offset and status topics on the target cluster, driven over real HTTP, mirroring real
-// records from the source cluster. On both peers (the mock and real Kafka); the tests that take the
-// worker's brokers down, or are about listeners alone, run on the mock.
+// records from the source cluster, on real Kafka; the tests about health while the stores are read,
+// or about listeners alone, run on the mock.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -119,7 +119,7 @@ class ConnectWorkerFixture : public TwoClustersTest {
 };
 
 using ConnectWorkerTest = OnPeers<ConnectWorkerFixture>;
-FERRY_INSTANTIATE_ON_PEERS(ConnectWorkerTest);
+FERRY_INSTANTIATE_ON_REAL_KAFKA(ConnectWorkerTest);
 using ConnectWorkerOnMockTest = ConnectWorkerFixture;
 
 TEST_P(ConnectWorkerTest, LifecycleOverRestMirrorsRecordsExactly) {
@@ -365,8 +365,8 @@ TEST_P(ConnectWorkerTest, StandaloneWorkerRunsConnectorFilesAndResumesFromItsOff
                                    {"sync.topic.configs.enabled", "false"},
                                    {"sync.topic.acls.enabled", "false"},
                                    {"target.cluster.alias", target_alias_},
-                                   {"replication.factor", real_kafka() ? "1" : "2"},
-                                   {"offset-syncs.topic.replication.factor", real_kafka() ? "1" : "3"}});
+                                   {"replication.factor", "1"},
+                                   {"offset-syncs.topic.replication.factor", "1"}});
   for (int p = 0; p < 4; ++p) Produce(source(), orders_, p, MakeRecords(p * 10000, 500));
   auto first = WorkerProcess::Start({"standalone", worker_file, connector_file}, dir + "/standalone1.log");
   ASSERT_GT(first->port(), 0);

@@ -1,7 +1,7 @@
 // GET /metrics end to end: a worker mirroring live data shows MM2's record-count for the partition
 // equal to the records copied, rising as more records flow, with Ferry's lag and Connect's worker and
 // task metrics beside it, all in a well-formed Prometheus text exposition; Ferry's offset-sync ages,
-// the offset map's coverage and lag in seconds. On the mock and on real Kafka (RealKafka/MetricsTest.*).
+// the offset map's coverage and lag in seconds, on real Kafka.
 // The cutover state per group after a real move: MetricsOnRealKafkaTest.
 #include <chrono>
 #include <cmath>
@@ -169,9 +169,6 @@ TEST_P(MetricsTest, RecordCountIsTheRecordsCopiedAndRisesWithThem) {
 // checkpoint to the target.
 TEST_P(MetricsTest, CheckpointLatencyPerGroupAndPartition) {
   const std::string group = Name("app");
-  if (!real_kafka()) {
-    ASSERT_TRUE(target().CreateTopic("A.checkpoints.internal", 1).ok());
-  }
   Produce(source(), orders_, 0, MakeRecords(0, 100));
   auto admin = kafka::RdKafkaAdmin::Create({{"bootstrap.servers", source().bootstrap_servers()}}, seconds(10));
   ASSERT_TRUE(admin.ok());
@@ -211,9 +208,6 @@ TEST_P(MetricsTest, CheckpointLatencyPerGroupAndPartition) {
 TEST_P(MetricsTest, OffsetSyncAgeOffsetMapCoverageAndLagInSecondsFollowTheCopy) {
   Produce(source(), orders_, 0, MakeRecords(0, 200));
   Produce(source(), orders_, 1, MakeRecords(1000, 50));
-  if (!real_kafka()) {
-    ASSERT_TRUE(target().CreateTopic("A.checkpoints.internal", 1).ok());
-  }
   auto worker = InProcessWorker::Start(worker_props_);
   ASSERT_NE(worker, nullptr);
   ASSERT_EQ(Http(worker->port(), "PUT", "/connectors/mirror/config", MirrorConfig(1)).status, 201);
@@ -276,7 +270,7 @@ TEST_P(MetricsTest, OffsetSyncAgeOffsetMapCoverageAndLagInSecondsFollowTheCopy) 
   ExpectWellFormed(scrape.body);
 }
 
-FERRY_INSTANTIATE_ON_PEERS(MetricsTest);
+FERRY_INSTANTIATE_ON_REAL_KAFKA(MetricsTest);
 
 // A group moved with the mirror's map shows its cutover state at the worker's GET /metrics: what the
 // worker's cutover service read from the journal, without a call to Kafka at the scrape. Real Kafka

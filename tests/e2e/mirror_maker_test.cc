@@ -1,18 +1,14 @@
-// `ferry mirror-maker mm2.properties`, MM2's dedicated mode, run as child processes on both peers:
+// `ferry mirror-maker mm2.properties`, MM2's dedicated mode, run as child processes on real Kafka:
 // every example file of examples/mm2/ end to end (records in each source, their copies in each
 // target, compared key by key and offset by offset), two nodes sharing one flow, continuing where MM2
-// stopped, a flow whose cluster cannot be reached; and bad files (mock only: no cluster is reached).
-// Every alias of a file is a cluster of the test's own: 3 mock brokers, or on real Kafka a one-node
-// cluster the test starts (LaunchedKafka, all of a test's at once, 5-10 s) and stops, since the
-// examples' names (orders, heartbeats, mm2-configs.<alias>.internal, ...) are fixed and the suite's
-// shared clusters serve other tests meanwhile.
-// The mock has no CreateTopics, no configs or ACLs API and no ListGroups: every topic a flow uses is
-// made up front, topic config and ACL sync are off and groups are named literally; its group
-// rebalances take session.timeout.ms - 1 s, so the files get short, mock-friendly timings per
-// cluster. On real Kafka the test makes only the source topics it writes (and, for the test that
-// continues after MM2, what MM2 left): Ferry creates remote, internal, offset-syncs, checkpoints and
-// heartbeats topics, syncs topic configs and ACLs and lists groups (the examples' own `groups`) as MM2
-// does; the files get replication factors of 1 and short intervals (RealKafkaSettings).
+// stopped, a flow whose cluster cannot be reached; and bad files (on the mock: no cluster is reached).
+// Every alias of a file is a one-node cluster the test starts (LaunchedKafka, all of a test's at once,
+// 5-10 s) and stops, since the examples' names (orders, heartbeats, mm2-configs.<alias>.internal, ...)
+// are fixed and the suite's shared clusters serve other tests meanwhile. The test makes only the
+// source topics it writes (and, for the test that continues after MM2, what MM2 left): Ferry creates
+// remote, internal, offset-syncs, checkpoints and heartbeats topics, syncs topic configs and ACLs and
+// lists groups (the examples' own `groups`) as MM2 does; the files get replication factors of 1 and
+// short intervals (PeerSettings).
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,14 +36,7 @@ using std::chrono::seconds;
 struct Flow {
   std::string source;
   std::string target;
-  bool enabled = true;
 };
-
-// The mock has no ListGroups, and librdkafka 2.0.2 leaks an allocation when a broker says so
-// (LeakSanitizer fails the node): on the mock, examples whose `groups` is a pattern get a group named
-// literally, which the checkpoint connector takes without listing. On real Kafka the files keep
-// their own `groups`.
-constexpr char kLiteralGroups[] = "groups = billing";
 
 class MirrorMakerFixture : public TwoClustersTest {
  protected:
@@ -90,31 +79,11 @@ class MirrorMakerFixture : public TwoClustersTest {
 
   TestCluster& Cluster(const std::string& alias) { return *clusters_.at(alias); }
 
-  // The topics of `flow` the test writes: its source topics. On the mock, which has no CreateTopics,
-  // also every other topic the flow uses, on both clusters (`remote` names a source topic's copy).
-  void CreateFlowTopics(const Flow& flow, const std::vector<std::string>& topics, int partitions,
-                        const std::function<std::string(const std::string&, const std::string&)>& remote) {
-    TestCluster& src = Cluster(flow.source);
-    TestCluster& tgt = Cluster(flow.target);
-    if (real_kafka()) {
-      for (const std::string& t : topics) {
-        auto created = src.CreateTopic(t, partitions);
-        ASSERT_TRUE(created.ok()) << created.error().ToString();
-      }
-      return;
-    }
-    auto create = [](TestCluster& c, const std::string& t, int p) { (void)c.CreateTopic(t, p); };
-    for (const char* kind : {"configs", "status"}) create(tgt, std::string("mm2-") + kind + "." + flow.source + ".internal", kind[0] == 'c' ? 1 : 3);
-    create(tgt, "mm2-offsets." + flow.source + ".internal", 5);
-    create(tgt, "heartbeats", 1);
-    create(src, "heartbeats", 1);
-    create(tgt, flow.source + ".checkpoints.internal", 1);
-    create(src, "mm2-offset-syncs." + flow.target + ".internal", 1);
-    if (!flow.enabled) return;
-    create(tgt, remote(flow.source, "heartbeats"), 1);
+  // The topics of `flow` the test writes: its source topics (Ferry makes the rest).
+  void CreateFlowTopics(const Flow& flow, const std::vector<std::string>& topics, int partitions) {
     for (const std::string& t : topics) {
-      create(src, t, partitions);
-      create(tgt, remote(flow.source, t), partitions);
+      auto created = Cluster(flow.source).CreateTopic(t, partitions);
+      ASSERT_TRUE(created.ok()) << created.error().ToString();
     }
   }
 
@@ -141,33 +110,13 @@ class MirrorMakerFixture : public TwoClustersTest {
     return path;
   }
 
-  // What the tests append to every file, for the peer.
-  std::string PeerSettings(const std::vector<std::string>& aliases) const {
-    return real_kafka() ? RealKafkaSettings(aliases) : MockSettings(aliases);
-  }
-
-  // Short group timings for the mock (its rebalances wait session.timeout.ms - 1 s), per cluster, and
-  // no topic config or ACL sync (the mock has no such admin API; they are tested against fakes).
-  static std::string MockSettings(const std::vector<std::string>& aliases) {
-    std::string out = "\n# mock-friendly settings (tests)\n";
-    for (const std::string& a : aliases) {
-      out += a + ".session.timeout.ms = 3500\n" + a + ".heartbeat.interval.ms = 500\n" + a +
-             ".rebalance.timeout.ms = 10000\n" + a + ".scheduled.rebalance.max.delay.ms = 3000\n" + a +
-             ".ferry.group.leader.sync.delay.ms = 300\n" + a + ".offset.flush.interval.ms = 500\n" + a +
-             ".consumer.fetch.wait.max.ms = 50\n";
-    }
-    return out + "offset.storage.partitions = 5\nstatus.storage.partitions = 3\n"
-                 "sync.topic.configs.enabled = false\nsync.topic.acls.enabled = false\n"
-                 "emit.checkpoints.interval.seconds = 1\nemit.heartbeats.interval.seconds = 1\n";
-  }
-
   // Real Kafka: the files' replication factors (3, as in production) exceed the test clusters' one
   // node, and creating such a topic fails with INVALID_REPLICATION_FACTOR (in MM2 as in Ferry): every
   // replication factor key is set to 1. Kafka's coordinator needs none of the mock's group timings.
   // Only what would make a test wait a minute is shortened: checkpoints and group offsets every
   // second (the examples: 30-60 s), and task offsets committed every second (Connect: 60 s), since a
   // group's checkpoint waits for the offset sync a commit writes at the last record copied.
-  static std::string RealKafkaSettings(const std::vector<std::string>& aliases) {
+  static std::string PeerSettings(const std::vector<std::string>& aliases) {
     std::string out = "\n# one-node test clusters, short intervals (tests)\n"
                       "replication.factor = 1\noffset-syncs.topic.replication.factor = 1\n"
                       "checkpoints.topic.replication.factor = 1\nheartbeats.topic.replication.factor = 1\n"
@@ -177,9 +126,6 @@ class MirrorMakerFixture : public TwoClustersTest {
     for (const std::string& a : aliases) out += a + ".offset.flush.interval.ms = 1000\n";
     return out;
   }
-
-  // The `groups` line a test adds to a file whose own is a pattern: none on real Kafka.
-  std::string Groups() const { return real_kafka() ? "" : kLiteralGroups; }
 
   std::unique_ptr<WorkerProcess> StartNode(const std::string& file, const std::string& log_name,
                                            const std::vector<std::string>& more = {}) {
@@ -221,14 +167,8 @@ class MirrorMakerFixture : public TwoClustersTest {
 };
 
 using MirrorMakerTest = OnPeers<MirrorMakerFixture>;
-FERRY_INSTANTIATE_ON_PEERS(MirrorMakerTest);
+FERRY_INSTANTIATE_ON_REAL_KAFKA(MirrorMakerTest);
 using MirrorMakerOnMockTest = MirrorMakerFixture;
-
-std::string DefaultRemote(const std::string& source, const std::string& topic) { return source + "." + topic; }
-// IdentityReplicationPolicy keeps names, but a heartbeats topic's copy is prefixed as MM2 does.
-std::string IdentityRemote(const std::string& source, const std::string& topic) {
-  return topic == "heartbeats" ? source + ".heartbeats" : topic;
-}
 
 // Every topic of a partition count, written before the nodes start and again while they run.
 constexpr int kPartitions = 3;
@@ -236,15 +176,14 @@ constexpr int kPartitions = 3;
 TEST_P(MirrorMakerTest, TwoNodesShareOneFlowAndTheSurvivorTakesOverWithNoRecordLost) {
   ASSERT_NO_FATAL_FAILURE(StartClusters({"A", "B"}));
   const Flow flow{"A", "B"};
-  CreateFlowTopics(flow, {"orders"}, 6, DefaultRemote);
-  CreateFlowTopics({"B", "A", false}, {}, 0, DefaultRemote);
+  CreateFlowTopics(flow, {"orders"}, 6);
   const std::string prepared = dir_ + "/mm2-shared.properties";
   std::ofstream(prepared) << "clusters = A, B\n"
                           << "A.bootstrap.servers = " << Cluster("A").bootstrap_servers() << "\n"
                           << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
                           << "A->B.enabled = true\nA->B.topics = orders\ntasks.max = 4\n"
                           << "dedicated.mode.enable.internal.rest = true\nlisteners = http://127.0.0.1:0\n"
-                          << Groups() << "\n"
+                         
                           << PeerSettings({"A", "B"});
   for (int p = 0; p < 6; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 10000, 200));
 
@@ -318,8 +257,7 @@ TEST_F(MirrorMakerOnMockTest, BadFilesAreRefusedNamingTheKeyAndTheLineAndNothing
 
 TEST_P(MirrorMakerTest, OneWayMigrationExampleCopiesUnderTheSameNames) {
   ASSERT_NO_FATAL_FAILURE(StartClusters({"old", "new"}));
-  CreateFlowTopics({"old", "new"}, {"orders", "payments"}, kPartitions, IdentityRemote);
-  CreateFlowTopics({"new", "old", false}, {}, 0, IdentityRemote);
+  CreateFlowTopics({"old", "new"}, {"orders", "payments"}, kPartitions);
   for (const char* t : {"orders", "payments"}) {
     for (int p = 0; p < kPartitions; ++p) ProduceAt("old", t, p, MakeRecords(p * 1000, 100));
   }
@@ -340,57 +278,52 @@ TEST_P(MirrorMakerTest, OneWayMigrationExampleCopiesUnderTheSameNames) {
 
 TEST_P(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPerFlow) {
   ASSERT_NO_FATAL_FAILURE(StartClusters({"primary", "standby"}));
-  CreateFlowTopics({"primary", "standby"}, {"orders", "payments", "audit-eu"}, kPartitions, DefaultRemote);
-  CreateFlowTopics({"standby", "primary", false}, {}, 0, DefaultRemote);
+  CreateFlowTopics({"primary", "standby"}, {"orders", "payments", "audit-eu"}, kPartitions);
   for (const char* t : {"orders", "payments", "audit-eu"}) {
     for (int p = 0; p < kPartitions; ++p) ProduceAt("primary", t, p, MakeRecords(p * 1000, 100));
   }
-  const std::string file = PrepareFile("dr-standby.properties", {"primary", "standby"}, {"listeners = http://127.0.0.1:0", Groups()});
-  // On real Kafka, where the example's `groups = .*` lists groups: a group that committed on the
-  // primary before the node started.
+  const std::string file = PrepareFile("dr-standby.properties", {"primary", "standby"}, {"listeners = http://127.0.0.1:0"});
+  // The example's `groups = .*` lists groups: a group that committed on the primary before the node
+  // started.
   const std::string group = "billing";
   const std::map<int, int64_t> committed = {{0, 10}, {1, 55}, {2, 100}};
-  if (real_kafka()) {
-    kafka::GroupOffsets offsets;
-    for (const auto& [p, offset] : committed) offsets[{"orders", p}] = {offset, ""};
-    auto altered = Cluster("primary").admin().AlterConsumerGroupOffsets(group, offsets);
-    ASSERT_TRUE(altered.ok()) << altered.error().ToString();
-  }
+  kafka::GroupOffsets offsets;
+  for (const auto& [p, offset] : committed) offsets[{"orders", p}] = {offset, ""};
+  auto altered = Cluster("primary").admin().AlterConsumerGroupOffsets(group, offsets);
+  ASSERT_TRUE(altered.ok()) << altered.error().ToString();
   // As the example's DR node runs: only the flows into the standby (MM2's --clusters).
   auto node = StartNode(file, "node.log", {"--clusters", "standby"});
   ASSERT_NE(node, nullptr);
   for (const char* t : {"orders", "payments", "audit-eu"}) ExpectCopied("primary", t, "standby", std::string("primary.") + t, kPartitions);
-  if (real_kafka()) {
-    // Its checkpoints on the standby, exact (primary.orders started empty: the same offsets), and its
-    // offsets committed to the same group there (sync.group.offsets.enabled).
-    std::map<int, tasks::Checkpoint> latest;
-    EXPECT_TRUE(WaitFor(
-        [&] {
-          auto records = kafka::ReadPartition(Cluster("standby").bootstrap_servers(), {"primary.checkpoints.internal", 0}, seconds(10));
-          if (!records.ok()) return false;
-          for (const auto& record : *records) {
-            auto c = tasks::Checkpoint::Decode(record.key.value_or(""), record.value.value_or(""));
-            if (c.ok() && c->group == group) latest[c->partition] = *c;
-          }
-          return latest.size() == committed.size();
-        },
-        seconds(60)))
-        << "no checkpoints of " << group << " (see " << dir_ << "/node.log)";
-    for (const auto& [p, offset] : committed) {
-      EXPECT_EQ(latest[p].topic, "primary.orders");
-      EXPECT_EQ(latest[p].upstream_offset, offset);
-      EXPECT_EQ(latest[p].downstream_offset, offset) << "partition " << p;
-    }
-    kafka::GroupOffsets synced;
-    EXPECT_TRUE(WaitFor(
-        [&] {
-          auto listed = Cluster("standby").admin().ListConsumerGroupOffsets(group, {{"primary.orders", 0}, {"primary.orders", 1}, {"primary.orders", 2}});
-          if (listed.ok()) synced = *listed;
-          return synced.size() == committed.size();
-        },
-        seconds(60)));
-    for (const auto& [tp, offset] : synced) EXPECT_EQ(offset.offset, committed.at(tp.partition)) << tp;
+  // Its checkpoints on the standby, exact (primary.orders started empty: the same offsets), and its
+  // offsets committed to the same group there (sync.group.offsets.enabled).
+  std::map<int, tasks::Checkpoint> latest;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto records = kafka::ReadPartition(Cluster("standby").bootstrap_servers(), {"primary.checkpoints.internal", 0}, seconds(10));
+        if (!records.ok()) return false;
+        for (const auto& record : *records) {
+          auto c = tasks::Checkpoint::Decode(record.key.value_or(""), record.value.value_or(""));
+          if (c.ok() && c->group == group) latest[c->partition] = *c;
+        }
+        return latest.size() == committed.size();
+      },
+      seconds(60)))
+      << "no checkpoints of " << group << " (see " << dir_ << "/node.log)";
+  for (const auto& [p, offset] : committed) {
+    EXPECT_EQ(latest[p].topic, "primary.orders");
+    EXPECT_EQ(latest[p].upstream_offset, offset);
+    EXPECT_EQ(latest[p].downstream_offset, offset) << "partition " << p;
   }
+  kafka::GroupOffsets synced;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto listed = Cluster("standby").admin().ListConsumerGroupOffsets(group, {{"primary.orders", 0}, {"primary.orders", 1}, {"primary.orders", 2}});
+        if (listed.ok()) synced = *listed;
+        return synced.size() == committed.size();
+      },
+      seconds(60)));
+  for (const auto& [tp, offset] : synced) EXPECT_EQ(offset.offset, committed.at(tp.partition)) << tp;
   // Each flow's Connect API is under /<source>/<target>; an unknown flow is not served.
   const std::string all_three = R"(["MirrorCheckpointConnector","MirrorHeartbeatConnector","MirrorSourceConnector"])";
   HttpReply list;
@@ -421,8 +354,8 @@ TEST_P(MirrorMakerTest, DrStandbyExampleCopiesUnderPrefixedNamesAndServesRestPer
 
 TEST_P(MirrorMakerTest, ActiveActiveExampleCopiesBothWaysAndNeverLoops) {
   ASSERT_NO_FATAL_FAILURE(StartClusters({"east", "west"}));
-  CreateFlowTopics({"east", "west"}, {"orders", "payments"}, kPartitions, DefaultRemote);
-  CreateFlowTopics({"west", "east"}, {"orders", "payments"}, kPartitions, DefaultRemote);
+  CreateFlowTopics({"east", "west"}, {"orders", "payments"}, kPartitions);
+  CreateFlowTopics({"west", "east"}, {"orders", "payments"}, kPartitions);
   for (const char* side : {"east", "west"}) {
     for (const char* t : {"orders", "payments"}) {
       for (int p = 0; p < kPartitions; ++p) ProduceAt(side, t, p, MakeRecords(side[0] == 'e' ? p * 1000 : 50000 + p * 1000, 100));
@@ -431,7 +364,7 @@ TEST_P(MirrorMakerTest, ActiveActiveExampleCopiesBothWaysAndNeverLoops) {
   // With MM2's default `topics = .*` each cluster's copies of the other's topics are candidates too:
   // the replication policy's cycle detection must keep them home.
   const std::string file =
-      PrepareFile("active-active.properties", {"east", "west"}, {"listeners = http://127.0.0.1:0", "topics = .*", Groups()});
+      PrepareFile("active-active.properties", {"east", "west"}, {"listeners = http://127.0.0.1:0", "topics = .*"});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr);
   for (const char* t : {"orders", "payments"}) {
@@ -450,16 +383,14 @@ TEST_P(MirrorMakerTest, ActiveActiveExampleCopiesBothWaysAndNeverLoops) {
 
 TEST_P(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster) {
   ASSERT_NO_FATAL_FAILURE(StartClusters({"us", "eu", "central"}));
-  CreateFlowTopics({"us", "central"}, {"orders", "payments"}, kPartitions, DefaultRemote);
-  CreateFlowTopics({"eu", "central"}, {"orders", "payments"}, kPartitions, DefaultRemote);
-  CreateFlowTopics({"central", "us", false}, {}, 0, DefaultRemote);
-  CreateFlowTopics({"central", "eu", false}, {}, 0, DefaultRemote);
+  CreateFlowTopics({"us", "central"}, {"orders", "payments"}, kPartitions);
+  CreateFlowTopics({"eu", "central"}, {"orders", "payments"}, kPartitions);
   for (const char* region : {"us", "eu"}) {
     for (const char* t : {"orders", "payments"}) {
       for (int p = 0; p < kPartitions; ++p) ProduceAt(region, t, p, MakeRecords(region[0] == 'u' ? p * 1000 : 70000 + p * 1000, 100));
     }
   }
-  const std::string file = PrepareFile("aggregation.properties", {"us", "eu", "central"}, {Groups()});
+  const std::string file = PrepareFile("aggregation.properties", {"us", "eu", "central"}, {});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr);
   for (const char* region : {"us", "eu"}) {
@@ -471,18 +402,15 @@ TEST_P(MirrorMakerTest, AggregationExampleGathersBothSourcesInTheCentralCluster)
 
 TEST_P(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAndTakesOverItsConfigs) {
   ASSERT_NO_FATAL_FAILURE(StartClusters({"A", "B"}));
-  CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions, DefaultRemote);
-  CreateFlowTopics({"B", "A", false}, {}, 0, DefaultRemote);
-  if (real_kafka()) {
-    // The topics MM2 made and this test writes into: the copy, and its Connect configs and offsets
-    // topics (compacted, with Connect's partition counts).
-    const Properties compacted = {{"cleanup.policy", "compact"}};
-    for (const auto& [topic, partitions, configs] : {std::tuple{"A.orders", kPartitions, Properties{}},
-                                                     std::tuple{"mm2-offsets.A.internal", 25, compacted},
-                                                     std::tuple{"mm2-configs.A.internal", 1, compacted}}) {
-      auto created = Cluster("B").CreateTopic(topic, partitions, configs);
-      ASSERT_TRUE(created.ok()) << created.error().ToString();
-    }
+  CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions);
+  // The topics MM2 made and this test writes into: the copy, and its Connect configs and offsets
+  // topics (compacted, with Connect's partition counts).
+  const Properties compacted = {{"cleanup.policy", "compact"}};
+  for (const auto& [topic, partitions, configs] : {std::tuple{"A.orders", kPartitions, Properties{}},
+                                                   std::tuple{"mm2-offsets.A.internal", 25, compacted},
+                                                   std::tuple{"mm2-configs.A.internal", 1, compacted}}) {
+    auto created = Cluster("B").CreateTopic(topic, partitions, configs);
+    ASSERT_TRUE(created.ok()) << created.error().ToString();
   }
   constexpr int kCopiedByMm2 = 120;
   for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000, 200));
@@ -514,7 +442,7 @@ TEST_P(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAnd
   std::ofstream(file) << "clusters = A, B\n"
                       << "A.bootstrap.servers = " << Cluster("A").bootstrap_servers() << "\n"
                       << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
-                      << "A->B.enabled = true\nA->B.topics = orders\ntasks.max = 2\n" << Groups() << "\n"
+                      << "A->B.enabled = true\nA->B.topics = orders\ntasks.max = 2\n"
                       // Java client settings, as MM2 files carry them: translated or dropped, never fatal.
                       << "A.consumer.max.poll.records = 500\nA.consumer.default.api.timeout.ms = 60000\n"
                       << "B.producer.buffer.memory = 33554432\nB.producer.max.block.ms = 60000\n"
@@ -539,7 +467,7 @@ TEST_P(MirrorMakerTest, ContinuesWhereMm2StoppedWithoutCopyingAgainOrSkippingAnd
 
 TEST_P(MirrorMakerTest, AFlowWhoseClusterCannotBeReachedDoesNotHoldTheOthers) {
   ASSERT_NO_FATAL_FAILURE(StartClusters({"A", "B"}));
-  CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions, DefaultRemote);
+  CreateFlowTopics({"A", "B"}, {"orders"}, kPartitions);
   for (int p = 0; p < kPartitions; ++p) ProduceAt("A", "orders", p, MakeRecords(p * 1000, 100));
   const std::string file = dir_ + "/mm2.properties";
   std::ofstream(file) << "clusters = A, B, C\n"
@@ -547,7 +475,7 @@ TEST_P(MirrorMakerTest, AFlowWhoseClusterCannotBeReachedDoesNotHoldTheOthers) {
                       << "B.bootstrap.servers = " << Cluster("B").bootstrap_servers() << "\n"
                       << "C.bootstrap.servers = 127.0.0.1:1\n"  // nothing listens: C is down
                       << "A->B.enabled = true\nA->C.enabled = true\ntopics = orders\n"
-                      << "emit.heartbeats.enabled = false\n" << Groups() << "\n"
+                      << "emit.heartbeats.enabled = false\n"
                       << PeerSettings({"A", "B", "C"});
   auto node = StartNode(file, "node.log");
   ASSERT_NE(node, nullptr) << "the node starts with the flows it can run";

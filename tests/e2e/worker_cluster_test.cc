@@ -1,12 +1,9 @@
 // Ferry workers as one Connect cluster (the group `group.id`, protocol type "connect"): the leader
 // spreads connectors and tasks, a worker that leaves hands its work over, and the mirrored data stays
-// complete and exact through it. On both peers: the mock's group coordinator and Kafka's.
-//
-// The mock's group timing (mock-cluster.md): the first join waits 3 s and every rebalance session-1 s,
-// so the workers use 3.5 s sessions; and because the mock completes a sync on the leader's SyncGroup
-// alone, the leader lets followers sync first (ferry.group.leader.sync.delay.ms); DistributedWorkerProps
-// sets both. Kafka's coordinator needs neither: on real brokers the leader syncs at once, and the
-// test brokers start a group's first rebalance without delay (group.initial.rebalance.delay.ms=0).
+// complete and exact through it, on Kafka's group coordinator. (The mock's coordinator, which completes
+// a sync on the leader's SyncGroup alone and aborted under these tests once, is covered by
+// tests/group/group_member_mock_test.cc.) On real brokers the leader syncs at once, and the test
+// brokers start a group's first rebalance without delay (group.initial.rebalance.delay.ms=0).
 #include <filesystem>
 #include <map>
 #include <set>
@@ -25,13 +22,13 @@ using std::chrono::seconds;
 
 class WorkerClusterFixture : public MirrorWorkerTest {
  protected:
-  explicit WorkerClusterFixture(Peer peer = Peer::kMock) : MirrorWorkerTest(peer), events_(Name("events")) {}
+  explicit WorkerClusterFixture(Peer peer = Peer::kRealKafka) : MirrorWorkerTest(peer), events_(Name("events")) {}
 
   void SetUp() override {
-    SetUpMirror(6);  // the workers' props have short, mock-friendly timings
+    SetUpMirror(6);
     if (IsSkipped() || HasFatalFailure()) return;
     // Kafka's coordinator hands a late follower the stored assignment: no reason to hold the leader.
-    if (real_kafka()) worker_props_["ferry.group.leader.sync.delay.ms"] = "0";
+    worker_props_["ferry.group.leader.sync.delay.ms"] = "0";
   }
 
   // A second mirrored topic, for tests with two connectors.
@@ -160,7 +157,7 @@ class WorkerClusterFixture : public MirrorWorkerTest {
 };
 
 using WorkerClusterTest = OnPeers<WorkerClusterFixture>;
-FERRY_INSTANTIATE_ON_PEERS(WorkerClusterTest);
+FERRY_INSTANTIATE_ON_REAL_KAFKA(WorkerClusterTest);
 
 TEST_P(WorkerClusterTest, WritesAndRestartsOnAFollowerGoThroughTheLeaderAndRestartsReachEachWorker) {
   std::vector<std::unique_ptr<InProcessWorker>> workers;

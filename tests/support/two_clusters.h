@@ -89,6 +89,14 @@ class OnPeers : public Fixture, public ::testing::WithParamInterface<Peer> {
   OnPeers() : Fixture(GetParam()) {}
 };
 
+// End-to-end suites run on real Kafka only: the mock duplicated them at twice the cost (its
+// rebalances wait session.timeout.ms - 1 s) and proves nothing the real broker does not. What only
+// the mock can show (a broker down on command, injected errors) lives in the *OnMock suites.
+#define FERRY_INSTANTIATE_ON_REAL_KAFKA(Suite)                                                       \
+  INSTANTIATE_TEST_SUITE_P(RealKafka, Suite, ::testing::Values(::ferry::testing::Peer::kRealKafka), \
+                           ::ferry::testing::PeerName)
+
+// Quick suites that also run on the mock, so that they run where no real broker can be started.
 #define FERRY_INSTANTIATE_ON_PEERS(Suite)                                                            \
   INSTANTIATE_TEST_SUITE_P(Mock, Suite, ::testing::Values(::ferry::testing::Peer::kMock),            \
                            ::ferry::testing::PeerName);                                              \
