@@ -162,6 +162,13 @@ TEST_F(RestHttpsOnRealKafkaTest, TwoWorkersForwardAndSignOverMutualTlsWithBasicA
   }
   HttpReply list = Https(worker_b->port(), "GET", "/connectors");
   EXPECT_EQ(list.body, "[\"hb-a\",\"hb-b\"]");
+  // The two connectors run on different workers: the one on the follower sent its task configs to
+  // the leader (a signed internal request over HTTPS) before its task could run.
+  auto connector_worker = [&](const std::string& name) {
+    rapidjson::Document status = Https(worker_a->port(), "GET", "/connectors/" + name + "/status").Json();
+    return std::string(status["connector"]["worker_id"].GetString());
+  };
+  EXPECT_NE(connector_worker("hb-a"), connector_worker("hb-b"));
 
   EXPECT_EQ(worker_a->Terminate(), 0);
   EXPECT_EQ(worker_b->Terminate(), 0);
