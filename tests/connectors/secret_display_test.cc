@@ -9,15 +9,68 @@
 namespace ferry::connectors {
 namespace {
 
-TEST(SecretDisplayTest, SecretLookingKeysAreHiddenUnderAnyPrefix) {
-  for (const char* key : {"sasl.jaas.config", "source.cluster.sasl.jaas.config", "ssl.key.password",
-                          "target.producer.ssl.keystore.password", "ssl.truststore.password", "ssl.key.pem",
-                          "ssl.keystore.key", "sasl.password", "sasl.oauthbearer.client.secret",
-                          "basic.auth.user.info", "consumer.override.sasl.jaas.config"}) {
-    EXPECT_EQ(ShownValue(key, "s3cret"), "[hidden]") << key;
-  }
-  for (const char* key : {"bootstrap.servers", "security.protocol", "sasl.mechanism", "topics", "key.converter"}) {
-    EXPECT_EQ(ShownValue(key, "shown"), "shown") << key;
+// The rule is exact: Kafka's PASSWORD client settings and the key material, under any prefix; a key
+// that merely contains ".key", "password", "secret" or "token" is no secret.
+TEST(SecretDisplayTest, ExactlyTheSecretKeysAreHiddenUnderAnyPrefix) {
+  struct Row {
+    const char* key;
+    bool hidden;
+  };
+  const Row rows[] = {
+      // Kafka's PASSWORD-typed client settings.
+      {"ssl.key.password", true},
+      {"ssl.keystore.password", true},
+      {"ssl.truststore.password", true},
+      {"ssl.keystore.key", true},
+      {"ssl.keystore.certificate.chain", true},
+      {"ssl.truststore.certificates", true},
+      {"sasl.jaas.config", true},
+      {"sasl.oauthbearer.client.credentials.client.secret", true},
+      {"sasl.oauthbearer.assertion.private.key.passphrase", true},
+      // librdkafka's secrets and key material; Schema Registry's credentials.
+      {"sasl.password", true},
+      {"ssl.key.pem", true},
+      {"sasl.oauthbearer.client.secret", true},
+      {"sasl.oauthbearer.assertion.private.key.pem", true},
+      {"basic.auth.user.info", true},
+      // Under the prefixes Connect, MM2 and REST listeners use.
+      {"source.cluster.sasl.jaas.config", true},
+      {"target.producer.ssl.keystore.password", true},
+      {"consumer.override.sasl.jaas.config", true},
+      {"A.ssl.key.pem", true},
+      {"A->B.source.cluster.ssl.truststore.password", true},
+      {"listeners.https.ssl.key.password", true},
+      {"admin.listeners.https.ssl.keystore.key", true},
+      // Not secrets: locations, types, names, public certificates, look-alikes.
+      {"ssl.keystore.location", false},
+      {"ssl.truststore.location", false},
+      {"ssl.key.location", false},
+      {"ssl.keystore.type", false},
+      {"source.cluster.ssl.keystore.location", false},
+      {"ssl.certificate.pem", false},
+      {"ssl.ca.pem", false},
+      {"ssl.ca.location", false},
+      {"ssl.keymanager.algorithm", false},
+      {"ssl.endpoint.identification.algorithm", false},
+      {"sasl.username", false},
+      {"sasl.mechanism", false},
+      {"sasl.oauthbearer.config", false},
+      {"sasl.oauthbearer.token.endpoint.url", false},
+      {"sasl.kerberos.keytab", false},
+      {"sasl.oauthbearer.assertion.private.key.file", false},
+      {"inter.worker.key.generation.algorithm", false},
+      {"inter.worker.key.ttl.ms", false},
+      {"key.converter", false},
+      {"password.policy", false},
+      {"my.secret.topic", false},
+      {"xssl.key.password", false},
+      {"ssl.key.password.file", false},
+      {"bootstrap.servers", false},
+      {"security.protocol", false},
+      {"topics", false},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(ShownValue(row.key, "value"), row.hidden ? "[hidden]" : "value") << row.key;
   }
 }
 

@@ -17,11 +17,33 @@
 namespace ferry::kafka {
 
 bool IsSecret(const std::string& key) {
-  // The one list: sasl.jaas.config, *.password, sasl.oauthbearer.client.secret, ssl.key.pem,
-  // ssl.keystore.key, *.token*, basic.auth.user.info (schema registry), under any prefix.
-  static constexpr const char* kMarkers[] = {"password", "secret", "jaas", ".key", "token", "user.info"};
-  return std::any_of(std::begin(kMarkers), std::end(kMarkers),
-                     [&](const char* m) { return key.find(m) != std::string::npos; });
+  // Kafka's PASSWORD-typed client settings (SslConfigs, SaslConfigs; Kafka 4.1's OAuth client secret
+  // and assertion key passphrase); librdkafka's secrets (sasl.password, ssl.key.pem: a private key in
+  // PEM, sasl.oauthbearer.client.secret, newer librdkafkas' assertion key in PEM); Schema Registry's
+  // basic.auth.user.info (PASSWORD in its client config). A key is secret when it is one of these or
+  // ends with "." and one of these (source.cluster.sasl.jaas.config, listeners.https.ssl.key.password).
+  // Nothing else: locations, user names, certificates in ssl.certificate.pem / ssl.ca.pem are shown.
+  static constexpr std::string_view kSecrets[] = {
+      "ssl.key.password",
+      "ssl.keystore.password",
+      "ssl.truststore.password",
+      "ssl.keystore.key",
+      "ssl.keystore.certificate.chain",
+      "ssl.truststore.certificates",
+      "sasl.jaas.config",
+      "sasl.oauthbearer.client.credentials.client.secret",
+      "sasl.oauthbearer.assertion.private.key.passphrase",
+      "sasl.password",
+      "ssl.key.pem",
+      "sasl.oauthbearer.client.secret",
+      "sasl.oauthbearer.assertion.private.key.pem",
+      "basic.auth.user.info",
+  };
+  const std::string_view k(key);
+  return std::any_of(std::begin(kSecrets), std::end(kSecrets), [k](std::string_view secret) {
+    if (k.size() < secret.size() || k.substr(k.size() - secret.size()) != secret) return false;
+    return k.size() == secret.size() || k[k.size() - secret.size() - 1] == '.';
+  });
 }
 
 namespace {

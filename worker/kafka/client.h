@@ -13,8 +13,13 @@
 namespace ferry::kafka {
 
 // True for keys whose values must never appear in logs, errors or REST answers other than GET
-// .../config (passwords, private keys, JAAS configs, tokens, user info), with any prefix
-// (source.cluster.sasl.jaas.config too). Shown as "[hidden]" (connectors::ShownValue).
+// .../config: Kafka's PASSWORD-typed client settings (ssl.key.password, ssl.keystore.password,
+// ssl.truststore.password, ssl.keystore.key, ssl.keystore.certificate.chain,
+// ssl.truststore.certificates, sasl.jaas.config, and 4.1's OAuth client secret and assertion key
+// passphrase), librdkafka's sasl.password, ssl.key.pem and sasl.oauthbearer.client.secret, and
+// basic.auth.user.info; exactly these, alone or after any prefix ending in "."
+// (source.cluster.sasl.jaas.config). ssl.keystore.location and other non-secrets are not. Shown as
+// "[hidden]" (connectors::ShownValue).
 bool IsSecret(const std::string& key);
 
 // Creates a producer or consumer from `props`, Java client keys translated first
