@@ -591,6 +591,14 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& raw_props, WorkerMode
   }
   if (p.Has(kAdvertisedListener)) {
     c.advertised_scheme = ToLower(p.GetString(kAdvertisedListener));
+    // Connect would advertise the scheme with another listener's port; the other workers could not
+    // reach this one.
+    if (std::none_of(c.listeners.begin(), c.listeners.end(),
+                     [&](const Listener& l) { return l.scheme == c.advertised_scheme; })) {
+      return Error(ErrorCode::kInvalidConfig, "Invalid value " + p.GetString(kAdvertisedListener) +
+                                                  " for configuration " + std::string(kAdvertisedListener) +
+                                                  ": no URL of listeners is " + c.advertised_scheme);
+    }
   } else {
     // Connect's rule: http if any listener is http, else https.
     const bool any_http = std::any_of(c.listeners.begin(), c.listeners.end(), [](const Listener& l) { return l.scheme == "http"; });

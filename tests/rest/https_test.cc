@@ -447,6 +447,8 @@ TEST(RestWorkerConfigTest, HttpsListenersAndBasicAuth) {
   c = parse({{"listeners", "https://127.0.0.1:0,http://127.0.0.1:0"}, {"rest.advertised.listener", "HTTPS"}});
   ASSERT_TRUE(c.ok()) << c.error().ToString();
   EXPECT_EQ(c->advertised_scheme, "https");
+  c = parse({{"listeners", "http://127.0.0.1:0"}, {"rest.advertised.listener", "https"}});
+  EXPECT_THAT(c.error().message(), HasSubstr("rest.advertised.listener: no URL of listeners is https"));
   c = parse({{"listeners", "ftp://127.0.0.1:0"}});
   EXPECT_THAT(c.error().message(), HasSubstr("expected http or https"));
   c = parse({{"rest.extension.classes", "com.example.MyExtension"}});

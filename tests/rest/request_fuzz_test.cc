@@ -4,8 +4,9 @@
 // dropped, repeated, spliced with another request, Content-Length rewritten, CRLF and NUL bytes
 // injected) and sent over real sockets to a Server on FakeHerder. Every answer must be a well-formed
 // HTTP/1.1 status line without a 5xx (but the two Connect gives too), or a closed connection; the
-// server must serve a plain GET afterwards. No clang on the build machine means no libFuzzer: this runs inside the unit tests with a
-// fixed seed (FERRY_FUZZ_SEED to change it, FERRY_FUZZ_SECONDS to run longer than the default 3 s).
+// server must serve a plain GET afterwards. It needs no fuzzing toolchain and runs with every
+// unit-test run, with a fixed seed (FERRY_FUZZ_SEED to change it, FERRY_FUZZ_SECONDS to run longer
+// than the default 3 s), over real sockets through the whole server.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>

@@ -241,7 +241,10 @@ TEST(WorkerConfigTest, ListenersAreValidated) {
             "Invalid value [] for configuration listeners: at least one URL is expected, ex: http://localhost:8080");
   EXPECT_EQ(ParseError(With(Stock(), {{"listeners", "http://:8083,"}})),
             "Invalid value [http://:8083, ] for configuration listeners: Empty URL found when parsing listeners list.");
-  EXPECT_EQ(ParseError(With(Stock(), {{"rest.advertised.listener", "https"}})), "(parsed)");
+  EXPECT_EQ(ParseError(With(Stock(), {{"listeners", "https://:8443"}, {"rest.advertised.listener", "https"}})),
+            "(parsed)");
+  EXPECT_EQ(ParseError(With(Stock(), {{"rest.advertised.listener", "https"}})),
+            "Invalid value https for configuration rest.advertised.listener: no URL of listeners is https");
   EXPECT_EQ(ParseError(With(Stock(), {{"rest.advertised.listener", "ftp"}})),
             "Invalid value ftp for configuration rest.advertised.listener: Expected http or https");
 }
