@@ -14,7 +14,8 @@
 //    `admin.listeners.https.*` likewise for https admin listeners; ssl.client.auth;
 //  - rest.extension.classes: only Connect's BasicAuthSecurityRestExtension (Ferry's own Basic
 //    authentication, rest/basic_auth.h); any other extension is refused;
-//  - bare client keys (security.protocol, ssl.*, sasl.*, the connection/backoff keys): given to every
+//  - bare client keys (security.protocol, ssl.*, sasl.*, enable.ssl.certificate.verification,
+//    enable.sasl.oauthbearer.unsecure.jwt, the connection/backoff keys): given to every
 //    client through `common_client`;
 //  - `config.storage.*`, `offset.storage.*`, `status.storage.*` other than topic/partitions/
 //    replication.factor: topic configs for creating the internal topics (cleanup.policy is dropped

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/log_capture.h"
+#include "worker/group/security.h"
 #include "worker/kafka/java_client_config.h"
 #include "worker/properties.h"
 
@@ -452,6 +454,35 @@ TEST(WorkerConfigTest, ClientOverridesAreCollectedAndMerged) {
   Properties admin = c.AdminProps();
   EXPECT_EQ(admin["socket.timeout.ms"], "30000");
   EXPECT_EQ(admin["metadata.max.age.ms"], "60000");
+}
+
+// librdkafka's two security switches outside ssl.* / sasl.*, written unprefixed as users write
+// ssl.* and sasl.*: every client takes them, the group client too, with no warning.
+TEST(WorkerConfigTest, LibrdkafkaSecuritySwitchesAreBareClientSettings) {
+  LogCapture log;
+  Result<WorkerConfig> config = WorkerConfig::Parse(
+      With(Minimal(), {{"security.protocol", "SASL_PLAINTEXT"},
+                       {"sasl.mechanism", "OAUTHBEARER"},
+                       {"sasl.oauthbearer.config", "principal=ferry"},
+                       {"enable.sasl.oauthbearer.unsecure.jwt", "true"},
+                       {"enable.ssl.certificate.verification", "false"}}),
+      WorkerMode::kDistributed);
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_TRUE(config->unknown_keys.empty());
+  EXPECT_EQ(log.Count(google::GLOG_WARNING, "enable."), 0);
+  for (const Properties& props : {config->ProducerProps(), config->ConsumerProps(), config->AdminProps()}) {
+    EXPECT_EQ(props.at("enable.sasl.oauthbearer.unsecure.jwt"), "true");
+    EXPECT_EQ(props.at("enable.ssl.certificate.verification"), "false");
+  }
+  // The group client logs in by the unsecured JWT only when the switch reaches it.
+  Result<std::shared_ptr<const group::ClientSecurity>> security =
+      group::ClientSecurity::FromProperties(config->AdminProps());
+  ASSERT_TRUE(security.ok()) << security.error().ToString();
+  EXPECT_EQ((*security)->protocol(), group::SecurityProtocol::kSaslPlaintext);
+
+  // A bad value fails naming the key as written.
+  const std::string error = ParseError(With(Minimal(), {{"enable.ssl.certificate.verification", "maybe"}}));
+  EXPECT_NE(error.find("enable.ssl.certificate.verification"), std::string::npos) << error;
 }
 
 TEST(WorkerConfigTest, ClientSettingsLibrdkafkaRejectsFailNamingTheKey) {
