@@ -69,6 +69,83 @@ void DefineTopicFilter(ConfigDef& def, const char* topics_doc) {
                   "TopicFilter to use. Selects topics to replicate.", KnownClass({kDefaultTopicFilterClass})));
 }
 
+// Kafka's Range on a DOUBLE key, with its messages.
+Validator DoubleBetween(double min, double max, const char* min_text, const char* max_text) {
+  return [=](const ConfigValue& v) -> std::optional<std::string> {
+    const auto* d = std::get_if<double>(&v);
+    CHECK(d != nullptr) << "DoubleBetween() on a value that is not a double";
+    if (*d < min) return std::string("Value must be at least ") + min_text;
+    if (*d > max) return std::string("Value must be no more than ") + max_text;
+    return std::nullopt;
+  };
+}
+
+// The Kafka client's TLS and SASL settings, which MM2's connector definition lists unprefixed
+// (Kafka's ConfigDef withClientSslSupport and withClientSaslSupport, as of 3.9): Connect's validate
+// answer and GET /connector-plugins/{p}/config show them with these types, PASSWORD values as
+// "[hidden]". The clients themselves take the prefixed forms (source.cluster.*, target.cluster.*,
+// the consumer./producer./admin. overrides; mirror_client_config.h), as MM2's do.
+void DefineClientSecurity(ConfigDef& def) {
+  constexpr const char* kTls = "The Kafka clients' TLS setting (MM2 and Ferry take it with a cluster prefix: "
+                               "source.cluster., target.cluster., or a client override).";
+  constexpr const char* kSasl = "The Kafka clients' SASL setting (MM2 and Ferry take it with a cluster prefix: "
+                                "source.cluster., target.cluster., or a client override).";
+  constexpr const char* kSecret = "A secret of the Kafka clients' TLS or SASL settings, shown as [hidden] (taken "
+                                  "with a cluster prefix: source.cluster., target.cluster., or a client override).";
+  // TLS: SslConfigs.addClientSslSupport.
+  def.Define(Key("ssl.protocol", T::kString, "TLSv1.3", I::kMedium, kTls))
+      .Define(NullDefault("ssl.provider", T::kString, I::kMedium, kTls))
+      .Define(NullDefault("ssl.cipher.suites", T::kList, I::kLow, kTls))
+      .Define(Key("ssl.enabled.protocols", T::kList, "TLSv1.2,TLSv1.3", I::kMedium, kTls))
+      .Define(Key("ssl.keystore.type", T::kString, "JKS", I::kMedium, kTls))
+      .Define(NullDefault("ssl.keystore.location", T::kString, I::kHigh, kTls))
+      .Define(NullDefault("ssl.keystore.password", T::kPassword, I::kHigh, kSecret))
+      .Define(NullDefault("ssl.key.password", T::kPassword, I::kHigh, kSecret))
+      .Define(NullDefault("ssl.keystore.key", T::kPassword, I::kHigh, kSecret))
+      .Define(NullDefault("ssl.keystore.certificate.chain", T::kPassword, I::kHigh, kSecret))
+      .Define(NullDefault("ssl.truststore.certificates", T::kPassword, I::kHigh, kSecret))
+      .Define(Key("ssl.truststore.type", T::kString, "JKS", I::kMedium, kTls))
+      .Define(NullDefault("ssl.truststore.location", T::kString, I::kHigh, kTls))
+      .Define(NullDefault("ssl.truststore.password", T::kPassword, I::kHigh, kSecret))
+      .Define(Key("ssl.keymanager.algorithm", T::kString, "SunX509", I::kLow, kTls))  // the JVM's default
+      .Define(Key("ssl.trustmanager.algorithm", T::kString, "PKIX", I::kLow, kTls))    // likewise
+      .Define(Key("ssl.endpoint.identification.algorithm", T::kString, "https", I::kLow, kTls))
+      .Define(NullDefault("ssl.secure.random.implementation", T::kString, I::kLow, kTls))
+      .Define(NullDefault("ssl.engine.factory.class", T::kClass, I::kLow, kTls));
+  // SASL: SaslConfigs.addClientSaslSupport.
+  def.Define(NullDefault("sasl.kerberos.service.name", T::kString, I::kMedium, kSasl))
+      .Define(Key("sasl.kerberos.kinit.cmd", T::kString, "/usr/bin/kinit", I::kLow, kSasl))
+      .Define(Key("sasl.kerberos.ticket.renew.window.factor", T::kDouble, "0.8", I::kLow, kSasl))
+      .Define(Key("sasl.kerberos.ticket.renew.jitter", T::kDouble, "0.05", I::kLow, kSasl))
+      .Define(Key("sasl.kerberos.min.time.before.relogin", T::kLong, "60000", I::kLow, kSasl))
+      .Define(Key("sasl.login.refresh.window.factor", T::kDouble, "0.8", I::kLow, kSasl,
+                  DoubleBetween(0.5, 1.0, "0.5", "1.0")))
+      .Define(Key("sasl.login.refresh.window.jitter", T::kDouble, "0.05", I::kLow, kSasl,
+                  DoubleBetween(0.0, 0.25, "0.0", "0.25")))
+      .Define(Key("sasl.login.refresh.min.period.seconds", T::kShort, "60", I::kLow, kSasl, Between(0, 900)))
+      .Define(Key("sasl.login.refresh.buffer.seconds", T::kShort, "300", I::kLow, kSasl, Between(0, 3600)))
+      .Define(Key("sasl.mechanism", T::kString, "GSSAPI", I::kMedium, kSasl))
+      .Define(NullDefault("sasl.jaas.config", T::kPassword, I::kMedium, kSecret))
+      .Define(NullDefault("sasl.client.callback.handler.class", T::kClass, I::kMedium, kSasl))
+      .Define(NullDefault("sasl.login.callback.handler.class", T::kClass, I::kMedium, kSasl))
+      .Define(NullDefault("sasl.login.class", T::kClass, I::kMedium, kSasl))
+      .Define(NullDefault("sasl.login.connect.timeout.ms", T::kInt, I::kLow, kSasl))
+      .Define(NullDefault("sasl.login.read.timeout.ms", T::kInt, I::kLow, kSasl))
+      .Define(Key("sasl.login.retry.backoff.max.ms", T::kLong, "10000", I::kLow, kSasl))
+      .Define(Key("sasl.login.retry.backoff.ms", T::kLong, "100", I::kLow, kSasl))
+      .Define(Key("sasl.oauthbearer.scope.claim.name", T::kString, "scope", I::kLow, kSasl))
+      .Define(Key("sasl.oauthbearer.sub.claim.name", T::kString, "sub", I::kLow, kSasl))
+      .Define(NullDefault("sasl.oauthbearer.token.endpoint.url", T::kString, I::kMedium, kSasl))
+      .Define(NullDefault("sasl.oauthbearer.jwks.endpoint.url", T::kString, I::kMedium, kSasl))
+      .Define(Key("sasl.oauthbearer.jwks.endpoint.refresh.ms", T::kLong, "3600000", I::kLow, kSasl))
+      .Define(Key("sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", T::kLong, "10000", I::kLow, kSasl))
+      .Define(Key("sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", T::kLong, "100", I::kLow, kSasl))
+      .Define(Key("sasl.oauthbearer.clock.skew.seconds", T::kInt, "30", I::kLow, kSasl))
+      .Define(NullDefault("sasl.oauthbearer.expected.audience", T::kList, I::kLow, kSasl))
+      .Define(NullDefault("sasl.oauthbearer.expected.issuer", T::kString, I::kLow, kSasl))
+      .Define(Key("sasl.oauthbearer.header.urlencode", T::kBoolean, "false", I::kLow, kSasl));
+}
+
 void DefineMirrorCommon(ConfigDef& def) {
   def.Define(Key("enabled", T::kBoolean, "true", I::kLow, "Whether to replicate source->target."))
       .Define(Key(kSourceClusterAlias, T::kString, std::nullopt, I::kHigh, "Alias of source cluster"))
@@ -96,6 +173,7 @@ void DefineMirrorCommon(ConfigDef& def) {
                   "Protocol used to communicate with brokers. Valid values are: PLAINTEXT, SSL, SASL_PLAINTEXT, "
                   "SASL_SSL.",
                   OneOf({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}, /*case_insensitive=*/true)));
+  DefineClientSecurity(def);
 }
 
 // Connect's check on `transforms` and `predicates`.

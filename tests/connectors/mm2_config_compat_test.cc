@@ -2,6 +2,7 @@
 // default, every typed key answers a bad value with Kafka's validation message, the deprecated
 // `*.blacklist` aliases are defined and translated as MM2 translates them, and the connectors' cross-key
 // checks give MM2 3.9's messages in /connector-plugins/{plugin}/config/validate answers.
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -46,6 +47,59 @@ const std::vector<Expected> kMirrorCommon = {
     {"metric.reporters", T::kList, Is("")},  // 3.x: none
     {"auto.include.jmx.reporter", T::kBoolean, Is("true")},
     {"security.protocol", T::kString, Is("PLAINTEXT")},
+};
+
+// MirrorConnectorConfig's client security keys (Kafka's ConfigDef withClientSslSupport and
+// withClientSaslSupport, 3.9), with Kafka's types and defaults; secrets are PASSWORD.
+const std::vector<Expected> kClientSecurity = {
+    {"ssl.protocol", T::kString, Is("TLSv1.3")},
+    {"ssl.provider", T::kString, kNull},
+    {"ssl.cipher.suites", T::kList, kNull},
+    {"ssl.enabled.protocols", T::kList, Is("TLSv1.2,TLSv1.3")},
+    {"ssl.keystore.type", T::kString, Is("JKS")},
+    {"ssl.keystore.location", T::kString, kNull},
+    {"ssl.keystore.password", T::kPassword, kNull},
+    {"ssl.key.password", T::kPassword, kNull},
+    {"ssl.keystore.key", T::kPassword, kNull},
+    {"ssl.keystore.certificate.chain", T::kPassword, kNull},
+    {"ssl.truststore.certificates", T::kPassword, kNull},
+    {"ssl.truststore.type", T::kString, Is("JKS")},
+    {"ssl.truststore.location", T::kString, kNull},
+    {"ssl.truststore.password", T::kPassword, kNull},
+    {"ssl.keymanager.algorithm", T::kString, Is("SunX509")},
+    {"ssl.trustmanager.algorithm", T::kString, Is("PKIX")},
+    {"ssl.endpoint.identification.algorithm", T::kString, Is("https")},
+    {"ssl.secure.random.implementation", T::kString, kNull},
+    {"ssl.engine.factory.class", T::kClass, kNull},
+    {"sasl.kerberos.service.name", T::kString, kNull},
+    {"sasl.kerberos.kinit.cmd", T::kString, Is("/usr/bin/kinit")},
+    {"sasl.kerberos.ticket.renew.window.factor", T::kDouble, Is("0.8")},
+    {"sasl.kerberos.ticket.renew.jitter", T::kDouble, Is("0.05")},
+    {"sasl.kerberos.min.time.before.relogin", T::kLong, Is("60000")},
+    {"sasl.login.refresh.window.factor", T::kDouble, Is("0.8")},
+    {"sasl.login.refresh.window.jitter", T::kDouble, Is("0.05")},
+    {"sasl.login.refresh.min.period.seconds", T::kShort, Is("60")},
+    {"sasl.login.refresh.buffer.seconds", T::kShort, Is("300")},
+    {"sasl.mechanism", T::kString, Is("GSSAPI")},
+    {"sasl.jaas.config", T::kPassword, kNull},
+    {"sasl.client.callback.handler.class", T::kClass, kNull},
+    {"sasl.login.callback.handler.class", T::kClass, kNull},
+    {"sasl.login.class", T::kClass, kNull},
+    {"sasl.login.connect.timeout.ms", T::kInt, kNull},
+    {"sasl.login.read.timeout.ms", T::kInt, kNull},
+    {"sasl.login.retry.backoff.max.ms", T::kLong, Is("10000")},
+    {"sasl.login.retry.backoff.ms", T::kLong, Is("100")},
+    {"sasl.oauthbearer.scope.claim.name", T::kString, Is("scope")},
+    {"sasl.oauthbearer.sub.claim.name", T::kString, Is("sub")},
+    {"sasl.oauthbearer.token.endpoint.url", T::kString, kNull},
+    {"sasl.oauthbearer.jwks.endpoint.url", T::kString, kNull},
+    {"sasl.oauthbearer.jwks.endpoint.refresh.ms", T::kLong, Is("3600000")},
+    {"sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", T::kLong, Is("10000")},
+    {"sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", T::kLong, Is("100")},
+    {"sasl.oauthbearer.clock.skew.seconds", T::kInt, Is("30")},
+    {"sasl.oauthbearer.expected.audience", T::kList, kNull},
+    {"sasl.oauthbearer.expected.issuer", T::kString, kNull},
+    {"sasl.oauthbearer.header.urlencode", T::kBoolean, Is("false")},
 };
 
 // mm2.md §2.1's Connect keys (ConnectorConfig, SourceConnectorConfig).
@@ -162,18 +216,18 @@ void ExpectExactly(const ConfigDef& def, const std::vector<std::vector<Expected>
 }
 
 TEST(Mm2ConfigCompatTest, SourceConnectorDefinesEveryMM2KeyWithItsTypeAndDefault) {
-  ExpectExactly(MirrorSourceConfigDef(), {kMirrorCommon, kSource});
+  ExpectExactly(MirrorSourceConfigDef(), {kMirrorCommon, kClientSecurity, kSource});
   // Read by DefaultConfigPropertyFilter, not declared by the connector (as in MM2); 4.0-only keys are absent.
   EXPECT_EQ(MirrorSourceConfigDef().Find("use.defaults.from"), nullptr);
   EXPECT_EQ(MirrorSourceConfigDef().Find("heartbeats.replication.enabled"), nullptr);
 }
 
 TEST(Mm2ConfigCompatTest, CheckpointConnectorDefinesEveryMM2KeyWithItsTypeAndDefault) {
-  ExpectExactly(MirrorCheckpointConfigDef(), {kMirrorCommon, kCheckpoint});
+  ExpectExactly(MirrorCheckpointConfigDef(), {kMirrorCommon, kClientSecurity, kCheckpoint});
 }
 
 TEST(Mm2ConfigCompatTest, HeartbeatConnectorDefinesEveryMM2KeyWithItsTypeAndDefault) {
-  ExpectExactly(MirrorHeartbeatConfigDef(), {kMirrorCommon, kHeartbeat});
+  ExpectExactly(MirrorHeartbeatConfigDef(), {kMirrorCommon, kClientSecurity, kHeartbeat});
 }
 
 TEST(Mm2ConfigCompatTest, ConnectCommonKeysHaveConnectsTypesAndDefaults) {
@@ -198,8 +252,15 @@ const std::set<std::string> kRegexLists = {"topics", "topics.exclude", "topics.b
                                            "groups", "groups.exclude", "groups.blacklist",
                                            "config.properties.exclude", "config.properties.blacklist"};
 
-// Converters: Ferry copies bytes whatever the converter, so it accepts any class name there.
-const std::set<std::string> kAnyClass = {"key.converter", "value.converter", "header.converter"};
+// Converters: Ferry copies bytes whatever the converter, so it accepts any class name there; nor does
+// it check the Java clients' own classes among the unprefixed security keys, which no client reads.
+const std::set<std::string> kAnyClass = {"key.converter",
+                                         "value.converter",
+                                         "header.converter",
+                                         "ssl.engine.factory.class",
+                                         "sasl.client.callback.handler.class",
+                                         "sasl.login.callback.handler.class",
+                                         "sasl.login.class"};
 
 // Errors of `key` when it alone is set to `value` (with the required keys given).
 std::vector<std::string> ErrorsOf(const ConfigDef& def, const std::string& key, const std::string& value) {
@@ -226,7 +287,11 @@ void ExpectKafkasMessagesForBadValues(const ConfigDef& def) {
       case T::kInt:
       case T::kShort:
       case T::kLong:
+      case T::kDouble:
         expect_error("12x", std::string("Not a number of type ") + ConfigTypeName(key.type));
+        break;
+      case T::kPassword:  // any text is a password; its error would show "[hidden]"
+        EXPECT_TRUE(ErrorsOf(def, k, "any text").empty()) << k;
         break;
       case T::kClass:
         if (kAnyClass.contains(k)) {
@@ -285,6 +350,57 @@ TEST(Mm2ConfigCompatTest, RangesCaseAndSimpleNamesAreCheckedAsMM2AndFerryDo) {
   EXPECT_TRUE(ErrorsOf(source, "replication.policy.class", "org.apache.kafka.connect.mirror.IdentityReplicationPolicy").empty());
   EXPECT_TRUE(ErrorsOf(source, "topic.filter.class", "DefaultTopicFilter").empty());
   EXPECT_EQ(ErrorsOf(source, "source.cluster.alias", "A"), std::vector<std::string>{});
+}
+
+// Connect's validate answer lists the unprefixed client security keys of MirrorConnectorConfig, a
+// PASSWORD one's value as "[hidden]", and Kafka's ranges on the SASL login refresh keys; the
+// prefixed forms the clients take (source.cluster.sasl.jaas.config, ...) no definition describes,
+// so they are left out, as Connect leaves them out: no secret value is echoed either way.
+TEST(Mm2ConfigCompatTest, ValidateShowsTheClientSecurityKeysAsConnectDoesWithSecretsHidden) {
+  const Properties props = {{"name", "m"},
+                            {"connector.class", "MirrorSourceConnector"},
+                            {"source.cluster.alias", "A"},
+                            {"ssl.keystore.password", "ks-secret"},
+                            {"ssl.key.password", "key-secret"},
+                            {"ssl.truststore.password", "ts-secret"},
+                            {"sasl.jaas.config", "jaas-secret"},
+                            {"ssl.keystore.location", "/etc/ferry/ks.p12"},
+                            {"sasl.mechanism", "PLAIN"},
+                            {"source.cluster.sasl.jaas.config", "prefixed-secret"},
+                            {"target.cluster.ssl.key.password", "prefixed-secret"},
+                            {"producer.ssl.truststore.password", "prefixed-secret"},
+                            {"source.consumer.ssl.keystore.password", "prefixed-secret"},
+                            {"admin.sasl.jaas.config", "prefixed-secret"}};
+  const ConfigInfos infos = BuildConfigInfos(kMirrorSourceConnectorClass, MirrorSourceConfigDef(), props);
+  EXPECT_EQ(infos.error_count, 0);
+  std::map<std::string, const ConfigInfo*> by_name;
+  for (const ConfigInfo& info : infos.configs) by_name[info.value->name] = &info;
+  for (const char* secret : {"ssl.keystore.password", "ssl.key.password", "ssl.truststore.password", "sasl.jaas.config"}) {
+    ASSERT_TRUE(by_name.count(secret)) << secret << " is not listed";
+    EXPECT_EQ(by_name[secret]->value->value, "[hidden]") << secret;
+    ASSERT_TRUE(by_name[secret]->definition) << secret;
+    EXPECT_EQ(by_name[secret]->definition->type, T::kPassword) << secret;
+  }
+  EXPECT_EQ(by_name["ssl.keystore.location"]->value->value, "/etc/ferry/ks.p12");
+  EXPECT_EQ(by_name["sasl.mechanism"]->value->value, "PLAIN");
+  EXPECT_EQ(by_name["ssl.keystore.key"]->value->value, std::nullopt) << "an unset PASSWORD has no value";
+  for (const char* prefixed : {"source.cluster.sasl.jaas.config", "target.cluster.ssl.key.password",
+                               "producer.ssl.truststore.password", "source.consumer.ssl.keystore.password",
+                               "admin.sasl.jaas.config"}) {
+    EXPECT_EQ(by_name.count(prefixed), 0u) << prefixed << " is listed";
+  }
+  for (const ConfigInfo& info : infos.configs) {
+    const std::string shown = info.value->value.value_or("");
+    EXPECT_EQ(shown.find("secret"), std::string::npos) << info.value->name << " shows " << shown;
+  }
+  // Kafka's Range on the SASL login refresh keys.
+  EXPECT_EQ(ErrorsOf(MirrorSourceConfigDef(), "sasl.login.refresh.window.factor", "0.4"),
+            std::vector<std::string>{
+                "Invalid value 0.4 for configuration sasl.login.refresh.window.factor: Value must be at least 0.5"});
+  EXPECT_EQ(ErrorsOf(MirrorSourceConfigDef(), "sasl.login.refresh.window.jitter", "0.3"),
+            std::vector<std::string>{"Invalid value 0.3 for configuration sasl.login.refresh.window.jitter: Value "
+                                     "must be no more than 0.25"});
+  EXPECT_EQ(ErrorsOf(MirrorSourceConfigDef(), "sasl.login.refresh.buffer.seconds", "3601").size(), 1u);
 }
 
 TEST(Mm2ConfigCompatTest, BlacklistAliasesAreDeprecatedAndValidatedUnderTheirOwnNames) {
