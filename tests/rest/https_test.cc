@@ -74,6 +74,8 @@ std::string Curl(const std::string& args, std::string* body = nullptr, std::stri
   };
   if (body != nullptr) *body = slurp(out.string() + ".body");
   if (headers != nullptr) *headers = slurp(out.string() + ".head");
+  fs::remove(out.string() + ".body");
+  fs::remove(out.string() + ".head");
   if (code != 0) return "curl:" + std::to_string(code);
   return status;
 }
