@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 
 #include <glog/logging.h>
 
@@ -149,7 +148,9 @@ Result<bool> MirrorMaker::FinishReach(Flow& flow) {
     // A refused login or certificate, an unreadable key file: no retry can fix it (docs/security.md).
     const Error named = kafka::ForCluster(reached.error(), "cluster '" + flow.plan.target + "'");
     LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " cannot start and is not retried: " << named.message();
-    return Error(named.code(), "flow " + flow.plan.Name() + ": " + named.message(), false, named.kafka_err());
+    flow.unreachable = Error(named.code(), "flow " + flow.plan.Name() + ": " + named.message(), false, named.kafka_err());
+    flow.given_up = true;  // the other flows run on: the node exits only when none can start
+    return false;
   }
   if (!reached.ok()) {
     LOG(ERROR) << "mirror-maker: flow " << flow.plan.Name() << " cannot start yet (trying again every "
@@ -185,7 +186,6 @@ void MirrorMaker::Stop() {
 }
 
 void MirrorMaker::KeepConnectorConfigs() {
-  std::set<Flow*> gave_up;  // flows whose herder failed past their cluster's topics: not retried
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
@@ -195,14 +195,14 @@ void MirrorMaker::KeepConnectorConfigs() {
         WriteConnectorConfigs(f);
         continue;
       }
-      if (gave_up.count(&f) > 0) continue;
+      if (f.given_up) continue;
       bool ended;
       {
         std::lock_guard guard(mu_);
         ended = f.reached.has_value();
       }
       if (ended) {
-        if (!FinishReach(f).ok()) gave_up.insert(&f);
+        if (!FinishReach(f).ok()) f.given_up = true;
       } else if (!f.reaching.joinable() && std::chrono::steady_clock::now() >= f.retry_at) {
         Reach(f);
       }

@@ -43,6 +43,9 @@ class MirrorMaker {
     std::optional<Result<>> reached;  // that try's outcome once it ends; guarded by MirrorMaker::mu_
     std::optional<Error> unreachable;  // why the last ended try failed (Start and keeper only)
     std::chrono::steady_clock::time_point retry_at;  // the next try, after a failed one (keeper only)
+    // Not tried again: its cluster refused the settings, or its herder failed past the internal
+    // topics (Start and keeper only).
+    bool given_up = false;
   };
 
   // Parses each herder's worker settings (with the plan's REST keys, so that every herder advertises
@@ -72,8 +75,8 @@ class MirrorMaker {
   // Starts a try to reach `flow`'s cluster; its outcome lands in flow.reached.
   void Reach(Flow& flow);
   // Takes the outcome of `flow`'s ended try (only when flow.reached is set): starts its herder if
-  // the cluster was reached (true), or notes why not in flow.unreachable and when to try again
-  // (false). An error: the herder failed past the internal topics, which is not retried.
+  // the cluster was reached (true), or notes why not in flow.unreachable and when to try again, or
+  // that no try can help (given_up) (false). An error: the herder failed past the internal topics.
   Result<bool> FinishReach(Flow& flow);
   // On a flow this node leads: writes each connector config that differs from the plan.
   void WriteConnectorConfigs(Flow& flow);
