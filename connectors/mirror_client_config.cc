@@ -1,6 +1,7 @@
 #include "connectors/mirror_client_config.h"
 
 #include "worker/kafka/client.h"
+#include "worker/kafka/java_client_config.h"
 
 namespace ferry::connectors {
 namespace {
@@ -8,8 +9,7 @@ namespace {
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 bool IsConnectionKey(const std::string& key) {
-  return key == "bootstrap.servers" || key == "security.protocol" || StartsWith(key, "ssl.") ||
-         StartsWith(key, "sasl.");
+  return key == "bootstrap.servers" || key == "security.protocol" || kafka::IsSecurityKey(key);
 }
 
 const char* RoleName(ClientRole role) {

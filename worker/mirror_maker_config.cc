@@ -11,6 +11,7 @@
 #include "connectors/mirror_heartbeat_connector.h"
 #include "connectors/mirror_source_connector.h"
 #include "connectors/replication_policy.h"
+#include "worker/kafka/java_client_config.h"
 #include "worker/worker_config.h"
 
 namespace ferry::worker {
@@ -33,7 +34,7 @@ constexpr const char* kConnectorClasses[] = {connectors::kMirrorSourceConnectorC
 // each connector's own keys, together): the only top-level keys that reach connector configs. Not
 // SourceConnectorConfig's (exactly.once.support, transaction.boundary, offsets.storage.topic,
 // topic.creation.*), nor use.defaults.from: MM2 drops those at the top level; they work per flow.
-// ssl.* and sasl.* are matched by prefix (IsConnectionKey).
+// ssl.*, sasl.* and librdkafka's two enable.* security switches are matched by IsConnectionKey.
 const std::set<std::string>& Mm2ConnectorKeys() {
   static const std::set<std::string> keys = {
       // Connect
@@ -120,8 +121,7 @@ std::string Join(const std::vector<std::string>& items, const char* sep = ", ") 
 // every one, since its librdkafka clients have their own (sasl.username, ssl.ca.location, ...).
 bool IsConnectionKey(const std::string& key) {
   if (key == "ssl.client.auth") return false;  // the REST server's, not a client's
-  return key == kBootstrapServers || key == "security.protocol" || StartsWith(key, "ssl.") ||
-         StartsWith(key, "sasl.");
+  return key == kBootstrapServers || key == "security.protocol" || kafka::IsSecurityKey(key);
 }
 
 // A cluster setting for one client role. MM2 tests the bare prefix, so consumer.poll.timeout.ms counts.

@@ -375,13 +375,6 @@ bool IsIgnoredPrefixed(const std::string& key) {
                      [&](const char* p) { return StartsWith(key, p); });
 }
 
-// Bare security settings every client takes: Java's and librdkafka's ssl.* and sasl.*, and
-// librdkafka's two security switches outside those prefixes, written unprefixed as users write ssl.*.
-bool IsSecurityClientKey(std::string_view key) {
-  return StartsWith(key, "ssl.") || StartsWith(key, "sasl.") || key == "enable.ssl.certificate.verification" ||
-         key == "enable.sasl.oauthbearer.unsecure.jwt";
-}
-
 // librdkafka's verdict on one client setting, as a client will get it (after kafka::FromJavaClientConfig).
 enum class ClientCheck { kOk, kUnknown };
 
@@ -675,7 +668,7 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& raw_props, WorkerMode
       }
     }
     if (handled) continue;
-    if (IsSecurityClientKey(key)) {
+    if (kafka::IsSecurityKey(key)) {
       FERRY_RETURN_IF_ERROR(client_setting(key, Trimmed(raw), key, c.common_client));
       continue;
     }

@@ -35,5 +35,16 @@ TEST(MirrorClientConfigTest, ConnectOverridesConfigureTheTargetClientsAndWinTher
   EXPECT_TRUE(producer.ok()) << producer.error().ToString();
 }
 
+TEST(MirrorClientConfigTest, LibrdkafkasSecuritySwitchesAreConnectionKeysOfTheirCluster) {
+  const Properties config = {{"source.cluster.bootstrap.servers", "source:9092"},
+                             {"source.cluster.enable.ssl.certificate.verification", "false"},
+                             {"target.cluster.bootstrap.servers", "target:9092"},
+                             {"target.cluster.enable.sasl.oauthbearer.unsecure.jwt", "true"}};
+  EXPECT_EQ(ClientProps(config, Cluster::kSource, ClientRole::kConsumer),
+            (Properties{{"bootstrap.servers", "source:9092"}, {"enable.ssl.certificate.verification", "false"}}));
+  EXPECT_EQ(ClientProps(config, Cluster::kTarget, ClientRole::kProducer),
+            (Properties{{"bootstrap.servers", "target:9092"}, {"enable.sasl.oauthbearer.unsecure.jwt", "true"}}));
+}
+
 }  // namespace
 }  // namespace ferry::connectors

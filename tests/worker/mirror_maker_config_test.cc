@@ -420,6 +420,19 @@ worker.sync.timeout.ms = 4000
   ExpectRunnable(plan);
 }
 
+TEST(MirrorMakerConfigTest, LibrdkafkasSecuritySwitchesGoWithTheClustersSslAndSaslKeys) {
+  const MirrorMakerPlan plan = PlanOk(
+      "clusters = A, B\nA.bootstrap.servers = a:9092\nB.bootstrap.servers = b:9092\nA->B.enabled = true\n"
+      "A.enable.ssl.certificate.verification = false\nA.enable.sasl.oauthbearer.unsecure.jwt = true\n");
+  const MirrorHerderPlan& ab = Herder(plan, "A->B");
+  EXPECT_EQ(Get(ab.connectors.at(kSource), "source.cluster.enable.ssl.certificate.verification"), "false");
+  EXPECT_EQ(Get(ab.connectors.at(kSource), "source.cluster.enable.sasl.oauthbearer.unsecure.jwt"), "true");
+  EXPECT_EQ(Get(ab.worker, "enable.ssl.certificate.verification"), "<absent>") << "A's, not B's";
+  const MirrorHerderPlan& ba = Herder(plan, "B->A");
+  EXPECT_EQ(Get(ba.worker, "enable.ssl.certificate.verification"), "false") << "B->A's worker runs on A";
+  EXPECT_TRUE(plan.warnings.empty()) << ::testing::PrintToString(plan.warnings);
+}
+
 TEST(MirrorMakerConfigTest, TopLevelKeysMM2DropsAreWarnedAbout) {
   const MirrorMakerPlan plan = PlanOk(std::string(kTwoClusters) +
                                      "use.defaults.from = source\nexactly.once.support = required\n"

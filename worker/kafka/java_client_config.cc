@@ -547,4 +547,9 @@ Result<TranslatedClientProps> FromJavaClientConfig(const Properties& props, rd_k
   return Translator(props, type).Run();
 }
 
+bool IsSecurityKey(std::string_view key) {
+  return key.substr(0, 4) == "ssl." || key.substr(0, 5) == "sasl." || key == "enable.ssl.certificate.verification" ||
+         key == "enable.sasl.oauthbearer.unsecure.jwt";
+}
+
 }  // namespace ferry::kafka

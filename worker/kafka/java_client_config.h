@@ -20,6 +20,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -38,5 +39,11 @@ struct TranslatedClientProps {
 // `type` is the client's: a consumer drops the producer's request.timeout.ms (an admin client is a
 // RD_KAFKA_PRODUCER handle). Errors are kInvalidConfig.
 Result<TranslatedClientProps> FromJavaClientConfig(const Properties& props, rd_kafka_type_t type);
+
+// Whether `key` is a security setting every client of a cluster takes, written bare (not under
+// producer./consumer./admin.) as users write them: Java's and librdkafka's ssl.* and sasl.*, and
+// librdkafka's two switches outside those prefixes (enable.ssl.certificate.verification,
+// enable.sasl.oauthbearer.unsecure.jwt).
+bool IsSecurityKey(std::string_view key);
 
 }  // namespace ferry::kafka
