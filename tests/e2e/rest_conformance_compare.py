@@ -294,8 +294,8 @@ def definitions_differ(major, connect_keys, ferry_keys):
 
 
 def known_plugin_config(major, c, f):
-    # Connect describes the clients' security settings (ssl.*, sasl.*), which Ferry does not take from a
-    # connector config, and in 4.x the plugins' versions; see definitions_differ.
+    # Connect 4.x also describes the plugins' versions, which Ferry does not; the settings both describe
+    # (the clients' ssl.* and sasl.* among them) must agree: see definitions_differ.
     return status_differs(c, f, (200, 200)) or definitions_differ(major, c[2], f[2])
 
 
