@@ -229,6 +229,9 @@ Result<rapidjson::Document> ParseDocument(std::string_view body) {
   if (std::optional<size_t> offset = json::FindExcessNesting(body)) {
     return Error::BadRequest("Malformed JSON in request body: " + json::TooDeepMessage(*offset) + ".");
   }
+  if (std::optional<size_t> offset = json::FindNumberOutOfRange(body)) {
+    return Error::BadRequest("Malformed JSON in request body: " + json::OutOfRangeMessage(*offset) + ".");
+  }
   rapidjson::Document doc;
   doc.Parse<kFlags>(body.data(), body.size());
   if (doc.HasParseError()) {
@@ -285,7 +288,7 @@ std::string Compact(const rapidjson::Value& v) {
 
 // Embeds JSON text as a value; false if it is not one valid JSON value.
 bool EmbedJson(JsonWriter& w, const std::string& json) {
-  if (json::FindExcessNesting(json)) return false;
+  if (json::FindExcessNesting(json) || json::FindNumberOutOfRange(json)) return false;
   rapidjson::Document doc;
   doc.Parse<kStrict>(json.data(), json.size());
   if (doc.HasParseError()) return false;

@@ -227,6 +227,24 @@ Reply Router::Dispatch(std::string_view method, std::string_view target, std::st
   }
 }
 
+std::vector<std::string> Router::Routes() const {
+  std::vector<std::string> routes;
+  for (const Route& route : routes_) {
+    std::string pattern;
+    for (const std::string& segment : route.segments) pattern += "/" + segment;
+    routes.push_back(route.method + " " + (pattern.empty() ? "/" : pattern));
+  }
+  return routes;
+}
+
+std::vector<std::string> Server::Routes() const {
+  std::vector<std::string> routes = router_.Routes();
+  for (std::string& route : admin_router_.Routes()) {
+    if (std::find(routes.begin(), routes.end(), route) == routes.end()) routes.push_back(std::move(route));
+  }
+  return routes;
+}
+
 Server::Server(worker::Herder& herder, RestConfig config, cutover::CutoverService* cutover)
     : Server({Namespace{"", &herder}}, std::move(config), cutover) {}
 

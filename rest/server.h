@@ -148,6 +148,10 @@ class Router {
   Reply Dispatch(std::string_view method, std::string_view target, std::string_view content_type,
                  std::string body, worker::RequestSignature signature = {}) const;
 
+  // Every route as "METHOD /pattern" ("GET /connectors/{connector}"), in the order added: what
+  // docs/openapi.json must describe (tests/rest/openapi_test.cc).
+  std::vector<std::string> Routes() const;
+
  private:
   struct Route {
     std::string method;
@@ -185,6 +189,8 @@ class Server {
   // The bound ports, in configuration order; valid after Start() succeeded.
   std::vector<int> ports() const;
   std::vector<int> admin_ports() const;
+  // Router::Routes() of every route this server serves (the admin routes included), without repeats.
+  std::vector<std::string> Routes() const;
   // The TLS of this server's calls to other workers (after Start(); for SetDefaultRestClientTls).
   std::shared_ptr<const worker::RestTls> client_tls() const { return client_tls_; }
 

@@ -109,6 +109,84 @@ std::optional<size_t> FindExcessNesting(std::string_view text, size_t max_depth)
   return std::nullopt;
 }
 
+namespace {
+
+// Where the number at text[i] (a '-' or digit outside strings) ends, and whether RapidJSON cannot
+// read it right: beyond what a double holds (more than 309 decimal digits before the point, or 309
+// with leading digits above DBL_MAX's), or a zero with an exponent. Malformed numbers are left to the
+// parser.
+bool NumberOutOfRange(std::string_view text, size_t& i) {
+  static constexpr std::string_view kMaxDigits = "17976931348623157";  // DBL_MAX = 1.7976931348623157e308
+  if (text[i] == '-') ++i;
+  int64_t int_digits = 0;      // significant digits before the point
+  int64_t leading_zeros = 0;   // zeros after the point before the first significant digit (if none before)
+  std::string significant;     // the first 17 significant digits
+  bool seen_significant = false;
+  bool after_point = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.' && !after_point) {
+      after_point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') break;
+    if (c != '0') seen_significant = true;
+    if (!seen_significant) {
+      if (after_point) ++leading_zeros;
+      continue;
+    }
+    if (!after_point) ++int_digits;
+    if (significant.size() < kMaxDigits.size()) significant.push_back(c);
+  }
+  int64_t exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      if (exponent < 1'000'000) exponent = exponent * 10 + (text[i] - '0');
+    }
+    if (negative) exponent = -exponent;
+  }
+  --i;  // the loop that called us steps over the last character
+  // A zero with an exponent: RapidJSON's full-precision path reads "0e308" as -2.5e-29 and "0.0e-30"
+  // as 8.9e248 (with undefined behaviour on the way: clz(0), negative shifts).
+  if (!seen_significant) return exponent != 0;
+  // The number is 0.<significant...> x 10^magnitude.
+  const int64_t magnitude = (int_digits > 0 ? int_digits : -leading_zeros) + exponent;
+  if (magnitude != 309) return magnitude > 309;
+  significant.resize(kMaxDigits.size(), '0');
+  return significant > kMaxDigits;
+}
+
+}  // namespace
+
+std::optional<size_t> FindNumberOutOfRange(std::string_view text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      const size_t start = i;
+      if (NumberOutOfRange(text, i)) return start;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string OutOfRangeMessage(size_t offset) {
+  return "a number beyond the range of a double (or a zero with an exponent) at offset " + std::to_string(offset);
+}
+
 std::string TooDeepMessage(size_t offset) {
   return "arrays and objects nest deeper than " + std::to_string(kMaxDepth) + " levels at offset " +
          std::to_string(offset);
