@@ -65,7 +65,7 @@ Target& TheTarget() {
 std::vector<int> Statuses(const std::string& raw) {
   std::vector<int> statuses;
   size_t at = 0;
-  while (raw.compare(at, 9, "HTTP/1.1 ") == 0 && at + 12 <= raw.size()) {
+  while (at + 12 <= raw.size() && raw.compare(at, 9, "HTTP/1.1 ") == 0) {
     statuses.push_back(std::atoi(raw.substr(at + 9, 3).c_str()));
     const size_t head_end = raw.find("\r\n\r\n", at);
     if (head_end == std::string::npos) break;
