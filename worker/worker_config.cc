@@ -637,7 +637,7 @@ Result<WorkerConfig> WorkerConfig::Parse(const Properties& raw_props, WorkerMode
     }
     if (StartsWith(key, "config.providers.")) {  // read by ConfigProviders::FromProperties
       const std::vector<std::string> names = c.config_providers->names();
-      const bool used = std::any_of(names.begin(), names.end(), [&key](const std::string& name) {
+      const bool used = std::any_of(names.begin(), names.end(), [&key = key](const std::string& name) {
         return StartsWith(key, "config.providers." + name + ".");
       });
       if (!used) c.ignored_keys.push_back(key);  // a provider config.providers does not name

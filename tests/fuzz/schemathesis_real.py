@@ -21,6 +21,7 @@ import ctypes
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -170,6 +171,9 @@ def main():
         if failed:
             with open(ferry_log, errors="replace") as f:
                 sys.stdout.write("--- the worker's log (last 60 lines) ---\n" + "".join(f.readlines()[-60:]))
+            log("kept for a look: " + work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
