@@ -11,6 +11,7 @@
 
 #include <glog/logging.h>
 
+#include "worker/common/base64.h"
 #include "worker/properties.h"
 #include "worker/request_signature.h"
 
@@ -173,7 +174,7 @@ bool BasicAuth::Allows(const std::optional<std::string>& authorization) const {
   std::string method = value.substr(0, space);
   for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (method != "basic") return false;
-  Result<std::string> decoded = worker::Base64Decode(std::string_view(value).substr(space + 1));
+  Result<std::string> decoded = Base64Decode(std::string_view(value).substr(space + 1));
   if (!decoded.ok()) return false;
   const size_t colon = decoded->find(':');
   if (colon == std::string::npos || colon == 0) return false;

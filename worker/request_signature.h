@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "worker/common/base64.h"
 #include "worker/common/result.h"
 
 namespace ferry::worker {
@@ -47,8 +48,5 @@ Result<std::string> SignRequest(const SessionKey& key, std::string_view algorith
 Result<> VerifyRequest(const std::optional<SessionKey>& key, const RequestSignature& signature, std::string_view body,
                        const std::vector<std::string>& allowed);
 
-// Standard Base64 with padding, as Java's Base64.getEncoder(); Decode fails on anything else.
-std::string Base64Encode(std::string_view bytes);
-Result<std::string> Base64Decode(std::string_view text);
 
 }  // namespace ferry::worker

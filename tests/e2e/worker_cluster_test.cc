@@ -263,7 +263,7 @@ TEST_P(WorkerClusterTest, TaskConfigsReachTheConfigTopicOnlyThroughTheLeaderAndT
   ASSERT_TRUE(unsigned_post);
   EXPECT_EQ(unsigned_post->status, 400) << unsigned_post->body;
   EXPECT_NE(unsigned_post->body.find("missing required signature"), std::string::npos) << unsigned_post->body;
-  httplib::Headers forged{{std::string(worker::kSignatureHeader), worker::Base64Encode(std::string(32, 'x'))},
+  httplib::Headers forged{{std::string(worker::kSignatureHeader), Base64Encode(std::string(32, 'x'))},
                           {std::string(worker::kSignatureAlgorithmHeader), "HmacSHA256"}};
   auto forged_post = leader_http.Post("/connectors/mirror-a/tasks", forged, body, "application/json");
   ASSERT_TRUE(forged_post);

@@ -12,6 +12,7 @@
 #include <glog/logging.h>
 
 #include "tests/fuzz/fuzz_input.h"
+#include "worker/common/base64.h"
 #include "worker/group/connect_protocol.h"
 #include "worker/group/messages.h"
 #include "worker/group/sasl.h"
@@ -62,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)DecodeMetadata(body);
   (void)DecodeAssignment(body);
   (void)ParseConnectProtocol(body);
-  (void)Base64Decode(body);
+  (void)ferry::Base64Decode(body);
   const size_t cut = body.find('\n');
   const std::string_view first = body.substr(0, cut);
   const std::string_view final = cut == std::string_view::npos ? std::string_view() : body.substr(cut + 1);

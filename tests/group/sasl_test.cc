@@ -104,6 +104,7 @@ TEST(ScramTest, RejectsABadServer) {
       "r=abcX,s=***,i=4096",                // unreadable salt
       "r=abcX,s=QSXCR+Q6sek8bQ==,i=0",      // no iterations
       "r=abcX,s=QSXCR+Q6sek8bQ==,i=99999999999",
+      "r=abcX,s=QSXCR+Q6sek8bQ==,i=16385",  // past Kafka's most: seconds of hashing for nothing
       "m=ext,r=abcX,s=QSXCR+Q6sek8bQ==,i=4096",
       "e=unknown-user",
       "",
@@ -171,15 +172,6 @@ TEST(SaslOAuthBearerTest, ConfigErrors) {
     EXPECT_EQ(jwt.error().code(), ErrorCode::kInvalidConfig);
     EXPECT_NE(jwt.error().message().find("sasl.oauthbearer.config"), std::string::npos);
   }
-}
-
-TEST(SaslBase64Test, RoundTripsAndRejectsJunk) {
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
-    EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
-  }
-  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
-  for (const char* junk : {"Zm9", "Zm=v", "Zm9v!A==", "====", "Z==="}) EXPECT_FALSE(Base64Decode(junk)) << junk;
 }
 
 // ---- the login exchange ----

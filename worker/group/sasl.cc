@@ -14,11 +14,14 @@
 
 #include <glog/logging.h>
 
+#include "worker/common/base64.h"
 #include "worker/group/messages.h"
 
 namespace ferry::group {
 
 namespace {
+
+constexpr int64_t kMaxScramIterations = 16384;
 
 constexpr int16_t kApiVersionsVersion = 2;
 constexpr int16_t kSaslHandshakeVersion = 1;
@@ -186,10 +189,12 @@ class ScramClient final : public SaslClient {
     if (nonce.size() <= nonce_.size() || nonce.compare(0, nonce_.size(), nonce_) != 0) {
       return Bad("the server's nonce does not extend Ferry's");
     }
-    const std::optional<std::string> salt = Base64Decode(salt_b64);
-    if (!salt || salt->empty()) return Bad("missing or unreadable salt");
+    const Result<std::string> salt = Base64Decode(salt_b64);
+    if (!salt.ok() || salt->empty()) return Bad("missing or unreadable salt");
     // Kafka's minimum is 4096; far more than a million is a server making the client burn CPU.
-    if (iterations < 1 || iterations > 10'000'000) return Bad("iteration count out of range");
+    // Kafka's brokers use 4096..16384 (ScramMechanism); more would let a hostile broker make the
+    // client hash for seconds.
+    if (iterations < 1 || iterations > kMaxScramIterations) return Bad("iteration count out of range");
 
     unsigned char salted[EVP_MAX_MD_SIZE];
     const int size = EVP_MD_get_size(md_);
@@ -218,10 +223,10 @@ class ScramClient final : public SaslClient {
     if (server.substr(0, 2) != "v=") return Bad("malformed server-final-message");
     std::string_view value = server.substr(2);
     value = value.substr(0, value.find(','));
-    const std::optional<std::string> got = Base64Decode(value);
+    const Result<std::string> got = Base64Decode(value);
     const std::string server_key = Hmac(salted_password_.get(), "Server Key");
     const std::string expected = Hmac(server_key, auth_message_);
-    if (!got || got->size() != expected.size() || CRYPTO_memcmp(got->data(), expected.data(), expected.size()) != 0) {
+    if (!got.ok() || got->size() != expected.size() || CRYPTO_memcmp(got->data(), expected.data(), expected.size()) != 0) {
       return Error(ErrorCode::kInvalidConfig,
                    "SCRAM: the server's signature does not match: the broker does not know this password (or is "
                    "not the broker it claims to be)");
@@ -433,32 +438,6 @@ Result<> SaslLogin(Transport& transport, const SaslConfig& config, const BrokerA
     next = std::move(**step);
   }
   return LoginError(broker, config, "the exchange did not end after 8 rounds");
-}
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool pad_ok = c == '=' && i >= text.size() - 2 && (i == text.size() - 1 || text.back() == '=');
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || pad_ok)) return std::nullopt;
-  }
-  std::string out(3 * text.size() / 4, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  size_t size = static_cast<size_t>(n);
-  if (!text.empty() && text.back() == '=') --size;
-  if (text.size() > 1 && text[text.size() - 2] == '=') --size;
-  out.resize(size);
-  return out;
 }
 
 }  // namespace ferry::group

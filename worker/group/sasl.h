@@ -79,8 +79,5 @@ std::unique_ptr<SaslClient> NewSaslClient(const SaslConfig& config);
 // kCorrupt for malformed answers; network errors and timeouts as the transport reports them.
 Result<> SaslLogin(Transport& transport, const SaslConfig& config, const BrokerAddress& broker, Deadline deadline);
 
-// Base64 (RFC 4648 §4, with padding) as SCRAM uses it; Decode gives nullopt for malformed text.
-std::string Base64Encode(std::string_view bytes);
-std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace ferry::group
